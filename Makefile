@@ -1,0 +1,50 @@
+# Two commands do all the set-up on a fresh machine: `make test` and `make demo`.
+# Each step is skipped when nothing it depends on changed.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+BUILD := build/ns3
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: all system venv build test demo bench lint clean
+
+all: build venv
+
+system:
+	@scripts/install-system-deps.sh
+
+# The local CPU build of torch goes in first where this machine has one, so that
+# the `torch>=2.3` requirement does not pull a multi-GB CUDA build.
+$(VENV)/.installed: pyproject.toml | system
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -c 'import torch' 2>/dev/null \
+	  || { $(PY) -m pip install -q --no-index --no-deps 'torch==2.13.0' 2>/dev/null \
+	       && $(PY) -m pip install -q 'torch==2.13.0'; } \
+	  || echo "ran-gym: no local torch 2.13.0 build here; pip resolves torch>=2.3"
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $@
+
+venv: $(VENV)/.installed
+
+$(BUILD)/CMakeCache.txt: | system
+	cmake -S ns3_scenarios -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
+
+build: $(BUILD)/CMakeCache.txt
+	@cmake --build $(BUILD) -j$(JOBS)
+
+test: build venv
+	$(PY) -m pytest
+
+demo: build venv
+	$(VENV)/bin/ran-gym run --scenario reference --agent random --steps 300 \
+	  --out runs/demo --overwrite
+
+bench: build venv
+	$(VENV)/bin/ran-gym bench bridge
+
+lint: venv
+	$(VENV)/bin/ruff check bridge agents analysis tests
+	$(VENV)/bin/mypy
+
+clean:
+	rm -rf build $(VENV)

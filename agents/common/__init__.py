@@ -1,0 +1,5 @@
+"""Pieces shared by the agents."""
+
+from agents.common.policy import Policy
+
+__all__ = ["Policy"]

@@ -1,0 +1,51 @@
+"""Gymnasium envs for the scenarios ran-gym ships, and their registration."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+
+from bridge.env import FLAGS_NS3_GYM, Ns3Env
+from bridge.scenarios import find_program, get_scenario
+
+
+class ScenarioEnv(Ns3Env):
+    """One of ran-gym's own scenarios, by name, with checked parameters."""
+
+    def __init__(
+        self, scenario: str, params: Mapping[str, Any] | None = None,
+        extra_args: Sequence[str] = (), **bridge: Any,
+    ):
+        spec = get_scenario(scenario)
+        self.params = spec.resolve(params)
+        args = [*spec.args(self.params), *extra_args]
+        super().__init__(spec.binary(), args, scenario=scenario, **bridge)
+
+
+def make_reference(params: Mapping[str, Any] | None = None, **bridge: Any) -> ScenarioEnv:
+    """``RanGym/Reference-v0``: the two-node reference scenario."""
+    return ScenarioEnv("reference", params, **bridge)
+
+
+def make_ns3gym(
+    binary: str | Path, args: Sequence[str] = (), endpoint: str = "tcp", **bridge: Any
+) -> Ns3Env:
+    """``RanGym/Ns3Gym-v0``: any ns3-gym program, unmodified (it takes ``--openGymPort``)."""
+    program = Path(binary)
+    if not program.is_absolute() and program.parent == Path("."):
+        program = find_program(str(binary))
+    return Ns3Env(program, args, flags=FLAGS_NS3_GYM, endpoint=endpoint, **bridge)
+
+
+def register_envs() -> None:
+    """Register the env ids with Gymnasium (done on ``import bridge``)."""
+    ids = {
+        "RanGym/Reference-v0": "bridge.envs:make_reference",
+        "RanGym/Ns3Gym-v0": "bridge.envs:make_ns3gym",
+    }
+    for env_id, entry_point in ids.items():
+        if env_id not in gym.registry:
+            gym.register(id=env_id, entry_point=entry_point, disable_env_checker=True)

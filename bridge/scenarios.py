@@ -1,0 +1,162 @@
+"""The scenario programs ran-gym ships, their parameters, and where their binaries are.
+
+A parameter is a ``--name=value`` flag of the ns-3 program. Values are checked here,
+before any process starts, so that a typo or an out-of-range value is an error that
+names the parameter and its allowed range.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+BUILD_BIN_DIR = REPO_ROOT / "build" / "ns3" / "bin"
+BIN_DIR_VARIABLE = "RAN_GYM_BIN_DIR"
+
+
+@dataclass(frozen=True)
+class Param:
+    """One command-line knob of a scenario program."""
+
+    name: str
+    default: Any
+    help: str
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()
+
+    def parse(self, value: Any) -> Any:
+        """``value`` converted to this parameter's type, or ValueError naming the problem."""
+        kind = type(self.default)
+        try:
+            parsed = _convert(kind, value)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"parameter {self.name!r}: {value!r} is not a valid {kind.__name__}"
+            ) from None
+        if self.choices and parsed not in self.choices:
+            raise ValueError(f"parameter {self.name!r}: {parsed!r} is not one of {self.choices}")
+        low = -float("inf") if self.minimum is None else self.minimum
+        high = float("inf") if self.maximum is None else self.maximum
+        if kind is not str and not low <= parsed <= high:
+            raise ValueError(f"parameter {self.name!r}: {parsed} is outside [{low}, {high}]")
+        return parsed
+
+    @property
+    def range_text(self) -> str:
+        if self.choices:
+            return "|".join(self.choices)
+        low = "" if self.minimum is None else f"{self.minimum:g}"
+        high = "" if self.maximum is None else f"{self.maximum:g}"
+        return f"[{low}, {high}]"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A scenario program and its parameters."""
+
+    name: str
+    program: str
+    summary: str
+    params: tuple[Param, ...] = field(default_factory=tuple)
+
+    def resolve(self, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """All parameters with the overrides applied and checked."""
+        known = {p.name: p for p in self.params}
+        unknown = sorted(set(overrides or {}) - set(known))
+        if unknown:
+            raise ValueError(
+                f"scenario {self.name!r} has no parameter {', '.join(map(repr, unknown))}; "
+                f"known: {', '.join(sorted(known))}"
+            )
+        resolved = {p.name: p.default for p in self.params}
+        resolved.update({k: known[k].parse(v) for k, v in (overrides or {}).items()})
+        return resolved
+
+    def args(self, overrides: Mapping[str, Any] | None = None) -> list[str]:
+        return [f"--{k}={_flag_value(v)}" for k, v in self.resolve(overrides).items()]
+
+    def binary(self) -> Path:
+        return find_program(self.program)
+
+
+def _convert(kind: type, value: Any) -> Any:
+    if kind is str:
+        return str(value)
+    if isinstance(value, bool):
+        raise TypeError("a boolean is not a number")
+    number = float(value)
+    if kind is int:
+        if not number.is_integer():
+            raise ValueError("not an integer")
+        return int(number)
+    return number
+
+
+def _flag_value(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def find_program(program: str) -> Path:
+    """Where ``program`` is: $RAN_GYM_BIN_DIR, then this checkout's build, then PATH.
+
+    When it is nowhere, the build location is returned; starting it then fails with a
+    message that says how to build it.
+    """
+    candidates = []
+    if os.environ.get(BIN_DIR_VARIABLE):
+        candidates.append(Path(os.environ[BIN_DIR_VARIABLE]) / program)
+    candidates.append(BUILD_BIN_DIR / program)
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    on_path = shutil.which(program)
+    return Path(on_path) if on_path else BUILD_BIN_DIR / program
+
+
+SCENARIOS: dict[str, Scenario] = {
+    s.name: s
+    for s in [
+        Scenario(
+            "reference",
+            "ran-gym-reference",
+            "Two nodes over a point-to-point link; the action sets the link rate (Mbps) for "
+            "the next step; observations are throughput, delay, drops and queue measured "
+            "from bursty UDP packets.",
+            (
+                Param("stepMs", 10.0, "step length (ms)", 0.1, 10_000),
+                Param("maxSteps", 100, "steps per episode", 1, 10_000_000),
+                Param("offeredMbps", 12.0, "on-period rate of the UDP source (Mbps)", 0.001, 1000),
+                Param("queuePackets", 100, "device queue size (packets)", 1, 100_000),
+                Param("initialRateMbps", 10.0, "link rate before the first action (Mbps)", 1, 20),
+                Param("rateCost", 0.25, "reward cost per Mbps of link rate", 0, 100),
+            ),
+        ),
+        Scenario(
+            "space-echo",
+            "ran-gym-space-echo",
+            "Protocol self-test: every space kind; each observation echoes the last action.",
+            (
+                Param("layout", "all", "spaces to use", choices=("all", "opengym")),
+                Param("maxSteps", 5, "steps per episode", 1, 10_000_000),
+                Param("stepMs", 1.0, "step length (ms)", 0.001, 10_000),
+                Param("gameOverAt", 0, "report a game over at this step (0: never)", 0, 1e9),
+                Param("crashAt", 0, "abort the program at this step (0: never)", 0, 1e9),
+            ),
+        ),
+    ]
+}
+
+
+def get_scenario(name: str) -> Scenario:
+    try:
+        return SCENARIOS[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown scenario {name!r}; known: {', '.join(sorted(SCENARIOS))}"
+        ) from None

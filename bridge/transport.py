@@ -1,0 +1,140 @@
+"""The agent's end of the bridge: a ZeroMQ REP socket that binds, with timeouts.
+
+The simulator is the REQ side and connects. Endpoints:
+
+- ``"ipc"``: a fresh ``ipc://`` socket file in a private temporary directory (default);
+- ``"tcp"``: ``tcp://127.0.0.1`` on a free port chosen by the kernel;
+- ``"ipc://PATH"`` or ``"tcp://HOST:PORT"`` (``PORT`` may be ``*``): exactly that.
+
+Binding on every interface (``0.0.0.0`` or ``*``) must be asked for explicitly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import shutil
+import socket
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import zmq
+
+from bridge.errors import EndpointInUse, SimulatorTimeout
+
+_POLL_SLICE_S = 0.05  # how often a wait checks that the simulator is still alive
+_IPC_PATH_MAX = 107  # sun_path limit on Linux, minus the terminating NUL
+_ALL_INTERFACES = {"*", "0.0.0.0", "[::]", "::"}
+
+
+def context() -> zmq.Context:
+    """The process's one ZeroMQ context (pyzmq makes a new one after a fork)."""
+    return zmq.Context.instance()
+
+
+class AgentSocket:
+    """A bound REP socket for one simulator session."""
+
+    def __init__(self, endpoint: str = "ipc", *, allow_all_interfaces: bool = False):
+        self._tmpdir: str | None = None
+        self._ipc_path: Path | None = None
+        address = self._resolve(endpoint, allow_all_interfaces)
+        self._socket = context().socket(zmq.REP)
+        self._socket.setsockopt(zmq.LINGER, 0)
+        try:
+            self._socket.bind(address)
+        except zmq.ZMQError as err:
+            self.close()
+            if err.errno == errno.EADDRINUSE:
+                raise EndpointInUse(f"endpoint {address} is in use by another socket") from None
+            raise ValueError(f"cannot bind endpoint {address!r}: {err}") from None
+        self.bound = self._socket.getsockopt_string(zmq.LAST_ENDPOINT)
+
+    def _resolve(self, endpoint: str, allow_all_interfaces: bool) -> str:
+        if endpoint == "ipc":
+            self._tmpdir = tempfile.mkdtemp(prefix="ran-gym-")
+            endpoint = f"ipc://{self._tmpdir}/gym.sock"
+        elif endpoint == "tcp":
+            endpoint = "tcp://127.0.0.1:*"
+        if endpoint.startswith("ipc://"):
+            self._ipc_path = Path(endpoint[len("ipc://"):])
+            _check_ipc_path(self._ipc_path)
+            return endpoint
+        if endpoint.startswith("tcp://"):
+            host = endpoint[len("tcp://"):].rpartition(":")[0]
+            if not host:
+                raise ValueError(f"tcp endpoint {endpoint!r} needs HOST:PORT")
+            if host in _ALL_INTERFACES and not allow_all_interfaces:
+                raise ValueError(
+                    f"endpoint {endpoint!r} binds on all interfaces; pass "
+                    "allow_all_interfaces=True if that is what you want"
+                )
+            return endpoint
+        raise ValueError(
+            f"unknown endpoint {endpoint!r}: use 'ipc', 'tcp', 'ipc://PATH' or 'tcp://HOST:PORT'"
+        )
+
+    @property
+    def connect_address(self) -> str:
+        """The address the simulator connects to (loopback for an all-interfaces bind)."""
+        if self.bound.startswith("tcp://0.0.0.0:"):
+            return "tcp://127.0.0.1:" + self.bound.rpartition(":")[2]
+        return self.bound
+
+    @property
+    def port(self) -> int | None:
+        if not self.bound.startswith("tcp://"):
+            return None
+        return int(self.bound.rpartition(":")[2])
+
+    def send(self, payload: bytes) -> None:
+        self._socket.send(payload, copy=False)
+
+    def recv(
+        self, timeout_s: float | None, what: str, check_alive: Callable[[], None] | None = None
+    ) -> bytes:
+        """Wait for one message; ``check_alive`` raises if the peer is gone."""
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        while True:
+            wait = _POLL_SLICE_S
+            if deadline is not None:
+                wait = min(wait, deadline - time.monotonic())
+                if wait <= 0:
+                    raise SimulatorTimeout(f"no answer within {timeout_s:g} s while {what}")
+            if self._socket.poll(int(wait * 1000) + 1, zmq.POLLIN):
+                return self._socket.recv(copy=True)
+            if check_alive is not None:
+                check_alive()
+
+    def close(self) -> None:
+        """Idempotent: closes the socket and removes the ipc socket file it made."""
+        sock = getattr(self, "_socket", None)
+        if sock is not None and not sock.closed:
+            sock.close(linger=0)
+        if self._ipc_path is not None:
+            with contextlib.suppress(FileNotFoundError):
+                self._ipc_path.unlink()
+        if self._tmpdir is not None:
+            shutil.rmtree(self._tmpdir, ignore_errors=True)
+            self._tmpdir = None
+
+
+def _check_ipc_path(path: Path) -> None:
+    if len(str(path)) > _IPC_PATH_MAX:
+        raise ValueError(f"ipc path {path} is longer than {_IPC_PATH_MAX} characters")
+    if not path.parent.is_dir():
+        raise ValueError(f"ipc path {path}: directory {path.parent} does not exist")
+    if not path.exists():
+        return
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        probe.connect(str(path))
+    except OSError:  # a stale socket file left by a process that died
+        os.unlink(path)
+        return
+    finally:
+        probe.close()
+    raise EndpointInUse(f"endpoint ipc://{path} is in use by another socket")

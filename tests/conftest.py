@@ -1,0 +1,56 @@
+"""Shared test fixtures: paths, built programs, and a check that no simulator survives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bridge.scenarios import find_program
+
+TESTS_DIR = Path(__file__).resolve().parent
+WIRE_VECTORS = TESTS_DIR / "data" / "wire-vectors"
+PROGRAMS = ("ran-gym-reference", "ran-gym-space-echo")
+
+
+def program(name: str) -> Path:
+    path = find_program(name)
+    if not path.is_file():
+        pytest.fail(f"{name} is not built ({path}); run `make build` first")
+    return path
+
+
+def running_simulators() -> list[tuple[int, str]]:
+    """(pid, command) of every live process running one of our scenario programs."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv0 = (entry / "cmdline").read_bytes().split(b"\0")[0].decode()
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if state != "Z" and Path(argv0).name in PROGRAMS:
+            found.append((int(entry.name), argv0))
+    return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_simulator_left_behind():
+    before = {pid for pid, _ in running_simulators()}
+    yield
+    left = [(pid, cmd) for pid, cmd in running_simulators() if pid not in before]
+    assert not left, f"ns-3 processes left running after the suite: {left}"
+
+
+@pytest.fixture()
+def reference_program() -> Path:
+    return program("ran-gym-reference")
+
+
+@pytest.fixture()
+def echo_program() -> Path:
+    return program("ran-gym-space-echo")
+
+

@@ -1,0 +1,130 @@
+"""Spaces and values through the codec, both ways, and what hostile bytes get."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from gymnasium import spaces
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bridge.actions import InvalidAction, validate_action
+from bridge.errors import ProtocolError
+from bridge.protocol import codec, messages
+from bridge.protocol import schema as pb
+
+EVERY_KIND = spaces.Dict({
+    "discrete": spaces.Discrete(7),
+    "box_int": spaces.Box(-100, 100, (2, 3), np.int32),
+    "box_uint": spaces.Box(0, 1000, (4,), np.uint32),
+    "box_float": spaces.Box(-1, 1, (3,), np.float32),
+    "box_double": spaces.Box(-1, 1, (2,), np.float64),
+    "tuple": spaces.Tuple([spaces.Discrete(3), spaces.Box(0, 1, (2,), np.float32)]),
+})
+
+
+def assert_same(a, b):
+    if isinstance(a, dict):
+        assert set(a) == set(b)
+        for key in a:
+            assert_same(a[key], b[key])
+    elif isinstance(a, tuple):
+        assert len(a) == len(b)
+        for x, y in zip(a, b, strict=True):
+            assert_same(x, y)
+    elif isinstance(a, np.ndarray):
+        assert a.dtype == b.dtype and a.shape == b.shape
+        np.testing.assert_array_equal(a, b)
+    else:
+        assert a == b
+
+
+def test_every_space_kind_round_trips():
+    wire = codec.space_to_proto(EVERY_KIND).SerializeToString()
+    decoded = codec.space_from_proto(pb.SpaceDescription.FromString(wire))
+    assert decoded == EVERY_KIND
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_every_value_kind_round_trips(seed):
+    EVERY_KIND.seed(seed)
+    value = EVERY_KIND.sample()
+    wire = codec.data_to_proto(value, EVERY_KIND).SerializeToString()
+    decoded = codec.data_from_proto(pb.DataContainer.FromString(wire))
+    assert_same(value, decoded)
+    assert messages.mismatch(decoded, EVERY_KIND) is None
+
+
+def test_box_bounds_are_scalars_on_the_wire():
+    box = spaces.Box(np.array([0, -2], np.float32), np.array([1, 3], np.float32), dtype=np.float32)
+    decoded = codec.space_from_proto(codec.space_to_proto(box))
+    assert decoded.low.tolist() == [-2.0, -2.0] and decoded.high.tolist() == [3.0, 3.0]
+
+
+def _box_container(shape, values):
+    container = pb.DataContainer(type=pb.SPACE_TYPE["Box"])
+    box = pb.BoxDataContainer(dtype=pb.DTYPE["FLOAT"], shape=shape, floatData=values)
+    codec.pack_into(container.data, box)
+    return container
+
+
+def test_shape_and_data_length_must_agree():
+    with pytest.raises(ProtocolError, match=r"needs 6 values, got 5"):
+        codec.data_from_proto(_box_container([2, 3], [0.0] * 5))
+
+
+def test_huge_shape_is_refused_without_allocating():
+    with pytest.raises(ProtocolError, match="exceeds"):
+        codec.data_from_proto(_box_container([1 << 20, 1 << 20], [1.0]))
+
+
+def test_wrong_type_url_is_named():
+    container = pb.DataContainer(type=pb.SPACE_TYPE["Box"])
+    codec.pack_into(container.data, pb.DiscreteDataContainer(data=3))
+    with pytest.raises(ProtocolError, match="BoxDataContainer"):
+        codec.data_from_proto(container)
+
+
+def test_truncated_message_is_a_protocol_error():
+    wire = pb.SimInitMsg(obsSpace=codec.space_to_proto(EVERY_KIND),
+                         actSpace=codec.space_to_proto(EVERY_KIND)).SerializeToString()
+    with pytest.raises(ProtocolError):
+        messages.decode_sim_init(wire[: len(wire) // 2])
+
+
+def test_observation_of_the_wrong_shape_is_refused():
+    space = spaces.Box(0, 1, (3,), np.float32)
+    wire = pb.EnvStateMsg(obsData=_box_container([2], [0.0, 1.0])).SerializeToString()
+    with pytest.raises(ProtocolError, match=r"shape \(3,\)"):
+        messages.decode_env_state(wire, space)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=512))
+def test_arbitrary_bytes_never_crash_the_decoders(payload):
+    for decode in (messages.decode_sim_init, messages.decode_env_state):
+        try:
+            decode(payload)
+        except ProtocolError:
+            pass
+
+
+def test_actions_are_checked_before_sending():
+    box = spaces.Box(1, 20, (1,), np.float32)
+    assert validate_action(np.array([5.0]), box).dtype == np.float32
+    with pytest.raises(InvalidAction, match=r"shape \(1,\), got shape \(2,\)"):
+        validate_action(np.array([5.0, 6.0]), box)
+    with pytest.raises(InvalidAction, match="not finite"):
+        validate_action(np.array([np.nan]), box)
+    with pytest.raises(InvalidAction, match="outside"):
+        validate_action(np.array([25.0]), box)
+    with pytest.raises(InvalidAction, match="numbers"):
+        validate_action(np.array(["a"]), box)
+    with pytest.raises(InvalidAction, match="one integer"):
+        validate_action(1.5, spaces.Discrete(3))
+    with pytest.raises(InvalidAction, match="outside"):
+        validate_action(3, spaces.Discrete(3))
+    with pytest.raises(InvalidAction, match="non-integer"):
+        validate_action(np.array([1.5]), spaces.Box(0, 5, (1,), np.int32))
+    with pytest.raises(InvalidAction, match="keys"):
+        validate_action({"discrete": 1}, EVERY_KIND)
