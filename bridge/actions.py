@@ -54,19 +54,27 @@ def _discrete(action: Any, space: spaces.Discrete, where: str) -> int:
 
 def _box(action: Any, space: spaces.Box, where: str) -> np.ndarray:
     value = np.asarray(action)
+    if value.shape == space.shape and value.dtype.kind in "iuf":
+        # Fast path: in bounds (NaN fails both comparisons) and integral where it must be.
+        inside = bool(np.all((value >= space.low) & (value <= space.high)))
+        integral = (value.dtype.kind != "f" or not np.issubdtype(space.dtype, np.integer)
+                    or bool(np.all(np.mod(value, 1) == 0)))
+        if inside and integral:
+            return value.astype(space.dtype, copy=False)
+    raise InvalidAction(_box_problem(value, space, where))
+
+
+def _box_problem(value: np.ndarray, space: spaces.Box, where: str) -> str:
+    """What is wrong with a Box action that failed the fast check."""
     if value.dtype.kind not in "iuf":
-        raise InvalidAction(f"{where}: expected numbers, got dtype {value.dtype}")
+        return f"{where}: expected numbers, got dtype {value.dtype}"
     if value.shape != space.shape:
-        raise InvalidAction(f"{where}: expected shape {space.shape}, got shape {value.shape}")
+        return f"{where}: expected shape {space.shape}, got shape {value.shape}"
     if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
-        bad = np.argwhere(~np.isfinite(value))[0]
-        raise InvalidAction(f"{where}: element {tuple(bad)} is {value[tuple(bad)]} (not finite)")
-    if np.issubdtype(space.dtype, np.integer) and not np.all(np.mod(value, 1) == 0):
-        raise InvalidAction(f"{where}: the space has dtype {space.dtype}; got non-integer values")
+        bad = tuple(np.argwhere(~np.isfinite(value))[0])
+        return f"{where}: element {bad} is {value[bad]} (not finite)"
     outside = (value < space.low) | (value > space.high)
     if np.any(outside):
         i = tuple(np.argwhere(outside)[0])
-        raise InvalidAction(
-            f"{where}: element {i} = {value[i]} is outside [{space.low[i]}, {space.high[i]}]"
-        )
-    return value.astype(space.dtype)
+        return f"{where}: element {i} = {value[i]} is outside [{space.low[i]}, {space.high[i]}]"
+    return f"{where}: the space has dtype {space.dtype}; got non-integer values"

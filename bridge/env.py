@@ -46,6 +46,11 @@ def decode_info(text: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {INFO_TEXT_KEY: text}
 
 
+def _per_episode(arg: str) -> bool:
+    """Arguments naming per-episode files are left out of the probe's command."""
+    return "{run_dir}" in arg or "{episode}" in arg
+
+
 def _info(state: messages.EnvState) -> dict[str, Any]:
     info = decode_info(state.info)
     if state.observation_missing:  # the zeros returned stand for "no values were sent"
@@ -56,8 +61,8 @@ def _info(state: messages.EnvState) -> dict[str, Any]:
 class _Session:
     """One simulator process and its socket, from handshake to stop."""
 
-    def __init__(self, env: Ns3Env, sim_seed: int, log_path: Path):
-        self.env, self.sim_seed, self.step = env, sim_seed, 0
+    def __init__(self, env: Ns3Env, sim_seed: int, log_path: Path, probe: bool = False):
+        self.env, self.sim_seed, self.step, self.probe = env, sim_seed, 0, probe
         self.awaiting_action = False
         self.finished = False
         self.socket = AgentSocket(env.endpoint, allow_all_interfaces=env.allow_all_interfaces)
@@ -79,7 +84,7 @@ class _Session:
                 link.append(f"--gymTimeout={env.sim_timeout_s:g}")
         episode = f"{env._episode:04d}"
         args = [a.replace("{run_dir}", str(env.run_dir)).replace("{episode}", episode)
-                for a in env.args]
+                for a in env.args if not (self.probe and _per_episode(a))]
         return [str(env.program), *args, *link, f"--simSeed={self.sim_seed}"]
 
     def receive(self, message_type: str, what: str) -> bytes:
@@ -237,10 +242,10 @@ class Ns3Env(gym.Env):
             raise RuntimeError(f"scenario {self.scenario!r}: the env is closed")
         self._episode += 0 if probe else 1
         log_name = "probe" if probe else f"episode-{self._episode:04d}"
-        session = _Session(self, sim_seed, self.run_dir / f"sim-{log_name}.log")
-        self.commands.append(session.process.command_line)
+        session = _Session(self, sim_seed, self.run_dir / f"sim-{log_name}.log", probe)
         if probe:
             return session
+        self.commands.append(session.process.command_line)
         try:
             init = session.handshake()
             if (init.observation_space, init.action_space) != (

@@ -91,7 +91,7 @@ class AgentSocket:
         return int(self.bound.rpartition(":")[2])
 
     def send(self, payload: bytes) -> None:
-        self._socket.send(payload, copy=False)
+        self._socket.send(payload)  # copying is cheaper than zero-copy for small frames
 
     def recv(
         self, timeout_s: float | None, what: str, check_alive: Callable[[], None] | None = None

@@ -64,16 +64,18 @@ def decode_env_state(payload: bytes, observation_space: spaces.Space | None = No
         if problem:
             raise ProtocolError(f"EnvStateMsg: observation does not fit its space: {problem}")
     reason = "GameOver" if msg.reason == pb.REASON_GAME_OVER else "SimulationEnd"
+    missing = msg.isGameOver and _empty_box(msg.obsData)  # only seen in final states
     return EnvState(observation, float(msg.reward), bool(msg.isGameOver), reason, msg.info,
-                    _empty_box(msg.obsData))
+                    missing)
 
 
 def _empty_box(container: Any) -> bool:
+    """A top-level Box observation sent with its shape but no values."""
     if container.type != pb.SPACE_TYPE["Box"]:
         return False
     box = codec.unpack(container.data, pb.BoxDataContainer, "observation")
-    values = codec.WIRE_DTYPES.get(box.dtype, (None, "floatData"))[1]
-    return len(getattr(box, values)) == 0 and len(box.shape) > 0
+    field = codec.WIRE_DTYPES.get(box.dtype, (None, "floatData"))[1]
+    return len(getattr(box, field)) == 0 and len(box.shape) > 0
 
 
 def encode_action(action: Any, action_space: spaces.Space) -> bytes:

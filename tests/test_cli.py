@@ -1,0 +1,83 @@
+"""Smoke tests of every ran-gym command, run as a user would."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from analysis import load_run
+from bridge.cli import main
+
+
+def ran_gym(*args, check=True):
+    result = subprocess.run([sys.executable, "-m", "bridge.cli", *args],
+                            capture_output=True, text=True, timeout=300)
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_help_lists_the_commands():
+    out = ran_gym("--help").stdout
+    for command in ("scenarios", "run", "bench"):
+        assert command in out
+
+
+def test_scenarios_lists_parameters(reference_program):
+    out = ran_gym("scenarios").stdout
+    assert "reference" in out and "space-echo" in out
+    assert "stepMs" in out and "built" in out
+
+
+def test_run_writes_a_complete_run_directory(reference_program, tmp_path):
+    out = tmp_path / "run"
+    result = ran_gym("run", "--scenario", "reference", "--agent", "random", "--steps", "25",
+                     "--out", str(out), "--seed", "3", "--param", "maxSteps=10")
+    assert str(out) in result.stdout
+    run = load_run(out)
+    assert run.config["params"]["maxSteps"] == 10 and run.config["seed"] == 3
+    assert len(run.steps) == 25
+    assert run.steps["episode"].tolist() == [0] * 10 + [1] * 10 + [2] * 5
+    assert run.steps["truncated"].sum() == 2
+    assert len(run.seeds["episodes"]) == 3 == len(run.commands)
+    assert all("--simSeed=" in c and "--maxSteps=10" in c for c in run.commands)
+    # The ns-3 step trace and the env's table agree on what was received.
+    trace = np.genfromtxt(out / "trace-episode-0000.csv", delimiter=",", names=True)
+    episode0 = run.steps[run.steps["episode"] == 0]
+    assert trace["rx_bytes"][-10:].tolist() == episode0["info_rx_bytes"].tolist()
+    assert (out / "sim-episode-0000.log").is_file()
+    assert not (out / ".lock").exists()
+    # Same seed, same run.
+    again = tmp_path / "again"
+    ran_gym("run", "--scenario", "reference", "--steps", "25", "--out", str(again),
+            "--seed", "3", "--param", "maxSteps=10")
+    assert load_run(again).steps["reward"].tolist() == run.steps["reward"].tolist()
+
+
+def test_run_refuses_a_used_directory_and_bad_options(reference_program, tmp_path, capsys):
+    (tmp_path / "old.txt").write_text("keep me")
+    assert main(["run", "--scenario", "reference", "--out", str(tmp_path)]) == 2
+    assert "not empty" in capsys.readouterr().err
+    assert (tmp_path / "old.txt").read_text() == "keep me"
+    assert main(["run", "--scenario", "nope", "--out", str(tmp_path / "x")]) == 2
+    assert "unknown scenario 'nope'" in capsys.readouterr().err
+    assert main(["run", "--scenario", "reference", "--param", "rate",
+                 "--out", str(tmp_path / "y")]) == 2
+    assert "NAME=VALUE" in capsys.readouterr().err
+    assert main(["run", "--scenario", "reference", "--agent", "oracle",
+                 "--out", str(tmp_path / "z")]) == 2
+    assert "unknown agent 'oracle'" in capsys.readouterr().err
+
+
+def test_bench_bridge_reports_both_transports(reference_program):
+    result = ran_gym("bench", "bridge", "--iterations", "50", "--warmup", "5")
+    report = json.loads(result.stdout)
+    for transport in ("ipc", "tcp"):
+        figures = report[transport]
+        assert figures["raw_rtt_us"] > 0 and figures["step_us"] > 0
+        ratio = figures["step_us"] / figures["raw_rtt_us"]
+        assert figures["overhead_ratio"] == pytest.approx(ratio, rel=1e-3)
