@@ -44,6 +44,7 @@ class AgentSocket:
         address = self._resolve(endpoint, allow_all_interfaces)
         self._socket = context().socket(zmq.REP)
         self._socket.setsockopt(zmq.LINGER, 0)
+        self._socket.setsockopt(zmq.RCVTIMEO, int(_POLL_SLICE_S * 1000))
         try:
             self._socket.bind(address)
         except zmq.ZMQError as err:
@@ -96,18 +97,21 @@ class AgentSocket:
     def recv(
         self, timeout_s: float | None, what: str, check_alive: Callable[[], None] | None = None
     ) -> bytes:
-        """Wait for one message; ``check_alive`` raises if the peer is gone."""
+        """Wait for one message; ``check_alive`` raises if the peer is gone.
+
+        A blocking receive with a short socket timeout (no Poller per call: this is
+        the hot path of every step), checking the peer and the deadline in between.
+        """
         deadline = None if timeout_s is None else time.monotonic() + timeout_s
         while True:
-            wait = _POLL_SLICE_S
-            if deadline is not None:
-                wait = min(wait, deadline - time.monotonic())
-                if wait <= 0:
-                    raise SimulatorTimeout(f"no answer within {timeout_s:g} s while {what}")
-            if self._socket.poll(int(wait * 1000) + 1, zmq.POLLIN):
-                return self._socket.recv(copy=True)
+            try:
+                return self._socket.recv()
+            except zmq.Again:
+                pass
             if check_alive is not None:
                 check_alive()
+            if deadline is not None and time.monotonic() >= deadline:
+                raise SimulatorTimeout(f"no answer within {timeout_s:g} s while {what}")
 
     def close(self) -> None:
         """Idempotent: closes the socket and removes the ipc socket file it made."""

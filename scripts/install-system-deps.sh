@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  libns3-dev libgsl-dev          # ns-3.37 and the GSL its CMake config requires
+  libns3-dev libgsl-dev ns3      # ns-3.37; its CMake config needs GSL and the ns3 package
   cmake g++ make pkg-config
   libzmq3-dev cppzmq-dev         # ZeroMQ and its C++ header
   protobuf-compiler libprotobuf-dev
