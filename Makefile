@@ -33,6 +33,7 @@ build: $(BUILD)/CMakeCache.txt
 	@cmake --build $(BUILD) -j$(JOBS)
 
 test: build venv
+	$(VENV)/bin/ruff check bridge agents analysis tests
 	$(PY) -m pytest
 
 demo: build venv

@@ -9,7 +9,9 @@ In one run and for each transport (ipc, tcp) it times
   (almost no traffic), i.e. action check, encoding, the round trip, ns-3 applying the
   action and simulating one step, decoding and the info dict;
 
-and reports ``overhead_ratio = step_us / raw_rtt_us``. Figures are medians over the
+and reports ``overhead_ratio = step_us / raw_rtt_us``. ``sim_exchange_us`` is a bare
+exchange of pre-encoded bytes with the same simulator process, which splits
+``step_us`` into the simulator's share and the Python bridge's. Figures are medians over the
 timed iterations, after a warm-up.
 """
 
@@ -74,22 +76,40 @@ def time_raw_rtt(transport: str, state_size: int, action: bytes, iterations: int
     return _percentiles(samples)
 
 
-def time_env_step(transport: str, iterations: int, warmup: int) -> tuple[dict[str, float], int]:
-    params = {**_TRIVIAL_STEP, "maxSteps": iterations + warmup + 10}
+def time_env_step(transport: str, iterations: int, warmup: int
+                  ) -> tuple[dict[str, float], dict[str, float], int]:
+    """Times ``env.step``, then bare exchanges of pre-encoded bytes with the same
+    simulator (no action check, no encoding or decoding): the second figure is the
+    simulator's share, the difference the Python bridge's."""
+    params = {**_TRIVIAL_STEP, "maxSteps": 2 * (iterations + warmup) + 10}
     env = ScenarioEnv("reference", params, endpoint=transport)
     try:
         env.reset(seed=1)
         action = np.array([10.0], dtype=np.float32)
-        samples = []
-        for i in range(iterations + warmup):
-            start = time.perf_counter_ns()
-            env.step(action)
-            if i >= warmup:
-                samples.append(time.perf_counter_ns() - start)
+        step = _timed(lambda: env.step(action), iterations, warmup)
         state_size = _state_size(env, action)
+        session = env._session
+        assert session is not None
+        encoded = messages.encode_action(action, env.action_space)
+
+        def bare() -> None:
+            session.socket.send(encoded)
+            session.socket.recv(env.timeout_s, "waiting for the simulator")
+
+        bare_exchange = _timed(bare, iterations, warmup)
     finally:
         env.close()
-    return _percentiles(samples), state_size
+    return step, bare_exchange, state_size
+
+
+def _timed(call: Any, iterations: int, warmup: int) -> dict[str, float]:
+    samples = []
+    for i in range(iterations + warmup):
+        start = time.perf_counter_ns()
+        call()
+        if i >= warmup:
+            samples.append(time.perf_counter_ns() - start)
+    return _percentiles(samples)
 
 
 def _state_size(env: ScenarioEnv, action: np.ndarray) -> int:
@@ -110,11 +130,12 @@ def bench_bridge(iterations: int = 2000, warmup: int = 200) -> dict[str, Any]:
     finally:
         action_space_probe.close()
     for transport in ("ipc", "tcp"):
-        step, state_size = time_env_step(transport, iterations, warmup)
+        step, bare, state_size = time_env_step(transport, iterations, warmup)
         raw = time_raw_rtt(transport, state_size, action, iterations, warmup)
         results[transport] = {
             "raw_rtt_us": round(raw["median"], 2), "step_us": round(step["median"], 2),
             "overhead_ratio": round(step["median"] / raw["median"], 3),
+            "sim_exchange_us": round(bare["median"], 2),
             "raw_rtt_us_p90": round(raw["p90"], 2), "step_us_p90": round(step["p90"], 2),
             "payload_bytes": {"state": state_size, "action": len(action)},
         }
