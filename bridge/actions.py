@@ -28,9 +28,8 @@ def validate_action(action: Any, space: spaces.Space, where: str = "action") -> 
     if isinstance(space, spaces.Tuple):
         if not isinstance(action, (tuple, list)) or len(action) != len(space.spaces):
             raise InvalidAction(f"{where}: expected a tuple of {len(space.spaces)} elements")
-        return tuple(
-            validate_action(a, s, f"{where}[{i}]") for i, (a, s) in enumerate(zip(action, space))
-        )
+        pairs = enumerate(zip(action, space.spaces, strict=True))
+        return tuple(validate_action(a, s, f"{where}[{i}]") for i, (a, s) in pairs)
     if isinstance(space, spaces.Dict):
         if not isinstance(action, Mapping) or set(action) != set(space.spaces):
             got = sorted(action) if isinstance(action, Mapping) else type(action).__name__

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pytest
 from gymnasium import spaces
@@ -103,10 +105,8 @@ def test_observation_of_the_wrong_shape_is_refused():
 @given(st.binary(max_size=512))
 def test_arbitrary_bytes_never_crash_the_decoders(payload):
     for decode in (messages.decode_sim_init, messages.decode_env_state):
-        try:
+        with contextlib.suppress(ProtocolError):
             decode(payload)
-        except ProtocolError:
-            pass
 
 
 def test_actions_are_checked_before_sending():

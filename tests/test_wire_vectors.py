@@ -78,9 +78,9 @@ def test_answers_encode_to_identical_bytes(path):
             continue
         payload = bytes.fromhex(record["hex"])
         if record["type"] == "SimInitAck":
-            assert messages.INIT_ACK == payload
+            assert payload == messages.INIT_ACK
         elif "stopSimReq" in record["text"]:
-            assert messages.STOP == payload
+            assert payload == messages.STOP
         else:
             sent = pb.EnvActMsg.FromString(payload)
             action = codec.data_from_proto(sent.actData)
@@ -103,7 +103,8 @@ def test_decoded_values_are_the_recorded_ones():
     assert last.game_over and last.game_over_reason == "SimulationEnd"
     assert last.observation.tolist() == [10, 3, 1, 0, 9]
     # A Discrete action of 0 travels as an empty container.
-    assert codec.data_from_proto(pb.EnvActMsg.FromString(bytes.fromhex(records[5]["hex"])).actData) == 0
+    zero = pb.EnvActMsg.FromString(bytes.fromhex(records[5]["hex"]))
+    assert codec.data_from_proto(zero.actData) == 0
 
 
 def test_dict_spaces_decode_with_their_keys():

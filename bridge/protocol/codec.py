@@ -19,7 +19,7 @@ from bridge.errors import ProtocolError
 from bridge.protocol import schema as pb
 
 # Wire dtype <-> NumPy dtype, and the BoxDataContainer field that carries each.
-WIRE_DTYPES = {
+WIRE_DTYPES: dict[int, tuple[np.dtype, str]] = {
     pb.DTYPE["INT"]: (np.dtype(np.int32), "intData"),
     pb.DTYPE["UINT"]: (np.dtype(np.uint32), "uintData"),
     pb.DTYPE["FLOAT"]: (np.dtype(np.float32), "floatData"),

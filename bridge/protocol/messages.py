@@ -99,7 +99,8 @@ def mismatch(value: Any, space: spaces.Space, where: str = "value") -> str | Non
     if isinstance(space, spaces.Tuple):
         if not isinstance(value, tuple) or len(value) != len(space.spaces):
             return f"{where}: expected a tuple of {len(space.spaces)} elements"
-        problems = (mismatch(v, s, f"{where}[{i}]") for i, (v, s) in enumerate(zip(value, space)))
+        pairs = enumerate(zip(value, space.spaces, strict=True))
+        problems = (mismatch(v, s, f"{where}[{i}]") for i, (v, s) in pairs)
         return next((p for p in problems if p), None)
     if isinstance(space, spaces.Dict):
         if not isinstance(value, dict) or set(value) != set(space.spaces):

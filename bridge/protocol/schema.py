@@ -22,7 +22,7 @@ try:  # protobuf >= 4.22
 except ImportError:  # pragma: no cover - older runtimes
     from google.protobuf.message_factory import MessageFactory
 
-    _message_class = MessageFactory().GetPrototype  # type: ignore[assignment]
+    _message_class = MessageFactory().GetPrototype
 
 PACKAGE = "ns3opengym"
 FILE_NAME = "ns3opengym.proto"
@@ -78,7 +78,9 @@ MESSAGES: dict[str, list[tuple[str, int, str, bool]]] = {
 NESTED_ENUMS = {"EnvStateMsg": {"Reason": ["SimulationEnd", "GameOver"]}}
 
 
-def _field(name: str, number: int, type_name: str, repeated: bool) -> _F:
+def _field(
+    name: str, number: int, type_name: str, repeated: bool
+) -> descriptor_pb2.FieldDescriptorProto:
     field = _F(name=name, number=number, json_name=name)
     field.label = _F.LABEL_REPEATED if repeated else _F.LABEL_OPTIONAL
     if type_name in _SCALARS:
