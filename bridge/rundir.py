@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -23,10 +24,11 @@ class RunDirectory:
         self.path = Path(path)
         if self.path.exists() and not self.path.is_dir():
             raise ValueError(f"run directory {self.path} exists and is not a directory")
-        if self.path.is_dir() and any(self.path.iterdir()) and not overwrite:
-            raise ValueError(
-                f"run directory {self.path} is not empty; choose another --out or pass --overwrite"
-            )
+        if self.path.is_dir() and any(self.path.iterdir()):
+            if not overwrite:
+                raise ValueError(f"run directory {self.path} is not empty; "
+                                 "choose another --out or pass --overwrite")
+            self._clear_previous_run()
         self.path.mkdir(parents=True, exist_ok=True)
         if not os.access(self.path, os.W_OK):
             raise PermissionError(f"run directory {self.path} is not writable")
@@ -38,6 +40,19 @@ class RunDirectory:
                              f"(remove {self._lock} if that run is gone)") from None
         os.write(fd, str(os.getpid()).encode())
         os.close(fd)
+
+    def _clear_previous_run(self) -> None:
+        """Empty a directory that holds an earlier run; refuse any other directory."""
+        if not (self.path / "config.json").is_file():
+            raise ValueError(f"{self.path} does not hold a run (no config.json); "
+                             "refusing to overwrite it")
+        if (self.path / LOCK_NAME).exists():
+            raise ValueError(f"run directory {self.path} is in use by another run")
+        for entry in self.path.iterdir():
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
 
     def write_json(self, name: str, value: Any) -> Path:
         return self._atomic(name, (json.dumps(value, indent=2, default=str) + "\n").encode())

@@ -51,17 +51,25 @@ def test_run_writes_a_complete_run_directory(reference_program, tmp_path):
     assert trace["rx_bytes"][-10:].tolist() == episode0["info_rx_bytes"].tolist()
     assert (out / "sim-episode-0000.log").is_file()
     assert not (out / ".lock").exists()
+    # --overwrite replaces an earlier run whole: nothing of the old one is left.
+    (out / "trace-episode-0009.csv").write_text("from an earlier, longer run")
+    ran_gym("run", "--scenario", "reference", "--steps", "5", "--out", str(out), "--overwrite")
+    assert not (out / "trace-episode-0009.csv").exists() and len(load_run(out).steps) == 5
     # Same seed, same run.
     again = tmp_path / "again"
     ran_gym("run", "--scenario", "reference", "--steps", "25", "--out", str(again),
             "--seed", "3", "--param", "maxSteps=10")
     assert load_run(again).steps["reward"].tolist() == run.steps["reward"].tolist()
+    assert run.steps["reward"].nunique() > 5
 
 
 def test_run_refuses_a_used_directory_and_bad_options(reference_program, tmp_path, capsys):
     (tmp_path / "old.txt").write_text("keep me")
     assert main(["run", "--scenario", "reference", "--out", str(tmp_path)]) == 2
     assert "not empty" in capsys.readouterr().err
+    assert (tmp_path / "old.txt").read_text() == "keep me"
+    assert main(["run", "--scenario", "reference", "--out", str(tmp_path), "--overwrite"]) == 2
+    assert "does not hold a run" in capsys.readouterr().err
     assert (tmp_path / "old.txt").read_text() == "keep me"
     assert main(["run", "--scenario", "nope", "--out", str(tmp_path / "x")]) == 2
     assert "unknown scenario 'nope'" in capsys.readouterr().err
