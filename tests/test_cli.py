@@ -23,7 +23,7 @@ def ran_gym(*args, check=True):
 
 def test_help_lists_the_commands():
     out = ran_gym("--help").stdout
-    for command in ("scenarios", "run", "bench"):
+    for command in ("scenarios", "run", "bench", "dataset"):
         assert command in out
 
 
@@ -89,3 +89,8 @@ def test_bench_bridge_reports_both_transports(reference_program):
         assert figures["raw_rtt_us"] > 0 and figures["step_us"] > 0
         ratio = figures["step_us"] / figures["raw_rtt_us"]
         assert figures["overhead_ratio"] == pytest.approx(ratio, rel=1e-3)
+
+
+def test_dataset_names_what_it_knows(capsys):
+    assert main(["dataset", "--scenario", "reference", "--solver", "esa", "--out", "x"]) == 2
+    assert "no data set for scenario 'reference' with solver 'esa'" in capsys.readouterr().err

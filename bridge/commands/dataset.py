@@ -1,0 +1,42 @@
+"""``ran-gym dataset``: labelled data sets (optimal or expert actions) in Parquet.
+
+Each (scenario, solver) pair names the function that builds its data set, as
+``"module:function"``; the function takes the parsed arguments and returns the path
+it wrote.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from pathlib import Path
+from typing import Any
+
+BUILDERS: dict[tuple[str, str], str] = {}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("dataset", help="build a labelled data set (Parquet)")
+    parser.add_argument("--scenario", required=True, help="scenario name")
+    parser.add_argument("--solver", required=True, help="what labels the samples")
+    parser.add_argument("--n", type=int, default=None, help="number of samples / drops")
+    parser.add_argument("--networks", type=int, default=None, help="number of networks")
+    parser.add_argument("--steps", type=int, default=None, help="steps per network")
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                        help="scenario parameter; repeatable")
+    parser.add_argument("--seed", type=int, default=0, help="base seed (default: 0)")
+    parser.add_argument("--out", required=True, help="Parquet file to write")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    key = (args.scenario, args.solver)
+    if key not in BUILDERS:
+        known = ", ".join(f"{s}/{v}" for s, v in sorted(BUILDERS)) or "none yet"
+        raise ValueError(f"no data set for scenario {args.scenario!r} with solver "
+                         f"{args.solver!r}; known: {known}")
+    module, _, function = BUILDERS[key].partition(":")
+    build: Any = getattr(importlib.import_module(module), function)
+    path: Path = build(args)
+    print(f"data set: {path}")
+    return 0

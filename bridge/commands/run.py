@@ -1,0 +1,52 @@
+"""``ran-gym run``: an agent against a scenario, into a run directory."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def parse_params(pairs: Sequence[str]) -> dict[str, str]:
+    """``["a=1", "b=x"]`` -> ``{"a": "1", "b": "x"}``; the scenario checks the values."""
+    params = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--param expects NAME=VALUE, got {pair!r}")
+        params[key] = value
+    return params
+
+
+def add_scenario_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options shared by every command that starts simulators."""
+    parser.add_argument("--scenario", required=True, help="scenario name (`ran-gym scenarios`)")
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                        help="scenario parameter; repeatable")
+    parser.add_argument("--endpoint", default="ipc",
+                        help="ipc, tcp, ipc://PATH or tcp://HOST:PORT (default: ipc)")
+    parser.add_argument("--timeout", type=float, default=60.0, help="simulator timeout (s)")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("run", help="run an agent against a scenario into a run directory")
+    add_scenario_arguments(parser)
+    parser.add_argument("--agent", default="random", help="agent name (default: random)")
+    parser.add_argument("--steps", type=int, default=100, help="environment steps (default: 100)")
+    parser.add_argument("--out", required=True, help="run directory to create")
+    parser.add_argument("--seed", type=int, default=0, help="base seed (default: 0)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace an earlier run in --out")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from bridge.run import RunConfig, run
+
+    config = RunConfig(
+        scenario=args.scenario, agent=args.agent, steps=args.steps, out=Path(args.out),
+        seed=args.seed, params=parse_params(args.param), endpoint=args.endpoint,
+        timeout_s=args.timeout, overwrite=args.overwrite,
+    )
+    print(f"run directory: {run(config)}")
+    return 0
