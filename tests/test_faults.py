@@ -232,3 +232,29 @@ def test_cpp_side_gives_up_on_a_silent_agent(echo_program, tmp_path):
     assert status == 3, output
     assert time.monotonic() - started < 5
     assert "ran-gym:" in output and "1" in output
+
+
+def test_ctrl_c_in_the_agent_ends_its_simulator(reference_program, tmp_path):
+    agent = textwrap.dedent(f"""
+        import sys
+        import numpy as np
+        sys.path.insert(0, {str(REPO)!r})
+        from bridge import ScenarioEnv
+        env = ScenarioEnv("reference", {{"maxSteps": 10_000_000}}, sim_timeout_s=60)
+        env.reset(seed=1)
+        print(env._session.process.pid, flush=True)
+        while True:
+            env.step(np.array([5.0], np.float32))
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", agent], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        sim_pid = int(proc.stdout.readline())
+        time.sleep(0.3)  # let it step
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=10)
+        assert "KeyboardInterrupt" in err
+        assert wait_gone(sim_pid, 3) < 3  # ended by the agent, not by the 60 s timeout
+    finally:
+        proc.kill()
+        proc.wait()
