@@ -20,10 +20,10 @@ from typing import Any
 
 import gymnasium as gym
 
-from bridge.actions import validate_action
+from bridge.actions import compile_validator
 from bridge.errors import BridgeError, ProtocolError
 from bridge.launcher import SimulatorProcess
-from bridge.protocol import messages
+from bridge.protocol import fastpath, messages
 from bridge.transport import AgentSocket
 from bridge.wirelog import AGENT_TO_SIM, SIM_TO_AGENT, WireLog
 
@@ -109,7 +109,8 @@ class _Session:
     def state(self, what: str) -> messages.EnvState:
         payload = self.receive("EnvStateMsg", what)
         self.awaiting_action = True
-        state = messages.decode_env_state(payload, self.env.observation_space)
+        env = self.env
+        state = messages.decode_env_state(payload, env.observation_space, env._fast_observation)
         self.finished = state.game_over
         return state
 
@@ -172,7 +173,11 @@ class Ns3Env(gym.Env):
         self._episode = -1
         self._closed = False
         self.commands: list[str] = []
+        self._fast_observation: Any = None
         self.observation_space, self.action_space = self._probe_spaces()
+        self._check_action = compile_validator(self.action_space)
+        self._encode_action = fastpath.compile_action_encoder(self.action_space)
+        self._fast_observation = fastpath.compile_observation_decoder(self.observation_space)
 
     # -- Gymnasium API -------------------------------------------------------------
 
@@ -194,8 +199,7 @@ class Ns3Env(gym.Env):
             raise RuntimeError(
                 f"scenario {self.scenario!r}: step() needs a running episode; call reset()"
             )
-        action = validate_action(action, self.action_space)
-        payload = messages.encode_action(action, self.action_space)
+        payload = self._encode_action(self._check_action(action))
 
         def exchange(s: _Session) -> messages.EnvState:
             s.send("EnvActMsg", payload)

@@ -128,3 +128,17 @@ def test_actions_are_checked_before_sending():
         validate_action(np.array([1.5]), spaces.Box(0, 5, (1,), np.int32))
     with pytest.raises(InvalidAction, match="keys"):
         validate_action({"discrete": 1}, EVERY_KIND)
+
+
+def test_compiled_validator_agrees_with_the_plain_one():
+    from bridge.actions import compile_validator
+
+    box = spaces.Box(1, 20, (3,), np.float32)
+    check = compile_validator(box)
+    assert check(np.array([1, 5.5, 20])).tolist() == [1.0, 5.5, 20.0]
+    assert check(np.array([1, 5.5, 20])).dtype == np.float32
+    for bad, match in [(np.array([1.0, np.nan, 2.0]), "not finite"),
+                       (np.array([1.0, 25.0, 2.0]), "outside"), (np.ones(2), "shape"),
+                       (np.array(["a", "b", "c"]), "numbers")]:
+        with pytest.raises(InvalidAction, match=match):
+            check(bad)

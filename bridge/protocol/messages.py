@@ -6,6 +6,7 @@ for every step; after a game over, or to end early, the answer carries stopSimRe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,18 +56,31 @@ def decode_sim_init(payload: bytes) -> SimInit:
     )
 
 
-def decode_env_state(payload: bytes, observation_space: spaces.Space | None = None) -> EnvState:
+def decode_env_state(
+    payload: bytes,
+    observation_space: spaces.Space | None = None,
+    fast_observation: Callable[[Any], Any] | None = None,
+) -> EnvState:
+    """Decode an EnvStateMsg; ``fast_observation`` (see :mod:`fastpath`) may decode the
+    observation when it has exactly the expected layout, else the generic codec does."""
     msg = codec.parse(pb.EnvStateMsg, payload, "EnvStateMsg")
+    observation = fast_observation(msg.obsData) if fast_observation is not None else None
+    if observation is None:
+        observation = _generic_observation(msg, observation_space)
+    reason = "GameOver" if msg.reason == pb.REASON_GAME_OVER else "SimulationEnd"
+    missing = msg.isGameOver and _empty_box(msg.obsData)  # only seen in final states
+    return EnvState(observation, float(msg.reward), bool(msg.isGameOver), reason, msg.info,
+                    missing)
+
+
+def _generic_observation(msg: Any, observation_space: spaces.Space | None) -> Any:
     observation = codec.data_from_proto(msg.obsData, "observation") if msg.HasField(
         "obsData") else None
     if observation_space is not None:
         problem = mismatch(observation, observation_space)
         if problem:
             raise ProtocolError(f"EnvStateMsg: observation does not fit its space: {problem}")
-    reason = "GameOver" if msg.reason == pb.REASON_GAME_OVER else "SimulationEnd"
-    missing = msg.isGameOver and _empty_box(msg.obsData)  # only seen in final states
-    return EnvState(observation, float(msg.reward), bool(msg.isGameOver), reason, msg.info,
-                    missing)
+    return observation
 
 
 def _empty_box(container: Any) -> bool:
