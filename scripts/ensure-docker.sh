@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Makes a Docker engine available: uses a running one, or (as root) installs
+# docker.io, debootstrap and docker-compose from Debian's archive when missing and
+# starts dockerd in the background. Exits non-zero with the reason when impossible.
+set -euo pipefail
+docker info >/dev/null 2>&1 && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+  echo "no Docker engine is reachable and starting one needs root" >&2
+  exit 1
+fi
+missing=()
+for p in docker.io debootstrap docker-compose; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  command -v apt-get >/dev/null || { echo "apt-get not found; install Docker by hand" >&2; exit 1; }
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >/dev/null
+  apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if ! pgrep -x dockerd >/dev/null; then
+  nohup dockerd >/var/log/ran-gym-dockerd.log 2>&1 &
+fi
+for _ in $(seq 1 60); do
+  docker info >/dev/null 2>&1 && exit 0
+  sleep 0.5
+done
+echo "dockerd did not come up; see /var/log/ran-gym-dockerd.log" >&2
+exit 1

@@ -1,0 +1,95 @@
+"""The unified action: every vector decodes to a feasible allocation; encode inverts decode."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bridge.slicing.allocation import Allocation, ru_power_use, violations
+from bridge.slicing.config import SlicingConfig
+from bridge.slicing.unified import decode, encode, unified_size, unified_slices
+
+DEFAULT = SlicingConfig()
+SMALL = SlicingConfig(n_rus=2, n_ues=3, n_prbs=5, rbg_size=2,
+                      power_levels_db=(-3.0, 0.0, 3.0))
+
+
+def test_sizes() -> None:
+    # 25*3 association + 25*17 RBG scores + 25 power = 525
+    assert unified_size(DEFAULT) == 525
+    assert unified_slices(DEFAULT)["power"] == slice(500, 525)
+
+
+def _check_invariants(cfg: SlicingConfig, alloc: Allocation) -> None:
+    assert alloc.association.shape == (cfg.n_ues,)
+    onehot = alloc.association_onehot(cfg.n_rus)
+    assert np.all(onehot.sum(axis=1) == 1)                       # (8)
+    owned = alloc.prb_owner >= 0
+    rus, _ = np.nonzero(owned)
+    assert np.all(alloc.association[alloc.prb_owner[owned]] == rus)  # (1)
+    # (2)/(9): one owner per RBG per RU holds by the index form; each RBG of a UE at one RU
+    assert alloc.ownership(cfg.n_ues).sum() == owned.sum()
+    assert np.all(ru_power_use(cfg, alloc) <= 1.0 + 1e-9)            # (6)
+    assert np.all((alloc.power_level >= 0) & (alloc.power_level < cfg.n_levels))
+    assert not violations(cfg, alloc)
+
+
+@pytest.mark.parametrize("cfg", [DEFAULT, SMALL], ids=["default", "small"])
+def test_ten_thousand_random_vectors_decode_feasibly(cfg: SlicingConfig) -> None:
+    rng = np.random.default_rng(7)
+    for i in range(10_000 if cfg is DEFAULT else 2_000):
+        # mix of uniform, out-of-range and all-positive (forces the power repair) vectors
+        x = rng.uniform(-1, 1, unified_size(cfg))
+        if i % 3 == 1:
+            x = rng.normal(0, 3, unified_size(cfg))
+        elif i % 3 == 2:
+            x = rng.uniform(0.01, 1, unified_size(cfg))
+        _check_invariants(cfg, decode(cfg, x))
+
+
+def test_repair_lowers_the_strongest_level_first() -> None:
+    # All UEs get every RBG score positive and +3 dB: RU power would be 2x the budget.
+    x = np.ones(unified_size(DEFAULT))
+    alloc = decode(DEFAULT, x)
+    # all UEs on RU0 (tie -> lowest index), UE0 owns every RBG there (tie -> lowest UE);
+    # UE0 at +3 dB on 50 PRBs is 1.995 x budget: it steps down to 0 dB (index 4), 1 x.
+    assert np.all(alloc.association == 0)
+    assert np.all(alloc.prb_owner[0] == 0) and np.all(alloc.prb_owner[1:] == -1)
+    assert alloc.power_level[0] == 4
+    assert np.all(alloc.power_level[1:] == 7)  # unserved UEs keep their level
+
+
+def test_encode_then_decode_round_trips() -> None:
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        alloc = decode(SMALL, rng.uniform(-1, 1, unified_size(SMALL)))
+        again = decode(SMALL, encode(SMALL, alloc))
+        assert np.array_equal(again.association, alloc.association)
+        assert np.array_equal(again.prb_owner, alloc.prb_owner)
+        assert np.array_equal(again.power_level, alloc.power_level)
+
+
+def test_decode_reads_each_part() -> None:
+    # SMALL: U=3, R=2, G=3, L=3. UE0 -> RU1, UE1 -> RU0, UE2 -> RU1.
+    x = -np.ones(unified_size(SMALL))
+    x[[1, 2, 5]] = 1.0
+    rbg = x[6:15].reshape(3, 3)
+    rbg[0, 0] = 0.5    # UE0 wants RBG0 at RU1 ...
+    rbg[2, 0] = 0.7    # ... but UE2 wants it more
+    rbg[0, 2] = 0.1    # UE0 alone on RBG2
+    rbg[1, 1] = 0.2    # UE1 on RBG1 at RU0
+    x[6:15] = rbg.reshape(-1)
+    x[15:] = [-1.0, 0.0, 0.99]  # levels 0, floor(1.5)=1, floor(2.985)=2
+    alloc = decode(SMALL, x)
+    assert alloc.association.tolist() == [1, 0, 1]
+    assert alloc.prb_owner.tolist() == [[-1, 1, -1], [2, -1, 0]]
+    assert alloc.power_level.tolist() == [0, 1, 2]
+
+
+def test_encode_rejects_infeasible() -> None:
+    bad = Allocation(np.array([0, 0, 0]), np.array([[-1, -1, -1], [0, -1, -1]]),
+                     np.array([0, 0, 0]))
+    with pytest.raises(ValueError, match="not associated"):
+        encode(SMALL, bad)
+    with pytest.raises(ValueError, match="expected 18"):
+        decode(SMALL, np.zeros(4))
