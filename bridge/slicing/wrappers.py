@@ -1,0 +1,78 @@
+"""Gymnasium ActionWrappers from agent action spaces to the native Dict action.
+
+Both decoders need the channel gains, which they read from the latest observation the
+wrapper has passed on (so ``reset`` must come before the first ``step``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, SupportsFloat
+
+import gymnasium as gym
+import numpy as np
+
+from bridge.slicing.allocation import Allocation
+from bridge.slicing.catalogue import Catalogue
+from bridge.slicing.config import SlicingConfig
+from bridge.slicing.layout import gains_from_observation, observation_size
+from bridge.slicing.unified import decode, unified_space
+
+
+class _GainsActionWrapper(gym.ActionWrapper):
+    """Keeps the last observation; subclasses turn an action into an Allocation."""
+
+    def __init__(self, env: gym.Env, cfg: SlicingConfig):
+        super().__init__(env)
+        shape = env.observation_space.shape
+        if shape is not None and shape != (observation_size(cfg),):
+            raise ValueError(f"observation space {shape} does not match the config "
+                             f"(U={cfg.n_ues}, R={cfg.n_rus}: {observation_size(cfg)} values)")
+        self.cfg = cfg
+        self.last_obs: np.ndarray | None = None
+        self.last_allocation: Allocation | None = None
+
+    def reset(self, *, seed: int | None = None,
+              options: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
+        obs, info = self.env.reset(seed=seed, options=options)
+        self.last_obs = np.asarray(obs)
+        return obs, info
+
+    def step(self, action: Any) -> tuple[Any, SupportsFloat, bool, bool, dict[str, Any]]:
+        obs, reward, terminated, truncated, info = self.env.step(self.action(action))
+        self.last_obs = np.asarray(obs)
+        return obs, reward, terminated, truncated, info
+
+    def gains(self) -> np.ndarray:
+        if self.last_obs is None:
+            raise RuntimeError("no observation yet: call reset() before step()")
+        return gains_from_observation(self.last_obs, self.cfg)
+
+    def allocate(self, action: Any) -> Allocation:
+        raise NotImplementedError
+
+    def action(self, action: Any) -> dict[str, np.ndarray]:
+        self.last_allocation = self.allocate(action)
+        return self.last_allocation.to_native()
+
+
+class UnifiedActionWrapper(_GainsActionWrapper):
+    """Box [-1, 1]^d (see :mod:`bridge.slicing.unified`) to the native action."""
+
+    def __init__(self, env: gym.Env, cfg: SlicingConfig):
+        super().__init__(env, cfg)
+        self.action_space = unified_space(cfg)
+
+    def allocate(self, action: Any) -> Allocation:
+        return decode(self.cfg, np.asarray(action))
+
+
+class CatalogueActionWrapper(_GainsActionWrapper):
+    """Discrete catalogue (see :mod:`bridge.slicing.catalogue`) to the native action."""
+
+    def __init__(self, env: gym.Env, cfg: SlicingConfig, split_step: float = 0.1):
+        super().__init__(env, cfg)
+        self.catalogue = Catalogue(cfg, split_step)
+        self.action_space = self.catalogue.space()
+
+    def allocate(self, action: Any) -> Allocation:
+        return self.catalogue.allocation(int(np.asarray(action).reshape(-1)[0]), self.gains())
