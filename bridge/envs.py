@@ -30,6 +30,11 @@ def make_reference(params: Mapping[str, Any] | None = None, **bridge: Any) -> Sc
     return ScenarioEnv("reference", params, **bridge)
 
 
+def make_interference(params: Mapping[str, Any] | None = None, **bridge: Any) -> ScenarioEnv:
+    """``RanGym/Interference-v0``: power control in an N-pair interference network."""
+    return ScenarioEnv("interference", params, **bridge)
+
+
 def make_ns3gym(
     binary: str | Path, args: Sequence[str] = (), endpoint: str = "tcp", **bridge: Any
 ) -> Ns3Env:
@@ -45,6 +50,7 @@ def register_envs() -> None:
     ids = {
         "RanGym/Reference-v0": "bridge.envs:make_reference",
         "RanGym/Ns3Gym-v0": "bridge.envs:make_ns3gym",
+        "RanGym/Interference-v0": "bridge.envs:make_interference",
     }
     for env_id, entry_point in ids.items():
         if env_id not in gym.registry:

@@ -149,6 +149,31 @@ SCENARIOS: dict[str, Scenario] = {
                 Param("crashAt", 0, "abort the program at this step (0: never)", 0, 1e9),
             ),
         ),
+        Scenario(
+            "interference",
+            "ran-gym-interference",
+            "Power control in an N-pair interference network: one-UE LTE cells on one "
+            "carrier, full-buffer downlink with adaptive MCS; the action sets every "
+            "transmitter's power [mW]; observations are the normalised long-term gains "
+            "and the rates each pair delivered (docs/scenarios/interference.md).",
+            (
+                Param("pairs", 8, "Tx-Rx pairs", 1, 1000),
+                Param("density", 8.0, "pairs per km^2", 1e-6, 1e6),
+                Param("minRxDistM", 10.0, "smallest Tx-Rx distance of a pair (m)", 1e-3, 1e5),
+                Param("maxRxDistM", 50.0, "largest Tx-Rx distance of a pair (m)", 1e-3, 1e5),
+                Param("minTxDistM", 35.0, "smallest Tx-Tx distance (m)", 0, 1e5),
+                Param("shadowingDb", 7.0, "log-normal shadowing std (dB)", 0, 30),
+                Param("carrierGhz", 2.4, "carrier for the fading's Doppler (GHz)", 1e-3, 100),
+                Param("speedMps", 1.0, "receiver speed for the fading's Doppler (m/s)", 0, 100),
+                Param("dropTries", 1000, "placement attempts per transmitter", 1, 1e7),
+                Param("pmaxMw", 10.0, "largest transmit power (mW)", 1e-9, 1e6),
+                Param("bandwidthMHz", 10.0, "LTE bandwidth (MHz): 1.4, 3, 5, 10, 15, 20", 1.4, 20),
+                Param("noiseDbmHz", -174.0, "receiver noise PSD (dBm/Hz)", -174, 0),
+                Param("stepMs", 10.0, "step length (ms, whole)", 1, 10_000),
+                Param("maxSteps", 200, "actions per episode", 1, 10_000_000),
+                Param("warmupMs", 100.0, "full-power time before state 0 (ms)", 20, 10_000),
+            ),
+        ),
     ]
 }
 
