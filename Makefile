@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 BUILD := build/ns3
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all system venv build test demo bench lint clean
+.PHONY: all system venv build test demo bench lint docker clean
 
 all: build venv
 
@@ -42,6 +42,15 @@ demo: build venv
 
 bench: build venv
 	$(VENV)/bin/ran-gym bench bridge
+
+# Both images: the scenario programs, and Python with the project. The base image is
+# made locally with debootstrap where no registry can be reached.
+docker: venv
+	scripts/ensure-docker.sh
+	docker/base-image.sh
+	scripts/docker-wheels.sh
+	docker build -q --force-rm -f docker/scenario.Dockerfile -t ran-gym-scenarios .
+	docker build -q --force-rm -f docker/agent.Dockerfile -t ran-gym-agent .
 
 lint: venv
 	$(VENV)/bin/ruff check bridge agents analysis tests

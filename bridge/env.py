@@ -24,6 +24,7 @@ from bridge.actions import compile_validator
 from bridge.errors import BridgeError, ProtocolError
 from bridge.launcher import SimulatorProcess
 from bridge.protocol import fastpath, messages
+from bridge.runtime import DockerRuntime, Launch, make_runtime, native_launch
 from bridge.transport import AgentSocket
 from bridge.wirelog import AGENT_TO_SIM, SIM_TO_AGENT, WireLog
 
@@ -67,12 +68,22 @@ class _Session:
         self.finished = False
         self.socket = AgentSocket(env.endpoint, allow_all_interfaces=env.allow_all_interfaces)
         try:
-            self.process = SimulatorProcess(self._command(), log_path)
+            launch = self._launch()
+            self.container = launch.container
+            self.process = SimulatorProcess(launch.command, log_path, cleanup=launch.cleanup)
         except BaseException:
             self.socket.close()
             raise
 
-    def _command(self) -> list[str]:
+    def _launch(self) -> Launch:
+        env = self.env
+        args = self._arguments()
+        if env.runtime is None:
+            return native_launch(env.program, args)
+        ipc_dir = self.socket.share_with_other_users()
+        return env.runtime.launch(env.program, args, ipc_dir, env.run_dir)
+
+    def _arguments(self) -> list[str]:
         env = self.env
         if env.flags == FLAGS_NS3_GYM:
             if self.socket.port is None:
@@ -85,7 +96,7 @@ class _Session:
         episode = f"{env._episode:04d}"
         args = [a.replace("{run_dir}", str(env.run_dir)).replace("{episode}", episode)
                 for a in env.args if not (self.probe and _per_episode(a))]
-        return [str(env.program), *args, *link, f"--simSeed={self.sim_seed}"]
+        return [*args, *link, f"--simSeed={self.sim_seed}"]
 
     def receive(self, message_type: str, what: str) -> bytes:
         label = f"scenario {self.env.scenario!r}: {what}"
@@ -142,6 +153,7 @@ class Ns3Env(gym.Env):
         run_dir: str | Path | None = None,
         wire_log: str | Path | None = None,
         allow_all_interfaces: bool = False,
+        runtime: str | DockerRuntime | None = "native",
     ):
         """
         Args:
@@ -157,6 +169,8 @@ class Ns3Env(gym.Env):
             run_dir: where simulator logs go (default: a temporary directory).
             wire_log: record every frame to this JSONL file.
             allow_all_interfaces: permit binding a TCP endpoint on 0.0.0.0 / ``*``.
+            runtime: ``"native"`` (the program on this machine) or ``"docker"`` / a
+                :class:`DockerRuntime` (the program in the scenario image).
         """
         if flags not in (FLAGS_RAN_GYM, FLAGS_NS3_GYM):
             raise ValueError(f"flags must be {FLAGS_RAN_GYM!r} or {FLAGS_NS3_GYM!r}, got {flags!r}")
@@ -166,6 +180,9 @@ class Ns3Env(gym.Env):
         self.scenario = scenario or self.program.name
         self.flags, self.endpoint, self.timeout_s = flags, endpoint, float(timeout_s)
         self.sim_timeout_s, self.allow_all_interfaces = sim_timeout_s, allow_all_interfaces
+        self.runtime = make_runtime(runtime)
+        if self.runtime is not None:
+            self.runtime.check()
         self._own_run_dir = run_dir is None
         self.run_dir = Path(run_dir or tempfile.mkdtemp(prefix="ran-gym-run-"))
         self._wire_log = WireLog(Path(wire_log)) if wire_log else None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 import time
@@ -27,10 +28,17 @@ _GRACE_S = 2.0
 class SimulatorProcess:
     """One running scenario program."""
 
-    def __init__(self, command: Sequence[str], log_path: Path, *, cwd: Path | None = None):
+    def __init__(
+        self, command: Sequence[str], log_path: Path, *, cwd: Path | None = None,
+        cleanup: Sequence[Sequence[str]] = (),
+    ):
+        """``cleanup``: commands run (best effort) once the process group has ended,
+        e.g. removing the container a ``docker run`` client started."""
         self.command = [str(part) for part in command]
         self.log_path = Path(log_path)
         program = Path(self.command[0])
+        if "/" not in self.command[0] and shutil.which(self.command[0]):
+            program = Path(str(shutil.which(self.command[0])))
         if not (program.is_file() and os.access(program, os.X_OK)):
             raise SimulatorNotFound(
                 f"scenario program {program} not found or not executable; "
@@ -43,7 +51,8 @@ class SimulatorProcess:
                 cwd=cwd, start_new_session=True,
             )
         self.pid = self._popen.pid
-        self._finalizer = weakref.finalize(self, _end_group, self._popen, _GRACE_S)
+        self._finalizer = weakref.finalize(
+            self, _end_group, self._popen, _GRACE_S, [list(c) for c in cleanup])
 
     @property
     def command_line(self) -> str:
@@ -83,7 +92,9 @@ class SimulatorProcess:
         return self._popen.returncode
 
 
-def _end_group(popen: subprocess.Popen[bytes], grace_s: float) -> None:
+def _end_group(
+    popen: subprocess.Popen[bytes], grace_s: float, cleanup: list[list[str]]
+) -> None:
     if popen.poll() is None:
         _signal_group(popen.pid, signal.SIGTERM)
         _signal_group(popen.pid, signal.SIGCONT)
@@ -95,6 +106,10 @@ def _end_group(popen: subprocess.Popen[bytes], grace_s: float) -> None:
     popen.wait()
     # The leader is gone; anything it left in its group goes too.
     _signal_group(popen.pid, signal.SIGKILL)
+    for command in cleanup:
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, timeout=30, check=False)
 
 
 def _signal_group(pgid: int, sig: int) -> None:

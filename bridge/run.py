@@ -45,7 +45,9 @@ class RunConfig:
     timeout_s: float = 60.0
     """Longest wait for the simulator, in seconds."""
     overwrite: bool = False
-    """Reuse a non-empty run directory."""
+    """Replace an earlier run in ``out``."""
+    runtime: str = "native"
+    """Where the scenario program runs: native, or docker (the scenario image)."""
 
     def __post_init__(self) -> None:
         if self.steps < 1:
@@ -65,7 +67,8 @@ def run(config: RunConfig, progress: Any = sys.stderr) -> Path:
         run_dir.write_json("config.json", _describe(config))
         extra = [STEP_TRACE_FLAG[config.scenario]] if config.scenario in STEP_TRACE_FLAG else []
         env = ScenarioEnv(config.scenario, config.params, endpoint=config.endpoint,
-                          timeout_s=config.timeout_s, run_dir=run_dir.path, extra_args=extra)
+                          timeout_s=config.timeout_s, run_dir=run_dir.path, extra_args=extra,
+                          runtime=config.runtime)
         try:
             agent = make_agent(config.agent, env, seed=config.seed)
             rows, seeds = _rollout(env, agent, config, progress)

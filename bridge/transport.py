@@ -91,6 +91,16 @@ class AgentSocket:
             return None
         return int(self.bound.rpartition(":")[2])
 
+    def share_with_other_users(self) -> Path | None:
+        """Let another user (a container's) connect to an ipc endpoint: the socket file
+        becomes world-writable and its directory traversable. Returns that directory."""
+        if self._ipc_path is None:
+            return None
+        self._ipc_path.chmod(0o666)
+        if self._tmpdir is not None:
+            os.chmod(self._tmpdir, 0o711)
+        return self._ipc_path.parent
+
     def send(self, payload: bytes) -> None:
         self._socket.send(payload)  # copying is cheaper than zero-copy for small frames
 

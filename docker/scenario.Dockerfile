@@ -8,7 +8,8 @@
 FROM debian:bookworm-slim AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libns3-dev libgsl-dev ns3 cmake g++ make pkg-config \
+      libns3-dev libgsl-dev ns3 libpython3.11-dev libsqlite3-dev libxml2-dev \
+      cmake g++ make pkg-config \
       libzmq3-dev cppzmq-dev protobuf-compiler libprotobuf-dev \
  && rm -rf /var/lib/apt/lists/*
 COPY ns3_scenarios /src/ns3_scenarios
@@ -22,7 +23,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libns3.37 libzmq5 libprotobuf32 \
  && rm -rf /var/lib/apt/lists/* \
- && useradd --system --uid 10001 --create-home ran-gym
+ && useradd --uid 10001 --create-home ran-gym
 COPY --from=build /opt/ran-gym/bin/ /usr/local/bin/
 USER ran-gym
 WORKDIR /home/ran-gym

@@ -4,7 +4,8 @@
 set -euo pipefail
 
 packages=(
-  libns3-dev libgsl-dev ns3      # ns-3.37; its CMake config needs GSL and the ns3 package
+  libns3-dev libgsl-dev ns3      # ns-3.37; its CMake config needs GSL, the ns3 package
+  libpython3.11-dev libsqlite3-dev libxml2-dev  # paths its targets name
   cmake g++ make pkg-config
   libzmq3-dev cppzmq-dev         # ZeroMQ and its C++ header
   protobuf-compiler libprotobuf-dev

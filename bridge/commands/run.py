@@ -26,6 +26,8 @@ def add_scenario_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--endpoint", default="ipc",
                         help="ipc, tcp, ipc://PATH or tcp://HOST:PORT (default: ipc)")
     parser.add_argument("--timeout", type=float, default=60.0, help="simulator timeout (s)")
+    parser.add_argument("--runtime", choices=["native", "docker"], default="native",
+                        help="run the scenario program here or in the scenario image")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -46,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     config = RunConfig(
         scenario=args.scenario, agent=args.agent, steps=args.steps, out=Path(args.out),
         seed=args.seed, params=parse_params(args.param), endpoint=args.endpoint,
-        timeout_s=args.timeout, overwrite=args.overwrite,
+        timeout_s=args.timeout, overwrite=args.overwrite, runtime=args.runtime,
     )
     print(f"run directory: {run(config)}")
     return 0

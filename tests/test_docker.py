@@ -1,0 +1,113 @@
+"""Scenarios in the scenario image, the agent on the host (real Docker engine).
+
+The module builds both images with `make docker` first (cached after the first time);
+it starts a Docker engine when none runs and this is root, and skips, saying why, only
+where that is impossible. Set RAN_GYM_SKIP_IMAGE_BUILD=1 to use the images as they are.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+
+import numpy as np
+import pytest
+
+from bridge import ScenarioEnv, SimulatorCrashed
+from bridge.runtime import CONTAINER_LABEL, DockerRuntime
+from tests.conftest import TESTS_DIR
+
+REPO = TESTS_DIR.parent
+
+
+def our_containers() -> list[str]:
+    listed = subprocess.run(["docker", "ps", "-aq", "--filter", f"label={CONTAINER_LABEL}"],
+                            capture_output=True, text=True, check=True)
+    return listed.stdout.split()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def images():
+    engine = subprocess.run([REPO / "scripts" / "ensure-docker.sh"], capture_output=True,
+                            text=True)
+    if engine.returncode != 0:
+        pytest.skip(f"no Docker engine: {engine.stderr.strip()}")
+    if os.environ.get("RAN_GYM_SKIP_IMAGE_BUILD") != "1":
+        build = subprocess.run(["make", "-s", "docker"], cwd=REPO, capture_output=True,
+                               text=True)
+        assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
+    before = set(our_containers())
+    yield
+    left = set(our_containers()) - before
+    assert not left, f"containers left behind: {left}"
+
+
+def trajectory(env, seed, steps=15):
+    obs, info = env.reset(seed=seed)
+    out = [obs.tolist()]
+    for k in range(steps):
+        obs, reward, *_ = env.step(np.array([2.0 + k % 10], np.float32))
+        out.append(obs.tolist() + [reward])
+    return out
+
+
+@pytest.mark.parametrize("endpoint", ["ipc", "tcp"])
+def test_episode_in_a_container_equals_the_native_one(reference_program, endpoint):
+    docker = ScenarioEnv("reference", {"maxSteps": 20}, runtime="docker", endpoint=endpoint)
+    native = ScenarioEnv("reference", {"maxSteps": 20})
+    try:
+        in_container = trajectory(docker, seed=21)
+        assert in_container == trajectory(native, seed=21)
+        assert sum(row[0] for row in in_container[1:]) > 0  # packets flowed
+        assert docker.commands[-1].startswith("docker run")
+    finally:
+        docker.close()
+        native.close()
+
+
+def test_killed_container_is_a_clear_crash():
+    env = ScenarioEnv("reference", {"maxSteps": 10_000_000}, runtime="docker")
+    try:
+        env.reset(seed=3)
+        name = env._session.container
+        killer = subprocess.Popen(["docker", "kill", name], stdout=subprocess.DEVNULL)
+        started = time.monotonic()
+        with pytest.raises(SimulatorCrashed) as failure:
+            while time.monotonic() - started < 20:  # stepping while the kill lands
+                env.step(np.array([5.0], np.float32))
+        killer.wait()
+        assert "docker run" in failure.value.command and name in failure.value.command
+        env.reset(seed=4)  # and the env goes on with a fresh container
+    finally:
+        env.close()
+    deadline = time.monotonic() + 10
+    while name in " ".join(our_containers()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert name not in " ".join(our_containers())
+
+
+def test_missing_image_says_how_to_build_it():
+    with pytest.raises(Exception, match="make docker"):
+        ScenarioEnv("reference", runtime=DockerRuntime(image="ran-gym-no-such-image"))
+
+
+def test_scenario_image_runs_as_non_root_and_is_small():
+    user = subprocess.run(["docker", "run", "--rm", "ran-gym-scenarios", "id", "-u"],
+                          capture_output=True, text=True, check=True)
+    assert user.stdout.strip() != "0"
+    size = subprocess.run(["docker", "image", "inspect", "-f", "{{.Size}}",
+                           "ran-gym-scenarios"], capture_output=True, text=True, check=True)
+    assert int(size.stdout) < 400e6
+
+
+def test_cli_run_in_docker_leaves_traces_on_the_host(reference_program, tmp_path):
+    out = tmp_path / "run"
+    result = subprocess.run(
+        [str(REPO / ".venv" / "bin" / "ran-gym"), "run", "--scenario", "reference",
+         "--runtime", "docker", "--steps", "12", "--param", "maxSteps=6", "--out", str(out)],
+        capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    trace = (out / "trace-episode-0001.csv").read_text().splitlines()
+    assert trace[0].startswith("step,") and len(trace) == 1 + 7  # header, steps 0..6
+    assert "docker run" in (out / "commands.txt").read_text()
