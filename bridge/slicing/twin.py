@@ -103,8 +103,10 @@ def _finish(cfg: SlicingConfig, alloc: Allocation, sinr: np.ndarray, rate: np.nd
         broken = (*broken, f"RU capacity over {cfg.ru_capacity_mbps} Mbps: "
                   f"{np.round(ru_rate, 3).tolist()}")
     qos = qos_of(cfg, rate)
-    by_slice = np.array([qos[cfg.ue_slice == s].mean() if np.any(cfg.ue_slice == s)
-                         else np.nan for s in range(3)])
+    slice_of = cfg.ue_slice
+    members = np.bincount(slice_of, minlength=3)
+    met = np.bincount(slice_of, weights=qos.astype(np.float64), minlength=3)
+    by_slice = np.where(members > 0, met / np.maximum(members, 1), np.nan)
     return TwinResult(
         sinr=sinr, rate_mbps=rate, delay_ms=delay,
         ru_power_w=ru_power_use(cfg, alloc) * cfg.prb_power_w * cfg.n_prbs,
