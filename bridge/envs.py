@@ -35,6 +35,16 @@ def make_interference(params: Mapping[str, Any] | None = None, **bridge: Any) ->
     return ScenarioEnv("interference", params, **bridge)
 
 
+def make_oran_slicing(params: Mapping[str, Any] | None = None, **bridge: Any) -> ScenarioEnv:
+    """``RanGym/OranSlicing-v0``: RBG/power allocation across slices (native Dict action)."""
+    resolved = get_scenario("oran-slicing").resolve(params)
+    shares = resolved["embbShare"] + resolved["urllcShare"] + resolved["mmtcShare"]
+    if abs(shares - 1.0) > 1e-6:
+        raise ValueError(f"parameters 'embbShare' + 'urllcShare' + 'mmtcShare' = {shares:g}, "
+                         "must be 1")
+    return ScenarioEnv("oran-slicing", params, **bridge)
+
+
 def make_ns3gym(
     binary: str | Path, args: Sequence[str] = (), endpoint: str = "tcp", **bridge: Any
 ) -> Ns3Env:
@@ -51,6 +61,7 @@ def register_envs() -> None:
         "RanGym/Reference-v0": "bridge.envs:make_reference",
         "RanGym/Ns3Gym-v0": "bridge.envs:make_ns3gym",
         "RanGym/Interference-v0": "bridge.envs:make_interference",
+        "RanGym/OranSlicing-v0": "bridge.envs:make_oran_slicing",
     }
     for env_id, entry_point in ids.items():
         if env_id not in gym.registry:

@@ -174,6 +174,48 @@ SCENARIOS: dict[str, Scenario] = {
                 Param("warmupMs", 100.0, "full-power time before state 0 (ms)", 20, 10_000),
             ),
         ),
+        Scenario(
+            "oran-slicing",
+            "ran-gym-oran-slicing",
+            "Joint RBG, power and association allocation across eMBB/URLLC/mMTC slices in "
+            "a multi-cell LTE network with EPC (paper A); the agent's allocation is applied "
+            "by GymFfMacScheduler, or stock PF/RR run the same drop "
+            "(docs/scenarios/oran-slicing.md).",
+            (
+                Param("nRus", 3, "O-RUs (LTE eNBs) on hexagonal sites", 1, 7),
+                Param("nUes", 25, "UEs", 1, 200),
+                Param("embbShare", 0.4, "share of UEs in eMBB (the first round(share U))", 0, 1),
+                Param("urllcShare", 0.4, "share of UEs in URLLC (the next ones)", 0, 1),
+                Param("mmtcShare", 0.2, "share of UEs in mMTC (the rest); shares sum to 1", 0, 1),
+                Param("radius", 400.0, "cell radius (m)", 50, 5000),
+                Param("ruPowerDbm", 46.0, "O-RU transmit power (dBm)", 0, 60),
+                Param("noiseFigureDb", 9.0, "UE noise figure (dB)", 0, 20),
+                Param("ueSpeed", 3.0, "UE random-walk speed (m/s)", 0, 50),
+                Param("stepMs", 10.0, "step length (ms, whole TTIs)", 1, 10_000),
+                Param("maxSteps", 100, "actions per episode", 1, 10_000_000),
+                Param("warmupMs", 100.0, "attach time before state 0 (ms)", 20, 10_000),
+                Param("scheduler", "gym", "MAC scheduler", choices=("gym", "pf", "rr")),
+                Param("embbMbps", 12.0, "eMBB offered rate per UE (Mbps)", 0, 1000),
+                Param("embbPacketBytes", 1200, "eMBB packet size (B)", 24, 1400),
+                Param("urllcMbps", 2.5, "URLLC offered rate per UE (Mbps)", 0, 1000),
+                Param("urllcPacketBytes", 200, "URLLC packet size (B)", 24, 1400),
+                Param("mmtcIntervalMs", 20.0, "mMTC mean time between packets (ms)", 1, 1e6),
+                Param("mmtcPacketBytes", 100, "mMTC packet size (B)", 24, 1400),
+                Param("rlcBufferBytes", 102_400, "RLC UM transmit buffer per bearer (B)", 1000,
+                      1e8),
+                Param("embbMinMbps", 10.0, "eMBB QoS: minimum throughput (Mbps)", 0, 1000),
+                Param("urllcMinMbps", 2.0, "URLLC QoS: minimum throughput (Mbps)", 0, 1000),
+                Param("urllcMaxDelayMs", 1.0, "URLLC QoS: maximum mean delay (ms)", 0, 1e6),
+                Param("thetaRate", 0.01, "reward weight per Mbps of aggregate throughput",
+                      -1e6, 1e6),
+                Param("thetaConst", 1.0, "reward weight of the share of UEs meeting QoS",
+                      -1e6, 1e6),
+                Param("thetaBias", 0.0, "reward bias", -1e6, 1e6),
+                Param("traceDir", "none", "directory for the trace files ('none': no traces)"),
+                Param("pcap", "false", "pcap on the EPC links (needs traceDir)",
+                      choices=("false", "true")),
+            ),
+        ),
     ]
 }
 

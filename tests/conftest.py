@@ -10,7 +10,7 @@ from bridge.scenarios import find_program
 
 TESTS_DIR = Path(__file__).resolve().parent
 WIRE_VECTORS = TESTS_DIR / "data" / "wire-vectors"
-PROGRAMS = ("ran-gym-reference", "ran-gym-space-echo")
+PROGRAMS = ("ran-gym-reference", "ran-gym-space-echo", "ran-gym-oran-slicing")
 
 
 def program(name: str) -> Path:

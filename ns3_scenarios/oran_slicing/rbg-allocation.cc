@@ -1,0 +1,58 @@
+#include "rbg-allocation.h"
+
+#include "ns3/log.h"
+
+namespace ns3
+{
+
+NS_LOG_COMPONENT_DEFINE("RbgAllocation");
+NS_OBJECT_ENSURE_REGISTERED(RbgAllocation);
+
+TypeId
+RbgAllocation::GetTypeId()
+{
+    static TypeId tid = TypeId("ns3::RbgAllocation")
+                            .SetParent<Object>()
+                            .SetGroupName("RanGym")
+                            .AddConstructor<RbgAllocation>();
+    return tid;
+}
+
+void
+RbgAllocation::SetOwners(uint16_t cellId, std::vector<uint16_t> rntiPerRbg)
+{
+    m_owners[cellId] = std::move(rntiPerRbg);
+}
+
+const std::vector<uint16_t>&
+RbgAllocation::GetOwners(uint16_t cellId) const
+{
+    static const std::vector<uint16_t> none;
+    auto it = m_owners.find(cellId);
+    return it == m_owners.end() ? none : it->second;
+}
+
+void
+RbgAllocation::RecordUse(uint16_t cellId, uint32_t rbg, uint16_t rnti)
+{
+    auto& entry = m_use[cellId][rbg];
+    ++entry.first;
+    entry.second = rnti;
+}
+
+std::vector<std::pair<uint32_t, uint16_t>>
+RbgAllocation::TakeUse(uint16_t cellId, uint32_t rbgs)
+{
+    std::vector<std::pair<uint32_t, uint16_t>> use(rbgs, {0, 0});
+    for (const auto& [rbg, entry] : m_use[cellId])
+    {
+        if (rbg < rbgs)
+        {
+            use[rbg] = entry;
+        }
+    }
+    m_use[cellId].clear();
+    return use;
+}
+
+} // namespace ns3

@@ -1,0 +1,201 @@
+"""The real ns-3 O-RAN slicing scenario through the bridge, on tiny configurations."""
+
+from __future__ import annotations
+
+import csv
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+
+import bridge  # noqa: F401  (registers the env ids)
+from bridge.actions import InvalidAction
+from tests.conftest import program
+
+TINY = {"nRus": 2, "nUes": 4, "maxSteps": 6, "warmupMs": 60.0}
+G = 17  # RBGs of 3 PRBs in 10 MHz (the last one, of 2 PRBs, is never used by ns-3.37)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def built():
+    program("ran-gym-oran-slicing")
+
+
+def make(**params):
+    return gym.make("RanGym/OranSlicing-v0", params={**TINY, **params})
+
+
+def round_robin(ru: np.ndarray, n_rus: int = 2) -> dict[str, np.ndarray]:
+    """Each RU's RBGs cycle over the UEs attached to it."""
+    owner = -np.ones((n_rus, G), np.int32)
+    for r in range(n_rus):
+        mine = np.flatnonzero(ru == r)
+        if len(mine):
+            owner[r] = mine[np.arange(G) % len(mine)]
+    return {"association": ru.astype(np.int32), "prb_owner": owner,
+            "power_level": np.full(ru.size, 4, np.int32)}
+
+
+def rollout(env, seed, steps, policy=round_robin):
+    obs, info = env.reset(seed=seed)
+    ru = np.array(info["ue"]["ru"])
+    out = [(obs.tolist(), None, info)]
+    for _ in range(steps):
+        obs, reward, _, truncated, info = env.step(policy(ru))
+        out.append((obs.tolist(), reward, info))
+        if truncated:
+            break
+    return out
+
+
+def test_spaces_follow_the_contract():
+    env = make()
+    try:
+        # 4 UEs, 2 RUs: qos 4 + gains 8 + throughput 4 + delay 4 + queues 3 = 23
+        assert env.observation_space.shape == (23,)
+        assert env.observation_space.dtype == np.float32
+        space = env.action_space
+        assert isinstance(space, gym.spaces.Dict)
+        assert space["association"] == gym.spaces.Box(0, 1, (4,), np.int32)
+        assert space["prb_owner"] == gym.spaces.Box(-1, 3, (2, G), np.int32)
+        assert space["power_level"] == gym.spaces.Box(0, 7, (4,), np.int32)
+    finally:
+        env.close()
+
+
+def test_gymnasium_checker_passes():
+    env = make(maxSteps=3)
+    try:
+        check_env(env.unwrapped, skip_render_check=True)
+    finally:
+        env.close()
+
+
+def test_same_seed_same_trajectory_and_packets_flow():
+    env = make()
+    try:
+        first, again, other = rollout(env, 5, 6), rollout(env, 5, 6), rollout(env, 6, 6)
+    finally:
+        env.close()
+    assert first == again
+    assert first[0][0][4:12] != other[0][0][4:12]  # another drop, other gains
+    gains = np.array(first[0][0][4:12]) * 40 - 120
+    assert np.all((gains < -40) & (gains > -200))  # UMa at 35..400 m, 2.1 GHz
+    last = first[-1][2]
+    assert sum(last["ue"]["rx_bytes"]) > 0
+    # the observation's throughput is the info's received bytes over the 10 ms step
+    thr = np.array(first[-1][0][12:16])
+    assert thr == pytest.approx(np.array(last["ue"]["rx_bytes"]) * 8 / 0.01 / 1e6, rel=1e-5)
+    # reward = 0.01 * aggregate Mbps + 1.0 * share of UEs meeting QoS + 0
+    share = np.mean(last["ue"]["qos_ok"])
+    assert first[-1][1] == pytest.approx(0.01 * thr.sum() + share, rel=1e-5)
+
+
+def test_stock_pf_runs_the_same_drop_and_traffic():
+    gym_env, pf_env = make(), make(scheduler="pf")
+    try:
+        ours, stock = rollout(gym_env, 9, 6), rollout(pf_env, 9, 6)
+    finally:
+        gym_env.close()
+        pf_env.close()
+    assert ours[0][0] == stock[0][0]  # same gains at reset
+    assert ours[0][2]["ue"]["ru"] == stock[0][2]["ue"]["ru"]
+    for (_, _, a), (_, _, b) in zip(ours[1:], stock[1:], strict=True):
+        assert a["ue"]["tx_bytes"] == b["ue"]["tx_bytes"]  # same offered traffic
+    assert sum(stock[-1][2]["ue"]["rx_bytes"]) > 0
+    assert stock[-1][2]["ue"]["rbg_ttis"] == [-1] * 4 and stock[-1][2]["scheduler"] == "pf"
+
+
+def test_gym_scheduler_serves_only_the_owners():
+    """Every RBG of each RU goes to its first UE: the others receive nothing at all."""
+
+    def one_owner(ru):
+        action = round_robin(ru)
+        for r in range(2):
+            mine = np.flatnonzero(ru == r)
+            action["prb_owner"][r] = mine[0] if len(mine) else -1
+        return action
+
+    env = make(maxSteps=8)
+    try:
+        trajectory = rollout(env, 3, 8, one_owner)
+    finally:
+        env.close()
+    ru = np.array(trajectory[0][2]["ue"]["ru"])
+    owners = {int(np.flatnonzero(ru == r)[0]) for r in range(2) if np.any(ru == r)}
+    for _, _, info in trajectory[1:]:
+        for u in range(4):
+            if u not in owners:
+                assert info["ue"]["rx_bytes"][u] == 0 and info["ue"]["rbg_ttis"][u] == 0
+    last = trajectory[-1][2]["ue"]
+    embb_owners = [u for u in owners if u < 2]  # UEs 0, 1 are eMBB: always backlogged
+    for u in embb_owners:
+        assert last["rbg_ttis"][u] >= 14 * 10  # ~16 usable RBGs in each of 10 TTIs
+        assert last["rx_bytes"][u] > 0
+
+
+def test_owner_on_another_ru_leaves_the_rbg_unused():
+    def misplaced(ru):
+        action = round_robin(ru)
+        u = 0
+        action["prb_owner"][1 - ru[u]] = u  # every RBG of the other RU to UE 0
+        return action
+
+    env = make(maxSteps=3)
+    try:
+        trajectory = rollout(env, 4, 3, misplaced)
+    finally:
+        env.close()
+    assert trajectory[-1][2]["invalid_rbgs"] == G
+
+
+@pytest.mark.parametrize("broken, match", [
+    (lambda a: a.update(prb_owner=a["prb_owner"][:, :5]), "prb_owner"),
+    (lambda a: a.update(power_level=np.full(4, np.nan)), "power_level"),
+    (lambda a: a.pop("association"), "keys"),
+    (lambda a: a.update(association=np.full(4, 2, np.int32)), "association"),
+])
+def test_bad_actions_are_refused_and_the_episode_goes_on(broken, match):
+    env = make(maxSteps=3)
+    try:
+        _, info = env.reset(seed=1)
+        action = round_robin(np.array(info["ue"]["ru"]))
+        bad = dict(action)
+        broken(bad)
+        with pytest.raises(InvalidAction, match=match):
+            env.step(bad)
+        assert env.step(action)[0].shape == (23,)
+    finally:
+        env.close()
+
+
+@pytest.mark.parametrize("params, match", [
+    ({"nRus": 9}, "nRus"),
+    ({"scheduler": "mt"}, "scheduler"),
+    ({"embbShare": 0.5}, "must be 1"),
+    ({"stepMs": 0.5}, "stepMs"),
+])
+def test_bad_configuration_is_refused_before_launch(params, match):
+    with pytest.raises(ValueError, match=match):
+        make(**params)
+
+
+def test_traces_are_written(tmp_path):
+    env = make(traceDir=str(tmp_path), maxSteps=4)
+    try:
+        trajectory = rollout(env, 2, 4)
+    finally:
+        env.close()
+    with open(tmp_path / "packets.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == ["event", "time_s", "ue", "slice", "seq", "size_bytes", "delay_ms"]
+    received = sum(sum(info["ue"]["rx_packets"]) for _, _, info in trajectory)
+    assert sum(r["event"] == "rx" for r in rows) == received > 0
+    with open(tmp_path / "allocation.csv") as f:
+        allocation = list(csv.DictReader(f))
+    assert len(allocation) == 4 * 2 * G  # steps x RUs x RBGs
+    with open(tmp_path / "steps.csv") as f:
+        assert len(list(csv.DictReader(f))) == 5 * 4  # states x UEs
+    for name in ("DlMacStats.txt", "DlRxPhyStats.txt", "flowmon.xml"):
+        assert (tmp_path / name).stat().st_size > 0
