@@ -199,3 +199,26 @@ def test_traces_are_written(tmp_path):
         assert len(list(csv.DictReader(f))) == 5 * 4  # states x UEs
     for name in ("DlMacStats.txt", "DlRxPhyStats.txt", "flowmon.xml"):
         assert (tmp_path / name).stat().st_size > 0
+
+
+def test_power_level_sets_the_ues_pdsch_power():
+    """One cell, two eMBB UEs sharing the RBGs; the far one (UE 0 at this seed) gets
+    more throughput at P_A = +3 dB than at 0 dB, and none at -6 dB (CQI 0)."""
+
+    def far_ue_mbps(level):
+        env = gym.make("RanGym/OranSlicing-v0", params={
+            "nRus": 1, "nUes": 2, "embbShare": 1.0, "urllcShare": 0.0, "mmtcShare": 0.0,
+            "maxSteps": 20, "embbMbps": 40.0, "radius": 1500.0})
+        owner = np.array([[0, 1] * 8 + [0]], np.int32)
+        action = {"association": np.zeros(2, np.int32), "prb_owner": owner,
+                  "power_level": np.full(2, level, np.int32)}
+        try:
+            env.reset(seed=3)
+            mbps = [env.step(action)[4]["ue"]["throughput_mbps"] for _ in range(20)]
+        finally:
+            env.close()
+        return np.mean(mbps[10:], axis=0)
+
+    low, nominal, high = far_ue_mbps(0), far_ue_mbps(4), far_ue_mbps(7)
+    assert low[0] == 0 < nominal[0] and high[0] > 1.3 * nominal[0]
+    assert high[1] == pytest.approx(nominal[1])  # the near UE is at the top MCS anyway
