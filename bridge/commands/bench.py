@@ -8,16 +8,36 @@ import json
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("bench", help="benchmarks (JSON on stdout)")
-    parser.add_argument("suite", choices=["bridge"], help="which benchmark")
+    parser.add_argument("suite", choices=["bridge", "scenario"], help="which benchmark")
     parser.add_argument("--iterations", type=int, default=2000, help="timed iterations")
     parser.add_argument("--warmup", type=int, default=200, help="untimed iterations first")
+    parser.add_argument("--scenario", choices=["oran-slicing"], default="oran-slicing",
+                        help="scenario suite: which scenario")
+    parser.add_argument("--sim-seconds", type=float, default=1.0,
+                        help="scenario suite: simulated seconds timed per run")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="scenario suite: runs per variant (the fastest counts)")
+    parser.add_argument("--seed", type=int, default=1, help="scenario suite: the drop's seed")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from bridge.bench import bench_bridge
 
+    if args.suite == "scenario":
+        return run_scenario(args)
+
     if args.iterations < 1 or args.warmup < 0:
         raise ValueError("--iterations must be >= 1 and --warmup >= 0")
     print(json.dumps(bench_bridge(iterations=args.iterations, warmup=args.warmup), indent=2))
+    return 0
+
+
+def run_scenario(args: argparse.Namespace) -> int:
+    from bridge.scenario_bench import bench_oran_slicing
+
+    if not args.sim_seconds > 0 or args.repeats < 1:
+        raise ValueError("--sim-seconds must be > 0 and --repeats >= 1")
+    result = bench_oran_slicing(args.sim_seconds, args.repeats, args.seed)
+    print(json.dumps(result, indent=2))
     return 0

@@ -1,0 +1,84 @@
+"""``ran-gym bench scenario``: how fast a scenario program simulates, per scheduler.
+
+For the O-RAN slicing scenario, on one drop (one seed) and in one run, it times the
+same simulated interval four ways:
+
+- ``gym_bridge``: GymFfMacScheduler, one ``env.step`` per 10 ms step, every step the
+  same fixed allocation (each O-RU's RBGs dealt round-robin over its UEs, P_A 0 dB);
+- ``pf_bridge``: ns-3's PfFfMacScheduler, one ``env.step`` per 10 ms step;
+- ``gym_one_step`` / ``pf_one_step``: the same schedulers and interval in a single
+  step, i.e. the simulator alone, without a bridge exchange per step.
+
+Each figure is simulated seconds per wall second over the stepped interval (the
+attach warm-up before the first state is not timed), the best of ``repeats`` runs.
+``gym_overhead_vs_pf`` = wall(gym_bridge) / wall(pf_one_step) - 1: what the agent's
+scheduler and the per-step bridge cost over running stock PF alone.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import sys
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from bridge.envs import ScenarioEnv
+
+RBGS = 17
+
+
+def fixed_allocation(ru: np.ndarray, n_rus: int) -> dict[str, np.ndarray]:
+    """Each O-RU's RBGs dealt round-robin over the UEs attached to it, P_A 0 dB."""
+    owner = -np.ones((n_rus, RBGS), np.int32)
+    for r in range(n_rus):
+        mine = np.flatnonzero(ru == r)
+        if len(mine):
+            owner[r] = mine[np.arange(RBGS) % len(mine)]
+    return {"association": ru.astype(np.int32), "prb_owner": owner,
+            "power_level": np.full(ru.size, 4, np.int32)}
+
+
+def time_run(params: Mapping[str, Any], steps: int, seed: int) -> float:
+    """Wall seconds to step through ``steps`` steps after the reset."""
+    env = ScenarioEnv("oran-slicing", {**params, "maxSteps": steps}, timeout_s=600)
+    try:
+        _, info = env.reset(seed=seed)
+        ru = np.asarray(info["ue"]["ru"])
+        action = fixed_allocation(ru, int(env.params["nRus"]))
+        start = time.perf_counter()
+        for _ in range(steps):
+            env.step(action)
+        return time.perf_counter() - start
+    finally:
+        env.close()
+
+
+def bench_oran_slicing(sim_seconds: float = 1.0, repeats: int = 1, seed: int = 1,
+                       params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    base = dict(params or {})
+    step_ms = float(base.get("stepMs", 10.0))
+    steps = max(1, round(sim_seconds * 1000 / step_ms))
+    simulated = steps * step_ms / 1000
+    runs = {
+        "gym_bridge": ({**base, "scheduler": "gym"}, steps),
+        "pf_bridge": ({**base, "scheduler": "pf"}, steps),
+        "gym_one_step": ({**base, "scheduler": "gym", "stepMs": simulated * 1000}, 1),
+        "pf_one_step": ({**base, "scheduler": "pf", "stepMs": simulated * 1000}, 1),
+    }
+    wall = {name: min(time_run(p, n, seed) for _ in range(repeats))
+            for name, (p, n) in runs.items()}
+    return {
+        "benchmark": "scenario", "scenario": "oran-slicing", "seed": seed,
+        "params": base, "simulated_s": simulated, "repeats": repeats,
+        "wall_s": {k: round(v, 3) for k, v in wall.items()},
+        "sim_s_per_wall_s": {k: round(simulated / v, 3) for k, v in wall.items()},
+        "gym_overhead_vs_pf": round(wall["gym_bridge"] / wall["pf_one_step"] - 1, 3),
+        "machine": {"platform": platform.platform(), "cpus": os.cpu_count(),
+                    "python": sys.version.split()[0]},
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
