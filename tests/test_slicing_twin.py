@@ -18,6 +18,7 @@ TINY = SlicingConfig(
     ru_power_dbm=10 * math.log10(2000.0), noise_dbm_hz=-30.0, noise_figure_db=0.0,
     power_levels_db=(10 * math.log10(0.5), 0.0, 10 * math.log10(2.0)),
     embb_min_rate_mbps=3.0, urllc_min_rate_mbps=1.9, packet_bytes=(1500, 100, 100),
+    theta_rate=0.01,
 )
 # |h|^2: UE0 3 to RU0, 1 to RU1; UE1 1 to RU0, 3 to RU1.
 GAIN_DB = 10 * np.log10(np.array([[3.0, 1.0], [1.0, 3.0]]))

@@ -61,7 +61,7 @@ class SlicingConfig:
     """Average packet size L per slice (embb, urllc, mmtc), bytes, > 0."""
     ru_capacity_mbps: float = math.inf
     """O-RU capacity C_r^max (Mbps), constraint (7); inf = unconstrained."""
-    theta_rate: float = 0.01
+    theta_rate: float = 0.002
     """Reward weight Theta_r per Mbps of aggregate rate, >= 0."""
     theta_const: float = 1.0
     """Reward weight Theta_const of the constraint term (share of UEs meeting QoS), >= 0."""
