@@ -20,7 +20,7 @@ import numpy as np
 from bridge.slicing.allocation import Allocation
 from bridge.slicing.config import SlicingConfig
 from bridge.slicing.solution import Solution, canonical, strongest_ru
-from bridge.slicing.twin import evaluate, qos_of, reward_of
+from bridge.slicing.twin import evaluate, option_rates, qos_of, reward_of
 
 MAX_CANDIDATES = 50_000_000
 """ESA refuses instances with more candidate evaluations than this."""
@@ -58,20 +58,6 @@ def _compositions(total: int, parts: int) -> list[tuple[int, ...]]:
     if parts == 1:
         return [(total,)]
     return [(k, *rest) for k in range(total + 1) for rest in _compositions(total - k, parts - 1)]
-
-
-def option_rates(cfg: SlicingConfig, gain: np.ndarray, owners: np.ndarray,
-                 levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-PRB rate (Mbps) of each RU's owner, [O, R], and power factor, [O, R]."""
-    used = owners >= 0
-    ue = np.maximum(owners, 0)
-    factor = np.where(used, cfg.level_factors[levels[ue]], 0.0)
-    received = gain[ue] * (cfg.prb_power_w * factor)[:, None, :]  # [O, R(owner at), R(from)]
-    rus = np.arange(cfg.n_rus)
-    signal = received[:, rus, rus]
-    sinr = signal / (cfg.prb_noise_w + received.sum(axis=2) - signal)
-    rate = np.where(used, cfg.prb_bandwidth_hz * np.log2(1.0 + sinr) / 1e6, 0.0)
-    return rate, factor
 
 
 def solve(cfg: SlicingConfig, gain_db: np.ndarray) -> Solution:
@@ -119,7 +105,9 @@ def solve(cfg: SlicingConfig, gain_db: np.ndarray) -> Solution:
 def _rewards(cfg: SlicingConfig, gain: np.ndarray, owners: np.ndarray, levels: np.ndarray,
              weighted: np.ndarray, ok: np.ndarray) -> np.ndarray:
     """Reward of every multiset row (-inf where filtered out or infeasible)."""
-    rate, factor = option_rates(cfg, gain, owners, levels)
+    used = owners >= 0
+    factor = np.where(used, cfg.level_factors[levels[np.maximum(owners, 0)]], 0.0)
+    rate = option_rates(cfg, gain, owners, factor)
     ue_rate = np.zeros((len(owners), cfg.n_ues))
     rows, cols = np.nonzero(owners >= 0)
     ue_rate[rows, owners[rows, cols]] = rate[rows, cols]

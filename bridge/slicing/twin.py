@@ -59,6 +59,22 @@ def prb_powers_w(cfg: SlicingConfig, alloc: Allocation) -> np.ndarray:
     return np.where(owner >= 0, cfg.prb_power_w * factors[np.maximum(owner, 0)], 0.0)
 
 
+def option_rates(cfg: SlicingConfig, gain: np.ndarray, owners: np.ndarray,
+                 factor: np.ndarray) -> np.ndarray:
+    """Per-PRB rate (Mbps) of each RU's owner in per-RBG options, [O, R].
+
+    ``owners`` [O, R] is the UE at each RU (-1: the RU is silent), ``factor`` [O, R] its
+    power factor, ``gain`` [U, R] linear. Eq. (3): the other RUs of the option interfere.
+    """
+    used = owners >= 0
+    power = cfg.prb_power_w * np.where(used, factor, 0.0)
+    received = gain[np.maximum(owners, 0)] * power[:, None, :]  # [O, at RU r, from RU j]
+    rus = np.arange(cfg.n_rus)
+    signal = received[:, rus, rus]
+    sinr = signal / (cfg.prb_noise_w + received.sum(axis=2) - signal)
+    return np.where(used, cfg.prb_bandwidth_hz * np.log2(1.0 + sinr) / 1e6, 0.0)
+
+
 def reward_of(cfg: SlicingConfig, rate_mbps: np.ndarray, qos_ok: np.ndarray) -> np.ndarray:
     """Paper III-B reward; works on [..., U] batches."""
     return (cfg.theta_rate * rate_mbps.sum(axis=-1)
