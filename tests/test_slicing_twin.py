@@ -89,8 +89,8 @@ def test_default_config_figures() -> None:
     # 46 dBm = 39.81 W over 50 PRBs = 0.7962 W; noise -174 + 9 + 52.553 = -112.447 dBm
     assert cfg.prb_power_w == pytest.approx(39.8107 / 50, rel=1e-5)
     assert 10 * math.log10(cfg.prb_noise_w * 1e3) == pytest.approx(-112.4473, abs=1e-4)
-    # URLLC: max(2 Mbps, 256 bit / 1 ms = 0.256 Mbps) = 2
-    assert cfg.min_rate_mbps[10] == 2.0 and cfg.min_rate_mbps[24] == 0.1
+    # URLLC: max(2 Mbps, 1600 bit / 1 ms = 1.6 Mbps) = 2; mMTC 800 bit / 20 ms = 0.04
+    assert cfg.min_rate_mbps[10] == 2.0 and cfg.min_rate_mbps[24] == 0.04
 
 
 @pytest.mark.parametrize("field,value,words", [

@@ -12,7 +12,10 @@ import importlib
 from pathlib import Path
 from typing import Any
 
-BUILDERS: dict[tuple[str, str], str] = {}
+BUILDERS: dict[tuple[str, str], str] = {
+    ("oran-slicing", "esa"): "bridge.slicing.dataset:build_esa",
+    ("oran-slicing", "milp"): "bridge.slicing.dataset:build_milp",
+}
 
 
 def register(sub: argparse._SubParsersAction) -> None:

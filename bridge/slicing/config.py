@@ -55,13 +55,13 @@ class SlicingConfig:
     """URLLC QoS: minimum rate (Mbps)."""
     urllc_max_delay_ms: float = 1.0
     """URLLC QoS: maximum transmission delay L / R (ms), > 0."""
-    mmtc_min_rate_mbps: float = 0.1
-    """mMTC QoS (delivery of its reports): minimum rate (Mbps), > 0."""
-    packet_bytes: tuple[int, int, int] = (1500, 32, 100)
+    mmtc_min_rate_mbps: float = 0.04
+    """mMTC QoS (delivery): the rate that carries its load, 100 B / 20 ms (Mbps), > 0."""
+    packet_bytes: tuple[int, int, int] = (1200, 200, 100)
     """Average packet size L per slice (embb, urllc, mmtc), bytes, > 0."""
     ru_capacity_mbps: float = math.inf
     """O-RU capacity C_r^max (Mbps), constraint (7); inf = unconstrained."""
-    theta_rate: float = 0.002
+    theta_rate: float = 0.01
     """Reward weight Theta_r per Mbps of aggregate rate, >= 0."""
     theta_const: float = 1.0
     """Reward weight Theta_const of the constraint term (share of UEs meeting QoS), >= 0."""

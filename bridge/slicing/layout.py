@@ -23,8 +23,9 @@ Native action (a Dict space; keys in this order):
 
 Observation (Box float32, flat, in this order; offsets from :func:`observation_slices`):
 - ``qos_ok`` [U]: 1.0 if the UE met its slice's QoS over the last step, else 0.0
-  (eMBB rate >= 10 Mbps; URLLC rate >= 2 Mbps and delay <= 1 ms; mMTC rate >= 0.1 Mbps,
-  i.e. its reports are delivered).
+  (eMBB rate >= 10 Mbps; URLLC rate >= 2 Mbps and mean delay <= 1 ms; mMTC: every
+  byte sent was delivered). The twin reads URLLC's delay as L / R and mMTC delivery as
+  a rate of at least the mMTC offered load (100 B every 20 ms = 0.04 Mbps).
 - ``gain_db_norm`` [U * R] (u-major: index u * R + r): normalised channel gain between
   UE u and RU r, (gain_dB + 120) / 40, not clipped; gain_dB = 40 * x - 120 inverts it
   (:func:`gain_db_from_norm`). gain_dB = -(path loss + shadowing), antenna gains 0 dBi.
@@ -32,12 +33,13 @@ Observation (Box float32, flat, in this order; offsets from :func:`observation_s
 - ``delay_ms`` [U]: mean packet delay of each UE over the last step (ms).
 - ``slice_queue_bytes`` [3]: bytes queued per slice (embb, urllc, mmtc) at the RUs.
 
-At reset nothing has been measured yet: qos_ok, throughput, delay and queues are 0 and
-only the gains are meaningful.
+The observation at reset reports the warm-up (or zeros, for a Python drop: see
+:func:`make_observation`); the gains are what solvers and decoders read from it.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 import gymnasium as gym
@@ -72,7 +74,7 @@ def observation_slices(cfg: SlicingConfig) -> dict[str, slice]:
 
 
 def observation_size(cfg: SlicingConfig) -> int:
-    """Length of the flat observation: 4U + U R + 3 (178 at the defaults)."""
+    """Length of the flat observation: 3U + U R + 3 (153 at the defaults)."""
     return sum(field_sizes(cfg).values())
 
 
@@ -83,11 +85,11 @@ def observation_space(cfg: SlicingConfig) -> gym.spaces.Box:
 def native_action_space(cfg: SlicingConfig) -> gym.spaces.Dict:
     """The Dict action the ns-3 program accepts (per-element bounds)."""
     u, r, g, levels = cfg.n_ues, cfg.n_rus, cfg.n_rbgs, cfg.n_levels
-    return gym.spaces.Dict({
-        "association": gym.spaces.Box(0, r - 1, (u,), np.int32),
-        "prb_owner": gym.spaces.Box(-1, u - 1, (r, g), np.int32),
-        "power_level": gym.spaces.Box(0, levels - 1, (u,), np.int32),
-    })
+    return gym.spaces.Dict(OrderedDict([
+        ("association", gym.spaces.Box(0, r - 1, (u,), np.int32)),
+        ("prb_owner", gym.spaces.Box(-1, u - 1, (r, g), np.int32)),
+        ("power_level", gym.spaces.Box(0, levels - 1, (u,), np.int32)),
+    ]))
 
 
 def split_observation(obs: Any, cfg: SlicingConfig) -> dict[str, np.ndarray]:

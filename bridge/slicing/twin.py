@@ -9,7 +9,7 @@ For gains [U, R] (dB, flat over the carrier) and an :class:`Allocation`:
 - Rate of u: sum over its RBGs of n_PRB(g) * B_PRB * log2(1 + SINR) (Shannon).
 - Delay of u: D_u = L_slice / R_u (packet bits over rate; inf when R_u = 0).
 - RU power: sum over its PRBs (constraint 6); RU capacity C_r: the sum of its UEs' rates (7).
-- QoS: eMBB R >= 10 Mbps; URLLC R >= 2 Mbps and D <= 1 ms; mMTC R >= 0.1 Mbps.
+- QoS: eMBB R >= 10 Mbps; URLLC R >= 2 Mbps and D <= 1 ms; mMTC R >= 0.04 Mbps.
 - Reward (III-B): Theta_r * sum rate (Mbps) + Theta_const * (share of UEs meeting QoS) +
   Theta_bias.
 """
