@@ -2,6 +2,8 @@
 
 #include "ns3/log.h"
 
+#include <algorithm>
+
 namespace ns3
 {
 
@@ -35,23 +37,25 @@ RbgAllocation::GetOwners(uint16_t cellId) const
 void
 RbgAllocation::RecordUse(uint16_t cellId, uint32_t rbg, uint16_t rnti)
 {
-    auto& entry = m_use[cellId][rbg];
-    ++entry.first;
-    entry.second = rnti;
+    auto& use = m_use[cellId];
+    if (use.size() <= rbg)
+    {
+        use.resize(rbg + 1, {0, 0});
+    }
+    ++use[rbg].first;
+    use[rbg].second = rnti;
 }
 
 std::vector<std::pair<uint32_t, uint16_t>>
 RbgAllocation::TakeUse(uint16_t cellId, uint32_t rbgs)
 {
     std::vector<std::pair<uint32_t, uint16_t>> use(rbgs, {0, 0});
-    for (const auto& [rbg, entry] : m_use[cellId])
+    auto& recorded = m_use[cellId];
+    for (uint32_t g = 0; g < std::min<std::size_t>(rbgs, recorded.size()); ++g)
     {
-        if (rbg < rbgs)
-        {
-            use[rbg] = entry;
-        }
+        use[g] = recorded[g];
     }
-    m_use[cellId].clear();
+    recorded.assign(recorded.size(), {0, 0});
     return use;
 }
 

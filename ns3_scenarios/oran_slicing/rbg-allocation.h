@@ -33,7 +33,7 @@ class RbgAllocation : public Object
 
   private:
     std::map<uint16_t, std::vector<uint16_t>> m_owners;
-    std::map<uint16_t, std::map<uint32_t, std::pair<uint32_t, uint16_t>>> m_use;
+    std::map<uint16_t, std::vector<std::pair<uint32_t, uint16_t>>> m_use;
 };
 
 } // namespace ns3

@@ -3,6 +3,8 @@
 #include "ns3/core-module.h"
 #include "ns3/lte-module.h"
 
+#include <map>
+
 namespace ns3
 {
 
@@ -101,20 +103,24 @@ void
 SlicingEnv::WriteTraces()
 {
     bool gymScheduler = m_o.scheduler == "gym";
-    std::vector<std::pair<uint32_t, uint16_t>> use;
+    std::vector<std::map<uint16_t, uint32_t>> ueOfRnti(m_o.nRus);
+    for (uint32_t u = 0; u < m_o.nUes; ++u)
+    {
+        if (m_last.ru[u] >= 0)
+        {
+            ueOfRnti[m_last.ru[u]][Rnti(u)] = u;
+        }
+    }
     for (uint32_t ru = 0; ru < m_o.nRus && gymScheduler; ++ru)
     {
-        use = m_allocation->TakeUse(m_net.cellIds[ru], RBG_COUNT);
+        auto use = m_allocation->TakeUse(m_net.cellIds[ru], RBG_COUNT);
         for (uint32_t g = 0; g < RBG_COUNT; ++g)
         {
-            int32_t lastUe = -1;
-            for (uint32_t u = 0; u < m_o.nUes && use[g].second != 0; ++u)
+            auto owner = ueOfRnti[ru].find(use[g].second);
+            int32_t lastUe = owner == ueOfRnti[ru].end() ? -1 : int32_t(owner->second);
+            if (lastUe >= 0)
             {
-                if (ServingRu(u) == int32_t(ru) && Rnti(u) == use[g].second)
-                {
-                    lastUe = u;
-                    m_last.rbgTtis[u] += use[g].first;
-                }
+                m_last.rbgTtis[lastUe] += use[g].first;
             }
             if (m_traces.IsOpen() && m_step > 0)
             {

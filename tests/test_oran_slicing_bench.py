@@ -1,0 +1,32 @@
+"""Smoke test of ``ran-gym bench scenario`` on a tiny O-RAN slicing network."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bridge.scenario_bench import bench_oran_slicing, fixed_allocation
+from tests.conftest import program
+
+
+def test_fixed_allocation_deals_each_rus_rbgs_over_its_ues():
+    ru = np.array([1, 0, 1, 1])
+    action = fixed_allocation(ru, 3)
+    assert action["prb_owner"][0].tolist() == [1] * 17
+    assert action["prb_owner"][1, :4].tolist() == [0, 2, 3, 0]  # UEs 0, 2, 3 in turn
+    assert action["prb_owner"][2].tolist() == [-1] * 17  # an RU without UEs
+    assert action["association"].tolist() == [1, 0, 1, 1]
+
+
+def test_bench_times_gym_and_pf_on_the_same_interval():
+    program("ran-gym-oran-slicing")
+    result = bench_oran_slicing(sim_seconds=0.05, params={"nRus": 2, "nUes": 4})
+    variants = {"gym_bridge", "pf_bridge", "gym_one_step", "pf_one_step"}
+    assert set(result["wall_s"]) == set(result["cpu_s"]) == variants
+    assert result["simulated_s"] == 0.05
+    for name in variants:
+        # 50 ms of a 4-UE network: more than a millisecond, less than a minute of wall time
+        assert 1e-3 < result["wall_s"][name] < 60
+        expected = 0.05 / result["wall_s"][name]
+        assert result["sim_s_per_wall_s"][name] == pytest.approx(expected, rel=0.02)
+    assert set(result["gym_overhead_vs_pf"]) == {"wall", "cpu"}
