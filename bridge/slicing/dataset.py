@@ -7,8 +7,8 @@ when it is built (``source=ns3``; ``auto`` picks it then) and otherwise from the
 dropper of the same geometry (``source=python``).
 
 ``--param`` takes SlicingConfig fields (``n_ues=4``, ``power_levels_db=-3,0,3``,
-``slice_shares=embb:0.5,urllc:0.5``) and ``source``, ``time_limit_s`` (MILP),
-``pathloss`` (Python drops: uma | macro-3.76).
+``slice_shares=embb:0.5,urllc:0.5``) and ``source``, ``time_limit_s`` and ``milp_mode``
+(auto | exact | bounds) for the MILP, ``pathloss`` (Python drops: uma | macro-3.76).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from bridge.slicing.twin import evaluate
 from bridge.slicing.unified import encode
 
 SCENARIO = "oran-slicing"
-_OWN_PARAMS = ("source", "time_limit_s", "pathloss")
+_OWN_PARAMS = ("source", "time_limit_s", "milp_mode", "pathloss")
 
 
 def build_esa(args: argparse.Namespace) -> Path:
@@ -65,7 +65,8 @@ def build(args: argparse.Namespace, solver: str) -> Path:
         if solver == "esa":
             solution = esa.solve(cfg, gain_db)
         else:
-            solution = milp.solve(cfg, gain_db, time_limit_s=time_limit)
+            solution = milp.solve(cfg, gain_db, mode=str(own.get("milp_mode", "auto")),
+                                  time_limit_s=time_limit)
         rows.append(sample(cfg, i, seed, source, obs, gain_db, solution))
     return write(Path(args.out), rows, cfg, {"solver": solver, "source": source, **own})
 

@@ -22,11 +22,11 @@ per-PRB rates are fixed:
   an assumed interference, which makes the problem linear but not exact. With every
   other RU sending on every RBG at the top level ("worst") the rates are lower bounds of
   the true ones; with no interference ("none") upper bounds. Both solutions are placed
-  on RBGs (each RU from its own offset, to spread the overlap) and scored by the twin;
-  the better, improved by local search on the twin (:mod:`bridge.slicing.polish`), is
-  returned. The interference-free MILP's dual bound is a true upper bound
-  on the optimum (rates, and so QoS, only fall with interference; the weights are >= 0),
-  so ``Solution.gap`` is a certified optimality gap.
+  on RBGs (each RU from its own offset, to spread the overlap), improved by local search
+  on the twin (:mod:`bridge.slicing.polish`), and the better is returned. The
+  interference-free MILP's dual bound is a true upper bound on the optimum (rates, and
+  so QoS, only fall with interference; the weights are >= 0), so ``Solution.gap`` is a
+  certified optimality gap. It is loose: measured figures in docs/slicing-solvers.md.
 """
 
 from __future__ import annotations
@@ -89,14 +89,13 @@ def solve(cfg: SlicingConfig, gain_db: np.ndarray, mode: str = "auto",
         alloc, bound, res = _solve_model(cfg, gain_db, owners, levels, assumption,
                                          time_limit_s, mip_rel_gap)
         nodes += int(res.mip_node_count or 0)
-        reward = evaluate(cfg, gain_db, alloc).reward
+        alloc, reward = polish(cfg, gain_db, alloc, time_limit_s=time_limit_s)
         if best is None or reward > best[0]:
             best = (reward, alloc)
         if assumption == "none":
             upper = bound
     assert best is not None
-    alloc, reward = polish(cfg, gain_db, best[1], time_limit_s=time_limit_s)
-    alloc = canonical(cfg, gain_db, alloc)
+    reward, alloc = best[0], canonical(cfg, gain_db, best[1])
     exact = reward >= upper - 1e-9 * max(1.0, abs(upper))
     return Solution(alloc, reward, max(upper, reward), "milp-bounds", exact,
                     time.perf_counter() - start, nodes)
