@@ -222,3 +222,23 @@ def test_power_level_sets_the_ues_pdsch_power():
     low, nominal, high = far_ue_mbps(0), far_ue_mbps(4), far_ue_mbps(7)
     assert low[0] == 0 < nominal[0] and high[0] > 1.3 * nominal[0]
     assert high[1] == pytest.approx(nominal[1])  # the near UE is at the top MCS anyway
+
+
+def test_seven_cells_under_random_actions_keep_harq_and_rbg_accounting_sound():
+    """Random owners (many on the wrong RU), random P_A, every step: the scheduler
+    neither aborts nor serves more than the 16 usable RBGs of a cell in any TTI."""
+    env = gym.make("RanGym/OranSlicing-v0", params={"nRus": 7, "nUes": 14, "maxSteps": 15})
+    env.action_space.seed(7)
+    try:
+        env.reset(seed=7)
+        served = 0
+        for _ in range(15):
+            _, _, _, truncated, info = env.step(env.action_space.sample())
+            ttis = np.array(info["ue"]["rbg_ttis"])
+            per_ru = np.bincount(info["ue"]["ru"], weights=ttis, minlength=7)
+            assert np.all(per_ru <= 16 * 10)
+            assert info["invalid_rbgs"] > 0
+            served += ttis.sum()
+        assert truncated and served > 0
+    finally:
+        env.close()
