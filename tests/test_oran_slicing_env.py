@@ -182,7 +182,7 @@ def test_bad_configuration_is_refused_before_launch(params, match):
 
 
 def test_traces_are_written(tmp_path):
-    env = make(traceDir=str(tmp_path), maxSteps=4)
+    env = make(traceDir=str(tmp_path), maxSteps=4, pcap="true")
     try:
         trajectory = rollout(env, 2, 4)
     finally:
@@ -199,6 +199,8 @@ def test_traces_are_written(tmp_path):
         assert len(list(csv.DictReader(f))) == 5 * 4  # states x UEs
     for name in ("DlMacStats.txt", "DlRxPhyStats.txt", "flowmon.xml"):
         assert (tmp_path / name).stat().st_size > 0
+    pcaps = list(tmp_path.glob("epc-*.pcap"))
+    assert pcaps and max(p.stat().st_size for p in pcaps) > 1000  # packets, not just headers
 
 
 def test_power_level_sets_the_ues_pdsch_power():
