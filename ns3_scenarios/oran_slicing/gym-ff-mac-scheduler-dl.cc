@@ -119,13 +119,7 @@ GymFfMacScheduler::DoSchedDlTriggerReq(const FfMacSchedSapProvider::SchedDlTrigg
     }
     for (const auto& element : ret.m_buildDataList)
     {
-        for (uint32_t g = 0; g < RbgCount() && m_allocation; ++g)
-        {
-            if (element.m_dci.m_rbBitmap & (1U << g))
-            {
-                m_allocation->RecordUse(m_cellId, g, element.m_rnti);
-            }
-        }
+        m_dlDciTrace(m_cellId, element.m_dci);
     }
     m_schedSapUser->SchedDlConfigInd(ret);
 }

@@ -4,6 +4,7 @@
 #include "ns3/log.h"
 #include "ns3/lte-common.h"
 #include "ns3/pointer.h"
+#include "ns3/trace-source-accessor.h"
 #include "ns3/uinteger.h"
 
 #include <algorithm>
@@ -31,7 +32,12 @@ GymFfMacScheduler::GetTypeId()
                           "LTE cell id whose owners this scheduler reads",
                           UintegerValue(0),
                           MakeUintegerAccessor(&GymFfMacScheduler::m_cellId),
-                          MakeUintegerChecker<uint16_t>());
+                          MakeUintegerChecker<uint16_t>())
+            .AddTraceSource("DlDci",
+                            "A downlink DCI sent in this TTI: cell id; RNTI, RBG bitmap, "
+                            "MCS, TB size [B], HARQ process, NDI and RV per layer",
+                            MakeTraceSourceAccessor(&GymFfMacScheduler::m_dlDciTrace),
+                            "ns3::GymFfMacScheduler::DlDciTracedCallback");
     return tid;
 }
 

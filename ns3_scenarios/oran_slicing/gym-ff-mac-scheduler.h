@@ -13,6 +13,8 @@
 //
 // Selected with LteHelper::SetSchedulerType("ns3::GymFfMacScheduler"); the
 // allocation object comes from the "Allocation" attribute and the cell from "CellId".
+// Every downlink DCI it sends (new data and retransmissions) goes out through the
+// "DlDci" trace source.
 #ifndef RAN_GYM_GYM_FF_MAC_SCHEDULER_H
 #define RAN_GYM_GYM_FF_MAC_SCHEDULER_H
 
@@ -24,6 +26,7 @@
 #include "ns3/ff-mac-scheduler.h"
 #include "ns3/lte-amc.h"
 #include "ns3/lte-ffr-sap.h"
+#include "ns3/traced-callback.h"
 
 #include <map>
 #include <vector>
@@ -35,6 +38,8 @@ class GymFfMacScheduler : public FfMacScheduler
 {
   public:
     static TypeId GetTypeId();
+    /// Signature of the "DlDci" trace source: cell id, a DCI sent in this TTI.
+    typedef void (*DlDciTracedCallback)(uint16_t cellId, const DlDciListElement_s& dci);
     GymFfMacScheduler();
     ~GymFfMacScheduler() override;
 
@@ -114,6 +119,7 @@ class GymFfMacScheduler : public FfMacScheduler
     std::map<uint16_t, uint32_t> m_ulBuffer;
     std::vector<RachListElement_s> m_rachList;
     std::vector<bool> m_rachRbs; ///< UL RBs granted to Msg3 for the next UL frame
+    TracedCallback<uint16_t, const DlDciListElement_s&> m_dlDciTrace;
 };
 
 } // namespace ns3

@@ -35,15 +35,22 @@ RbgAllocation::GetOwners(uint16_t cellId) const
 }
 
 void
-RbgAllocation::RecordUse(uint16_t cellId, uint32_t rbg, uint16_t rnti)
+RbgAllocation::RecordDci(uint16_t cellId, const DlDciListElement_s& dci)
 {
     auto& use = m_use[cellId];
-    if (use.size() <= rbg)
+    for (uint32_t rbg = 0; rbg < 32; ++rbg)
     {
-        use.resize(rbg + 1, {0, 0});
+        if (!(dci.m_rbBitmap & (1U << rbg)))
+        {
+            continue;
+        }
+        if (use.size() <= rbg)
+        {
+            use.resize(rbg + 1, {0, 0});
+        }
+        ++use[rbg].first;
+        use[rbg].second = dci.m_rnti;
     }
-    ++use[rbg].first;
-    use[rbg].second = rnti;
 }
 
 std::vector<std::pair<uint32_t, uint16_t>>

@@ -1,9 +1,10 @@
 // The downlink RBG allocation the agent asks for, shared between the gym side of
 // the program (which writes it once per step) and the GymFfMacScheduler of every
-// cell (which reads it every TTI and reports what it actually transmitted).
+// cell (which reads it every TTI); its "DlDci" trace tells it what was sent.
 #ifndef RAN_GYM_RBG_ALLOCATION_H
 #define RAN_GYM_RBG_ALLOCATION_H
 
+#include "ns3/ff-mac-common.h"
 #include "ns3/object.h"
 
 #include <cstdint>
@@ -23,8 +24,8 @@ class RbgAllocation : public Object
     /// The owners of the cell's RBGs; empty when none were ever set.
     const std::vector<uint16_t>& GetOwners(uint16_t cellId) const;
 
-    /// The scheduler of cellId sent a transport block of rnti on rbg in this TTI.
-    void RecordUse(uint16_t cellId, uint32_t rbg, uint16_t rnti);
+    /// Sink of GymFfMacScheduler's "DlDci" trace: the cell sent dci in this TTI.
+    void RecordDci(uint16_t cellId, const DlDciListElement_s& dci);
     /**
      * Per RBG of the cell, the TTIs with a transport block since the last call and the
      * RNTI of the last one (0 = none); resets the counts.

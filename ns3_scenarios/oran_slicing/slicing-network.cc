@@ -203,6 +203,8 @@ BuildSlicingNetwork(const SlicingOptions& o, Ptr<RbgAllocation> allocation)
         if (auto gym = DynamicCast<GymFfMacScheduler>(carrier->GetFfMacScheduler()))
         {
             gym->SetAttribute("CellId", UintegerValue(enb->GetCellId()));
+            gym->TraceConnectWithoutContext("DlDci",
+                                            MakeCallback(&RbgAllocation::RecordDci, allocation));
         }
     }
     ConfigureUeIp(net);

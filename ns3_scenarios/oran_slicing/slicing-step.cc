@@ -1,9 +1,13 @@
 #include "slicing-step.h"
 
+#include "ns3/log.h"
+
 #include <sstream>
 
 namespace ns3
 {
+
+NS_LOG_COMPONENT_DEFINE("RanGymSlicingStep");
 
 namespace
 {
