@@ -244,3 +244,37 @@ def test_seven_cells_under_random_actions_keep_harq_and_rbg_accounting_sound():
         assert truncated and served > 0
     finally:
         env.close()
+
+
+@pytest.mark.parametrize("scheduler", ["gym", "pf"])
+def test_handover_follows_the_association_and_data_resumes(scheduler):
+    """handover=true: UE 0 is sent to the other O-RU at step 3 and back at step 8."""
+    env = make(handover="true", maxSteps=14, scheduler=scheduler)
+    try:
+        _, info = env.reset(seed=1)
+        home = int(info["ue"]["ru"][0])
+        want = np.array(info["ue"]["ru"], np.int32)
+        trace = []
+        for k in range(14):
+            want[0] = 1 - home if 3 <= k < 8 else home
+            action = round_robin(np.array(info["ue"]["ru"]))
+            action["association"] = want.copy()
+            _, _, _, _, info = env.step(action)
+            trace.append((info["ue"]["ru"][0], info["handovers"], info["ue"]["rx_bytes"][0]))
+    finally:
+        env.close()
+    assert [ru for ru, _, _ in trace] == [home] * 3 + [1 - home] * 5 + [home] * 6
+    assert trace[-1][1] == 2  # two handovers, each started once
+    assert all(rx > 0 for _, _, rx in trace[10:])  # UE 0's flow came back with it
+
+
+def test_random_associations_with_handover_keep_running():
+    env = make(nRus=3, nUes=6, handover="true", maxSteps=20)
+    env.action_space.seed(3)
+    try:
+        env.reset(seed=3)
+        for _ in range(20):
+            _, _, _, truncated, info = env.step(env.action_space.sample())
+        assert truncated and info["handovers"] > 5
+    finally:
+        env.close()

@@ -7,6 +7,8 @@
 // at --ueSpeed; 10 MHz (50 PRBs), --ruPowerDbm, UE noise figure --noiseFigureDb,
 // 3GPP TR 38.901 UMa path loss with shadowing; inter-cell interference through the
 // LTE spectrum model; EPC with a remote host that sends each UE its slice's traffic.
+// UEs attach to the O-RU of highest gain at t = 0; with --handover=true the action's
+// association is followed by X2 handovers, otherwise it is only checked.
 //
 // The agent's allocation is applied by GymFfMacScheduler (--scheduler=gym); the same
 // drop and traffic run under ns-3's PfFfMacScheduler (--scheduler=pf) or

@@ -3,6 +3,7 @@
 #include "ns3/core-module.h"
 #include "ns3/lte-module.h"
 
+#include <algorithm>
 #include <map>
 
 namespace ns3
@@ -44,7 +45,8 @@ SlicingEnv::SlicingEnv(const SlicingOptions& o,
       m_traces(traces),
       m_requested(o.nRus * RBG_COUNT, -1),
       m_applied(o.nRus * RBG_COUNT, -1),
-      m_power(o.nUes, DEFAULT_PA_LEVEL)
+      m_power(o.nUes, DEFAULT_PA_LEVEL),
+      m_powerRu(o.nUes, -1)
 {
 }
 
@@ -93,6 +95,7 @@ SlicingEnv::Measure()
     }
     r.powerLevel = m_power;
     r.invalidRbgs = m_invalidRbgs;
+    r.handovers = m_handovers;
     r.associationMismatch = m_mismatch;
     r.rbgTtis.assign(m_o.nUes, m_o.scheduler == "gym" ? 0 : -1);
     EvaluateStep(m_o, r);
@@ -219,9 +222,39 @@ SlicingEnv::ExecuteActions(Ptr<GymDataContainer> action)
             m_mismatch.push_back(u);
         }
     }
+    m_handingOver.clear();
+    if (m_o.handover)
+    {
+        ApplyAssociation(association);
+    }
     ApplyRbgOwners(IntData(action, "prb_owner"));
     ApplyPower(IntData(action, "power_level"));
     return true;
+}
+
+void
+SlicingEnv::ApplyAssociation(const std::vector<int32_t>& association)
+{
+    for (uint32_t u : m_mismatch)
+    {
+        int32_t source = ServingRu(u);
+        auto ue = DynamicCast<LteUeNetDevice>(m_net.ueDevices.Get(u));
+        if (source < 0 || ue->GetRrc()->GetState() != LteUeRrc::CONNECTED_NORMALLY)
+        {
+            continue;
+        }
+        auto enb = DynamicCast<LteEnbNetDevice>(m_net.enbDevices.Get(source));
+        uint16_t rnti = ue->GetRrc()->GetRnti();
+        if (!enb->GetRrc()->HasUeManager(rnti) ||
+            enb->GetRrc()->GetUeManager(rnti)->GetState() != UeManager::CONNECTED_NORMALLY)
+        {
+            continue;
+        }
+        m_net.lte->HandoverRequest(Seconds(0), ue, enb, m_net.cellIds[association[u]]);
+        m_powerRu[u] = -1; // P_A goes to the target cell once the UE is connected there
+        m_handingOver.push_back(u);
+        ++m_handovers;
+    }
 }
 
 void
@@ -250,19 +283,23 @@ SlicingEnv::ApplyPower(const std::vector<int32_t>& levels)
     for (uint32_t u = 0; u < m_o.nUes; ++u)
     {
         int32_t ru = ServingRu(u);
-        if (levels[u] == m_power[u] || ru < 0)
+        bool handingOver =
+            std::find(m_handingOver.begin(), m_handingOver.end(), u) != m_handingOver.end();
+        if ((levels[u] == m_power[u] && ru == m_powerRu[u]) || ru < 0 || handingOver)
         {
-            continue;
+            continue; // unchanged, or the UE is between cells
         }
         auto rrc = DynamicCast<LteEnbNetDevice>(m_net.enbDevices.Get(ru))->GetRrc();
-        if (!rrc->HasUeManager(Rnti(u)))
+        if (!rrc->HasUeManager(Rnti(u)) ||
+            rrc->GetUeManager(Rnti(u))->GetState() != UeManager::CONNECTED_NORMALLY)
         {
-            continue;
+            continue; // RRC reconfiguration only in CONNECTED_NORMALLY; retried next step
         }
         LteRrcSap::PdschConfigDedicated pdsch;
         pdsch.pa = uint8_t(levels[u]); // the P_A enum follows PA_LEVELS_DB's order
         rrc->GetLteFfrRrcSapUser(0)->SetPdschConfigDedicated(Rnti(u), pdsch);
         m_power[u] = levels[u];
+        m_powerRu[u] = ru;
     }
 }
 

@@ -3,8 +3,11 @@
 //
 //   action (Dict)
 //     association  Box int32 [U] in 0..R-1: the O-RU of each UE. UEs attach at t = 0
-//                  to the O-RU of highest channel gain and stay there (no handover);
-//                  entries that differ are listed in info "association_mismatch".
+//                  to the O-RU of highest channel gain. With --handover=false they
+//                  stay there; with --handover=true a differing entry starts an X2
+//                  handover when the UE is connected and not already handing over.
+//                  UEs not (yet) on their entry's O-RU are listed in info
+//                  "association_mismatch".
 //     prb_owner    Box int32 [R, G] in -1..U-1, G = 17 RBGs of 3 PRBs (LTE type 0,
 //                  10 MHz): the UE owning each RBG at each O-RU (-1 unused). An owner
 //                  not attached to that O-RU leaves the RBG unused (info "invalid_rbgs").
@@ -53,6 +56,8 @@ class SlicingEnv
     bool ExecuteActions(Ptr<GymDataContainer> action);
     void ApplyRbgOwners(const std::vector<int32_t>& owners);
     void ApplyPower(const std::vector<int32_t>& levels);
+    /// Starts an X2 handover of each UE whose association differs, when it can take one.
+    void ApplyAssociation(const std::vector<int32_t>& association);
     /// O-RU index UE u is attached to now, -1 when none.
     int32_t ServingRu(uint32_t u) const;
     uint16_t Rnti(uint32_t u) const;
@@ -67,6 +72,9 @@ class SlicingEnv
     std::vector<int32_t> m_requested; ///< prb_owner of the action in force [R x G]
     std::vector<int32_t> m_applied;   ///< the same, -1 where the owner is elsewhere
     std::vector<int32_t> m_power;     ///< P_A level per UE in force
+    std::vector<int32_t> m_powerRu;   ///< O-RU whose RRC got that level (-1 none)
+    uint32_t m_handovers{0};          ///< handovers started in the episode
+    std::vector<uint32_t> m_handingOver; ///< UEs whose handover this action started
     uint32_t m_invalidRbgs{0};
     std::vector<uint32_t> m_mismatch;
     uint32_t m_step{0};

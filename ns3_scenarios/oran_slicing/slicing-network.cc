@@ -208,6 +208,10 @@ BuildSlicingNetwork(const SlicingOptions& o, Ptr<RbgAllocation> allocation)
         }
     }
     ConfigureUeIp(net);
+    if (o.handover && o.nRus > 1)
+    {
+        net.lte->AddX2Interface(net.enbNodes);
+    }
     AttachToStrongest(net);
     return net;
 }

@@ -153,6 +153,9 @@ ParseSlicingOptions(int argc, char* argv[], GymCommandLine& gymArgs)
     cmd.AddValue("thetaBias", "reward bias", o.thetaBias);
     cmd.AddValue("traceDir", "directory for the trace files ('none' or empty = none)", o.traceDir);
     cmd.AddValue("pcap", "pcap on the EPC point-to-point links (needs --traceDir)", o.pcap);
+    cmd.AddValue("handover",
+                 "follow the action's association with X2 handovers (else it is only checked)",
+                 o.handover);
     gymArgs.AddTo(cmd);
     cmd.Parse(argc, argv);
     if (o.traceDir == "none")

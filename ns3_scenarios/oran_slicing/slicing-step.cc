@@ -91,7 +91,7 @@ StepInfoJson(const SlicingOptions& o, const StepRecord& r)
     os << "{\"step\":" << r.step << ",\"time_s\":" << r.timeS << ",\"scheduler\":\""
        << o.scheduler << "\",\"reward_rate_mbps\":" << r.rateMbps
        << ",\"reward_constraint\":" << r.constraint << ",\"invalid_rbgs\":" << r.invalidRbgs
-       << ',';
+       << ",\"handovers\":" << r.handovers << ',';
     WriteArray(os, "association_mismatch", r.associationMismatch);
     os << ",\"ue\":{";
     std::vector<std::string> slices;

@@ -37,6 +37,7 @@ struct StepRecord
     double constraint{0};
     double reward{0};
     uint32_t invalidRbgs{0};               ///< RBGs of the action given to a UE not on that RU
+    uint32_t handovers{0};                 ///< handovers started so far in the episode
     std::vector<uint32_t> associationMismatch; ///< UEs whose association differs from the action
 };
 
