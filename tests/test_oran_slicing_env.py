@@ -92,19 +92,21 @@ def test_same_seed_same_trajectory_and_packets_flow():
     assert first[-1][1] == pytest.approx(0.01 * thr.sum() + share, rel=1e-5)
 
 
-def test_stock_pf_runs_the_same_drop_and_traffic():
-    gym_env, pf_env = make(), make(scheduler="pf")
+@pytest.mark.parametrize("stock", ["pf", "rr"])
+def test_stock_scheduler_runs_the_same_drop_and_traffic(stock):
+    gym_env, stock_env = make(), make(scheduler=stock)
     try:
-        ours, stock = rollout(gym_env, 9, 6), rollout(pf_env, 9, 6)
+        ours, baseline = rollout(gym_env, 9, 6), rollout(stock_env, 9, 6)
     finally:
         gym_env.close()
-        pf_env.close()
-    assert ours[0][0] == stock[0][0]  # same gains at reset
-    assert ours[0][2]["ue"]["ru"] == stock[0][2]["ue"]["ru"]
-    for (_, _, a), (_, _, b) in zip(ours[1:], stock[1:], strict=True):
+        stock_env.close()
+    assert ours[0][0] == baseline[0][0]  # same gains at reset
+    assert ours[0][2]["ue"]["ru"] == baseline[0][2]["ue"]["ru"]
+    for (_, _, a), (_, _, b) in zip(ours[1:], baseline[1:], strict=True):
         assert a["ue"]["tx_bytes"] == b["ue"]["tx_bytes"]  # same offered traffic
-    assert sum(stock[-1][2]["ue"]["rx_bytes"]) > 0
-    assert stock[-1][2]["ue"]["rbg_ttis"] == [-1] * 4 and stock[-1][2]["scheduler"] == "pf"
+    last = baseline[-1][2]
+    assert sum(last["ue"]["rx_bytes"]) > 0
+    assert last["ue"]["rbg_ttis"] == [-1] * 4 and last["scheduler"] == stock
 
 
 def test_gym_scheduler_serves_only_the_owners():
