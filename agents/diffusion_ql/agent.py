@@ -1,0 +1,228 @@
+"""Diffusion-QL (Wang et al.; Algorithm 1 of the O-RAN slicing paper): a conditional
+diffusion policy trained with a behaviour-cloning diffusion loss plus a normalised Q
+term, twin critics with targets, and an EMA actor for targets and decisions."""
+
+from __future__ import annotations
+
+import copy
+import os
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import torch
+from torch import nn
+
+from agents.common.diffusion import Diffusion
+from agents.common.nn import EMA, resolve_device, soft_update
+from agents.common.replay import Batch, ReplayBuffer
+from agents.diffusion_ql.config import DiffusionQLConfig
+from agents.diffusion_ql.networks import NoisePredictor, TwinCritic
+
+
+class DiffusionQL:
+    """Acts in a flat Box observation space and a Box action space (scaled to [-1, 1])."""
+
+    def __init__(self, observation_space: gym.Space, action_space: gym.Space,
+                 config: DiffusionQLConfig | None = None, seed: int = 0, device: str = "auto"):
+        if not isinstance(action_space, gym.spaces.Box) or not isinstance(
+                observation_space, gym.spaces.Box):
+            raise TypeError("Diffusion-QL needs Box observation and action spaces")
+        self.config = config or DiffusionQLConfig()
+        self.device = resolve_device(device)
+        self.obs_dim = int(np.prod(observation_space.shape))
+        self.action_dim = int(np.prod(action_space.shape))
+        self.action_space, self.seed = action_space, seed
+        self._low = torch.as_tensor(action_space.low.ravel(), dtype=torch.float32)
+        self._high = torch.as_tensor(action_space.high.ravel(), dtype=torch.float32)
+        c = self.config
+        self.diffusion = Diffusion(c.diffusion).to(self.device)
+        with torch.random.fork_rng(devices=[]):  # seeded initialisation, global RNG untouched
+            torch.manual_seed(seed)
+            actor = NoisePredictor(self.obs_dim, self.action_dim, c.hidden, c.layers)
+            critic = TwinCritic(self.obs_dim, self.action_dim, c.hidden, c.layers)
+        self.actor, self.critic = actor.to(self.device), critic.to(self.device)
+        self.ema_actor = copy.deepcopy(self.actor).requires_grad_(False)
+        self.critic_target = copy.deepcopy(self.critic).requires_grad_(False)
+        self.actor_optimizer = torch.optim.Adam(self.actor.parameters(), lr=c.lr_actor)
+        self.critic_optimizer = torch.optim.Adam(self.critic.parameters(), lr=c.lr_critic)
+        self.ema = EMA(c.ema_decay)
+        self.generator = torch.Generator(device=self.device).manual_seed(seed)
+        self.rng = np.random.default_rng(seed)
+        self.replay = ReplayBuffer(c.buffer_size, self.obs_dim, self.action_dim)
+        self.num_timesteps = 0
+        self.num_updates = 0
+
+    # -- acting ------------------------------------------------------------------
+
+    def predict(self, observation: Any, state: Any = None, episode_start: Any = None,
+                deterministic: bool = True) -> tuple[np.ndarray, None]:
+        obs = torch.as_tensor(np.asarray(observation, np.float32).reshape(1, -1),
+                              device=self.device)
+        with torch.no_grad():
+            x = self._decide(obs, deterministic)
+        return self._to_env(x[0]), None
+
+    def _decide(self, obs: torch.Tensor, deterministic: bool) -> torch.Tensor:
+        c = self.config
+        n = c.candidates
+        cond = obs.repeat_interleave(n, 0)
+        if c.decision_sampler == "ddim":
+            x = self.diffusion.sample_ddim(self.ema_actor, cond, (len(cond), self.action_dim),
+                                           c.ddim_steps, self.generator)
+        else:
+            x = self.diffusion.sample_ddpm(self.ema_actor, cond, (len(cond), self.action_dim),
+                                           self.generator, guidance=self._q_gradient,
+                                           guidance_scale=c.guidance)
+        if n == 1:
+            return x
+        q = self.critic_target.q_min(cond, x).reshape(len(obs), n)
+        if deterministic:
+            choice = q.argmax(1)
+        else:
+            choice = torch.multinomial(torch.softmax(q, 1), 1, generator=self.generator)[:, 0]
+        return x.reshape(len(obs), n, -1)[torch.arange(len(obs)), choice]
+
+    def _q_gradient(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        """∇ₐ min(Q1, Q2)(s, a) at the current sample."""
+        with torch.enable_grad():
+            a = x.detach().requires_grad_(True)
+            q = self.critic_target.q_min(cond, a).sum()
+            return torch.autograd.grad(q, a)[0]
+
+    def _to_env(self, x: torch.Tensor) -> np.ndarray:
+        low, high = self._low.to(x.device), self._high.to(x.device)
+        action = low + (x.clamp(-1, 1) + 1) * 0.5 * (high - low)
+        return action.cpu().numpy().reshape(self.action_space.shape).astype(self.action_space.dtype)
+
+    def _from_env(self, action: Any) -> np.ndarray:
+        a = np.asarray(action, np.float32).ravel()
+        low, high = self._low.numpy(), self._high.numpy()
+        return np.clip(2 * (a - low) / np.maximum(high - low, 1e-12) - 1, -1, 1)
+
+    # -- learning ----------------------------------------------------------------
+
+    def train_step(self, batch: Batch) -> dict[str, float]:
+        """One update of the critics, the policy, the EMA actor and the target critics."""
+        c = self.config
+        with torch.no_grad():
+            shape = (len(batch.next_observations), self.action_dim)
+            next_a = self.diffusion.sample_ddpm(self.ema_actor, batch.next_observations, shape,
+                                                self.generator)
+            target = batch.rewards + c.gamma * (1 - batch.dones) * self.critic_target.q_min(
+                batch.next_observations, next_a)
+        q1, q2 = self.critic(batch.observations, batch.actions)
+        critic_loss = nn.functional.mse_loss(q1, target) + nn.functional.mse_loss(q2, target)
+        self._step(self.critic_optimizer, critic_loss, self.critic)
+
+        bc_loss = self.diffusion.loss(self.actor, batch.actions, batch.observations,
+                                      self.generator)
+        new_a = self.diffusion.sample_ddpm(self.actor, batch.observations,
+                                           (len(batch.observations), self.action_dim),
+                                           self.generator)
+        q1_new, q2_new = self.critic(batch.observations, new_a)
+        if self.rng.random() < 0.5:  # normalised by the other critic's detached |Q|
+            q_loss = -q1_new.mean() / q2_new.abs().mean().detach().clamp(min=1e-6)
+        else:
+            q_loss = -q2_new.mean() / q1_new.abs().mean().detach().clamp(min=1e-6)
+        actor_loss = bc_loss + c.q_weight * q_loss
+        self._step(self.actor_optimizer, actor_loss, self.actor)
+
+        self.num_updates += 1
+        if self.num_updates < c.ema_start:
+            self.ema_actor.load_state_dict(self.actor.state_dict())
+        elif self.num_updates % c.ema_every == 0:
+            self.ema.update(self.ema_actor, self.actor)
+        soft_update(self.critic_target, self.critic, c.tau)
+        return {"critic_loss": critic_loss.item(), "bc_loss": bc_loss.item(),
+                "q_loss": q_loss.item(), "q_mean": q1.mean().item()}
+
+    def _step(self, optimizer: torch.optim.Optimizer, loss: torch.Tensor, net: nn.Module) -> None:
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if self.config.grad_norm > 0:
+            nn.utils.clip_grad_norm_(net.parameters(), self.config.grad_norm)
+        optimizer.step()
+
+    def observe(self, obs: Any, action: Any, reward: float, next_obs: Any, terminated: bool
+                ) -> dict[str, float]:
+        """Store a transition and, once learning has started, update."""
+        self.replay.add(obs, self._from_env(action), reward, next_obs, terminated)
+        self.num_timesteps += 1
+        losses: dict[str, float] = {}
+        if self.num_timesteps > self.config.learning_starts:
+            for _ in range(self.config.updates_per_step):
+                losses = self.train_step(self.replay.sample(self.config.batch_size, self.rng,
+                                                            self.device))
+        return losses
+
+    def learn(self, env: gym.Env, total_timesteps: int, callback: Any = None) -> DiffusionQL:
+        """Collect with the current policy (stochastic choice) and learn, for
+        ``total_timesteps`` steps; ``callback(agent, info_dict)`` after every step."""
+        obs, _ = env.reset(seed=int(self.rng.integers(2**31 - 1)))
+        for _ in range(total_timesteps):
+            action, _ = self.predict(obs, deterministic=False)
+            next_obs, reward, terminated, truncated, _ = env.step(action)
+            losses = self.observe(obs, action, float(reward), next_obs, terminated)
+            if callback is not None:
+                callback(self, {"reward": float(reward), **losses})
+            obs = next_obs
+            if terminated or truncated:
+                obs, _ = env.reset()
+        return self
+
+    # -- checkpoints ---------------------------------------------------------------
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "config": asdict(self.config), "seed": self.seed,
+            "actor": self.actor.state_dict(), "ema_actor": self.ema_actor.state_dict(),
+            "critic": self.critic.state_dict(), "critic_target": self.critic_target.state_dict(),
+            "actor_optimizer": self.actor_optimizer.state_dict(),
+            "critic_optimizer": self.critic_optimizer.state_dict(),
+            "generator": self.generator.get_state(), "rng": self.rng.bit_generator.state,
+            "replay": self.replay.state_dict(),
+            "num_timesteps": self.num_timesteps, "num_updates": self.num_updates,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        for name in ("actor", "ema_actor", "critic", "critic_target", "actor_optimizer",
+                     "critic_optimizer"):
+            getattr(self, name).load_state_dict(state[name])
+        self.generator.set_state(state["generator"])
+        self.rng.bit_generator.state = state["rng"]
+        self.replay.load_state_dict(state["replay"])
+        self.num_timesteps, self.num_updates = state["num_timesteps"], state["num_updates"]
+
+    def save(self, path: str | Path) -> Path:
+        """Write a complete checkpoint atomically (temporary file, then rename)."""
+        path = Path(path)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        os.close(fd)
+        try:
+            torch.save(self.state_dict(), tmp)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path, observation_space: gym.Space, action_space: gym.Space,
+             device: str = "auto") -> DiffusionQL:
+        state = torch.load(path, map_location="cpu", weights_only=False)
+        config = _config_from_dict(state["config"])
+        agent = cls(observation_space, action_space, config, state["seed"], device)
+        agent.load_state_dict(state)
+        return agent
+
+
+def _config_from_dict(values: dict[str, Any]) -> DiffusionQLConfig:
+    from agents.common.diffusion import DiffusionConfig
+
+    values = dict(values)
+    values["diffusion"] = DiffusionConfig(**values["diffusion"])
+    return DiffusionQLConfig(**values)

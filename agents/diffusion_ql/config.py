@@ -1,0 +1,67 @@
+"""Diffusion-QL's settings; defaults are Table I of the paper and the reference code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from agents.common.diffusion import SCHEDULES, DiffusionConfig
+
+
+@dataclass(frozen=True)
+class DiffusionQLConfig:
+    diffusion: DiffusionConfig = field(default_factory=DiffusionConfig)
+    """T, schedule and clamp of the action diffusion (Table I: T = 20, linear 1e-4 → 2e-2)."""
+    hidden: int = 128
+    """Width of every hidden layer (Table I: 3-layer MLP of 128)."""
+    layers: int = 3
+    """Hidden layers of the denoiser and of each critic."""
+    gamma: float = 0.98
+    """Discount factor γ."""
+    tau: float = 0.005
+    """Polyak rate ρ of the target critics."""
+    lr_actor: float = 1e-4
+    """Adam learning rate of the diffusion policy."""
+    lr_critic: float = 3e-4
+    """Adam learning rate of the critics."""
+    q_weight: float = 1.0
+    """λ: weight of the normalised Q term in the policy loss."""
+    buffer_size: int = 200_000
+    """Replay capacity."""
+    batch_size: int = 128
+    """Mini-batch size."""
+    learning_starts: int = 256
+    """Environment steps collected before the first update."""
+    updates_per_step: int = 1
+    """Gradient updates per environment step once learning has started."""
+    grad_norm: float = 1.0
+    """Gradient-norm clipping of both optimisers (0: none)."""
+    ema_decay: float = 0.995
+    """Decay of the EMA actor used for targets and decisions."""
+    ema_start: int = 1000
+    """Updates before the EMA actor starts following (it copies the actor until then)."""
+    ema_every: int = 5
+    """Updates between EMA steps."""
+    guidance: float = 1.2
+    """w: Q-gradient guidance of the decision sampler (Section III-A), 0 to disable."""
+    decision_sampler: str = "ddpm"
+    """ddpm (T steps, with guidance) or ddim (``ddim_steps`` steps, no guidance)."""
+    ddim_steps: int = 5
+    """k, DDIM steps for decisions when ``decision_sampler`` is ddim."""
+    candidates: int = 10
+    """Actions sampled per decision; the deterministic choice is the one of highest Q."""
+
+    def __post_init__(self) -> None:
+        checks = {
+            "hidden": self.hidden >= 1, "layers": self.layers >= 1,
+            "gamma": 0 <= self.gamma < 1, "tau": 0 < self.tau <= 1,
+            "lr_actor": self.lr_actor > 0, "lr_critic": self.lr_critic > 0,
+            "buffer_size": self.buffer_size >= 1, "batch_size": self.batch_size >= 1,
+            "learning_starts": self.learning_starts >= 0, "candidates": self.candidates >= 1,
+            "updates_per_step": self.updates_per_step >= 0,
+            "decision_sampler": self.decision_sampler in ("ddpm", "ddim"),
+            "ddim_steps": 1 <= self.ddim_steps <= self.diffusion.steps,
+            "diffusion.schedule": self.diffusion.schedule in SCHEDULES,
+        }
+        bad = [name for name, ok in checks.items() if not ok]
+        if bad:
+            raise ValueError(f"invalid Diffusion-QL settings: {', '.join(bad)} ({self})")

@@ -1,0 +1,38 @@
+"""Diffusion-QL's networks: the noise-prediction MLP and the twin critics."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from agents.common.nn import SinusoidalEmbedding, mlp
+
+
+class NoisePredictor(nn.Module):
+    """ε_θ(x_t, t, s): an MLP on [x_t, embedding(t), s] with Mish activations."""
+
+    def __init__(self, obs_dim: int, action_dim: int, hidden: int = 128, layers: int = 3,
+                 time_dim: int = 16):
+        super().__init__()
+        self.time = nn.Sequential(SinusoidalEmbedding(time_dim), nn.Linear(time_dim, 2 * time_dim),
+                                  nn.Mish(), nn.Linear(2 * time_dim, time_dim))
+        self.net = mlp([action_dim + time_dim + obs_dim, *[hidden] * layers, action_dim])
+
+    def forward(self, x: torch.Tensor, t: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        return self.net(torch.cat([x, self.time(t), cond], dim=-1))
+
+
+class TwinCritic(nn.Module):
+    """Two independent Q(s, a) networks (clipped double Q-learning)."""
+
+    def __init__(self, obs_dim: int, action_dim: int, hidden: int = 128, layers: int = 3):
+        super().__init__()
+        self.q1 = mlp([obs_dim + action_dim, *[hidden] * layers, 1])
+        self.q2 = mlp([obs_dim + action_dim, *[hidden] * layers, 1])
+
+    def forward(self, obs: torch.Tensor, action: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        x = torch.cat([obs, action], dim=-1)
+        return self.q1(x).squeeze(-1), self.q2(x).squeeze(-1)
+
+    def q_min(self, obs: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+        return torch.minimum(*self(obs, action))
