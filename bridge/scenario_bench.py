@@ -14,6 +14,8 @@ attach warm-up before the first state is not timed), the best of ``repeats`` run
 the four variants taking turns so that a change in the machine's load hits all of
 them. Beside wall time it reports CPU seconds over the same interval (the
 simulator's, from /proc, plus this process's), which a busy machine disturbs less.
+``dl_dcis_per_cell_tti`` is the mean number of downlink DCIs (transport blocks, each
+decoded by the PHY's error model) per cell and TTI, from the eNB MACs.
 ``gym_overhead_vs_pf`` = gym_bridge / pf_one_step - 1, in wall and in CPU time: what
 the agent's scheduler and the per-step bridge cost over running stock PF alone.
 """
@@ -53,8 +55,8 @@ def _process_cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def time_run(params: Mapping[str, Any], steps: int, seed: int) -> tuple[float, float]:
-    """(wall seconds, CPU seconds of simulator + this process) to step through
+def time_run(params: Mapping[str, Any], steps: int, seed: int) -> tuple[float, float, int]:
+    """(wall seconds, CPU seconds of simulator + this process, downlink DCIs sent) over
     ``steps`` steps after the reset (the episode has one more, untimed)."""
     env = ScenarioEnv("oran-slicing", {**params, "maxSteps": steps + 1}, timeout_s=600)
     try:
@@ -64,10 +66,11 @@ def time_run(params: Mapping[str, Any], steps: int, seed: int) -> tuple[float, f
         assert env._session is not None
         pid = env._session.process.pid
         cpu, start = _process_cpu_s(pid) + time.process_time(), time.perf_counter()
+        dcis = 0
         for _ in range(steps):
-            env.step(action)
+            dcis += sum(env.step(action)[4]["ue"]["dl_dcis"])
         wall = time.perf_counter() - start
-        return wall, _process_cpu_s(pid) + time.process_time() - cpu
+        return wall, _process_cpu_s(pid) + time.process_time() - cpu, dcis
     finally:
         env.close()
 
@@ -85,11 +88,13 @@ def bench_oran_slicing(sim_seconds: float = 1.0, repeats: int = 1, seed: int = 1
         "pf_one_step": ({**base, "scheduler": "pf", "stepMs": simulated * 1000}, 1),
     }
     best: dict[str, tuple[float, float]] = {}
+    dcis: dict[str, int] = {}
     for _ in range(repeats):  # the variants take turns
         for name, (p, n) in runs.items():
-            wall, cpu = time_run(p, n, seed)
+            wall, cpu, dcis[name] = time_run(p, n, seed)
             old = best.get(name, (float("inf"), float("inf")))
             best[name] = (min(old[0], wall), min(old[1], cpu))
+    ttis = simulated * 1000 * int(base.get("nRus", 3))
     return {
         "benchmark": "scenario", "scenario": "oran-slicing", "seed": seed,
         "params": base, "simulated_s": simulated, "repeats": repeats,
@@ -97,6 +102,7 @@ def bench_oran_slicing(sim_seconds: float = 1.0, repeats: int = 1, seed: int = 1
         "cpu_s": {k: round(c, 3) for k, (_, c) in best.items()},
         "sim_s_per_wall_s": {k: round(simulated / w, 3) for k, (w, _) in best.items()},
         "sim_s_per_cpu_s": {k: round(simulated / c, 3) for k, (_, c) in best.items()},
+        "dl_dcis_per_cell_tti": {k: round(v / ttis, 3) for k, v in dcis.items()},
         "gym_overhead_vs_pf": {
             "wall": round(best["gym_bridge"][0] / best["pf_one_step"][0] - 1, 3),
             "cpu": round(best["gym_bridge"][1] / best["pf_one_step"][1] - 1, 3),

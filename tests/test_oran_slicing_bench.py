@@ -30,3 +30,7 @@ def test_bench_times_gym_and_pf_on_the_same_interval():
         expected = 0.05 / result["wall_s"][name]
         assert result["sim_s_per_wall_s"][name] == pytest.approx(expected, rel=0.02)
     assert set(result["gym_overhead_vs_pf"]) == {"wall", "cpu"}
+    # the fixed allocation serves each backlogged UE every TTI: one DCI per eMBB UE
+    # (UEs 0, 1) and cell at least; stock PF serves about one UE per cell and TTI
+    assert result["dl_dcis_per_cell_tti"]["gym_bridge"] >= 0.9
+    assert 0 < result["dl_dcis_per_cell_tti"]["pf_one_step"] <= 1.1

@@ -38,7 +38,8 @@ SlicingEnv::SlicingEnv(const SlicingOptions& o,
       m_requested(o.nRus * RBG_COUNT, -1),
       m_applied(o.nRus * RBG_COUNT, -1),
       m_power(o.nUes, DEFAULT_PA_LEVEL),
-      m_powerRu(o.nUes, -1)
+      m_powerRu(o.nUes, -1),
+      m_dlDcis(o.nRus)
 {
 }
 
@@ -52,7 +53,21 @@ SlicingEnv::Attach(Ptr<GymInterface> gym)
     gym->SetGetRewardCb(MakeCallback(&SlicingEnv::GetReward, this));
     gym->SetGetExtraInfoCb(MakeCallback(&SlicingEnv::GetExtraInfo, this));
     gym->SetExecuteActionsCb(MakeCallback(&SlicingEnv::ExecuteActions, this));
+    for (uint32_t ru = 0; ru < m_o.nRus; ++ru)
+    {
+        DynamicCast<LteEnbNetDevice>(m_net.enbDevices.Get(ru))
+            ->GetMac()
+            ->TraceConnectWithoutContext(
+                "DlScheduling",
+                MakeCallback(&SlicingEnv::OnDlScheduling, this).Bind(ru));
+    }
     Simulator::Schedule(MilliSeconds(m_o.warmupMs), &SlicingEnv::StepBoundary, this);
+}
+
+void
+SlicingEnv::OnDlScheduling(uint32_t ru, DlSchedulingCallbackInfo info)
+{
+    ++m_dlDcis[ru][info.rnti];
 }
 
 void
@@ -90,6 +105,16 @@ SlicingEnv::Measure()
     r.handovers = m_handovers;
     r.associationMismatch = m_mismatch;
     r.rbgTtis.assign(m_o.nUes, m_o.scheduler == "gym" ? 0 : -1);
+    for (uint32_t u = 0; u < m_o.nUes; ++u)
+    {
+        auto& dcis = r.ru[u] >= 0 ? m_dlDcis[r.ru[u]] : m_dlDcis[0];
+        auto it = r.ru[u] >= 0 ? dcis.find(Rnti(u)) : dcis.end();
+        r.dlDcis.push_back(it == dcis.end() ? 0 : it->second);
+    }
+    for (auto& dcis : m_dlDcis)
+    {
+        dcis.clear();
+    }
     EvaluateStep(m_o, r);
     m_last = std::move(r);
 }

@@ -28,6 +28,10 @@
 
 #include "gym-interface.h"
 
+#include "ns3/lte-common.h"
+
+#include <map>
+
 namespace ns3
 {
 
@@ -46,6 +50,8 @@ class SlicingEnv
 
   private:
     void StepBoundary();
+    /// Sink of each eNB MAC's "DlScheduling" trace: one downlink DCI of rnti at O-RU ru.
+    void OnDlScheduling(uint32_t ru, DlSchedulingCallbackInfo info);
     void Measure();
     void WriteTraces();
     Ptr<GymSpace> GetObservationSpace();
@@ -77,6 +83,7 @@ class SlicingEnv
     std::vector<uint32_t> m_handingOver; ///< UEs whose handover this action started
     uint32_t m_invalidRbgs{0};
     std::vector<uint32_t> m_mismatch;
+    std::vector<std::map<uint16_t, uint32_t>> m_dlDcis; ///< per O-RU, DCIs per RNTI this step
     uint32_t m_step{0};
 };
 

@@ -125,6 +125,8 @@ StepInfoJson(const SlicingOptions& o, const StepRecord& r)
     WriteArray(os, "power_level", r.powerLevel);
     os << ',';
     WriteArray(os, "rbg_ttis", r.rbgTtis);
+    os << ',';
+    WriteArray(os, "dl_dcis", r.dlDcis);
     os << "},\"slice\":{\"names\":[\"embb\",\"urllc\",\"mmtc\"],";
     WriteArray(os, "throughput_mbps", std::vector<double>(r.sliceMbps.begin(), r.sliceMbps.end()));
     os << ',';

@@ -30,6 +30,7 @@ struct StepRecord
     std::vector<int32_t> ru;         ///< serving O-RU per UE (-1 not attached)
     std::vector<int32_t> powerLevel; ///< P_A index per UE during the step
     std::vector<int32_t> rbgTtis;    ///< RBG-TTIs carrying data per UE (-1 not measured)
+    std::vector<uint32_t> dlDcis;    ///< downlink DCIs (transport blocks) per UE in the step
     std::array<double, SLICE_COUNT> sliceMbps{};
     std::array<double, SLICE_COUNT> sliceQosShare{};
     std::array<double, SLICE_COUNT> sliceQueueBytes{};
