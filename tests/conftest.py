@@ -5,12 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import torch
 
 from bridge.scenarios import find_program
 
 TESTS_DIR = Path(__file__).resolve().parent
 WIRE_VECTORS = TESTS_DIR / "data" / "wire-vectors"
-PROGRAMS = ("ran-gym-reference", "ran-gym-space-echo", "ran-gym-oran-slicing")
+# Small networks beside an ns-3 process on 2 cores: one intra-op thread is both faster
+# and immune to the stalls several threads suffer when the cores are busy.
+torch.set_num_threads(1)
+PROGRAMS = ("ran-gym-reference", "ran-gym-space-echo", "ran-gym-oran-slicing",
+            "ran-gym-interference")
 
 
 def program(name: str) -> Path:
