@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterator
 from itertools import product
 
 import numpy as np
@@ -42,6 +43,13 @@ from scipy.sparse import coo_matrix
 from bridge.slicing.allocation import Allocation, repair_power
 from bridge.slicing.config import SlicingConfig
 from bridge.slicing.esa import rbg_classes
+from bridge.slicing.milp_model import build_model
+from bridge.slicing.milp_patterns import (
+    MAX_PATTERN_RUS,
+    pattern_options,
+    pattern_rates,
+    place_patterns,
+)
 from bridge.slicing.polish import polish
 from bridge.slicing.solution import Solution, canonical
 from bridge.slicing.twin import evaluate, option_rates
@@ -73,7 +81,8 @@ def solve(cfg: SlicingConfig, gain_db: np.ndarray, mode: str = "auto",
         if count > 10 * MAX_JOINT_OPTIONS:
             raise ValueError(f"exact MILP: {count} joint options are too many; use bounds")
         owners, levels = _joint_options(cfg)
-        alloc, upper, res = _solve_model(cfg, gain_db, owners, levels, "exact",
+        rate = _rates(cfg, np.power(10.0, gain_db / 10.0), owners, levels, "exact")
+        alloc, upper, res = _solve_model(cfg, gain_db, owners, rate, levels, "joint", None,
                                          time_limit_s, mip_rel_gap)
         reward = evaluate(cfg, gain_db, alloc).reward
         exact = res.status == 0 and reward >= upper - 1e-9 * max(1.0, abs(upper))
@@ -82,23 +91,40 @@ def solve(cfg: SlicingConfig, gain_db: np.ndarray, mode: str = "auto",
     if math.isfinite(cfg.ru_capacity_mbps):
         raise ValueError("ru_capacity_mbps: the bounds model needs it infinite (range [inf, "
                          "inf]); use the exact model")
-    owners, levels = _slot_options(cfg)
     best: tuple[float, Allocation] | None = None
     upper, nodes = math.inf, 0
-    for assumption in ("worst", "none"):
-        alloc, bound, res = _solve_model(cfg, gain_db, owners, levels, assumption,
+    for which, owners, levels, rate, pattern in _bound_models(cfg, gain_db):
+        alloc, bound, res = _solve_model(cfg, gain_db, owners, rate, levels,
+                                         "slots" if pattern is None else "patterns", pattern,
                                          time_limit_s, mip_rel_gap)
         nodes += int(res.mip_node_count or 0)
         alloc, reward = polish(cfg, gain_db, alloc, time_limit_s=time_limit_s)
         if best is None or reward > best[0]:
             best = (reward, alloc)
-        if assumption == "none":
+        if which == "upper":
             upper = bound
     assert best is not None
     reward, alloc = best[0], canonical(cfg, gain_db, best[1])
     exact = reward >= upper - 1e-9 * max(1.0, abs(upper))
     return Solution(alloc, reward, max(upper, reward), "milp-bounds", exact,
                     time.perf_counter() - start, nodes)
+
+
+_BoundModel = tuple[str, np.ndarray, np.ndarray, np.ndarray, "np.ndarray | None"]
+
+
+def _bound_models(cfg: SlicingConfig, gain_db: np.ndarray) -> Iterator[_BoundModel]:
+    """(lower|upper, owners, levels, rates, pattern or None) of the two bounds models."""
+    gain = np.power(10.0, gain_db / 10.0)
+    if cfg.n_rus <= MAX_PATTERN_RUS:
+        owners, levels, pattern = pattern_options(cfg)
+        for which, level in (("lower", cfg.n_levels - 1), ("upper", 0)):
+            yield which, owners, levels, pattern_rates(cfg, gain, owners, levels, pattern,
+                                                       level), pattern
+        return
+    owners, levels = _slot_options(cfg)
+    for which, assumption in (("lower", "worst"), ("upper", "none")):
+        yield which, owners, levels, _rates(cfg, gain, owners, levels, assumption), None
 
 
 def _joint_options(cfg: SlicingConfig) -> tuple[np.ndarray, np.ndarray]:
@@ -137,14 +163,13 @@ def _rates(cfg: SlicingConfig, gain: np.ndarray, owners: np.ndarray, levels: np.
 
 
 def _solve_model(cfg: SlicingConfig, gain_db: np.ndarray, owners: np.ndarray,
-                 levels: np.ndarray, assumption: str, time_limit_s: float,
+                 rate: np.ndarray, levels: np.ndarray, layout: str,
+                 pattern: np.ndarray | None, time_limit_s: float,
                  mip_rel_gap: float) -> tuple[Allocation, float, OptimizeResult]:
     """Build, solve and read back one model: (allocation, upper bound, result)."""
-    from bridge.slicing.milp_model import build_model
-
-    rate = _rates(cfg, np.power(10.0, gain_db / 10.0), owners, levels, assumption)
     classes = rbg_classes(cfg)
-    model = build_model(cfg, owners, levels, rate, classes, joint=assumption == "exact")
+    model = build_model(cfg, owners, levels, rate, classes, joint=layout == "joint",
+                        pattern=pattern)
     res = milp(model.cost, integrality=model.integrality,
                bounds=Bounds(model.lower, model.upper),
                constraints=LinearConstraint(
@@ -153,12 +178,15 @@ def _solve_model(cfg: SlicingConfig, gain_db: np.ndarray, owners: np.ndarray,
                    model.row_lower, model.row_upper),
                options={"time_limit": time_limit_s, "mip_rel_gap": mip_rel_gap})
     if res.x is None:
-        raise RuntimeError(f"MILP ({assumption}): no solution: {res.message}")
+        raise RuntimeError(f"MILP ({layout}): no solution: {res.message}")
     x = np.round(res.x).astype(np.int64)
     association = np.argmax(x[model.assoc].reshape(cfg.n_ues, cfg.n_rus), axis=1)
     level = np.argmax(x[model.level].reshape(cfg.n_ues, cfg.n_levels), axis=1)
     counts = x[model.counts].reshape(len(classes), len(owners))
-    prb_owner = _place(cfg, classes, owners, counts, joint=assumption == "exact")
+    if pattern is not None:
+        prb_owner = place_patterns(cfg, classes, owners, pattern, counts)
+    else:
+        prb_owner = _place(cfg, classes, owners, counts, joint=layout == "joint")
     level = repair_power(cfg, association, prb_owner, level)
     alloc = canonical(cfg, gain_db, Allocation(association, prb_owner, level))
     dual = res.mip_dual_bound if res.mip_dual_bound is not None else res.fun

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bridge.slicing.config import SlicingConfig
+from bridge.slicing.milp_patterns import add_pattern_rows
 
 _QOS_MARGIN = 1e-7
 """QoS rows ask for need * (1 + margin) so that HiGHS's tolerance cannot claim a miss."""
@@ -56,11 +57,13 @@ def _empty(cfg: SlicingConfig, n_options: int, classes: list[np.ndarray]) -> Mod
 
 
 def build_model(cfg: SlicingConfig, owners: np.ndarray, levels: np.ndarray,
-                rate: np.ndarray, classes: list[np.ndarray], joint: bool) -> Model:
+                rate: np.ndarray, classes: list[np.ndarray], joint: bool,
+                pattern: np.ndarray | None = None) -> Model:
     """The model for options ``owners``/``levels`` [C, R] with per-PRB ``rate`` [C, R].
 
     ``joint``: options span every RU (one per RBG, equality); otherwise each option is
-    one RU's slot and each RU has G_k slots per class.
+    one RU's slot and each RU has G_k slots per class, or, with ``pattern`` (bitmask of
+    the sending RUs per option), the rows of :mod:`bridge.slicing.milp_patterns`.
     """
     n_options = len(owners)
     m = _empty(cfg, n_options, classes)
@@ -82,6 +85,8 @@ def build_model(cfg: SlicingConfig, owners: np.ndarray, levels: np.ndarray,
         _link_rows(m, cfg, owners, levels, col[k], size)
         if joint:
             m.add_row(col[k], np.ones(n_options), size, size)
+        elif pattern is not None:
+            add_pattern_rows(m, pattern, owners, col[k], size, r_count)
         else:
             for r in range(r_count):
                 mine = np.flatnonzero(owners[:, r] >= 0)

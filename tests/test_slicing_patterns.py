@@ -1,0 +1,46 @@
+"""Activity-pattern options of the MILP bounds model, on the twin test's unit numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bridge.slicing.esa import rbg_classes
+from bridge.slicing.milp_patterns import pattern_options, pattern_rates, place_patterns
+from tests.test_slicing_twin import GAIN_DB, TINY
+
+# TINY: 2 RUs, 2 UEs, 2 RBGs of 1 PRB of 1 MHz, 1 W per PRB, noise 1 W, levels x0.5/x1/x2;
+# |h|^2 UE0: 3 to RU0, 1 to RU1.
+
+
+def test_options_per_pattern() -> None:
+    owners, levels, pattern = pattern_options(TINY)
+    # patterns {RU0}, {RU1}: 2 UEs x 3 levels each; {RU0, RU1}: 2 RUs x 2 x 3 -> 24
+    assert len(owners) == 6 + 6 + 12
+    assert np.all((owners >= 0).sum(axis=1) == 1)
+    assert np.bincount(pattern).tolist() == [0, 6, 6, 12]
+
+
+def test_rates_bracket_the_interference() -> None:
+    owners, levels, pattern = pattern_options(TINY)
+    gain = 10 ** (GAIN_DB / 10)
+    # UE0 at RU0 at x1: alone 3 / 1 -> log2(4) = 2; with RU1 sending at x0.5:
+    # 3 / (1 + 0.5 * 1) = 2 -> log2(3) = 1.585; at x2: 3 / (1 + 2 * 1) = 1 -> 1
+    alone = np.flatnonzero((pattern == 1) & (owners[:, 0] == 0) & (levels[:, 0] == 1))[0]
+    shared = np.flatnonzero((pattern == 3) & (owners[:, 0] == 0) & (levels[:, 0] == 1))[0]
+    low = pattern_rates(TINY, gain, owners, levels, pattern, 0)
+    high = pattern_rates(TINY, gain, owners, levels, pattern, 2)
+    np.testing.assert_allclose([low[alone, 0], high[alone, 0], low[shared, 0], high[shared, 0]],
+                               [2.0, 2.0, np.log2(3), 1.0], rtol=1e-9)
+
+
+def test_each_pattern_gets_its_own_block() -> None:
+    owners, levels, pattern = pattern_options(TINY)
+    counts = np.zeros((1, len(owners)), dtype=np.int64)
+    # one RBG with both RUs (UE0 at RU0, UE1 at RU1), one RBG with RU1 alone (UE1)
+    both0 = np.flatnonzero((pattern == 3) & (owners[:, 0] == 0) & (levels[:, 0] == 1))[0]
+    both1 = np.flatnonzero((pattern == 3) & (owners[:, 1] == 1) & (levels[:, 1] == 1))[0]
+    only1 = np.flatnonzero((pattern == 2) & (owners[:, 1] == 1) & (levels[:, 1] == 1))[0]
+    counts[0, [both0, both1, only1]] = 1
+    owner = place_patterns(TINY, rbg_classes(TINY), owners, pattern, counts)
+    # pattern 2 ({RU1}) comes first: RBG0; pattern 3 then takes RBG1 at both RUs
+    assert owner.tolist() == [[-1, 0], [1, 1]]
