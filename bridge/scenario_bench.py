@@ -65,6 +65,8 @@ def time_run(params: Mapping[str, Any], steps: int, seed: int) -> tuple[float, f
         action = fixed_allocation(ru, int(env.params["nRus"]))
         assert env._session is not None
         pid = env._session.process.pid
+        if pid is None:
+            raise RuntimeError("the benchmark needs a native simulator process (/proc CPU time)")
         cpu, start = _process_cpu_s(pid) + time.process_time(), time.perf_counter()
         dcis = 0
         for _ in range(steps):

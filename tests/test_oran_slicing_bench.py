@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -34,3 +38,15 @@ def test_bench_times_gym_and_pf_on_the_same_interval():
     # (UEs 0, 1) and cell at least; stock PF serves about one UE per cell and TTI
     assert result["dl_dcis_per_cell_tti"]["gym_bridge"] >= 0.9
     assert 0 < result["dl_dcis_per_cell_tti"]["pf_one_step"] <= 1.1
+
+
+def test_bench_scenario_command_prints_the_figures():
+    program("ran-gym-oran-slicing")
+    result = subprocess.run(
+        [sys.executable, "-m", "bridge.cli", "bench", "scenario", "--scenario", "oran-slicing",
+         "--sim-seconds", "0.03", "--param", "nRus=2", "--param", "nUes=3"],
+        capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    assert figures["params"] == {"nRus": 2, "nUes": 3} and figures["simulated_s"] == 0.03
+    assert figures["sim_s_per_wall_s"]["gym_bridge"] > 0

@@ -18,6 +18,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--repeats", type=int, default=1,
                         help="scenario suite: runs per variant (the fastest counts)")
     parser.add_argument("--seed", type=int, default=1, help="scenario suite: the drop's seed")
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                        help="scenario suite: scenario parameter; repeatable")
     parser.set_defaults(func=run)
 
 
@@ -34,10 +36,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_scenario(args: argparse.Namespace) -> int:
+    from bridge.commands.run import parse_params
     from bridge.scenario_bench import bench_oran_slicing
+    from bridge.scenarios import get_scenario
 
     if not args.sim_seconds > 0 or args.repeats < 1:
         raise ValueError("--sim-seconds must be > 0 and --repeats >= 1")
-    result = bench_oran_slicing(args.sim_seconds, args.repeats, args.seed)
+    params = get_scenario(args.scenario).resolve(parse_params(args.param))
+    overrides = {k: v for k, v in params.items() if k in parse_params(args.param)}
+    result = bench_oran_slicing(args.sim_seconds, args.repeats, args.seed, overrides)
     print(json.dumps(result, indent=2))
     return 0
