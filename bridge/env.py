@@ -22,9 +22,8 @@ import gymnasium as gym
 
 from bridge.actions import compile_validator
 from bridge.errors import BridgeError, ProtocolError
-from bridge.launcher import SimulatorProcess
 from bridge.protocol import fastpath, messages
-from bridge.runtime import DockerRuntime, Launch, make_runtime, native_launch
+from bridge.runtime import NativeRuntime, make_runtime
 from bridge.transport import AgentSocket
 from bridge.wirelog import AGENT_TO_SIM, SIM_TO_AGENT, WireLog
 
@@ -66,22 +65,17 @@ class _Session:
         self.env, self.sim_seed, self.step, self.probe = env, sim_seed, 0, probe
         self.awaiting_action = False
         self.finished = False
-        self.socket = AgentSocket(env.endpoint, allow_all_interfaces=env.allow_all_interfaces)
+        self.socket = AgentSocket(env.endpoint, allow_all_interfaces=env.allow_all_interfaces,
+                                  directory=env.runtime.socket_dir)
         try:
-            launch = self._launch()
-            self.container = launch.container
-            self.process = SimulatorProcess(launch.command, log_path, cleanup=launch.cleanup)
+            ipc_dir = None
+            if not isinstance(env.runtime, NativeRuntime):
+                ipc_dir = self.socket.share_with_other_users()
+            self.process = env.runtime.start(env.program, self._arguments(), ipc_dir,
+                                             env.run_dir, log_path)
         except BaseException:
             self.socket.close()
             raise
-
-    def _launch(self) -> Launch:
-        env = self.env
-        args = self._arguments()
-        if env.runtime is None:
-            return native_launch(env.program, args)
-        ipc_dir = self.socket.share_with_other_users()
-        return env.runtime.launch(env.program, args, ipc_dir, env.run_dir)
 
     def _arguments(self) -> list[str]:
         env = self.env
@@ -153,7 +147,7 @@ class Ns3Env(gym.Env):
         run_dir: str | Path | None = None,
         wire_log: str | Path | None = None,
         allow_all_interfaces: bool = False,
-        runtime: str | DockerRuntime | None = "native",
+        runtime: Any = "native",
     ):
         """
         Args:
@@ -169,8 +163,9 @@ class Ns3Env(gym.Env):
             run_dir: where simulator logs go (default: a temporary directory).
             wire_log: record every frame to this JSONL file.
             allow_all_interfaces: permit binding a TCP endpoint on 0.0.0.0 / ``*``.
-            runtime: ``"native"`` (the program on this machine) or ``"docker"`` / a
-                :class:`DockerRuntime` (the program in the scenario image).
+            runtime: ``"native"`` (the program on this machine), ``"docker"`` (in the
+                scenario image), ``"launcher:ENDPOINT[@SOCKET_DIR]"`` (started by a
+                ran-gym-launcher), or a runtime object of :mod:`bridge.runtime`.
         """
         if flags not in (FLAGS_RAN_GYM, FLAGS_NS3_GYM):
             raise ValueError(f"flags must be {FLAGS_RAN_GYM!r} or {FLAGS_NS3_GYM!r}, got {flags!r}")
@@ -181,8 +176,7 @@ class Ns3Env(gym.Env):
         self.flags, self.endpoint, self.timeout_s = flags, endpoint, float(timeout_s)
         self.sim_timeout_s, self.allow_all_interfaces = sim_timeout_s, allow_all_interfaces
         self.runtime = make_runtime(runtime)
-        if self.runtime is not None:
-            self.runtime.check()
+        self.runtime.check()
         self._own_run_dir = run_dir is None
         self.run_dir = Path(run_dir or tempfile.mkdtemp(prefix="ran-gym-run-"))
         self._wire_log = WireLog(Path(wire_log)) if wire_log else None

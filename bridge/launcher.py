@@ -51,6 +51,7 @@ class SimulatorProcess:
                 cwd=cwd, start_new_session=True,
             )
         self.pid = self._popen.pid
+        self.container: str | None = None  # the container's name, under Docker
         self._finalizer = weakref.finalize(
             self, _end_group, self._popen, _GRACE_S, [list(c) for c in cleanup])
 

@@ -1,8 +1,13 @@
-"""Where a scenario program runs: natively, or in the scenario image under Docker.
+"""Where a scenario program runs: natively, in the scenario image under Docker, or
+through a ``ran-gym-launcher`` (another container or host).
+
+Every runtime's ``start`` returns a process handle with the same methods (``alive``,
+``check_alive``, ``wait``, ``close``, ``log_tail``, ``command_line``), so the env does
+not ask which one it holds.
 
 Under Docker the program runs as the image's non-root user in a container with a
-unique name, removed when it exits (``--rm``) and, whatever happens to the agent,
-by the launcher's clean-up (``docker rm -f``). An ``ipc://`` endpoint's directory is
+unique name, removed when it exits (``--rm``) and, whatever happens to the agent, by
+the launcher's clean-up (``docker rm -f``). An ``ipc://`` endpoint's directory is
 mounted at the same path and the container has no network at all; a ``tcp://``
 endpoint on loopback uses the host's network namespace, so traffic stays on loopback.
 """
@@ -15,8 +20,11 @@ import subprocess
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bridge.errors import SimulatorNotFound
+from bridge.launcher import SimulatorProcess
+from bridge.remote import LauncherClient, RemoteProcess
 
 DEFAULT_IMAGE = "ran-gym-scenarios"
 IMAGE_UID = 10001  # the scenario image's user (docker/scenario.Dockerfile)
@@ -24,12 +32,17 @@ CONTAINER_LABEL = "org.ran-gym.scenario"
 
 
 @dataclass(frozen=True)
-class Launch:
-    """A command that starts a scenario, and the commands that clean up after it."""
+class NativeRuntime:
+    """The program on this machine."""
 
-    command: list[str]
-    cleanup: list[list[str]]
-    container: str | None = None
+    socket_dir: Path | None = None
+
+    def check(self) -> None:
+        """Nothing to check: a missing program is reported when it is started."""
+
+    def start(self, program: Path, args: list[str], ipc_dir: Path | None, run_dir: Path,
+              log_path: Path) -> SimulatorProcess:
+        return SimulatorProcess([str(program), *args], log_path)
 
 
 @dataclass(frozen=True)
@@ -40,6 +53,8 @@ class DockerRuntime:
     """The scenario image; its programs are on PATH inside it."""
     docker: str = "docker"
     """The Docker client to call."""
+    socket_dir: Path | None = None
+    """Where ipc sockets are made (default: a private temporary directory)."""
 
     def check(self) -> None:
         """Raise :class:`SimulatorNotFound` when the client or the image is missing."""
@@ -52,10 +67,10 @@ class DockerRuntime:
                 f"runtime 'docker': image {self.image!r} not found; build it with `make docker`"
             )
 
-    def launch(self, program: Path, args: list[str], ipc_dir: Path | None,
-               run_dir: Path) -> Launch:
-        """The ``docker run`` command for ``program``; ``run_dir`` is mounted at its own
-        path so that trace files the program writes there land on the host."""
+    def start(self, program: Path, args: list[str], ipc_dir: Path | None, run_dir: Path,
+              log_path: Path) -> SimulatorProcess:
+        """``docker run`` of ``program``; ``run_dir`` is mounted at its own path so that
+        trace files the program writes there land on the host."""
         name = f"ran-gym-{uuid.uuid4().hex[:12]}"
         command = [self.docker, "run", "--rm", "--init", "--name", name,
                    "--label", CONTAINER_LABEL, "--network", "none" if ipc_dir else "host",
@@ -63,7 +78,32 @@ class DockerRuntime:
         if ipc_dir is not None:
             command += ["--volume", f"{ipc_dir}:{ipc_dir}"]
         command += [self.image, program.name, *args]
-        return Launch(command, [[self.docker, "rm", "--force", name]], name)
+        process = SimulatorProcess(command, log_path,
+                                   cleanup=[[self.docker, "rm", "--force", name]])
+        process.container = name
+        return process
+
+
+@dataclass(frozen=True)
+class LauncherRuntime:
+    """Asks a ``ran-gym-launcher`` at ``endpoint`` to start the programs. With ipc,
+    ``socket_dir`` must be a directory the launcher's side sees at the same path (a
+    shared volume)."""
+
+    endpoint: str
+    """The launcher's ZeroMQ endpoint."""
+    socket_dir: Path | None = None
+    """Shared directory for the agents' ipc sockets (None: use tcp endpoints)."""
+    timeout_s: float = 10.0
+    """Longest wait for the launcher's answers."""
+
+    def check(self) -> None:
+        LauncherClient(self.endpoint, self.timeout_s).ping()
+
+    def start(self, program: Path, args: list[str], ipc_dir: Path | None, run_dir: Path,
+              log_path: Path) -> RemoteProcess:
+        client = LauncherClient(self.endpoint, self.timeout_s)
+        return RemoteProcess(client, program.name, args, log_path)
 
 
 def _user_options(run_dir: Path) -> list[str]:
@@ -75,16 +115,21 @@ def _user_options(run_dir: Path) -> list[str]:
     return []
 
 
-def native_launch(program: Path, args: list[str]) -> Launch:
-    return Launch([str(program), *args], [])
+Runtime = NativeRuntime | DockerRuntime | LauncherRuntime
 
 
-def make_runtime(runtime: str | DockerRuntime | None) -> DockerRuntime | None:
-    """``"native"`` / None -> None; ``"docker"`` -> the default image; or as given."""
+def make_runtime(runtime: Any) -> Runtime:
+    """``"native"`` / None, ``"docker"``, ``"launcher:ENDPOINT[@SOCKET_DIR]"``, or a
+    runtime object."""
     if runtime is None or runtime == "native":
-        return None
+        return NativeRuntime()
     if runtime == "docker":
         return DockerRuntime()
-    if isinstance(runtime, DockerRuntime):
+    if isinstance(runtime, str) and runtime.startswith("launcher:"):
+        endpoint, _, socket_dir = runtime[len("launcher:"):].partition("@")
+        return LauncherRuntime(endpoint, Path(socket_dir) if socket_dir else None)
+    if isinstance(runtime, (NativeRuntime, DockerRuntime, LauncherRuntime)):
         return runtime
-    raise ValueError(f"runtime must be 'native' or 'docker', got {runtime!r}")
+    raise ValueError(
+        f"runtime must be 'native', 'docker' or 'launcher:ENDPOINT[@SOCKET_DIR]', got {runtime!r}"
+    )

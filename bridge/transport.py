@@ -38,7 +38,10 @@ def context() -> zmq.Context:
 class AgentSocket:
     """A bound REP socket for one simulator session."""
 
-    def __init__(self, endpoint: str = "ipc", *, allow_all_interfaces: bool = False):
+    def __init__(self, endpoint: str = "ipc", *, allow_all_interfaces: bool = False,
+                 directory: Path | None = None):
+        """``directory``: where an ``"ipc"`` endpoint makes its socket (default: /tmp)."""
+        self._directory = directory
         self._tmpdir: str | None = None
         self._ipc_path: Path | None = None
         address = self._resolve(endpoint, allow_all_interfaces)
@@ -56,7 +59,7 @@ class AgentSocket:
 
     def _resolve(self, endpoint: str, allow_all_interfaces: bool) -> str:
         if endpoint == "ipc":
-            self._tmpdir = tempfile.mkdtemp(prefix="ran-gym-")
+            self._tmpdir = tempfile.mkdtemp(prefix="ran-gym-", dir=self._directory)
             endpoint = f"ipc://{self._tmpdir}/gym.sock"
         elif endpoint == "tcp":
             endpoint = "tcp://127.0.0.1:*"

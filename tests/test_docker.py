@@ -70,7 +70,7 @@ def test_killed_container_is_a_clear_crash():
     env = ScenarioEnv("reference", {"maxSteps": 10_000_000}, runtime="docker")
     try:
         env.reset(seed=3)
-        name = env._session.container
+        name = env._session.process.container
         killer = subprocess.Popen(["docker", "kill", name], stdout=subprocess.DEVNULL)
         started = time.monotonic()
         with pytest.raises(SimulatorCrashed) as failure:
