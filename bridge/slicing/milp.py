@@ -18,15 +18,16 @@ per-PRB rates are fixed:
 - ``exact``: an option is a whole RBG across all RUs, (owner, level) or silent at each
   RU, so the rates include the true inter-cell interference of eq. (3) and the MILP
   optimum is the twin's optimum. Options grow as (U L + 1)^R: small instances only.
-- ``bounds`` (any size): an option is one (UE, RU, level) slot, its rate computed under
-  an assumed interference, which makes the problem linear but not exact. With every
-  other RU sending on every RBG at the top level ("worst") the rates are lower bounds of
-  the true ones; with no interference ("none") upper bounds. Both solutions are placed
-  on RBGs (each RU from its own offset, to spread the overlap), improved by local search
-  on the twin (:mod:`bridge.slicing.polish`), and the better is returned. The
-  interference-free MILP's dual bound is a true upper bound on the optimum (rates, and
-  so QoS, only fall with interference; the weights are >= 0), so ``Solution.gap`` is a
-  certified optimality gap. It is loose: measured figures in docs/slicing-solvers.md.
+- ``bounds`` (any size): an option is one (UE, RU, level) slot whose rate is computed
+  under an assumed interference, which makes the problem linear but not exact. Up to
+  4 RUs each RBG also carries an activity pattern (:mod:`bridge.slicing.milp_patterns`):
+  the interferers are the pattern's other RUs, at the top level (rates bound the true
+  ones from below) or at the lowest (from above). Beyond 4 RUs: every other RU on every
+  RBG at the top level ("worst") or no interference ("none"). Both solutions are placed
+  on RBGs, improved by local search on the twin (:mod:`bridge.slicing.polish`), and the
+  better is returned. The upper model's dual bound is a true upper bound on the optimum
+  (rates, and so QoS, only fall as interference rises; the weights are >= 0), so
+  ``Solution.gap`` is a certified optimality gap; figures in docs/slicing-solvers.md.
 """
 
 from __future__ import annotations
