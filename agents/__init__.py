@@ -10,8 +10,25 @@ import gymnasium as gym
 from agents.baselines import RandomAgent
 from agents.common import Policy
 
+
+def _power(name: str) -> Any:
+    from agents.baselines import power  # noqa: PLC0415 - only the interference scenario
+
+    return getattr(power, name)
+
+
+def _sapd(env: Any, **kw: Any) -> Policy:
+    from agents.sapd import SapdAgent  # noqa: PLC0415 - torch only when asked for
+
+    return SapdAgent(float(env.unwrapped.params["pmaxMw"]), **kw)
+
+
 AGENTS: dict[str, Callable[..., Policy]] = {
     "random": lambda env, seed: RandomAgent(env.action_space, seed),
+    "random-power": lambda env, seed: RandomAgent(env.action_space, seed),
+    "fp": lambda env, seed: _power("FullPower")(env.action_space),
+    "wmmse": lambda env, seed: _power("WmmsePower")(env.action_space, env.unwrapped.params),
+    "sapd": lambda env, seed, **kw: _sapd(env, **kw),
 }
 
 

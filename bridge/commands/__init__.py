@@ -10,4 +10,6 @@ COMMANDS = [
     "bridge.commands.run",
     "bridge.commands.bench",
     "bridge.commands.dataset",
+    "bridge.commands.train",
+    "bridge.commands.evaluate",
 ]

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 BUILDERS: dict[tuple[str, str], str] = {
+    ("interference", "sapd"): "agents.sapd.commands:dataset_command",
     ("oran-slicing", "esa"): "bridge.slicing.dataset:build_esa",
     ("oran-slicing", "milp"): "bridge.slicing.dataset:build_milp",
 }

@@ -1,0 +1,63 @@
+"""The SA-PD entries of ``ran-gym train`` and ``ran-gym dataset``."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from agents.sapd.agent import ETA, T0, dual_update, policy_powers
+from agents.sapd.train import SapdTrainConfig, load_checkpoint, save_checkpoint, train_sapd
+from bridge.twins.interference import (
+    InterferenceConfig,
+    drop_network,
+    fading,
+    normalise_gains,
+    shannon_rates,
+)
+
+
+def train_command(args: argparse.Namespace) -> Path:
+    """Trains on the twin; writes DIR/policy.pt and DIR/config.json."""
+    config = SapdTrainConfig(seed=args.seed, **({"iterations": args.iterations}
+                                                 if args.iterations else {}))
+    policy = train_sapd(config, progress=sys.stderr)
+    out = Path(args.out)
+    save_checkpoint(policy, config, out / "policy.pt")
+    (out / "config.json").write_text(json.dumps(dataclasses.asdict(config), indent=2) + "\n")
+    return out / "policy.pt"
+
+
+def dataset_command(args: argparse.Namespace) -> Path:
+    """Expert trajectories on the twin: one row per (network, step) with the long-term
+    gains (normalised, rx-major), the duals mu before the step, the sampled powers [W]
+    and the Shannon rates they got under that step's fading."""
+    from agents.sapd.agent import DEFAULT_CHECKPOINT
+
+    networks, steps = args.networks or 16, args.steps or 200
+    family = InterferenceConfig()
+    policy = load_checkpoint(Path(getattr(args, "checkpoint", None) or DEFAULT_CHECKPOINT))
+    rng = np.random.default_rng(args.seed)
+    rows = []
+    for m in range(networks):
+        gains = drop_network(family, rng).gains
+        x = normalise_gains(gains, family.pmax_w, family.noise_w)
+        h = gains * fading(gains.shape, steps, family.fading_correlation, rng)
+        mu, window = np.zeros(family.pairs), []
+        for t in range(steps):
+            power = family.pmax_w * policy_powers(policy, x, mu)
+            rates = shannon_rates(h[t], power, family.noise_w)
+            rows.append({"network": m, "step": t, "gains": x.ravel().astype(np.float32),
+                         "mu": mu.copy(), "power_w": power, "rates": rates})
+            window.append(rates)
+            if len(window) == T0:
+                mu, window = dual_update(mu, np.mean(window, axis=0), ETA), []
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows).to_parquet(out)
+    return out

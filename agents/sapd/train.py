@@ -1,0 +1,111 @@
+"""Primal-dual (state-augmented) training of the SA-PD policy on the closed-form twin.
+
+Each iteration draws networks of the family, dual variables mu ~ U[0, mu_max]^N and
+fading samples, and takes an Adam step on the negative Lagrangian
+  -E[ mean_i r_i + mean_i mu_i (r_i - f_min) ],
+r_i the Shannon rate averaged over the fading samples. The policy so learns the
+best response to any mu; at run time the dual dynamics (agents/sapd/agent.py) move mu.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from agents.sapd.networks import SapdPolicy
+from bridge.twins.interference import F_MIN, InterferenceConfig, drop_network, normalise_gains
+
+
+@dataclass(frozen=True)
+class SapdTrainConfig:
+    """How the SA-PD policy is trained."""
+
+    pairs: int = 8
+    """Pairs per training network (the GNN runs on any N)."""
+    networks: int = 256
+    """Training networks drawn once from the family."""
+    iterations: int = 4000
+    """Adam steps."""
+    batch: int = 32
+    """Networks per step."""
+    fading_samples: int = 16
+    """Fading draws per network per step."""
+    mu_max: float = 10.0
+    """Duals are drawn from U[0, mu_max] during training."""
+    lr: float = 1e-3
+    """Adam learning rate."""
+    hidden: int = 64
+    """Features per GNN layer."""
+    layers: int = 3
+    """GNN layers."""
+    taps: int = 2
+    """Filter taps K per layer."""
+    f_min: float = F_MIN
+    """Minimum ergodic rate [bit/s/Hz]."""
+    seed: int = 0
+    """Seeds the networks, the duals, the fading and the initial weights."""
+
+
+def _tensors(config: SapdTrainConfig, family: InterferenceConfig, rng: np.random.Generator
+             ) -> tuple[torch.Tensor, torch.Tensor]:
+    gains = np.stack([drop_network(family, rng).gains for _ in range(config.networks)])
+    x = normalise_gains(gains, family.pmax_w, family.noise_w)
+    return torch.tensor(x, dtype=torch.float32), torch.tensor(gains * family.pmax_w /
+                                                              family.noise_w, dtype=torch.float32)
+
+
+def lagrangian_loss(policy: SapdPolicy, x: torch.Tensor, snr: torch.Tensor, mu: torch.Tensor,
+                    fading: torch.Tensor, f_min: float) -> torch.Tensor:
+    """Negative Lagrangian; snr = G Pmax / noise [B, N, N], fading [B, S, N, N]."""
+    p = policy(x, mu).double()                           # [B, N] fraction of Pmax
+    h = snr.double()[:, None] * fading.double()           # [B, S, N, N]
+    direct = torch.diagonal(h, dim1=-2, dim2=-1)
+    interference = (h * p[:, None, None, :]).sum(-1) - direct * p[:, None, :]
+    sinr = direct * p[:, None, :] / (1 + interference.clamp(min=0))
+    rates = torch.log2(1 + sinr).mean(1).float()
+    return -(rates.mean(-1) + (mu * (rates - f_min)).mean(-1)).mean()
+
+
+def train_sapd(config: SapdTrainConfig, family: InterferenceConfig | None = None,
+               progress: Any = None) -> SapdPolicy:
+    family = family or InterferenceConfig(pairs=config.pairs)
+    rng = np.random.default_rng(config.seed)
+    gen = torch.Generator().manual_seed(config.seed)
+    x_all, snr_all = _tensors(config, family, rng)
+    with torch.random.fork_rng():  # seeded initial weights; the global state is restored
+        torch.manual_seed(config.seed)
+        policy = SapdPolicy(config.hidden, config.layers, config.taps)
+    optimiser = torch.optim.Adam(policy.parameters(), lr=config.lr)
+    n = config.pairs
+    for it in range(config.iterations):
+        idx = torch.randint(0, config.networks, (config.batch,), generator=gen)
+        mu = config.mu_max * torch.rand((config.batch, n), generator=gen)
+        uniform = torch.rand((config.batch, config.fading_samples, n, n), generator=gen)
+        fading = -torch.log1p(-uniform)  # |h|^2 ~ Exp(1), finite since uniform < 1
+        loss = lagrangian_loss(policy, x_all[idx], snr_all[idx], mu, fading, config.f_min)
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        if progress is not None and (it + 1) % 250 == 0:
+            print(f"iteration {it + 1}/{config.iterations}  lagrangian {-loss.item():.3f}",
+                  file=progress)
+    return policy
+
+
+def save_checkpoint(policy: SapdPolicy, config: SapdTrainConfig, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"state_dict": policy.state_dict(), "network": policy.config,
+                "train_config": dataclasses.asdict(config)}, path)
+
+
+def load_checkpoint(path: Path) -> SapdPolicy:
+    checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    policy = SapdPolicy(**checkpoint["network"])
+    policy.load_state_dict(checkpoint["state_dict"])
+    policy.eval()
+    return policy

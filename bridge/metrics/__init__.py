@@ -1,0 +1,1 @@
+"""Scenario-specific metrics for ``ran-gym evaluate``."""
