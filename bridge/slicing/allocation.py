@@ -104,13 +104,13 @@ def repair_power(cfg: SlicingConfig, association: np.ndarray, prb_owner: np.ndar
     levels = power_level.copy()
     factors = cfg.level_factors
     prbs = cfg.rbg_prbs
+    budget = cfg.n_prbs * (1.0 + _BUDGET_TOL)
     for ru in range(cfg.n_rus):
         owners = prb_owner[ru]
         used = owners >= 0
-        served = np.unique(owners[used])
-        prbs_of = np.array([prbs[owners == ue].sum() for ue in served])
-        while served.size and (prbs_of * factors[levels[served]]).sum() > \
-                cfg.n_prbs * (1.0 + _BUDGET_TOL):
+        prbs_of = np.bincount(owners[used], weights=prbs[used], minlength=cfg.n_ues)
+        served = np.flatnonzero(prbs_of > 0)
+        while served.size and (prbs_of[served] * factors[levels[served]]).sum() > budget:
             top = served[np.argmax(levels[served])]
             levels[top] -= 1
     return levels
