@@ -127,3 +127,13 @@ def test_bad_actions_are_refused(program):
                 env.step(np.asarray(bad, np.float32))
         _, _, _, _, info = env.step(np.array([1, 2, 3], np.float32))
         assert info["power_w"] == pytest.approx([0.001, 0.002, 0.003])
+
+
+def test_fifty_pairs(program):
+    params = {"pairs": 50, "maxSteps": 2, "warmupMs": 20}
+    with ScenarioEnv("interference", params) as env:
+        obs, info = env.reset(seed=2)
+        assert obs["gains"].shape == (50, 50) and len(info["tx_xy"]) == 100
+        _, _, _, truncated, info = env.step(np.full(50, 10, np.float32))
+        _, _, _, truncated, info = env.step(np.full(50, 10, np.float32))
+        assert truncated and len(info["rates"]) == 50 and max(info["rates"]) > 0.5
