@@ -47,7 +47,8 @@ class RunConfig:
     overwrite: bool = False
     """Replace an earlier run in ``out``."""
     runtime: str = "native"
-    """Where the scenario program runs: native, or docker (the scenario image)."""
+    """Where the scenario program runs: native, docker (the scenario image) or
+    launcher:ENDPOINT[@SOCKET_DIR] (a ran-gym-launcher, e.g. in another container)."""
 
     def __post_init__(self) -> None:
         if self.steps < 1:

@@ -21,6 +21,7 @@ COPY docker/wheels/deps/ /wheels/deps/
 RUN pip install --no-index --find-links /wheels/deps /wheels/deps/*.whl
 COPY docker/wheels/project/ /wheels/project/
 RUN pip install --no-index --no-deps /wheels/project/*.whl
+RUN mkdir -p /run/ran-gym /runs && chown ran-gym /run/ran-gym /runs
 USER ran-gym
 WORKDIR /home/ran-gym
 CMD ["ran-gym", "--help"]

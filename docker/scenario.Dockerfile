@@ -25,6 +25,9 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --uid 10001 --create-home ran-gym
 COPY --from=build /opt/ran-gym/bin/ /usr/local/bin/
+# Mount points of the compose file's shared volumes, owned by the image's user so
+# that a fresh named volume is too.
+RUN mkdir -p /run/ran-gym /runs && chown ran-gym /run/ran-gym /runs
 USER ran-gym
 WORKDIR /home/ran-gym
 # The command is the scenario program and its arguments.

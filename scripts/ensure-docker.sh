@@ -1,23 +1,26 @@
 #!/usr/bin/env bash
-# Makes a Docker engine available: uses a running one, or (as root) installs
-# docker.io, debootstrap and docker-compose from Debian's archive when missing and
-# starts dockerd in the background. Exits non-zero with the reason when impossible.
+# Makes a Docker engine available: as root, installs what is missing of docker.io,
+# debootstrap (for the local base image) and docker-compose from Debian's archive,
+# then uses a running engine or starts dockerd in the background. Exits non-zero with
+# the reason when that is impossible.
 set -euo pipefail
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+  missing=()
+  for p in docker.io debootstrap docker-compose; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q >/dev/null
+    apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+fi
 docker info >/dev/null 2>&1 && exit 0
 if [ "$(id -u)" -ne 0 ]; then
   echo "no Docker engine is reachable and starting one needs root" >&2
   exit 1
 fi
-missing=()
-for p in docker.io debootstrap docker-compose; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  command -v apt-get >/dev/null || { echo "apt-get not found; install Docker by hand" >&2; exit 1; }
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q >/dev/null
-  apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
-fi
+command -v dockerd >/dev/null || { echo "dockerd not found; install Docker by hand" >&2; exit 1; }
 if ! pgrep -x dockerd >/dev/null; then
   nohup dockerd >/var/log/ran-gym-dockerd.log 2>&1 &
 fi

@@ -14,6 +14,7 @@ import time
 import numpy as np
 import pytest
 
+from analysis import load_run
 from bridge import ScenarioEnv, SimulatorCrashed
 from bridge.runtime import CONTAINER_LABEL, DockerRuntime
 from tests.conftest import TESTS_DIR
@@ -111,3 +112,35 @@ def test_cli_run_in_docker_leaves_traces_on_the_host(reference_program, tmp_path
     trace = (out / "trace-episode-0001.csv").read_text().splitlines()
     assert trace[0].startswith("step,") and len(trace) == 1 + 7  # header, steps 0..6
     assert "docker run" in (out / "commands.txt").read_text()
+
+
+def compose_command() -> list[str]:
+    """Compose v2 (`docker compose`) where present, else Debian's docker-compose 1.29."""
+    v2 = subprocess.run(["docker", "compose", "version"], capture_output=True, check=False)
+    return ["docker", "compose"] if v2.returncode == 0 else ["docker-compose"]
+
+
+def test_compose_co_simulation_leaves_its_run_on_the_host(tmp_path):
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    if os.geteuid() == 0:  # the containers' default user must be able to write there
+        os.chown(runs, 10001, 10001)
+    env = {**os.environ, "RAN_GYM_RUNS": str(runs), "RAN_GYM_STEPS": "30",
+           "RAN_GYM_RUN": "co-sim"}
+    if os.geteuid() != 0:
+        env["RAN_GYM_USER"] = f"{os.getuid()}:{os.getgid()}"
+    compose = [*compose_command(), "-f", str(REPO / "docker" / "compose.yaml"),
+               "-p", f"rangymtest{os.getpid()}"]
+    try:
+        up = subprocess.run([*compose, "up", "--abort-on-container-exit",
+                             "--exit-code-from", "agent"], env=env, capture_output=True,
+                            text=True, timeout=300)
+        assert up.returncode == 0, up.stdout[-3000:] + up.stderr[-3000:]
+    finally:
+        subprocess.run([*compose, "down", "-v"], env=env, capture_output=True, timeout=120)
+    run = runs / "co-sim"
+    steps = load_run(run).steps
+    assert len(steps) == 30 and steps["info_rx_bytes"].sum() > 0
+    assert (run / "trace-episode-0000.csv").read_text().startswith("step,")
+    assert "(launcher ipc:///run/ran-gym/launcher.sock) ran-gym-reference" in (
+        run / "commands.txt").read_text()

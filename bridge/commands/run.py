@@ -26,8 +26,9 @@ def add_scenario_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--endpoint", default="ipc",
                         help="ipc, tcp, ipc://PATH or tcp://HOST:PORT (default: ipc)")
     parser.add_argument("--timeout", type=float, default=60.0, help="simulator timeout (s)")
-    parser.add_argument("--runtime", choices=["native", "docker"], default="native",
-                        help="run the scenario program here or in the scenario image")
+    parser.add_argument("--runtime", default="native",
+                        help="native, docker (the scenario image) or "
+                             "launcher:ENDPOINT[@SOCKET_DIR] (a ran-gym-launcher)")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
