@@ -97,5 +97,7 @@ def test_evaluate_runs_every_agent_on_the_same_channel(tmp_path):
     first = steps[(steps.episode == 1) & (steps.step == 1)]
     fading = [tuple(f) for f in first["info_fading"]]
     assert len(set(fading)) == 1  # identical channel for every agent
+    trace = pd.read_csv(out / "trace-episode-0000.csv")  # fp, episode 0: 3 pairs x 4 states
+    assert len(trace) == 12 and set(trace["power_w"]) == {0.01}
     fp = steps[steps.agent == "fp"]
     assert np.allclose(np.stack(fp["info_power_w"]), 0.01)

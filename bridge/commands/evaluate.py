@@ -3,7 +3,8 @@
 Episode k of every agent starts with ``reset(seed=seed + k)``, so every agent meets the
 same drops, channels and traffic. The run directory gets ``steps.parquet`` (one row per
 agent, episode and step: reward and the simulator's info), ``summary.csv`` and
-``summary.md`` (one row per agent), ``config.json`` and ``commands.txt``. What the
+``summary.md`` (one row per agent), ``config.json``, ``commands.txt`` and, where the
+scenario writes one, the simulator's per-step trace of every episode. What the
 summary holds is the scenario's metrics hook (METRICS); without one, the mean reward.
 """
 
@@ -21,6 +22,11 @@ from bridge.commands.run import add_scenario_arguments, parse_params
 
 METRICS: dict[str, str] = {
     "interference": "bridge.metrics.interference:summarise",
+}
+# Scenarios whose program writes a per-step trace (``trace-episode-NNNN.csv``, episodes
+# numbered across agents in the order they ran) when given this flag.
+STEP_TRACES: dict[str, str] = {
+    "interference": "--stepTrace={run_dir}/trace-episode-{episode}.csv",
 }
 
 
@@ -49,8 +55,11 @@ def run(args: argparse.Namespace) -> int:
     run_dir = RunDirectory(Path(args.out), overwrite=args.overwrite)
     try:
         run_dir.write_json("config.json", {**vars(args), "func": None, "params": params})
-        env = ScenarioEnv(args.scenario, params, endpoint=args.endpoint,
-                          timeout_s=args.timeout, run_dir=run_dir.path)
+        from bridge.run import STEP_TRACE_FLAG
+
+        trace = {**STEP_TRACE_FLAG, **STEP_TRACES}.get(args.scenario)
+        env = ScenarioEnv(args.scenario, params, endpoint=args.endpoint, timeout_s=args.timeout,
+                          run_dir=run_dir.path, extra_args=[trace] if trace else [])
         rows: list[dict[str, Any]] = []
         try:
             for name in agents:
