@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import gymnasium as gym
 import numpy as np
 import pandas as pd
 
@@ -20,8 +21,12 @@ from bridge.envs import ScenarioEnv
 from bridge.rundir import RunDirectory
 from bridge.scenarios import get_scenario
 
-# Scenarios whose program writes a per-step trace when given this flag.
-STEP_TRACE_FLAG = {"reference": "--stepTrace={run_dir}/trace-episode-{episode}.csv"}
+# The flag that makes each scenario program write its traces into the run directory.
+TRACE_FLAG = {
+    "reference": "--stepTrace={run_dir}/trace-episode-{episode}.csv",
+    "interference": "--stepTrace={run_dir}/trace-episode-{episode}.csv",
+    "oran-slicing": "--traceDir={run_dir}/traces-episode-{episode}",
+}
 
 
 @dataclass(frozen=True)
@@ -66,7 +71,7 @@ def run(config: RunConfig, progress: Any = sys.stderr) -> Path:
     run_dir = RunDirectory(config.out, overwrite=config.overwrite)
     try:
         run_dir.write_json("config.json", _describe(config))
-        extra = [STEP_TRACE_FLAG[config.scenario]] if config.scenario in STEP_TRACE_FLAG else []
+        extra = [TRACE_FLAG[config.scenario]] if config.scenario in TRACE_FLAG else []
         env = ScenarioEnv(config.scenario, config.params, endpoint=config.endpoint,
                           timeout_s=config.timeout_s, run_dir=run_dir.path, extra_args=extra,
                           runtime=config.runtime)
@@ -97,7 +102,8 @@ def _rollout(env: ScenarioEnv, agent: Any, config: RunConfig, progress: Any
         step += 1
         rows.append({"episode": episode, "step": step, "reward": reward,
                      "terminated": terminated, "truncated": truncated,
-                     **_flat("action", action), **_flat("obs", obs),
+                     **_flat("action", env.action_space, action),
+                     **_flat("obs", env.observation_space, obs),
                      **{f"info_{k}": v for k, v in info.items() if np.isscalar(v)}})
         if terminated or truncated:
             episode, step = episode + 1, 0
@@ -111,8 +117,10 @@ def _rollout(env: ScenarioEnv, agent: Any, config: RunConfig, progress: Any
     return rows, seeds
 
 
-def _flat(prefix: str, value: Any) -> dict[str, Any]:
-    array = np.asarray(value, dtype=float).ravel()
+def _flat(prefix: str, space: gym.Space, value: Any) -> dict[str, Any]:
+    """One column per number, in Gymnasium's flattening order (Dict keys sorted,
+    Discrete one-hot)."""
+    array = np.asarray(gym.spaces.flatten(space, value), dtype=float)
     return {f"{prefix}_{i}": float(x) for i, x in enumerate(array)}
 
 

@@ -94,3 +94,13 @@ def test_bench_bridge_reports_both_transports(reference_program):
 def test_dataset_names_what_it_knows(capsys):
     assert main(["dataset", "--scenario", "reference", "--solver", "esa", "--out", "x"]) == 2
     assert "no data set for scenario 'reference' with solver 'esa'" in capsys.readouterr().err
+
+
+def test_run_flattens_structured_actions(echo_program, tmp_path):
+    """space-echo acts in a Dict of every kind; every number gets its own column."""
+    out = tmp_path / "run"
+    ran_gym("run", "--scenario", "space-echo", "--steps", "3", "--out", str(out))
+    steps = load_run(out).steps
+    # discrete 7 (one-hot) + 6 + 4 + 3 + 2 + tuple (3 one-hot + 2) = 27 numbers
+    assert sum(c.startswith("action_") for c in steps.columns) == 27
+    assert steps.filter(like="action_").notna().all().all()
