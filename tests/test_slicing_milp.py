@@ -48,6 +48,15 @@ def test_exact_milp_equals_esa(cfg: SlicingConfig, seed: int) -> None:
     assert evaluate(cfg, g, solution.allocation).feasible
 
 
+def test_exact_milp_equals_esa_with_the_lte_link_model() -> None:
+    lte = SlicingConfig(**{**MEDIUM.__dict__, "link_model": "tr36942"})
+    g = gains(lte, 8)
+    assert milp.solve(lte, g, mode="exact").reward == pytest.approx(
+        esa.solve(lte, g).reward, abs=1e-9)
+    bounds = milp.solve(lte, g, mode="bounds")
+    assert bounds.reward <= esa.solve(lte, g).reward + 1e-9 <= bounds.bound + 2e-9
+
+
 def test_exact_milp_with_capacity_equals_esa() -> None:
     capped = SlicingConfig(**{**TINY.__dict__, "ru_capacity_mbps": 3.0})
     g = gains(capped, 7)

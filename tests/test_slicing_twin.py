@@ -9,7 +9,7 @@ import pytest
 
 from bridge.slicing.allocation import Allocation
 from bridge.slicing.config import SlicingConfig
-from bridge.slicing.twin import evaluate
+from bridge.slicing.twin import evaluate, spectral_efficiency
 
 # Numbers chosen so that everything is 1: 2 PRBs of 1 MHz, 2 W per RU -> 1 W per PRB,
 # noise -30 dBm/Hz * 1 MHz, NF 0 -> 1 W per PRB. Levels x0.5, x1, x2.
@@ -102,3 +102,16 @@ def test_default_config_figures() -> None:
 def test_bad_config_names_the_field(field: str, value: object, words: str) -> None:
     with pytest.raises(ValueError, match=words):
         SlicingConfig(**{field: value})  # type: ignore[arg-type]
+
+
+def test_tr36942_link_model() -> None:
+    # 0.6 log2(1 + SINR) from -10 dB up, capped at 4.4 bit/s/Hz:
+    # SINR 3 -> 0.6 * 2 = 1.2; 1.5 -> 0.6 * 1.321928 = 0.793157; 1000 -> min(5.98, 4.4);
+    # 0.05 (-13 dB) -> 0
+    lte = SlicingConfig(**{**TINY.__dict__, "link_model": "tr36942"})
+    np.testing.assert_allclose(spectral_efficiency(lte, np.array([3.0, 1.5, 1000.0, 0.05])),
+                               [1.2, 0.793157, 4.4, 0.0], atol=1e-6)
+    result = evaluate(lte, GAIN_DB, alloc([[0, 0], [-1, 1]], [1, 1]))
+    np.testing.assert_allclose(result.rate_mbps, [1.2 + 0.793157, 0.793157], atol=1e-6)
+    with pytest.raises(ValueError, match="link_model"):
+        SlicingConfig(link_model="mcs")

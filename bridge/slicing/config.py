@@ -59,6 +59,10 @@ class SlicingConfig:
     """mMTC QoS (delivery): the rate that carries its load, 100 B / 20 ms (Mbps), > 0."""
     packet_bytes: tuple[int, int, int] = (1200, 200, 100)
     """Average packet size L per slice (embb, urllc, mmtc), bytes, > 0."""
+    link_model: str = "shannon"
+    """Spectral efficiency of a PRB: ``shannon`` (log2(1 + SINR), the paper's) or
+    ``tr36942`` (TR 36.942 A.2 attenuated, truncated Shannon: 0.6 log2(1 + SINR) from
+    -10 dB, capped at 4.4 bit/s/Hz; closer to LTE's MCS tables)."""
     ru_capacity_mbps: float = math.inf
     """O-RU capacity C_r^max (Mbps), constraint (7); inf = unconstrained."""
     theta_rate: float = 0.01
@@ -82,6 +86,8 @@ class SlicingConfig:
         _check_range("ru_power_dbm", self.ru_power_dbm, -30.0, 80.0)
         _check_range("noise_dbm_hz", self.noise_dbm_hz, -250.0, 50.0)
         _check_range("theta_bias", self.theta_bias, -math.inf, math.inf)
+        if self.link_model not in ("shannon", "tr36942"):
+            raise ValueError(f"link_model: {self.link_model!r} is not one of shannon, tr36942")
         _check_shares(self.slice_shares)
         _check_levels(self.power_levels_db)
         if len(self.packet_bytes) != 3 or min(self.packet_bytes) <= 0:

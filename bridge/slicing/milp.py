@@ -53,7 +53,7 @@ from bridge.slicing.milp_patterns import (
 )
 from bridge.slicing.polish import polish
 from bridge.slicing.solution import Solution, canonical
-from bridge.slicing.twin import evaluate, option_rates
+from bridge.slicing.twin import evaluate, option_rates, spectral_efficiency
 
 MAX_JOINT_OPTIONS = 20_000
 """``auto`` uses the exact model up to this many joint per-RBG options."""
@@ -160,7 +160,8 @@ def _rates(cfg: SlicingConfig, gain: np.ndarray, owners: np.ndarray, levels: np.
     if assumption == "worst":
         top = cfg.prb_power_w * cfg.level_factors[-1]
         noise = noise + top * (gain[ue].sum(axis=2) - gain[ue, np.arange(cfg.n_rus)[None, :]])
-    return np.where(owners >= 0, cfg.prb_bandwidth_hz * np.log2(1 + signal / noise) / 1e6, 0.0)
+    efficiency = spectral_efficiency(cfg, signal / noise)
+    return np.where(owners >= 0, cfg.prb_bandwidth_hz * efficiency / 1e6, 0.0)
 
 
 def _solve_model(cfg: SlicingConfig, gain_db: np.ndarray, owners: np.ndarray,

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bridge.slicing.config import SlicingConfig
+from bridge.slicing.twin import spectral_efficiency
 
 if TYPE_CHECKING:
     from bridge.slicing.milp_model import Model
@@ -54,7 +55,7 @@ def pattern_rates(cfg: SlicingConfig, gain: np.ndarray, owners: np.ndarray,
                     * (to_ue * others).sum(axis=2))
     signal = cfg.prb_power_w * factor * to_ue[:, rus, rus]
     sinr = signal / (cfg.prb_noise_w + interference)
-    return np.where(busy, cfg.prb_bandwidth_hz * np.log2(1.0 + sinr) / 1e6, 0.0)
+    return np.where(busy, cfg.prb_bandwidth_hz * spectral_efficiency(cfg, sinr) / 1e6, 0.0)
 
 
 def place_patterns(cfg: SlicingConfig, classes: list[np.ndarray], owners: np.ndarray,

@@ -6,7 +6,8 @@ For gains [U, R] (dB, flat over the carrier) and an :class:`Allocation`:
   when the RBG is unused at r.
 - SINR of the owner u of RBG g at RU r (eq. 3): p[r, g] |h_ur|^2 / (N_0 B_PRB NF +
   sum_{j != r} p[j, g] |h_uj|^2): the interference comes from the other RUs sending on g.
-- Rate of u: sum over its RBGs of n_PRB(g) * B_PRB * log2(1 + SINR) (Shannon).
+- Rate of u: sum over its RBGs of n_PRB(g) * B_PRB * log2(1 + SINR) (Shannon; or the
+  TR 36.942 attenuated, truncated form with ``link_model="tr36942"``).
 - Delay of u: D_u = L_slice / R_u (packet bits over rate; inf when R_u = 0).
 - RU power: sum over its PRBs (constraint 6); RU capacity C_r: the sum of its UEs' rates (7).
 - QoS: eMBB R >= 10 Mbps; URLLC R >= 2 Mbps and D <= 1 ms; mMTC R >= 0.04 Mbps.
@@ -59,6 +60,20 @@ def prb_powers_w(cfg: SlicingConfig, alloc: Allocation) -> np.ndarray:
     return np.where(owner >= 0, cfg.prb_power_w * factors[np.maximum(owner, 0)], 0.0)
 
 
+TR36942_ALPHA = 0.6
+TR36942_MIN_SINR_DB = -10.0
+TR36942_MAX_BPS_HZ = 4.4
+
+
+def spectral_efficiency(cfg: SlicingConfig, sinr: np.ndarray) -> np.ndarray:
+    """bit/s/Hz of a PRB at linear ``sinr``; non-decreasing, so bounds on SINR bound it."""
+    shannon = np.log2(1.0 + sinr)
+    if cfg.link_model == "shannon":
+        return shannon
+    attenuated = np.minimum(TR36942_ALPHA * shannon, TR36942_MAX_BPS_HZ)
+    return np.where(sinr >= 10.0 ** (TR36942_MIN_SINR_DB / 10.0), attenuated, 0.0)
+
+
 def option_rates(cfg: SlicingConfig, gain: np.ndarray, owners: np.ndarray,
                  factor: np.ndarray) -> np.ndarray:
     """Per-PRB rate (Mbps) of each RU's owner in per-RBG options, [O, R].
@@ -72,7 +87,7 @@ def option_rates(cfg: SlicingConfig, gain: np.ndarray, owners: np.ndarray,
     rus = np.arange(cfg.n_rus)
     signal = received[:, rus, rus]
     sinr = signal / (cfg.prb_noise_w + received.sum(axis=2) - signal)
-    return np.where(used, cfg.prb_bandwidth_hz * np.log2(1.0 + sinr) / 1e6, 0.0)
+    return np.where(used, cfg.prb_bandwidth_hz * spectral_efficiency(cfg, sinr) / 1e6, 0.0)
 
 
 def reward_of(cfg: SlicingConfig, rate_mbps: np.ndarray, qos_ok: np.ndarray) -> np.ndarray:
@@ -103,7 +118,7 @@ def evaluate(cfg: SlicingConfig, gain_db: np.ndarray, alloc: Allocation) -> Twin
     signal = received[rus, np.arange(cfg.n_rbgs)[None, :], rus]
     interference = received.sum(axis=2) - signal
     sinr = np.where(used, signal / (cfg.prb_noise_w + interference), 0.0)
-    bits = cfg.rbg_prbs[None, :] * cfg.prb_bandwidth_hz * np.log2(1.0 + sinr) / 1e6
+    bits = cfg.rbg_prbs[None, :] * cfg.prb_bandwidth_hz * spectral_efficiency(cfg, sinr) / 1e6
     rate = np.zeros(cfg.n_ues)
     np.add.at(rate, owner[used], bits[used])
     return _finish(cfg, alloc, sinr, rate, broken)
