@@ -3,6 +3,8 @@ against the real ns-3 reference scenario through the common interface."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from gymnasium import spaces
@@ -10,6 +12,7 @@ from gymnasium import spaces
 from agents.common.diffusion import DiffusionConfig
 from agents.diffusion_ql import DiffusionQL, DiffusionQLConfig
 from bridge import ScenarioEnv
+from bridge.cli import main
 
 MODES = np.array([[0.6, 0.6], [-0.6, -0.6]], np.float32)
 OBS = spaces.Box(-1, 1, (1,), np.float32)
@@ -113,3 +116,12 @@ def test_bad_spaces_and_settings_are_refused():
         DiffusionQL(OBS, spaces.Discrete(3))
     with pytest.raises(ValueError, match="gamma"):
         DiffusionQLConfig(gamma=1.5)
+
+
+def test_bench_agents_reports_every_figure(capsys):
+    assert main(["bench", "agents", "--iterations", "3", "--warmup", "1"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["obs_dim"], report["action_dim"]) == (153, 525)
+    cpu = report["cpu"]
+    assert 0 < cpu["ddim5_ms"] < cpu["ddpm_t20_ms"] < cpu["default_decision_ms"]
+    assert cpu["updates_per_s"] > 0

@@ -8,7 +8,8 @@ import json
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("bench", help="benchmarks (JSON on stdout)")
-    parser.add_argument("suite", choices=["bridge", "scenario"], help="which benchmark")
+    parser.add_argument("suite", choices=["bridge", "scenario", "agents"],
+                        help="which benchmark")
     parser.add_argument("--iterations", type=int, default=2000, help="timed iterations")
     parser.add_argument("--warmup", type=int, default=200, help="untimed iterations first")
     parser.add_argument("--scenario", choices=["oran-slicing"], default="oran-slicing",
@@ -28,6 +29,11 @@ def run(args: argparse.Namespace) -> int:
 
     if args.suite == "scenario":
         return run_scenario(args)
+    if args.suite == "agents":
+        from agents.bench import bench_agents
+
+        print(json.dumps(bench_agents(iterations=args.iterations, warmup=args.warmup), indent=2))
+        return 0
 
     if args.iterations < 1 or args.warmup < 0:
         raise ValueError("--iterations must be >= 1 and --warmup >= 0")

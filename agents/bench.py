@@ -1,0 +1,98 @@
+"""``ran-gym bench agents``: decision latency and training speed of Diffusion-QL on the
+default slicing scenario's sizes (153 observations, 525-dimensional unified action).
+
+Decisions are timed at batch 1 (one state, one action): T = 20 DDPM without guidance,
+DDIM with 5 steps, and the full default decision (T = 20 DDPM with Q guidance, best
+of 10 candidates by Q). Training: gradient updates per second at batch 128. Medians
+after a warm-up; CPU with one intra-op thread (and CUDA too when present).
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import sys
+import time
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import torch
+from gymnasium import spaces
+
+from agents.diffusion_ql import DiffusionQL, DiffusionQLConfig
+
+
+def _median_ms(call: Any, iterations: int, warmup: int) -> float:
+    samples = []
+    for i in range(iterations + warmup):
+        start = time.perf_counter_ns()
+        call()
+        if i >= warmup:
+            samples.append(time.perf_counter_ns() - start)
+    return float(np.median(samples)) / 1e6
+
+
+def _decisions(obs_space: spaces.Box, act_space: spaces.Box, device: str, iterations: int,
+               warmup: int) -> dict[str, float]:
+    base = DiffusionQLConfig()
+    variants = {
+        "ddpm_t20_ms": replace(base, candidates=1, guidance=0.0),
+        "ddim5_ms": replace(base, candidates=1, decision_sampler="ddim", ddim_steps=5),
+        "default_decision_ms": base,
+    }
+    obs = obs_space.sample()
+    out = {}
+    for key, config in variants.items():
+        agent = DiffusionQL(obs_space, act_space, config, seed=0, device=device)
+        out[key] = round(_median_ms(lambda a=agent: a.predict(obs), iterations, warmup), 3)
+    return out
+
+
+def _updates_per_s(obs_space: spaces.Box, act_space: spaces.Box, device: str,
+                   updates: int) -> float:
+    agent = DiffusionQL(obs_space, act_space, DiffusionQLConfig(), seed=0, device=device)
+    rng = np.random.default_rng(0)
+    for _ in range(1024):
+        agent.replay.add(obs_space.sample(), act_space.sample(), float(rng.normal()),
+                         obs_space.sample(), False)
+    batch = agent.replay.sample(128, agent.rng, agent.device)
+    agent.train_step(batch)  # warm-up
+    start = time.perf_counter()
+    for _ in range(updates):
+        agent.train_step(agent.replay.sample(128, agent.rng, agent.device))
+    if agent.device.type == "cuda":
+        torch.cuda.synchronize()
+    return round(updates / (time.perf_counter() - start), 2)
+
+
+def bench_agents(iterations: int = 200, warmup: int = 20, updates: int = 20) -> dict[str, Any]:
+    from bridge.slicing.config import SlicingConfig
+    from bridge.slicing.layout import observation_size
+    from bridge.slicing.unified import unified_size
+
+    cfg = SlicingConfig()
+    obs_space = spaces.Box(-1, 1, (observation_size(cfg),), np.float32)
+    act_space = spaces.Box(-1, 1, (unified_size(cfg),), np.float32)
+    obs_space.seed(0)
+    act_space.seed(0)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+        results = {
+            device: {**_decisions(obs_space, act_space, device, iterations, warmup),
+                     "updates_per_s": _updates_per_s(obs_space, act_space, device, updates)}
+            for device in devices
+        }
+    finally:
+        torch.set_num_threads(threads)
+    return {
+        "benchmark": "agents", "obs_dim": obs_space.shape[0], "action_dim": act_space.shape[0],
+        "iterations": iterations, "warmup": warmup, "updates": updates, **results,
+        "machine": {"platform": platform.platform(), "cpus": os.cpu_count(),
+                    "python": sys.version.split()[0], "torch": torch.__version__,
+                    "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None},
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
