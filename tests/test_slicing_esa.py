@@ -26,7 +26,10 @@ def brute_force(cfg: SlicingConfig, gain_db: np.ndarray) -> float:
     """Best feasible twin reward over every association, RBG map and level vector."""
     best = -np.inf
     rbg_cells = cfg.n_rus * cfg.n_rbgs
+    strongest = tuple(np.argmax(gain_db, axis=1).tolist())
     for assoc in product(range(cfg.n_rus), repeat=cfg.n_ues):
+        if cfg.fixed_association and assoc != strongest:
+            continue
         choices = [[-1, *(u for u in range(cfg.n_ues) if assoc[u] == r)]
                    for r in range(cfg.n_rus) for _ in range(cfg.n_rbgs)]
         assert len(choices) == rbg_cells
@@ -83,3 +86,12 @@ def test_unserved_ues_are_canonical() -> None:
     assert 2 not in solution.allocation.prb_owner
     assert solution.allocation.association[2] == 1
     assert solution.allocation.power_level[2] == 0
+
+
+def test_fixed_association_equals_brute_force() -> None:
+    fixed = SlicingConfig(**{**TINY.__dict__, "fixed_association": True})
+    gains = random_gains(fixed, 3)
+    solution = esa.solve(fixed, gains)
+    assert solution.allocation.association.tolist() == np.argmax(gains, axis=1).tolist()
+    assert solution.reward == pytest.approx(brute_force(fixed, gains), abs=1e-9)
+    assert solution.reward <= esa.solve(TINY, gains).reward + 1e-12

@@ -57,6 +57,19 @@ def test_exact_milp_equals_esa_with_the_lte_link_model() -> None:
     assert bounds.reward <= esa.solve(lte, g).reward + 1e-9 <= bounds.bound + 2e-9
 
 
+@pytest.mark.parametrize("mode", ["exact", "bounds"])
+def test_fixed_association(mode: str) -> None:
+    fixed = SlicingConfig(**{**MEDIUM.__dict__, "fixed_association": True})
+    g = gains(fixed, 9)
+    optimum = esa.solve(fixed, g).reward
+    solution = milp.solve(fixed, g, mode=mode)
+    assert solution.allocation.association.tolist() == np.argmax(g, axis=1).tolist()
+    if mode == "exact":
+        assert solution.reward == pytest.approx(optimum, abs=1e-9)
+    else:
+        assert solution.reward <= optimum + 1e-9 <= solution.bound + 2e-9
+
+
 def test_exact_milp_with_capacity_equals_esa() -> None:
     capped = SlicingConfig(**{**TINY.__dict__, "ru_capacity_mbps": 3.0})
     g = gains(capped, 7)

@@ -63,6 +63,9 @@ class SlicingConfig:
     """Spectral efficiency of a PRB: ``shannon`` (log2(1 + SINR), the paper's) or
     ``tr36942`` (TR 36.942 A.2 attenuated, truncated Shannon: 0.6 log2(1 + SINR) from
     -10 dB, capped at 4.4 bit/s/Hz; closer to LTE's MCS tables)."""
+    fixed_association: bool = False
+    """Keep every UE on its strongest RU (the ns-3 program with ``handover=false``);
+    solvers then choose RBGs and power only."""
     ru_capacity_mbps: float = math.inf
     """O-RU capacity C_r^max (Mbps), constraint (7); inf = unconstrained."""
     theta_rate: float = 0.01

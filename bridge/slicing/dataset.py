@@ -96,6 +96,10 @@ def config_from_params(params: dict[str, str]) -> SlicingConfig:
             if name == "slice_shares":
                 pairs = [part.split(":") for part in text.split(",")]
                 values[name] = tuple((key.strip(), float(share)) for key, share in pairs)
+            elif isinstance(default, bool):
+                if text.lower() not in ("true", "false", "1", "0"):
+                    raise ValueError(text)
+                values[name] = text.lower() in ("true", "1")
             elif isinstance(default, tuple):
                 kind = type(default[0])
                 values[name] = tuple(kind(part) for part in text.split(","))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterable
 from itertools import combinations_with_replacement, product
 
 import numpy as np
@@ -60,21 +61,33 @@ def _compositions(total: int, parts: int) -> list[tuple[int, ...]]:
     return [(k, *rest) for k in range(total + 1) for rest in _compositions(total - k, parts - 1)]
 
 
+def _fixed_count(cfg: SlicingConfig, strongest: np.ndarray) -> int:
+    """Candidates with every UE on its strongest RU."""
+    n_options = math.prod(int(np.sum(strongest == r)) + 1 for r in range(cfg.n_rus))
+    multisets = math.prod(math.comb(n_options + c.size - 1, c.size) for c in rbg_classes(cfg))
+    return multisets * cfg.n_levels ** cfg.n_ues
+
+
 def solve(cfg: SlicingConfig, gain_db: np.ndarray) -> Solution:
     """The optimal allocation under ``gain_db`` [U, R], by exhaustive search."""
-    lower = (cfg.n_rus * cfg.n_levels) ** cfg.n_ues  # at least one map per association
-    count = lower if lower > MAX_CANDIDATES else candidate_count(cfg)
+    gain_db = np.asarray(gain_db, dtype=np.float64)
+    strongest = strongest_ru(gain_db)
+    if cfg.fixed_association:
+        count = _fixed_count(cfg, strongest)
+        associations: Iterable[tuple[int, ...]] = [tuple(int(r) for r in strongest)]
+    else:
+        lower = (cfg.n_rus * cfg.n_levels) ** cfg.n_ues  # at least one map per association
+        count = lower if lower > MAX_CANDIDATES else candidate_count(cfg)
+        associations = product(range(cfg.n_rus), repeat=cfg.n_ues)
     if count > MAX_CANDIDATES:
         raise ValueError(f"ESA: {count:.3g} candidates exceed {MAX_CANDIDATES:.0e}; "
                          "use the MILP solver for this size")
     start = time.perf_counter()
-    gain_db = np.asarray(gain_db, dtype=np.float64)
     gain = np.power(10.0, gain_db / 10.0)
     classes = rbg_classes(cfg)
     class_prbs = np.array([cfg.rbg_prbs[c[0]] for c in classes], dtype=np.float64)
-    strongest = strongest_ru(gain_db)
     best: tuple[float, tuple[int, ...], np.ndarray, np.ndarray, tuple[int, ...]] | None = None
-    for assoc in product(range(cfg.n_rus), repeat=cfg.n_ues):
+    for assoc in associations:
         members = [[-1, *(u for u in range(cfg.n_ues) if assoc[u] == r)]
                    for r in range(cfg.n_rus)]
         owners = np.array(list(product(*members)), dtype=np.int64)  # [O, R]

@@ -172,6 +172,9 @@ def _solve_model(cfg: SlicingConfig, gain_db: np.ndarray, owners: np.ndarray,
     classes = rbg_classes(cfg)
     model = build_model(cfg, owners, levels, rate, classes, joint=layout == "joint",
                         pattern=pattern)
+    if cfg.fixed_association:
+        strongest = np.argmax(gain_db, axis=1)
+        model.lower[model.assoc.start + np.arange(cfg.n_ues) * cfg.n_rus + strongest] = 1.0
     res = milp(model.cost, integrality=model.integrality,
                bounds=Bounds(model.lower, model.upper),
                constraints=LinearConstraint(

@@ -60,7 +60,8 @@ class _Search:
         current = self.alloc
         served = np.zeros(self.cfg.n_ues, dtype=bool)
         served[current.prb_owner[current.prb_owner >= 0]] = True
-        choices = [-1, *np.flatnonzero((current.association == ru) | ~served).tolist()]
+        movable = ~served & (not self.cfg.fixed_association)
+        choices = [-1, *np.flatnonzero((current.association == ru) | movable).tolist()]
         for ue in choices:
             current = self.alloc
             if ue == current.prb_owner[ru, rbg]:
