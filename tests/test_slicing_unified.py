@@ -7,7 +7,13 @@ import pytest
 
 from bridge.slicing.allocation import Allocation, ru_power_use, violations
 from bridge.slicing.config import SlicingConfig
-from bridge.slicing.unified import decode, encode, unified_size, unified_slices
+from bridge.slicing.unified import (
+    binary_entries,
+    decode,
+    encode,
+    unified_size,
+    unified_slices,
+)
 
 DEFAULT = SlicingConfig()
 SMALL = SlicingConfig(n_rus=2, n_ues=3, n_prbs=5, rbg_size=2,
@@ -93,3 +99,16 @@ def test_encode_rejects_infeasible() -> None:
         encode(SMALL, bad)
     with pytest.raises(ValueError, match="expected 18"):
         decode(SMALL, np.zeros(4))
+
+
+def test_binary_entries_for_baep() -> None:
+    # SMALL: alpha [3, 2] then beta [3, 3]. UE0 on RU1 owning RBG2, UE1 on RU0 owning
+    # RBG1, UE2 on RU1 owning RBG0 -> alpha 0,1 / 1,0 / 0,1; beta 0,0,1 / 0,1,0 / 1,0,0
+    alloc = Allocation(np.array([1, 0, 1]), np.array([[-1, 1, -1], [2, -1, 0]]),
+                       np.array([0, 1, 2]))
+    entries = binary_entries(SMALL, alloc)
+    assert entries.tolist() == [0, 1, 1, 0, 0, 1] + [0, 0, 1, 0, 1, 0, 1, 0, 0]
+    moved = Allocation(np.array([0, 0, 1]), np.array([[0, 1, -1], [2, -1, -1]]),
+                       np.array([0, 1, 2]))
+    # UE0 moved to RU0 and RBG0 there: alpha differs in 2 entries, beta in 2 -> 4 of 15
+    assert np.sum(binary_entries(SMALL, moved) != entries) == 4
