@@ -67,3 +67,20 @@ def test_bad_params_name_the_field() -> None:
         config_from_params({"n_ues": "0"})
     with pytest.raises(ValueError, match="power_levels_db"):
         config_from_params({"power_levels_db": "a,b"})
+
+
+def test_ns3_drops(tmp_path: Path) -> None:
+    from bridge.scenarios import SCENARIOS
+    from tests.conftest import program
+
+    if "oran-slicing" not in SCENARIOS:
+        pytest.skip("the oran-slicing scenario is not registered")
+    program("ran-gym-oran-slicing")
+    frame = run_cli(tmp_path, "milp", 1, ["n_rus=2", "n_ues=4", "source=ns3",
+                                          "milp_mode=bounds"])
+    row = frame.iloc[0]
+    assert row["source"] == "ns3" and row["solver"] == "milp-bounds"
+    assert len(row["observation"]) == 3 * 4 + 4 * 2 + 3
+    gain_db = np.asarray(row["gain_db"])
+    assert np.all((gain_db < -40) & (gain_db > -250))  # path loss of a real drop
+    assert row["reward"] <= row["bound"] + 1e-9
