@@ -83,6 +83,9 @@ class Diffusion(torch.nn.Module):
             "posterior_coef_xt": (1 - previous) * (1 - betas).sqrt() / (1 - alphas_bar),
         }.items():
             self.register_buffer(name, value.float(), persistent=False)
+        # The same schedule as Python floats (float64) for the samplers' shared steps.
+        self._scalars = {name: getattr(self, name).double().tolist() for name in (
+            "alphas_bar", "posterior_variance", "posterior_coef_x0", "posterior_coef_xt")}
 
     @property
     def steps(self) -> int:
@@ -117,18 +120,20 @@ class Diffusion(torch.nn.Module):
         guidance: Guidance | None = None, guidance_scale: float = 0.0,
     ) -> torch.Tensor:
         """Ancestral sampling over all T steps. ``guidance(x, cond)`` (e.g. ∇ₐQ) shifts
-        each step's mean by ``guidance_scale · Σ_t · guidance`` (classifier guidance)."""
+        each step's mean by ``guidance_scale · Σ_t · guidance`` (classifier guidance).
+        All samples share the step, so the schedule enters as plain numbers."""
         x = torch.randn(shape, device=cond.device, generator=generator)
+        c = self._scalars
         for step in reversed(range(self.steps)):
             t = torch.full((shape[0],), step, device=cond.device, dtype=torch.long)
-            x0 = self.predict_x0(x, t, model(x, t, cond))
-            mean = _at(self.posterior_coef_x0, t, x) * x0 + _at(self.posterior_coef_xt, t, x) * x
-            variance = _at(self.posterior_variance, t, x)
+            x0 = self._x0(x, model(x, t, cond), step)
+            mean = c["posterior_coef_x0"][step] * x0 + c["posterior_coef_xt"][step] * x
+            variance = c["posterior_variance"][step]
             if guidance is not None and guidance_scale:
                 mean = mean + guidance_scale * variance * guidance(x, cond)
             if step > 0:
                 noise = torch.randn(shape, device=cond.device, generator=generator)
-                mean = mean + noise_scale * variance.sqrt() * noise
+                mean = mean + noise_scale * math.sqrt(variance) * noise
             x = mean
         return _clip(x, self.config.clip)
 
@@ -141,20 +146,26 @@ class Diffusion(torch.nn.Module):
         if not 1 <= steps <= self.steps:
             raise ValueError(f"DDIM steps must be in [1, {self.steps}], got {steps}")
         times = torch.linspace(self.steps - 1, 0, steps).round().long().tolist()
+        alphas_bar = self._scalars["alphas_bar"]
         x = torch.randn(shape, device=cond.device, generator=generator)
         for i, step in enumerate(times):
             t = torch.full((shape[0],), step, device=cond.device, dtype=torch.long)
-            eps = model(x, t, cond)
-            x0 = self.predict_x0(x, t, eps)
-            a = _at(self.alphas_bar, t, x)
-            a_prev = (_at(self.alphas_bar, t.new_full(t.shape, times[i + 1]), x)
-                      if i + 1 < len(times) else torch.ones_like(a))
-            sigma = eta * ((1 - a_prev) / (1 - a) * (1 - a / a_prev)).sqrt()
-            eps = (x - a.sqrt() * x0) / (1 - a).sqrt()  # the ε consistent with the clamped x̂₀
-            x = a_prev.sqrt() * x0 + (1 - a_prev - sigma**2).clamp(min=0).sqrt() * eps
+            x0 = self._x0(x, model(x, t, cond), step)
+            a = alphas_bar[step]
+            a_prev = alphas_bar[times[i + 1]] if i + 1 < len(times) else 1.0
+            sigma = eta * math.sqrt((1 - a_prev) / (1 - a) * (1 - a / a_prev))
+            eps = (x - math.sqrt(a) * x0) / math.sqrt(1 - a)  # consistent with the clamped x̂₀
+            x = math.sqrt(a_prev) * x0 + math.sqrt(max(1 - a_prev - sigma**2, 0.0)) * eps
             if i + 1 < len(times) and eta > 0:
                 x = x + sigma * torch.randn(shape, device=cond.device, generator=generator)
         return _clip(x, self.config.clip)
+
+    def _x0(self, x: torch.Tensor, eps: torch.Tensor, step: int) -> torch.Tensor:
+        """x̂₀ from x_t and predicted noise at one step shared by the batch, clamped."""
+        a = self._scalars["alphas_bar"][step]
+        x0 = (x - math.sqrt(1 - a) * eps) / math.sqrt(a)
+        clip = self.config.clip
+        return x0 if clip is None else x0.clamp(-clip, clip)
 
 
 def _at(values: torch.Tensor, t: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
