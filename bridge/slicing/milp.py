@@ -86,7 +86,11 @@ def solve(cfg: SlicingConfig, gain_db: np.ndarray, mode: str = "auto",
         alloc, upper, res = _solve_model(cfg, gain_db, owners, rate, levels, "joint", None,
                                          time_limit_s, mip_rel_gap)
         reward = evaluate(cfg, gain_db, alloc).reward
-        exact = res.status == 0 and reward >= upper - 1e-9 * max(1.0, abs(upper))
+        if res.status != 0:  # stopped by the time limit: the incumbent may still climb
+            alloc, reward = polish(cfg, gain_db, alloc, time_limit_s=time_limit_s)
+            alloc = canonical(cfg, gain_db, alloc)
+        tolerance = max(1e-9, 2 * mip_rel_gap) * max(1.0, abs(upper))
+        exact = res.status == 0 and reward >= upper - tolerance
         return Solution(alloc, reward, max(upper, reward), "milp-exact", exact,
                         time.perf_counter() - start, int(res.mip_node_count or 0))
     if math.isfinite(cfg.ru_capacity_mbps):
@@ -106,7 +110,7 @@ def solve(cfg: SlicingConfig, gain_db: np.ndarray, mode: str = "auto",
             upper = bound
     assert best is not None
     reward, alloc = best[0], canonical(cfg, gain_db, best[1])
-    exact = reward >= upper - 1e-9 * max(1.0, abs(upper))
+    exact = reward >= upper - max(1e-9, 2 * mip_rel_gap) * max(1.0, abs(upper))
     return Solution(alloc, reward, max(upper, reward), "milp-bounds", exact,
                     time.perf_counter() - start, nodes)
 
