@@ -112,3 +112,15 @@ def test_binary_entries_for_baep() -> None:
                        np.array([0, 1, 2]))
     # UE0 moved to RU0 and RBG0 there: alpha differs in 2 entries, beta in 2 -> 4 of 15
     assert np.sum(binary_entries(SMALL, moved) != entries) == 4
+
+
+def test_fixed_association_decodes_to_the_strongest_ru() -> None:
+    fixed = SlicingConfig(**{**SMALL.__dict__, "fixed_association": True})
+    gain_db = np.array([[-90.0, -80.0], [-70.0, -95.0], [-100.0, -99.0]])  # RU 1, 0, 1
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        alloc = decode(fixed, rng.uniform(-1, 1, unified_size(fixed)), gain_db)
+        assert alloc.association.tolist() == [1, 0, 1]
+        assert not violations(fixed, alloc)
+    with pytest.raises(ValueError, match="gain_db"):
+        decode(fixed, np.zeros(unified_size(fixed)))

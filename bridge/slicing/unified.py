@@ -3,7 +3,8 @@
 Layout (d = U R + U G + U; 525 at the defaults), flat, in this order:
 
 - ``assoc`` [U, R] (u-major): association scores. UE u goes to the RU with the highest
-  score (the lowest RU index on a tie): exactly one RU per UE, constraint (8).
+  score (the lowest RU index on a tie): exactly one RU per UE, constraint (8). With
+  ``fixed_association`` they are ignored and every UE stays on its strongest RU.
 - ``rbg`` [U, G] (u-major): RBG scores beta. At RU r, RBG g goes to the UE associated
   to r with the highest positive score (lowest UE index on a tie); when no UE associated
   to r scores above 0 the RBG stays unused. One owner per RBG per RU (2, 9), owners
@@ -43,15 +44,25 @@ def unified_space(cfg: SlicingConfig) -> gym.spaces.Box:
     return gym.spaces.Box(-1.0, 1.0, (unified_size(cfg),), np.float32)
 
 
-def decode(cfg: SlicingConfig, action: np.ndarray) -> Allocation:
-    """A feasible :class:`Allocation` from any vector of length d."""
+def decode(cfg: SlicingConfig, action: np.ndarray,
+           gain_db: np.ndarray | None = None) -> Allocation:
+    """A feasible :class:`Allocation` from any vector of length d.
+
+    With ``cfg.fixed_association`` the association part is ignored: every UE stays on
+    its strongest RU under ``gain_db`` [U, R], which is then required.
+    """
     flat = np.asarray(action, dtype=np.float64).reshape(-1)
     if flat.size != unified_size(cfg):
         raise ValueError(f"unified action: {flat.size} values, expected {unified_size(cfg)}")
     flat = np.clip(np.nan_to_num(flat, nan=-1.0, posinf=1.0, neginf=-1.0), -1.0, 1.0)
     where = unified_slices(cfg)
     u, r, g = cfg.n_ues, cfg.n_rus, cfg.n_rbgs
-    association = np.argmax(flat[where["assoc"]].reshape(u, r), axis=1)
+    if cfg.fixed_association:
+        if gain_db is None:
+            raise ValueError("gain_db: needed to decode with fixed_association")
+        association = np.argmax(np.asarray(gain_db, dtype=np.float64), axis=1)
+    else:
+        association = np.argmax(flat[where["assoc"]].reshape(u, r), axis=1)
     scores = flat[where["rbg"]].reshape(u, g)
     owner = np.full((r, g), -1, dtype=np.int64)
     for ru in range(r):

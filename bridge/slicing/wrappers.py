@@ -63,7 +63,8 @@ class UnifiedActionWrapper(_GainsActionWrapper):
         self.action_space = unified_space(cfg)
 
     def allocate(self, action: Any) -> Allocation:
-        return decode(self.cfg, np.asarray(action))
+        gains = self.gains() if self.cfg.fixed_association else None
+        return decode(self.cfg, np.asarray(action), gains)
 
 
 class CatalogueActionWrapper(_GainsActionWrapper):
