@@ -17,6 +17,14 @@ def _power(name: str) -> Any:
     return getattr(power, name)
 
 
+def _diffusion_ql(env: Any, seed: int | None, checkpoint: str | None = None) -> Policy:
+    from agents.diffusion_ql import DiffusionQL  # noqa: PLC0415 - torch only when asked for
+
+    if checkpoint is not None:
+        return DiffusionQL.load(checkpoint, env.observation_space, env.action_space)
+    return DiffusionQL(env.observation_space, env.action_space, seed=seed or 0)
+
+
 def _sapd(env: Any, **kw: Any) -> Policy:
     from agents.sapd import SapdAgent  # noqa: PLC0415 - torch only when asked for
 
@@ -29,6 +37,7 @@ AGENTS: dict[str, Callable[..., Policy]] = {
     "fp": lambda env, seed: _power("FullPower")(env.action_space),
     "wmmse": lambda env, seed: _power("WmmsePower")(env.action_space, env.unwrapped.params),
     "sapd": lambda env, seed, **kw: _sapd(env, **kw),
+    "diffusion-ql": _diffusion_ql,
 }
 
 

@@ -7,12 +7,14 @@ import json
 
 import numpy as np
 import pytest
+import torch
 from gymnasium import spaces
 
 from agents.common.diffusion import DiffusionConfig
 from agents.diffusion_ql import DiffusionQL, DiffusionQLConfig
 from bridge import ScenarioEnv
 from bridge.cli import main
+from tests.conftest import program
 
 MODES = np.array([[0.6, 0.6], [-0.6, -0.6]], np.float32)
 OBS = spaces.Box(-1, 1, (1,), np.float32)
@@ -125,3 +127,18 @@ def test_bench_agents_reports_every_figure(capsys):
     cpu = report["cpu"]
     assert 0 < cpu["ddim5_ms"] < cpu["ddpm_t20_ms"] < cpu["default_decision_ms"]
     assert cpu["updates_per_s"] > 0
+
+
+def test_train_command_on_oran_slicing_and_resume(tmp_path):
+    """The CLI trains in the unified action space of the real slicing scenario, and
+    --resume goes on from the checkpoint's step counter."""
+    program("ran-gym-oran-slicing")
+    args = ["train", "--scenario", "oran-slicing", "--agent", "diffusion-ql", "--out",
+            str(tmp_path), "--param", "n_ues=4", "--param", "n_rus=2", "--param", "maxSteps=15",
+            "--device", "cpu"]
+    assert main([*args, "--iterations", "20"]) == 0
+    assert main([*args, "--iterations", "10", "--resume"]) == 0
+    state = torch.load(tmp_path / "diffusion-ql.pt", weights_only=False)
+    assert state["num_timesteps"] == 30 and state["replay"]["size"] == 30
+    rows = (tmp_path / "progress.csv").read_text().splitlines()
+    assert rows[0].startswith("step,") and len(rows) == 31 and rows[-1].startswith("30,")

@@ -13,6 +13,8 @@ from typing import Any
 
 TRAINERS: dict[tuple[str, str], str] = {
     ("interference", "sapd"): "agents.sapd.commands:train_command",
+    ("reference", "diffusion-ql"): "agents.diffusion_ql.commands:train_command",
+    ("oran-slicing", "diffusion-ql"): "agents.diffusion_ql.commands:train_command",
 }
 
 
@@ -23,6 +25,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--iterations", type=int, default=None, help="training iterations")
     parser.add_argument("--seed", type=int, default=0, help="seed (default: 0)")
     parser.add_argument("--out", required=True, help="directory for the checkpoint")
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                        help="scenario parameter; repeatable")
+    parser.add_argument("--device", default="auto", help="auto (CUDA if present), cpu, cuda")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue from the checkpoint in --out")
     parser.set_defaults(func=run)
 
 

@@ -1,0 +1,90 @@
+"""``ran-gym train --agent diffusion-ql``: Diffusion-QL against a scenario in ns-3.
+
+Writes into ``--out``: ``diffusion-ql.pt`` (a complete checkpoint: networks, EMA actor,
+targets, optimisers, replay buffer, RNG states, step counters), ``progress.csv`` (one
+row per environment step: reward and the losses of its update) and ``config.json``.
+The oran-slicing scenario is trained in the unified [-1, 1]^d action space
+(bridge.slicing.unified), decoded to a feasible allocation before it reaches ns-3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import torch
+
+from agents.diffusion_ql.agent import DiffusionQL
+from agents.diffusion_ql.config import DiffusionQLConfig
+from bridge.envs import ScenarioEnv
+
+CHECKPOINT = "diffusion-ql.pt"
+
+
+def make_env(scenario: str, params: dict[str, str], seed: int) -> gym.Env:
+    """The scenario's env in a Box action space Diffusion-QL can act in."""
+    if scenario != "oran-slicing":
+        return ScenarioEnv(scenario, params)
+    from bridge.slicing.dataset import config_from_params, ns3_params
+    from bridge.slicing.wrappers import UnifiedActionWrapper
+
+    episode = {k: v for k, v in params.items() if k in ("maxSteps", "stepMs")}
+    cfg = config_from_params({k: v for k, v in params.items() if k not in episode})
+    return UnifiedActionWrapper(ScenarioEnv(scenario, {**ns3_params(cfg), **episode}), cfg)
+
+
+def train_command(args: argparse.Namespace) -> Path:
+    from bridge.commands.run import parse_params
+
+    steps = args.iterations or 1000
+    if steps < 1:
+        raise ValueError(f"--iterations must be >= 1, got {steps}")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    torch.set_num_threads(1)  # beside the ns-3 process; small networks
+    env = make_env(args.scenario, parse_params(getattr(args, "param", [])), args.seed)
+    try:
+        checkpoint = out / CHECKPOINT
+        if getattr(args, "resume", False) and checkpoint.is_file():
+            agent = DiffusionQL.load(checkpoint, env.observation_space, env.action_space,
+                                     device=getattr(args, "device", "auto"))
+        else:
+            agent = DiffusionQL(env.observation_space, env.action_space, DiffusionQLConfig(),
+                                seed=args.seed, device=getattr(args, "device", "auto"))
+        (out / "config.json").write_text(json.dumps(
+            {"scenario": args.scenario, "agent": "diffusion-ql", "steps": steps,
+             "seed": args.seed, "agent_config": asdict(agent.config)}, indent=2, default=str))
+        with open(out / "progress.csv", "a", newline="") as handle:
+            _learn(agent, env, steps, csv.writer(handle), checkpoint)
+    finally:
+        env.close()
+    return checkpoint
+
+
+def _learn(agent: DiffusionQL, env: gym.Env, steps: int, writer: Any, checkpoint: Path) -> None:
+    started, total = time.monotonic(), agent.num_timesteps + steps
+    if agent.num_timesteps == 0:
+        writer.writerow(["step", "reward", "critic_loss", "bc_loss", "q_loss"])
+
+    def progress(a: DiffusionQL, row: dict[str, float]) -> None:
+        writer.writerow([a.num_timesteps, row["reward"], row.get("critic_loss", ""),
+                         row.get("bc_loss", ""), row.get("q_loss", "")])
+        if a.num_timesteps % 100 == 0:
+            done = a.num_timesteps - (total - steps)
+            rate = done / max(time.monotonic() - started, 1e-9)
+            print(f"step {a.num_timesteps}/{total}  reward {row['reward']:.3f}  "
+                  f"{rate:.1f} steps/s  ETA {(total - a.num_timesteps) / max(rate, 1e-9):.0f} s",
+                  file=sys.stderr)
+            a.save(checkpoint)
+
+    try:
+        agent.learn(env, steps, callback=progress)
+    finally:  # Ctrl-C included: keep what was learnt
+        agent.save(checkpoint)
