@@ -23,11 +23,6 @@ from bridge.commands.run import add_scenario_arguments, parse_params
 METRICS: dict[str, str] = {
     "interference": "bridge.metrics.interference:summarise",
 }
-# Scenarios whose program writes a per-step trace (``trace-episode-NNNN.csv``, episodes
-# numbered across agents in the order they ran) when given this flag.
-STEP_TRACES: dict[str, str] = {
-    "interference": "--stepTrace={run_dir}/trace-episode-{episode}.csv",
-}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -55,9 +50,9 @@ def run(args: argparse.Namespace) -> int:
     run_dir = RunDirectory(Path(args.out), overwrite=args.overwrite)
     try:
         run_dir.write_json("config.json", {**vars(args), "func": None, "params": params})
-        from bridge.run import STEP_TRACE_FLAG
+        from bridge.run import TRACE_FLAG  # episodes numbered across agents, in run order
 
-        trace = {**STEP_TRACE_FLAG, **STEP_TRACES}.get(args.scenario)
+        trace = TRACE_FLAG.get(args.scenario)
         env = ScenarioEnv(args.scenario, params, endpoint=args.endpoint, timeout_s=args.timeout,
                           run_dir=run_dir.path, extra_args=[trace] if trace else [])
         rows: list[dict[str, Any]] = []
