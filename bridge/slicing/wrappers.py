@@ -6,6 +6,7 @@ wrapper has passed on (so ``reset`` must come before the first ``step``).
 
 from __future__ import annotations
 
+import abc
 from typing import Any, SupportsFloat
 
 import gymnasium as gym
@@ -18,7 +19,7 @@ from bridge.slicing.layout import gains_from_observation, observation_size
 from bridge.slicing.unified import decode, unified_space
 
 
-class _GainsActionWrapper(gym.ActionWrapper):
+class _GainsActionWrapper(gym.ActionWrapper, abc.ABC):
     """Keeps the last observation; subclasses turn an action into an Allocation."""
 
     def __init__(self, env: gym.Env, cfg: SlicingConfig):
@@ -47,8 +48,9 @@ class _GainsActionWrapper(gym.ActionWrapper):
             raise RuntimeError("no observation yet: call reset() before step()")
         return gains_from_observation(self.last_obs, self.cfg)
 
+    @abc.abstractmethod
     def allocate(self, action: Any) -> Allocation:
-        raise NotImplementedError
+        """The allocation an action of this wrapper's space stands for."""
 
     def action(self, action: Any) -> dict[str, np.ndarray]:
         self.last_allocation = self.allocate(action)
