@@ -20,6 +20,8 @@ from bridge.runtime import CONTAINER_LABEL, DockerRuntime
 from tests.conftest import TESTS_DIR
 
 REPO = TESTS_DIR.parent
+# The first test builds both images: minutes on a machine that has none of their layers.
+pytestmark = pytest.mark.timeout(1800)
 
 
 def our_containers() -> list[str]:
