@@ -25,6 +25,14 @@ def _diffusion_ql(env: Any, seed: int | None, checkpoint: str | None = None) -> 
     return DiffusionQL(env.observation_space, env.action_space, seed=seed or 0)
 
 
+def _dqn(env: Any, seed: int | None, checkpoint: str | None = None) -> Policy:
+    from agents.dqn import DqnAgent  # noqa: PLC0415 - torch only when asked for
+
+    if checkpoint is not None:
+        return DqnAgent.load(checkpoint, env)
+    return DqnAgent(env, seed=seed or 0)
+
+
 def _sapd(env: Any, **kw: Any) -> Policy:
     from agents.sapd import SapdAgent  # noqa: PLC0415 - torch only when asked for
 
@@ -38,6 +46,7 @@ AGENTS: dict[str, Callable[..., Policy]] = {
     "wmmse": lambda env, seed: _power("WmmsePower")(env.action_space, env.unwrapped.params),
     "sapd": lambda env, seed, **kw: _sapd(env, **kw),
     "diffusion-ql": _diffusion_ql,
+    "dqn": _dqn,
 }
 
 

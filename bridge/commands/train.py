@@ -15,6 +15,8 @@ TRAINERS: dict[tuple[str, str], str] = {
     ("interference", "sapd"): "agents.sapd.commands:train_command",
     ("reference", "diffusion-ql"): "agents.diffusion_ql.commands:train_command",
     ("oran-slicing", "diffusion-ql"): "agents.diffusion_ql.commands:train_command",
+    ("reference", "dqn"): "agents.dqn.commands:train_command",
+    ("oran-slicing", "dqn"): "agents.dqn.commands:train_command",
 }
 
 

@@ -1,0 +1,90 @@
+"""Stable-Baselines3's own DQN, behind ran-gym's agent interface.
+
+Nothing of DQN is re-implemented here: this module picks its settings, trains it
+against an env with a Discrete action space (for the slicing scenario, the catalogue
+of slice-level RBG splits × power levels, bridge.slicing.CatalogueActionWrapper),
+and saves/loads SB3's own checkpoint (policy, target network, optimiser; the replay
+buffer beside it, so that a resumed run keeps its experience).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+from stable_baselines3 import DQN
+
+
+@dataclass(frozen=True)
+class DqnConfig:
+    learning_rate: float = 1e-3
+    """Adam learning rate."""
+    buffer_size: int = 200_000
+    """Replay capacity (Table I's)."""
+    batch_size: int = 128
+    """Mini-batch size (Table I's)."""
+    gamma: float = 0.98
+    """Discount factor (Table I's)."""
+    learning_starts: int = 256
+    """Steps collected before the first update."""
+    train_freq: int = 1
+    """Environment steps between updates."""
+    target_update_interval: int = 500
+    """Steps between target-network copies."""
+    exploration_fraction: float = 0.3
+    """Share of training over which ε falls from 1 to ``exploration_final_eps``."""
+    exploration_final_eps: float = 0.05
+    """Final ε of the ε-greedy exploration."""
+    hidden: int = 128
+    """Width of the Q network's hidden layers."""
+    layers: int = 3
+    """Hidden layers of the Q network."""
+
+
+class DqnAgent:
+    def __init__(self, env: gym.Env, config: DqnConfig | None = None, seed: int = 0,
+                 device: str = "auto", model: DQN | None = None):
+        if not isinstance(env.action_space, gym.spaces.Discrete):
+            raise TypeError("DQN needs a Discrete action space (for oran-slicing: "
+                            "bridge.slicing.CatalogueActionWrapper)")
+        self.config = config or DqnConfig()
+        c = self.config
+        self.model = model or DQN(
+            "MlpPolicy", env, learning_rate=c.learning_rate, buffer_size=c.buffer_size,
+            batch_size=c.batch_size, gamma=c.gamma, learning_starts=c.learning_starts,
+            train_freq=c.train_freq, target_update_interval=c.target_update_interval,
+            exploration_fraction=c.exploration_fraction,
+            exploration_final_eps=c.exploration_final_eps,
+            policy_kwargs={"net_arch": [c.hidden] * c.layers}, seed=seed, device=device,
+            verbose=0)
+
+    def predict(self, observation: Any, state: Any = None, episode_start: Any = None,
+                deterministic: bool = True) -> tuple[Any, Any]:
+        action, next_state = self.model.predict(observation, state, episode_start,
+                                                deterministic=deterministic)
+        return int(action), next_state
+
+    def learn(self, total_timesteps: int, resume: bool = False, callback: Any = None
+              ) -> DqnAgent:
+        self.model.learn(total_timesteps, callback=callback, reset_num_timesteps=not resume)
+        return self
+
+    def save(self, path: str | Path) -> Path:
+        path = Path(path)
+        self.model.save(path)
+        self.model.save_replay_buffer(path.with_suffix(".replay.pkl"))
+        return path.with_suffix(".zip")
+
+    @classmethod
+    def load(cls, path: str | Path, env: gym.Env, device: str = "auto") -> DqnAgent:
+        path = Path(path)
+        model = DQN.load(path, env=env, device=device)
+        replay = path.with_suffix("").with_suffix(".replay.pkl")
+        if replay.is_file():
+            model.load_replay_buffer(replay)
+        return cls(env, model=model)
+
+    def describe(self) -> dict[str, Any]:
+        return asdict(self.config)
