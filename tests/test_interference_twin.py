@@ -15,6 +15,7 @@ from bridge.twins.interference import (
     fading,
     gains_from_observation,
     lagrangian,
+    lte_rates,
     normalise_gains,
     path_loss_db,
     shannon_rates,
@@ -32,6 +33,12 @@ def test_shannon_rates_two_pairs():
     h = np.array([[1.0, 0.5], [0.25, 2.0]])
     assert shannon_rates(h, np.array([1.0, 2.0]), 1.0) == pytest.approx(
         [math.log2(1.5), math.log2(4.2)])
+
+
+def test_lte_rates_by_hand():
+    # SINR 3.2 (Shannon log2 4.2 = 2.07): 0.55 log2(1 + 0.8) = 0.466; SINR 1e4: capped at 3.5
+    h = np.array([[3.2, 0.0], [0.0, 1e4]])
+    assert lte_rates(h, np.ones(2), 1.0) == pytest.approx([0.55 * math.log2(1.8), 3.5])
 
 
 def test_ergodic_metrics_and_lagrangian():

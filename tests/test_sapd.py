@@ -26,6 +26,8 @@ def test_dual_update_by_hand():
     # mu 1, rate .25 -> 1 + 2 (.75 - .25) = 2; mu .5, rate 2 -> [.5 - 2 x 1.25]_+ = 0
     assert dual_update(np.array([1.0, 0.5]), np.array([0.25, 2.0]), 2.0, 0.75) == \
         pytest.approx([2.0, 0.0])
+    # projected on [0, mu_max]: 9 + 3 x 0.75 = 11.25 -> 10
+    assert dual_update(np.array([9.0]), np.array([0.0]), 3.0, 0.75, mu_max=10.0) == [10.0]
 
 
 def test_policy_is_permutation_equivariant_and_bounded():

@@ -1,7 +1,7 @@
 """Execution of the SA-PD policy with its dual dynamics.
 
 mu starts at 0 in every network; every T0 steps it moves by the constraint slack of the
-rates measured over those steps: mu <- [mu - eta (mean rate - f_min)]_+. The power of
+rates measured over those steps: mu <- clip(mu - eta (mean rate - f_min), 0, mu_max). The power of
 each step is Pmax x policy(gains, mu). As mu rises and falls, the sampled powers switch
 between allocations that favour different pairs, which is what makes the expert
 stochastic and, in sequence, feasible.
@@ -24,12 +24,16 @@ ETA = 3.0
 """Dual step size [1 / (bit/s/Hz)]; 3 keeps the 200-step transient short (see the docs)."""
 T0 = 5
 """Steps between dual updates."""
+MU_MAX = 10.0
+"""Largest dual: the top of the training range (SapdTrainConfig.mu_max). Beyond it the
+policy extrapolates; on hard ns-3 networks the projection raised the feasible share."""
 
 
-def dual_update(mu: np.ndarray, mean_rates: np.ndarray, eta: float, f_min: float = F_MIN
-                ) -> np.ndarray:
-    """[mu - eta (mean rate - f_min)]_+ ; e.g. mu 1, rate 0.25, eta 2 -> 1 + 2 x 0.5 = 2."""
-    return np.maximum(mu - eta * (mean_rates - f_min), 0.0)
+def dual_update(mu: np.ndarray, mean_rates: np.ndarray, eta: float, f_min: float = F_MIN,
+                mu_max: float = MU_MAX) -> np.ndarray:
+    """mu - eta (mean rate - f_min), projected on [0, mu_max] (the duals the policy was
+    trained on); e.g. mu 1, rate 0.25, eta 2 -> 1 + 2 x 0.5 = 2."""
+    return np.clip(mu - eta * (mean_rates - f_min), 0.0, mu_max)
 
 
 def policy_powers(policy: SapdPolicy, x: np.ndarray, mu: np.ndarray) -> np.ndarray:

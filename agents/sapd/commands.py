@@ -12,13 +12,19 @@ import numpy as np
 import pandas as pd
 
 from agents.sapd.agent import ETA, T0, dual_update, policy_powers
-from agents.sapd.train import SapdTrainConfig, load_checkpoint, save_checkpoint, train_sapd
+from agents.sapd.train import (
+    SapdTrainConfig,
+    checkpoint_rate_model,
+    load_checkpoint,
+    save_checkpoint,
+    train_sapd,
+)
 from bridge.twins.interference import (
     InterferenceConfig,
     drop_network,
     fading,
     normalise_gains,
-    shannon_rates,
+    rate_function,
 )
 
 
@@ -36,12 +42,14 @@ def train_command(args: argparse.Namespace) -> Path:
 def dataset_command(args: argparse.Namespace) -> Path:
     """Expert trajectories on the twin: one row per (network, step) with the long-term
     gains (normalised, rx-major), the duals mu before the step, the sampled powers [W]
-    and the Shannon rates they got under that step's fading."""
+    and the rates they got under that step's fading, in the rate model the policy was
+    trained with (the dual dynamics run on those rates)."""
     from agents.sapd.agent import DEFAULT_CHECKPOINT
 
     networks, steps = args.networks or 16, args.steps or 200
     family = InterferenceConfig()
-    policy = load_checkpoint(Path(getattr(args, "checkpoint", None) or DEFAULT_CHECKPOINT))
+    checkpoint = Path(getattr(args, "checkpoint", None) or DEFAULT_CHECKPOINT)
+    policy, rates_of = load_checkpoint(checkpoint), rate_function(checkpoint_rate_model(checkpoint))
     rng = np.random.default_rng(args.seed)
     rows = []
     for m in range(networks):
@@ -51,7 +59,7 @@ def dataset_command(args: argparse.Namespace) -> Path:
         mu, window = np.zeros(family.pairs), []
         for t in range(steps):
             power = family.pmax_w * policy_powers(policy, x, mu)
-            rates = shannon_rates(h[t], power, family.noise_w)
+            rates = rates_of(h[t], power, family.noise_w)
             rows.append({"network": m, "step": t, "gains": x.ravel().astype(np.float32),
                          "mu": mu.copy(), "power_w": power, "rates": rates})
             window.append(rates)

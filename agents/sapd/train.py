@@ -18,7 +18,15 @@ import numpy as np
 import torch
 
 from agents.sapd.networks import SapdPolicy
-from bridge.twins.interference import F_MIN, InterferenceConfig, drop_network, normalise_gains
+from bridge.twins.interference import (
+    F_MIN,
+    LTE_EFFICIENCY,
+    LTE_GAP,
+    LTE_MAX_RATE,
+    InterferenceConfig,
+    drop_network,
+    normalise_gains,
+)
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,10 @@ class SapdTrainConfig:
     """Filter taps K per layer."""
     f_min: float = F_MIN
     """Minimum ergodic rate [bit/s/Hz]."""
+    rate_model: str = "lte"
+    """Rates the Lagrangian sees: "shannon" (the paper's) or "lte" (what the ns-3 program
+    delivers, bridge.twins.interference.lte_rates), against which the constraint is
+    judged in ns-3."""
     seed: int = 0
     """Seeds the networks, the duals, the fading and the initial weights."""
 
@@ -60,19 +72,26 @@ def _tensors(config: SapdTrainConfig, family: InterferenceConfig, rng: np.random
 
 
 def lagrangian_loss(policy: SapdPolicy, x: torch.Tensor, snr: torch.Tensor, mu: torch.Tensor,
-                    fading: torch.Tensor, f_min: float) -> torch.Tensor:
+                    fading: torch.Tensor, f_min: float, rate_model: str = "shannon"
+                    ) -> torch.Tensor:
     """Negative Lagrangian; snr = G Pmax / noise [B, N, N], fading [B, S, N, N]."""
     p = policy(x, mu).double()                           # [B, N] fraction of Pmax
     h = snr.double()[:, None] * fading.double()           # [B, S, N, N]
     direct = torch.diagonal(h, dim1=-2, dim2=-1)
     interference = (h * p[:, None, None, :]).sum(-1) - direct * p[:, None, :]
     sinr = direct * p[:, None, :] / (1 + interference.clamp(min=0))
-    rates = torch.log2(1 + sinr).mean(1).float()
+    if rate_model == "lte":
+        per_step = (LTE_EFFICIENCY * torch.log2(1 + sinr / LTE_GAP)).clamp(max=LTE_MAX_RATE)
+    else:
+        per_step = torch.log2(1 + sinr)
+    rates = per_step.mean(1).float()
     return -(rates.mean(-1) + (mu * (rates - f_min)).mean(-1)).mean()
 
 
 def train_sapd(config: SapdTrainConfig, family: InterferenceConfig | None = None,
                progress: Any = None) -> SapdPolicy:
+    if config.rate_model not in ("shannon", "lte"):
+        raise ValueError(f"rate_model must be 'shannon' or 'lte', got {config.rate_model!r}")
     family = family or InterferenceConfig(pairs=config.pairs)
     rng = np.random.default_rng(config.seed)
     gen = torch.Generator().manual_seed(config.seed)
@@ -87,7 +106,8 @@ def train_sapd(config: SapdTrainConfig, family: InterferenceConfig | None = None
         mu = config.mu_max * torch.rand((config.batch, n), generator=gen)
         uniform = torch.rand((config.batch, config.fading_samples, n, n), generator=gen)
         fading = -torch.log1p(-uniform)  # |h|^2 ~ Exp(1), finite since uniform < 1
-        loss = lagrangian_loss(policy, x_all[idx], snr_all[idx], mu, fading, config.f_min)
+        loss = lagrangian_loss(policy, x_all[idx], snr_all[idx], mu, fading, config.f_min,
+                               config.rate_model)
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()
@@ -101,6 +121,12 @@ def save_checkpoint(policy: SapdPolicy, config: SapdTrainConfig, path: Path) -> 
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.save({"state_dict": policy.state_dict(), "network": policy.config,
                 "train_config": dataclasses.asdict(config)}, path)
+
+
+def checkpoint_rate_model(path: Path) -> str:
+    """The rate model a checkpoint was trained with ("shannon" before the field existed)."""
+    checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    return str(checkpoint["train_config"].get("rate_model", "shannon"))
 
 
 def load_checkpoint(path: Path) -> SapdPolicy:

@@ -1,5 +1,6 @@
-"""FP, WMMSE and SA-PD on the closed-form twin (Shannon rates), for comparison with the
-ns-3 table: ``python -m agents.sapd.twin_eval --networks 32 --steps 200 --seed 1000``."""
+"""FP, WMMSE and SA-PD on the closed-form twin, for comparison with the ns-3 table:
+``python -m agents.sapd.twin_eval --networks 32 --steps 200 --seed 1000 [--rates lte]``;
+SA-PD's dual dynamics run on the same rates as the metrics."""
 
 from __future__ import annotations
 
@@ -17,14 +18,16 @@ from bridge.twins.interference import (
     ergodic_metrics,
     fading,
     normalise_gains,
-    shannon_rates,
+    rate_function,
 )
 
 
-def sapd_rates(policy, x: np.ndarray, h: np.ndarray, family: InterferenceConfig) -> np.ndarray:
+def sapd_rates(policy, x: np.ndarray, h: np.ndarray, family: InterferenceConfig,
+               model: str) -> np.ndarray:
     mu, window, rates = np.zeros(x.shape[0]), [], []
     for h_t in h:
-        r = shannon_rates(h_t, family.pmax_w * policy_powers(policy, x, mu), family.noise_w)
+        r = rate_function(model)(h_t, family.pmax_w * policy_powers(policy, x, mu),
+                                 family.noise_w)
         rates.append(r)
         window.append(r)
         if len(window) == T0:
@@ -37,20 +40,23 @@ def main() -> None:
     parser.add_argument("--networks", type=int, default=32)
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--seed", type=int, default=1000)
+    parser.add_argument("--rates", default="shannon", choices=("shannon", "lte"),
+                        help="rate model for every agent (default: shannon)")
     args = parser.parse_args()
     torch.set_num_threads(1)  # one small GNN per step: threads only contend
     family, rng = InterferenceConfig(), np.random.default_rng(args.seed)
     policy = load_checkpoint(DEFAULT_CHECKPOINT)
+    rates_of = rate_function(args.rates)
     ergodic: dict[str, list[np.ndarray]] = {"fp": [], "wmmse": [], "sapd": []}
     for _ in range(args.networks):
         gains = drop_network(family, rng).gains
         h = gains * fading(gains.shape, args.steps, family.fading_correlation, rng)
         full = np.full(family.pairs, family.pmax_w)
-        ergodic["fp"].append(shannon_rates(h, full, family.noise_w).mean(0))
+        ergodic["fp"].append(rates_of(h, full, family.noise_w).mean(0))
         p = wmmse(gains, family.pmax_w, family.noise_w)
-        ergodic["wmmse"].append(shannon_rates(h, p, family.noise_w).mean(0))
+        ergodic["wmmse"].append(rates_of(h, p, family.noise_w).mean(0))
         x = normalise_gains(gains, family.pmax_w, family.noise_w)
-        ergodic["sapd"].append(sapd_rates(policy, x, h, family).mean(0))
+        ergodic["sapd"].append(sapd_rates(policy, x, h, family, args.rates).mean(0))
     print("| agent | mean_rate | p5_rate | p10_rate | feasible_share |\n|---|---|---|---|---|")
     for name, values in ergodic.items():
         m = ergodic_metrics(np.concatenate(values)[None])
