@@ -12,4 +12,5 @@ COMMANDS = [
     "bridge.commands.dataset",
     "bridge.commands.train",
     "bridge.commands.evaluate",
+    "bridge.commands.analyze",
 ]

@@ -1,0 +1,174 @@
+"""One run directory into tables: every trace it holds, episode by episode.
+
+A file that cannot be read becomes a line in ``problems`` naming it; the tables of
+everything else are still built.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis import metrics, traces
+from analysis.runs import Run, load_run
+
+RUN_KEYS = ("scenario", "agent", "seed", "params")  # config.json keys this version needs
+
+
+@dataclass
+class RunTables:
+    """What one run directory gave."""
+
+    path: Path
+    """The run directory."""
+    config: dict[str, Any] = field(default_factory=dict)
+    """Its resolved config (``config.json``); empty when unreadable."""
+    run: Run | None = None
+    """The step table and seeds, None when they could not be read."""
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    """Name -> table, every table with ``episode`` as a column."""
+    problems: list[str] = field(default_factory=list)
+    """One line per file that could not be read, naming it."""
+
+    @property
+    def label(self) -> str:
+        return f"{self.config.get('agent', '?')}/seed{self.config.get('seed', '?')}"
+
+
+def read_run(path: str | Path) -> RunTables:
+    """Every table the run directory ``path`` gives."""
+    out = RunTables(Path(path))
+    if not out.path.is_dir():
+        out.problems.append(f"{out.path}: not a directory")
+        return out
+    out.config = _config(out)
+    try:
+        out.run = load_run(out.path)
+        if out.run.steps.empty:
+            out.problems.append(f"{out.path / 'steps.parquet'}: empty run (no steps)")
+    except (OSError, ValueError) as error:
+        out.problems.append(str(error))
+    scenario = out.config.get("scenario")
+    readers = {"oran-slicing": _slicing, "interference": _interference,
+               "reference": _reference}
+    if scenario in readers:
+        readers[scenario](out)
+    return out
+
+
+def _config(out: RunTables) -> dict[str, Any]:
+    path = out.path / "config.json"
+    try:
+        config = json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        out.problems.append(f"{path}: unreadable ({error})")
+        return {}
+    if not isinstance(config, dict):
+        out.problems.append(f"{path}: not a JSON object")
+        return {}
+    missing = [k for k in RUN_KEYS if k not in config]
+    if missing:
+        out.problems.append(f"{path}: a run directory of another ran-gym version "
+                            f"(missing keys {missing})")
+    return config
+
+
+def _add(out: RunTables, name: str, episode: int, frame: pd.DataFrame) -> None:
+    frame = frame.assign(episode=episode)
+    old = out.tables.get(name)
+    out.tables[name] = frame if old is None else pd.concat([old, frame], ignore_index=True)
+
+
+def _episodes(out: RunTables, pattern: str) -> list[tuple[int, Path]]:
+    found = sorted(out.path.glob(pattern))
+    if not found:
+        out.problems.append(f"{out.path}: no trace files ({pattern})")
+    return [(int(p.name.split("-")[-1].split(".")[0]), p) for p in found]
+
+
+def _slicing(out: RunTables) -> None:
+    step_s = float(out.config.get("params", {}).get("stepMs", 10)) / 1e3
+    for episode, d in _episodes(out, "traces-episode-*"):
+        steps = _try(out, traces.load_slicing_steps, d / "steps.csv")
+        if steps is not None:
+            _add(out, "ue_steps", episode, steps)
+        packets = _try(out, traces.load_packets, d / "packets.csv")
+        if packets is not None:
+            edges = (np.unique(steps["time_s"].to_numpy()) if steps is not None and len(steps)
+                     else _edges_from(packets, step_s))
+            _add(out, "slice_throughput", episode,
+                 metrics.throughput_series(packets, edges, by="slice"))
+            _add(out, "ue_throughput", episode, metrics.throughput_series(packets, edges))
+            _add(out, "delay_percentiles", episode, metrics.delay_percentiles(packets))
+            _add(out, "loss", episode, metrics.loss(packets))
+            _add(out, "jitter", episode, metrics.jitter(packets))
+            rx = packets[packets["event"] == "rx"]
+            _add(out, "delays", episode, rx[["slice", "ue", "delay_ms"]].reset_index(drop=True))
+        allocation = _try(out, traces.load_allocation, d / "allocation.csv")
+        if allocation is not None:
+            _add(out, "allocation", episode, allocation)
+            _add(out, "prb_utilisation", episode,
+                 metrics.prb_utilisation(allocation, step_ttis=round(step_s * 1e3)))
+
+
+def _edges_from(packets: pd.DataFrame, step_s: float) -> np.ndarray:
+    times = packets["time_s"].to_numpy()
+    if len(times) == 0:
+        return np.zeros(1)
+    start = np.floor(times.min() / step_s) * step_s
+    return start + step_s * np.arange(int(np.ceil((times.max() - start) / step_s)) + 1)
+
+
+def _interference(out: RunTables) -> None:
+    for episode, path in _episodes(out, "trace-episode-*.csv"):
+        trace = _try(out, traces.load_interference_steps, path)
+        if trace is not None:
+            _add(out, "pair_steps", episode, trace)
+            _add(out, "ergodic_rates", episode, metrics.ergodic_rates(trace))
+
+
+def _reference(out: RunTables) -> None:
+    for episode, path in _episodes(out, "trace-episode-*.csv"):
+        trace = _try(out, traces.load_reference_steps, path)
+        if trace is not None:
+            _add(out, "link_steps", episode, trace)
+
+
+def _try(out: RunTables, loader: Any, path: Path) -> Any:
+    try:
+        return loader(path)
+    except traces.TraceError as error:
+        out.problems.append(str(error))
+        return None
+
+
+def seed_row(run: RunTables) -> dict[str, Any]:
+    """One row of the agent x seed table: the run's headline numbers."""
+    row: dict[str, Any] = {"run": str(run.path), "scenario": run.config.get("scenario"),
+                           "agent": run.config.get("agent"), "seed": run.config.get("seed")}
+    if run.run is not None and not run.run.steps.empty:
+        row["mean_reward"] = float(run.run.steps["reward"].mean())
+        row["steps"] = len(run.run.steps)
+    t = run.tables
+    if "ue_steps" in t:
+        acted = t["ue_steps"][t["ue_steps"]["step"] >= 1]
+        per_ue = acted.groupby(["episode", "ue"])["throughput_mbps"].mean()
+        row["mean_cell_throughput_mbps"] = float(
+            acted.groupby(["episode", "step"])["throughput_mbps"].sum().mean())
+        row["jain_fairness"] = float(np.mean([metrics.jain(g.to_numpy())
+                                              for _, g in per_ue.groupby("episode")]))
+        for _, r in metrics.qos_satisfaction(acted).iterrows():
+            row[f"qos_{r['slice']}"] = float(r["qos_satisfaction"])
+    if "ergodic_rates" in t:
+        rates = t["ergodic_rates"]["ergodic_rate_bps_hz"].to_numpy()
+        row["mean_ergodic_rate_bps_hz"] = float(rates.mean())
+        row["p5_ergodic_rate_bps_hz"] = float(np.percentile(rates, 5))
+        row["jain_fairness"] = metrics.jain(rates)
+    if "prb_utilisation" in t:
+        row["prb_utilisation"] = float(t["prb_utilisation"]["utilisation"].mean())
+    return row

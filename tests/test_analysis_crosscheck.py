@@ -1,0 +1,123 @@
+"""Loaders and cross-checks on real ns-3 runs: bytes from the packet trace, FlowMonitor
+and pcap agree; the traces' throughput is what the env reported to the agent."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from analysis_runs import interference_run, slicing_run
+
+from analysis import captures, crosscheck, load_run, metrics, schemas, traces
+
+
+@pytest.fixture(scope="module")
+def slicing(tmp_path_factory):
+    return slicing_run(tmp_path_factory.mktemp("slicing"))
+
+
+@pytest.fixture(scope="module")
+def episode(slicing):
+    return slicing / "traces-episode-0000"
+
+
+def test_loaders_give_the_documented_dtypes(episode):
+    packets = traces.load_packets(episode / "packets.csv")
+    assert packets.dtypes.astype(str).to_dict() == {
+        **{k: v for k, v in schemas.PACKETS.items()}, "payload_bytes": "int64"}
+    assert set(packets["event"].astype(str)) == {"tx", "rx"} and len(packets) > 100
+    steps = traces.load_slicing_steps(episode / "steps.csv")
+    assert steps["step"].tolist()[::4] == list(range(11))  # states 0..10, 4 UEs each
+    alloc = traces.load_allocation(episode / "allocation.csv")
+    assert len(alloc) == 10 * 2 * 17  # steps x O-RUs x RBGs
+    for name in ("DlMacStats.txt", "DlRxPhyStats.txt", "DlRlcStats.txt", "DlPdcpStats.txt"):
+        stats = traces.load_lte_stats(episode / name)
+        assert stats.dtypes.astype(str).to_dict() == schemas.LTE_STATS[name]
+        assert len(stats) > 0
+    phy = traces.load_lte_stats(episode / "DlRxPhyStats.txt")
+    assert phy["time"].min() > 0.1 and phy["time"].max() <= 0.2  # ms converted to s
+
+
+def test_streamed_batches_add_up_to_the_whole_file(episode):
+    whole = traces.read_csv(episode / "packets.csv", schemas.PACKETS)
+    batches = list(traces.iter_csv(episode / "packets.csv", schemas.PACKETS, block_bytes=4096))
+    assert len(batches) > 3
+    assert sum(len(b) for b in batches) == len(whole)
+    assert sum(int(b["size_bytes"].sum()) for b in batches) == int(whole["size_bytes"].sum())
+
+
+def test_bytes_agree_across_packet_trace_flowmonitor_and_pcap(episode):
+    packets = traces.load_packets(episode / "packets.csv")
+    mine = crosscheck.trace_bytes(packets).set_index("ue")
+    flows = crosscheck.flow_bytes(captures.load_flowmon(episode / "flowmon.xml")).set_index("ue")
+    assert list(flows.index) == [0, 1, 2, 3]
+    # Same thing counted: every packet at IP level, sent and received. Exact.
+    for column in ("tx_packets", "tx_ip_bytes", "rx_packets", "rx_ip_bytes"):
+        assert mine[column].tolist() == flows[column].tolist(), column
+    frames = pd.concat([captures.load_pcap(p) for p in sorted(episode.glob("epc-*.pcap"))])
+    per_file = crosscheck.pcap_bytes(frames)
+    sgi = per_file[per_file["link"] == "sgi"]
+    assert sgi["file"].nunique() == 2  # the SGi link, captured at both ends
+    tunnels = per_file[per_file["link"] == "gtpu"]
+    assert tunnels["file"].nunique() >= 4  # S5 at both ends, S1-U per eNB at both ends
+    for _, row in per_file.iterrows():
+        # Every EPC link carries each sent packet once: its IPv4 bytes are FlowMonitor's.
+        assert row["user_ip_bytes"] == flows.loc[row["ue"], "tx_ip_bytes"], row["file"]
+        assert row["frames"] == flows.loc[row["ue"], "tx_packets"]
+        overhead = crosscheck.overhead_per_frame(row["link"]) * row["frames"]
+        assert row["frame_bytes"] - row["user_ip_bytes"] == overhead
+    # Every UE's traffic crosses the S1-U of exactly one eNB (no handover): 2 devices each.
+    s1u = tunnels[~tunnels["file"].isin(_s5_files(tunnels))]
+    assert (s1u.groupby("ue")["file"].nunique() == 2).all()
+
+
+def _s5_files(tunnels: pd.DataFrame) -> list[str]:
+    """The S5 link carries every UE; an S1-U only its eNB's."""
+    ues = tunnels["ue"].nunique()
+    counts = tunnels.groupby("file")["ue"].nunique()
+    return counts.index[counts == ues].tolist()
+
+
+def test_flowmonitor_jitter_is_the_packet_traces(episode):
+    packets = traces.load_packets(episode / "packets.csv")
+    mine = metrics.jitter(packets).set_index("ue")["jitter_sum_ms"]
+    flows = captures.load_flowmon(episode / "flowmon.xml")
+    flows = flows.assign(ue=flows["destination_port"] - crosscheck.BASE_PORT)
+    flows = flows.set_index("ue").sort_index()
+    # ns-3 prints delays to 6 significant digits in packets.csv: 1e-3 ms per packet.
+    tolerance = 2e-3 * flows["rx_packets"]
+    assert (np.abs(mine - flows["jitter_sum_s"] * 1e3) <= tolerance).all()
+
+
+def test_trace_throughput_is_what_the_agent_saw(slicing, episode):
+    run = load_run(slicing)
+    u, r = 4, 2
+    seen = run.steps[[f"obs_{u + u * r + i}" for i in range(u)]].to_numpy()  # Mbit/s
+    steps = traces.load_slicing_steps(episode / "steps.csv")
+    edges = np.unique(steps["time_s"].to_numpy())
+    packets = traces.load_packets(episode / "packets.csv")
+    series = metrics.throughput_series(packets, edges)
+    from_packets = series.pivot(index="step", columns="ue", values="throughput_mbps")
+    assert from_packets.shape == seen.shape == (10, 4)
+    np.testing.assert_allclose(from_packets.to_numpy(), seen, rtol=1e-6, atol=1e-5)
+    from_steps = steps[steps["step"] >= 1].pivot(index="step", columns="ue",
+                                                 values="throughput_mbps")
+    np.testing.assert_allclose(from_steps.to_numpy(), seen, rtol=1e-6, atol=1e-5)
+    np.testing.assert_allclose(from_packets.sum(axis=1).to_numpy(),
+                               run.steps["info_reward_rate_mbps"].to_numpy(), rtol=1e-5)
+    assert seen.sum() > 1  # some traffic flowed
+
+
+def test_interference_trace_rates_are_the_observed_rates(tmp_path):
+    run_dir = interference_run(tmp_path)
+    run = load_run(run_dir)
+    n = 3
+    for episode, group in run.steps.groupby("episode"):
+        trace = traces.load_interference_steps(run_dir / f"trace-episode-{episode:04d}.csv")
+        acted = trace[trace["step"] >= 1].pivot(index="step", columns="pair",
+                                                values="rate_bps_hz")
+        seen = group[[f"obs_{n * n + i}" for i in range(n)]].to_numpy()
+        np.testing.assert_allclose(acted.to_numpy(), seen, rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(acted.mean(axis=1).to_numpy(), group["reward"], rtol=1e-5)
+        ergodic = metrics.ergodic_rates(trace)["ergodic_rate_bps_hz"].to_numpy()
+        np.testing.assert_allclose(ergodic, seen.mean(axis=0), rtol=1e-6)
