@@ -121,3 +121,35 @@ def test_interference_trace_rates_are_the_observed_rates(tmp_path):
         np.testing.assert_allclose(acted.mean(axis=1).to_numpy(), group["reward"], rtol=1e-5)
         ergodic = metrics.ergodic_rates(trace)["ergodic_rate_bps_hz"].to_numpy()
         np.testing.assert_allclose(ergodic, seen.mean(axis=0), rtol=1e-6)
+
+
+def test_streaming_summary_matches_the_in_memory_metrics(episode, tmp_path):
+    from analysis import stream
+
+    csv = episode / "packets.csv"
+    parquet = tmp_path / "packets.parquet"
+    rows = stream.packets_to_parquet(csv, parquet, block_bytes=4096)
+    assert pq_row_groups(parquet) > 3
+    packets = traces.load_packets(csv)
+    assert rows == len(packets)
+    steps = traces.load_slicing_steps(episode / "steps.csv")
+    edges = np.unique(steps["time_s"].to_numpy())
+    expected = metrics.throughput_series(packets, edges, by="slice")
+    expected = expected[expected["rx_bytes"] > 0].set_index(["step", "slice"])["rx_bytes"]
+    for source in (csv, parquet):
+        summary = stream.summarise_packets(source, step_s=0.01, start_s=0.1, block_bytes=4096)
+        assert summary.rows == len(packets)
+        got = summary.per_step[summary.per_step["step"] >= 1].set_index(["step", "slice"])
+        assert got["rx_bytes"].astype("int64").to_dict() == expected.to_dict()
+        sums = summary.per_ue.set_index(["event", "ue"])["sum"]
+        assert sums.loc[("rx", 0)] == packets.query("event == 'rx' and ue == 0")[
+            "payload_bytes"].sum()
+        urllc = packets.query("event == 'rx' and slice == 'urllc'")["delay_ms"]
+        p90 = summary.delay_percentile("urllc", 90)
+        assert p90 - stream.DELAY_BIN_MS <= np.percentile(urllc, 90, method="inverted_cdf") <= p90
+
+
+def pq_row_groups(path):
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(path).num_row_groups

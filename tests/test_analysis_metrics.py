@@ -111,3 +111,15 @@ def test_comparison_keeps_common_seeds_and_pairs_them():
     assert d.loc["b", "difference"] == 1.5 and d.loc["a", "difference"] == 0  # (1 + 2) / 2
     with pytest.raises(ValueError, match="baseline 'c'"):
         compare.paired_difference(table, "reward", baseline="c")
+
+
+def test_bench_analysis_generates_and_parses_a_trace(tmp_path):
+    from analysis.bench import bench_analysis
+
+    result = bench_analysis(tmp_path, target_mb=1.0, chunk=20_000)
+    # One chunk of 20 000 packets (tx + rx rows, ~35 B each) already passes 1 MB.
+    assert result["rows"] == 2 * 20_000 and result["csv_bytes"] > 1e6
+    for name in ("csv_summary", "csv_to_parquet", "parquet_summary"):
+        assert result[name]["rows"] == result["rows"]
+        assert result[name]["mb_per_s"] > 0 and result[name]["peak_rss_mib"] > 50
+    assert 0 < result["parquet_bytes"] < result["csv_bytes"]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("bench", help="benchmarks (JSON on stdout)")
-    parser.add_argument("suite", choices=["bridge", "scenario", "agents"],
+    parser.add_argument("suite", choices=["bridge", "scenario", "agents", "analysis"],
                         help="which benchmark")
     parser.add_argument("--iterations", type=int, default=2000, help="timed iterations")
     parser.add_argument("--warmup", type=int, default=200, help="untimed iterations first")
@@ -21,6 +22,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=1, help="scenario suite: the drop's seed")
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                         help="scenario suite: scenario parameter; repeatable")
+    parser.add_argument("--size-mb", type=float, default=1024.0,
+                        help="analysis suite: size of the generated packet trace [MB]")
+    parser.add_argument("--dir", type=Path, default=Path("runs/bench-analysis"),
+                        help="analysis suite: where the generated trace is written")
     parser.set_defaults(func=run)
 
 
@@ -29,6 +34,11 @@ def run(args: argparse.Namespace) -> int:
 
     if args.suite == "scenario":
         return run_scenario(args)
+    if args.suite == "analysis":
+        from analysis.bench import bench_analysis
+
+        print(json.dumps(bench_analysis(args.dir, args.size_mb, args.seed), indent=2))
+        return 0
     if args.suite == "agents":
         from agents.bench import bench_agents
 

@@ -1,0 +1,112 @@
+"""``ran-gym bench analysis``: how fast per-packet traces are parsed, with peak memory.
+
+A packet trace of the oran-slicing schema is generated (explicit RNG, 25 UEs, the
+slices' packet sizes, monotone times, one tx and one rx row per packet) up to the
+requested size; each timed pass then runs in a fresh Python process so that its peak
+resident memory (``ru_maxrss`` of that child) is the pass's alone:
+
+- ``csv_summary``: one streaming pass over the CSV (``stream.summarise_packets``);
+- ``csv_to_parquet``: CSV → Parquet, batch by batch;
+- ``parquet_summary``: the same summary read back by row groups.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+CHUNK_PACKETS = 1_000_000  # packets generated per written chunk (2 rows each)
+UES = 25
+SLICE_OF_UE = np.array(["embb"] * 10 + ["urllc"] * 10 + ["mmtc"] * 5)
+PAYLOAD_OF_SLICE = {"embb": 1200, "urllc": 200, "mmtc": 100}
+
+
+def generate_packets(path: Path, target_bytes: int, rng: np.random.Generator,
+                     chunk: int = CHUNK_PACKETS) -> int:
+    """Writes a synthetic ``packets.csv`` of about ``target_bytes``; returns rows."""
+    options = pacsv.WriteOptions(include_header=True, quoting_style="none")
+    rows, t0, seq = 0, 0.1, np.zeros(UES, dtype=np.int64)
+    with pacsv.CSVWriter(path, _schema(), write_options=options) as writer:
+        while path.stat().st_size < target_bytes:
+            ue = rng.integers(0, UES, chunk)
+            times = t0 + np.cumsum(rng.exponential(2e-5, chunk))
+            order = np.argsort(ue, kind="stable")
+            counts = np.bincount(ue, minlength=UES)
+            first = np.repeat(seq - np.r_[0, np.cumsum(counts)[:-1]], counts)
+            seqs = np.empty(chunk, dtype=np.int64)
+            seqs[order] = first + np.arange(chunk)
+            seq += counts
+            delay = 3.0 + rng.exponential(2.0, chunk)
+            slices = SLICE_OF_UE[ue]
+            payload = np.vectorize(PAYLOAD_OF_SLICE.get)(slices)
+            writer.write_table(_table("tx", times, ue, slices, seqs, payload - 20, 0 * delay))
+            writer.write_table(_table("rx", times + delay / 1e3, ue, slices, seqs, payload,
+                                      delay))
+            rows, t0 = rows + 2 * chunk, float(times[-1])
+    return rows
+
+
+def _schema() -> pa.Schema:
+    return pa.schema([("event", pa.string()), ("time_s", pa.float64()), ("ue", pa.int32()),
+                      ("slice", pa.string()), ("seq", pa.int64()),
+                      ("size_bytes", pa.int64()), ("delay_ms", pa.float64())])
+
+
+def _table(event: str, times: np.ndarray, ue: np.ndarray, slices: np.ndarray,
+           seqs: np.ndarray, size: np.ndarray, delay: np.ndarray) -> pa.Table:
+    columns = [np.full(len(times), event), np.round(times, 6), ue.astype(np.int32), slices,
+               seqs, size.astype(np.int64), np.round(delay, 3)]
+    return pa.Table.from_arrays([pa.array(c) for c in columns], schema=_schema())
+
+
+_CHILD = """
+import json, resource, sys, time
+from analysis import stream
+kind, src, dst = sys.argv[1:4]
+start = time.perf_counter()
+if kind == "csv_to_parquet":
+    rows = stream.packets_to_parquet(src, dst)
+else:
+    rows = stream.summarise_packets(src, step_s=0.01, start_s=0.1).rows
+wall = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(json.dumps({"rows": rows, "wall_s": wall, "peak_rss_bytes": peak}))
+"""
+
+
+def _timed(kind: str, src: Path, dst: Path) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, "-c", _CHILD, kind, str(src), str(dst)],
+                          capture_output=True, text=True, check=True)
+    result = json.loads(done.stdout)
+    size = src.stat().st_size
+    result.update(input_bytes=size, mb_per_s=size / 1e6 / result["wall_s"],
+                  rows_per_s=result["rows"] / result["wall_s"],
+                  peak_rss_mib=result["peak_rss_bytes"] / 2**20)
+    return result
+
+
+def bench_analysis(directory: Path, target_mb: float, seed: int = 0,
+                   chunk: int = CHUNK_PACKETS) -> dict[str, Any]:
+    """Generate a trace of ``target_mb`` MB in ``directory`` and time the passes."""
+    directory.mkdir(parents=True, exist_ok=True)
+    csv, parquet = directory / "packets.csv", directory / "packets.parquet"
+    start = time.perf_counter()
+    rows = generate_packets(csv, int(target_mb * 1e6), np.random.default_rng(seed), chunk)
+    generated = time.perf_counter() - start
+    result: dict[str, Any] = {"rows": rows, "csv_bytes": csv.stat().st_size,
+                              "generate_s": generated, "platform": platform.platform(),
+                              "python": sys.version.split()[0]}
+    result["csv_summary"] = _timed("csv_summary", csv, parquet)
+    result["csv_to_parquet"] = _timed("csv_to_parquet", csv, parquet)
+    result["parquet_bytes"] = parquet.stat().st_size
+    result["parquet_summary"] = _timed("parquet_summary", parquet, csv)
+    return result
