@@ -17,7 +17,7 @@ import pyarrow.csv as pacsv
 
 from analysis import schemas
 
-BLOCK_BYTES = 16 << 20  # Arrow CSV block: batches of about this many bytes
+BLOCK_BYTES = 1 << 20  # Arrow CSV block; the reader reads ahead several, so keep it small
 
 
 class TraceError(ValueError):
@@ -32,7 +32,7 @@ def iter_csv(path: str | Path, schema: dict[str, str], block_bytes: int = BLOCK_
     try:
         reader = pacsv.open_csv(
             path,
-            read_options=pacsv.ReadOptions(block_size=block_bytes),
+            read_options=pacsv.ReadOptions(block_size=block_bytes, use_threads=False),
             parse_options=pacsv.ParseOptions(delimiter=delimiter),
             convert_options=pacsv.ConvertOptions(column_types=schemas.arrow_types(schema),
                                                  include_columns=list(schema)),
