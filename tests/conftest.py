@@ -10,6 +10,7 @@ import torch
 from bridge.scenarios import find_program
 
 TESTS_DIR = Path(__file__).resolve().parent
+BIN_DIR = find_program("ran-gym-reference").parent  # where this checkout's programs are
 WIRE_VECTORS = TESTS_DIR / "data" / "wire-vectors"
 # Small networks beside an ns-3 process on 2 cores: one intra-op thread is both faster
 # and immune to the stalls several threads suffer when the cores are busy.
@@ -26,7 +27,8 @@ def program(name: str) -> Path:
 
 
 def running_simulators() -> list[tuple[int, str]]:
-    """(pid, command) of every live process running one of our scenario programs."""
+    """(pid, command) of every live process running one of this checkout's programs
+    (another checkout's, or another user's, are not ours to judge)."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -36,7 +38,7 @@ def running_simulators() -> list[tuple[int, str]]:
             state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
         except (OSError, IndexError):
             continue
-        if state != "Z" and Path(argv0).name in PROGRAMS:
+        if state != "Z" and Path(argv0).name in PROGRAMS and Path(argv0).parent == BIN_DIR:
             found.append((int(entry.name), argv0))
     return found
 
