@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import compare, figures, metrics
-from analysis.rundir import RunTables, read_run, seed_row
+from analysis.rundir import RunTables, read_paths, seed_row
 
 COMPARED = {"mean_reward": "reward", "mean_cell_throughput_mbps": "Mbit/s",
             "mean_ergodic_rate_bps_hz": "bit/s/Hz"}
@@ -23,7 +23,7 @@ def build_report(paths: Sequence[str | Path], out: str | Path) -> Path:
     out = Path(out)
     (out / "tables").mkdir(parents=True, exist_ok=True)
     (out / "figures").mkdir(exist_ok=True)
-    runs = [read_run(p) for p in paths]
+    runs = [unit for p in paths for unit in read_paths(p)]
     problems = [p for r in runs for p in r.problems]
     sections: list[tuple[str, list[Path], str]] = []
     seeds = pd.DataFrame([seed_row(r) for r in runs])

@@ -34,10 +34,27 @@ class RunTables:
     """Name -> table, every table with ``episode`` as a column."""
     problems: list[str] = field(default_factory=list)
     """One line per file that could not be read, naming it."""
+    steps: pd.DataFrame | None = None
+    """The rows of ``steps.parquet`` that belong to this agent and seed."""
+    traces: list[int] | None = None
+    """Trace episode numbers that belong to it; None: every one in the directory."""
 
     @property
     def label(self) -> str:
         return f"{self.config.get('agent', '?')}/seed{self.config.get('seed', '?')}"
+
+
+def read_paths(path: str | Path) -> list[RunTables]:
+    """The agent x seed units of a directory: one for ``ran-gym run``, one per agent
+    and episode for ``ran-gym evaluate`` (episode k of every agent has seed + k)."""
+    config_path = Path(path) / "config.json"
+    try:
+        config = json.loads(config_path.read_text())
+    except (OSError, ValueError):
+        config = {}
+    if isinstance(config, dict) and "agents" in config:
+        return _evaluation(Path(path), config)
+    return [read_run(path)]
 
 
 def read_run(path: str | Path) -> RunTables:
@@ -49,16 +66,42 @@ def read_run(path: str | Path) -> RunTables:
     out.config = _config(out)
     try:
         out.run = load_run(out.path)
+        out.steps = out.run.steps
         if out.run.steps.empty:
             out.problems.append(f"{out.path / 'steps.parquet'}: empty run (no steps)")
     except (OSError, ValueError) as error:
         out.problems.append(str(error))
-    scenario = out.config.get("scenario")
+    _read_traces(out)
+    return out
+
+
+def _read_traces(out: RunTables) -> None:
     readers = {"oran-slicing": _slicing, "interference": _interference,
                "reference": _reference}
+    scenario = out.config.get("scenario")
     if scenario in readers:
         readers[scenario](out)
-    return out
+
+
+def _evaluation(path: Path, config: dict[str, Any]) -> list[RunTables]:
+    agents = [a for a in str(config["agents"]).split(",") if a]
+    episodes, seed = int(config.get("episodes", 1)), int(config.get("seed", 0))
+    try:
+        steps: pd.DataFrame | None = pd.read_parquet(path / "steps.parquet")
+    except (OSError, ValueError) as error:
+        steps, problem = None, f"{path / 'steps.parquet'}: unreadable ({error})"
+    units = []
+    for i, agent in enumerate(agents):
+        for k in range(episodes):
+            unit = RunTables(path, config={**config, "agent": agent, "seed": seed + k},
+                             traces=[i * episodes + k])  # numbered in run order
+            if steps is None:
+                unit.problems.append(problem)
+            else:
+                unit.steps = steps[(steps["agent"] == agent) & (steps["episode"] == k)]
+            _read_traces(unit)
+            units.append(unit)
+    return units
 
 
 def _config(out: RunTables) -> dict[str, Any]:
@@ -85,10 +128,13 @@ def _add(out: RunTables, name: str, episode: int, frame: pd.DataFrame) -> None:
 
 
 def _episodes(out: RunTables, pattern: str) -> list[tuple[int, Path]]:
-    found = sorted(out.path.glob(pattern))
+    found = [(int(p.name.split("-")[-1].split(".")[0]), p)
+             for p in sorted(out.path.glob(pattern))]
+    if out.traces is not None:
+        found = [(e, p) for e, p in found if e in out.traces]
     if not found:
         out.problems.append(f"{out.path}: no trace files ({pattern})")
-    return [(int(p.name.split("-")[-1].split(".")[0]), p) for p in found]
+    return found
 
 
 def _slicing(out: RunTables) -> None:
@@ -151,9 +197,9 @@ def seed_row(run: RunTables) -> dict[str, Any]:
     """One row of the agent x seed table: the run's headline numbers."""
     row: dict[str, Any] = {"run": str(run.path), "scenario": run.config.get("scenario"),
                            "agent": run.config.get("agent"), "seed": run.config.get("seed")}
-    if run.run is not None and not run.run.steps.empty:
-        row["mean_reward"] = float(run.run.steps["reward"].mean())
-        row["steps"] = len(run.run.steps)
+    if run.steps is not None and not run.steps.empty:
+        row["mean_reward"] = float(run.steps["reward"].mean())
+        row["steps"] = len(run.steps)
     t = run.tables
     if "ue_steps" in t:
         acted = t["ue_steps"][t["ue_steps"]["step"] >= 1]

@@ -8,6 +8,7 @@ import json
 import shutil
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import pytest
 from analysis_runs import interference_run, slicing_run
@@ -109,3 +110,25 @@ def test_other_version_and_empty_runs(runs, tmp_path):
     # The old run's traces are still analysed; the good run is complete.
     assert seeds["mean_ergodic_rate_bps_hz"].notna().tolist() == [True, False, True]
     assert seeds["mean_reward"].notna().tolist() == [False, False, True]
+
+
+def test_an_evaluate_directory_gives_one_row_per_agent_and_seed(tmp_path, capsys):
+    out = tmp_path / "eval"
+    assert main(["evaluate", "--scenario", "interference", "--agents", "random,fp",
+                 "--episodes", "2", "--seed", "5", "--param", "pairs=3",
+                 "--param", "maxSteps=3", "--out", str(out)]) == 0
+    steps = pd.read_parquet(out / "steps.parquet")
+    report = tmp_path / "report"
+    assert main(["analyze", str(out), "--out", str(report)]) == 0
+    assert (report / "problems.txt").read_text() == ""
+    seeds = pd.read_csv(report / "tables" / "seeds.csv").set_index(["agent", "seed"])
+    assert sorted(seeds.index) == [("fp", 5), ("fp", 6), ("random", 5), ("random", 6)]
+    for (agent, seed), row in seeds.iterrows():
+        mine = steps[(steps["agent"] == agent) & (steps["episode"] == seed - 5)]
+        # Each unit's traces are its own episode: the ergodic rates are the mean over its
+        # steps of the rates the env reported.
+        rates = np.mean(np.stack(mine["info_rates"].to_numpy()), axis=0)
+        assert row["mean_ergodic_rate_bps_hz"] == pytest.approx(rates.mean(), rel=1e-6)
+        assert row["mean_reward"] == pytest.approx(mine["reward"].mean())
+    comparison = pd.read_csv(report / "tables" / "comparison.csv")
+    assert set(comparison["seeds"]) == {2}
