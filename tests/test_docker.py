@@ -13,6 +13,7 @@ import time
 
 import numpy as np
 import pytest
+from gymnasium.spaces import flatten as gym_flatten
 
 from analysis import load_run
 from bridge import ScenarioEnv, SimulatorCrashed
@@ -64,6 +65,32 @@ def test_episode_in_a_container_equals_the_native_one(reference_program, endpoin
         assert in_container == trajectory(native, seed=21)
         assert sum(row[0] for row in in_container[1:]) > 0  # packets flowed
         assert docker.commands[-1].startswith("docker run")
+    finally:
+        docker.close()
+        native.close()
+
+
+TINY = {
+    "reference": {"maxSteps": 3},
+    "space-echo": {"maxSteps": 3},
+    "interference": {"pairs": 3, "maxSteps": 3},
+    "oran-slicing": {"nRus": 2, "nUes": 4, "maxSteps": 3},
+}
+
+
+@pytest.mark.parametrize("scenario", sorted(TINY))
+def test_every_scenario_runs_an_episode_in_a_container(scenario):
+    docker = ScenarioEnv(scenario, TINY[scenario], runtime="docker")
+    native = ScenarioEnv(scenario, TINY[scenario])
+    try:
+        for env in (docker, native):
+            env.action_space.seed(5)
+        runs = []
+        for env in (docker, native):
+            obs, _ = env.reset(seed=13)
+            rewards = [env.step(env.action_space.sample())[1] for _ in range(3)]
+            runs.append((np.asarray(gym_flatten(env.observation_space, obs)).tolist(), rewards))
+        assert runs[0] == runs[1]  # same seed, same episode, in a container or not
     finally:
         docker.close()
         native.close()
