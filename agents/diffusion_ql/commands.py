@@ -28,16 +28,17 @@ from bridge.envs import ScenarioEnv
 CHECKPOINT = "diffusion-ql.pt"
 
 
-def make_env(scenario: str, params: dict[str, str], seed: int) -> gym.Env:
+def make_env(scenario: str, params: dict[str, str], runtime: str = "native") -> gym.Env:
     """The scenario's env in a Box action space Diffusion-QL can act in."""
     if scenario != "oran-slicing":
-        return ScenarioEnv(scenario, params)
+        return ScenarioEnv(scenario, params, runtime=runtime)
     from bridge.slicing.dataset import config_from_params, ns3_params
     from bridge.slicing.wrappers import UnifiedActionWrapper
 
     episode = {k: v for k, v in params.items() if k in ("maxSteps", "stepMs")}
     cfg = config_from_params({k: v for k, v in params.items() if k not in episode})
-    return UnifiedActionWrapper(ScenarioEnv(scenario, {**ns3_params(cfg), **episode}), cfg)
+    env = ScenarioEnv(scenario, {**ns3_params(cfg), **episode}, runtime=runtime)
+    return UnifiedActionWrapper(env, cfg)
 
 
 def train_command(args: argparse.Namespace) -> Path:
@@ -49,7 +50,7 @@ def train_command(args: argparse.Namespace) -> Path:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(1)  # beside the ns-3 process; small networks
-    env = make_env(args.scenario, parse_params(getattr(args, "param", [])), args.seed)
+    env = make_env(args.scenario, parse_params(args.param), args.runtime)
     try:
         checkpoint = out / CHECKPOINT
         if getattr(args, "resume", False) and checkpoint.is_file():

@@ -35,9 +35,9 @@ class RateLevels(gym.ActionWrapper):
         return np.array([int(action) + 1.0], np.float32)
 
 
-def make_env(scenario: str, params: dict[str, str]) -> gym.Env:
+def make_env(scenario: str, params: dict[str, str], runtime: str = "native") -> gym.Env:
     if scenario == "reference":
-        return RateLevels(ScenarioEnv(scenario, params))
+        return RateLevels(ScenarioEnv(scenario, params, runtime=runtime))
     if scenario != "oran-slicing":
         raise ValueError(f"no Discrete action form for scenario {scenario!r}")
     from bridge.slicing.dataset import config_from_params, ns3_params
@@ -45,7 +45,8 @@ def make_env(scenario: str, params: dict[str, str]) -> gym.Env:
 
     episode = {k: v for k, v in params.items() if k in ("maxSteps", "stepMs")}
     cfg = config_from_params({k: v for k, v in params.items() if k not in episode})
-    return CatalogueActionWrapper(ScenarioEnv(scenario, {**ns3_params(cfg), **episode}), cfg)
+    env = ScenarioEnv(scenario, {**ns3_params(cfg), **episode}, runtime=runtime)
+    return CatalogueActionWrapper(env, cfg)
 
 
 def train_command(args: argparse.Namespace) -> Path:
@@ -57,7 +58,7 @@ def train_command(args: argparse.Namespace) -> Path:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(1)
-    env = make_env(args.scenario, parse_params(args.param))
+    env = make_env(args.scenario, parse_params(args.param), args.runtime)
     try:
         checkpoint = out / CHECKPOINT
         resume = args.resume and checkpoint.is_file()

@@ -32,6 +32,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--device", default="auto", help="auto (CUDA if present), cpu, cuda")
     parser.add_argument("--resume", action="store_true",
                         help="continue from the checkpoint in --out")
+    parser.add_argument("--runtime", default="native",
+                        help="native, docker or launcher:ENDPOINT[@SOCKET_DIR]")
     parser.set_defaults(func=run)
 
 
