@@ -3,7 +3,7 @@
 A packet trace of the oran-slicing schema is generated (explicit RNG, 25 UEs, the
 slices' packet sizes, monotone times, one tx and one rx row per packet) up to the
 requested size; each timed pass then runs in a fresh Python process so that its peak
-resident memory (``ru_maxrss`` of that child) is the pass's alone:
+resident memory (``VmHWM`` of that child) is the pass's alone:
 
 - ``csv_summary``: one streaming pass over the CSV (``stream.summarise_packets``);
 - ``csv_to_parquet``: CSV → Parquet, batch by batch;
@@ -69,7 +69,7 @@ def _table(event: str, times: np.ndarray, ue: np.ndarray, slices: np.ndarray,
 
 
 _CHILD = """
-import json, resource, sys, time
+import json, sys, time
 from analysis import stream
 kind, src, dst = sys.argv[1:4]
 start = time.perf_counter()
@@ -78,7 +78,9 @@ if kind == "csv_to_parquet":
 else:
     rows = stream.summarise_packets(src, step_s=0.01, start_s=0.1).rows
 wall = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+# VmHWM: this process image's peak; ru_maxrss would carry the parent's over fork/exec.
+status = open("/proc/self/status").read().split("VmHWM:")[1]
+peak = int(status.split()[0]) * 1024
 print(json.dumps({"rows": rows, "wall_s": wall, "peak_rss_bytes": peak}))
 """
 

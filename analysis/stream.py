@@ -17,23 +17,40 @@ from analysis import schemas, traces
 
 DELAY_BIN_MS = 0.05  # delay histogram resolution [ms]
 DELAY_MAX_MS = 2000.0  # delays above fall into the last bin
+ROW_GROUP_ROWS = 500_000  # Parquet row group: about 25 MB of packet records
 
 
 def packets_to_parquet(csv_path: str | Path, parquet_path: str | Path,
-                       block_bytes: int = traces.BLOCK_BYTES) -> int:
-    """Writes ``packets.csv`` as Parquet (one row group per CSV batch); returns rows."""
-    rows, writer = 0, None
+                       block_bytes: int = traces.BLOCK_BYTES,
+                       row_group_rows: int = ROW_GROUP_ROWS) -> int:
+    """Writes ``packets.csv`` as Parquet, row groups of at least ``row_group_rows``;
+    returns the rows written."""
+    rows, writer, pending = 0, None, []
     try:
         for batch in traces.iter_csv(csv_path, schemas.PACKETS, block_bytes):
-            table = pa.Table.from_pandas(batch, preserve_index=False)
-            if writer is None:
-                writer = pq.ParquetWriter(parquet_path, table.schema)
-            writer.write_table(table)
+            pending.append(pa.Table.from_pandas(batch, preserve_index=False))
             rows += len(batch)
+            if sum(len(t) for t in pending) >= row_group_rows:
+                writer = _write(writer, parquet_path, pending)
+                pending = []
+        if pending or writer is None:
+            writer = _write(writer, parquet_path, pending)
     finally:
         if writer is not None:
             writer.close()
     return rows
+
+
+def _write(writer: pq.ParquetWriter | None, path: str | Path, tables: list[pa.Table]
+           ) -> pq.ParquetWriter:
+    if not tables:  # an empty trace: a Parquet file with the schema and no rows
+        frame = pd.DataFrame({c: [] for c in schemas.PACKETS}).astype(schemas.PACKETS)
+        tables = [pa.Table.from_pandas(frame, preserve_index=False)]
+    table = pa.concat_tables(tables, promote_options="permissive").combine_chunks()
+    if writer is None:
+        writer = pq.ParquetWriter(path, table.schema)
+    writer.write_table(table.cast(writer.schema))
+    return writer
 
 
 def iter_packets(path: str | Path, block_bytes: int = traces.BLOCK_BYTES

@@ -128,7 +128,7 @@ def test_streaming_summary_matches_the_in_memory_metrics(episode, tmp_path):
 
     csv = episode / "packets.csv"
     parquet = tmp_path / "packets.parquet"
-    rows = stream.packets_to_parquet(csv, parquet, block_bytes=4096)
+    rows = stream.packets_to_parquet(csv, parquet, block_bytes=4096, row_group_rows=200)
     assert pq_row_groups(parquet) > 3
     packets = traces.load_packets(csv)
     assert rows == len(packets)
