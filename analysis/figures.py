@@ -16,6 +16,7 @@ from analysis import metrics  # noqa: E402
 from analysis.schemas import PRBS_PER_RBG  # noqa: E402
 
 DPI = 110
+SLICE_COLOURS = {"embb": "C0", "urllc": "C1", "mmtc": "C2"}
 
 
 def _save(fig: plt.Figure, path: Path) -> Path:
@@ -31,7 +32,8 @@ def slice_throughput(series: pd.DataFrame, step_s: float, path: Path, title: str
     for key, group in series.groupby("slice", observed=True):
         group = group.sort_values(["episode", "step"])
         t = np.arange(1, len(group) + 1) * step_s * 1e3
-        ax.plot(t, group["throughput_mbps"], label=str(key), marker=".")
+        ax.plot(t, group["throughput_mbps"], label=str(key), marker=".",
+                color=SLICE_COLOURS.get(str(key)))
     ax.set(xlabel="time since first step [ms]", ylabel="throughput [Mbit/s]", title=title)
     ax.legend(title="slice")
     ax.grid(alpha=0.3)
@@ -43,7 +45,8 @@ def delay_cdf(delays: pd.DataFrame, path: Path, title: str) -> Path:
     fig, ax = plt.subplots(figsize=(6, 3.5))
     for key, group in delays.groupby("slice", observed=True):
         x, f = metrics.cdf(group["delay_ms"].to_numpy())
-        ax.step(x, f, where="post", label=f"{key} ({len(x)} packets)")
+        ax.step(x, f, where="post", label=f"{key} ({len(x)} packets)",
+                color=SLICE_COLOURS.get(str(key)))
     ax.set(xlabel="one-way delay [ms]", ylabel="CDF", ylim=(0, 1.02), title=title)
     ax.legend(title="slice")
     ax.grid(alpha=0.3)
@@ -53,7 +56,8 @@ def delay_cdf(delays: pd.DataFrame, path: Path, title: str) -> Path:
 def allocation_heatmap(grid: np.ndarray, ue_slice: dict[int, str], path: Path,
                        title: str) -> Path:
     """PRB x step map of the UE that owned each RBG (colour per UE, grey unused)."""
-    ues = sorted(ue_slice)
+    present = set(np.unique(grid).tolist())
+    ues = sorted(u for u in ue_slice if u in present)  # the UEs served at this O-RU
     colours = ["#dddddd", *(f"C{i % 10}" for i in range(max(len(ues), 1)))]
     index = {ue: i + 1 for i, ue in enumerate(ues)}
     coded = np.vectorize(lambda u: index.get(int(u), 0))(grid) if grid.size else grid
@@ -77,21 +81,20 @@ def comparison_bars(summary: pd.DataFrame, metric: str, path: Path, unit: str) -
     ax.bar(rows["agent"].astype(str), rows["mean"], yerr=rows["ci_half_width"], capsize=6,
            color="#4c72b0", label="mean over seeds, 95 % CI")
     ax.set(xlabel="agent", ylabel=f"{metric} [{unit}]",
-           title=f"{rows['scenario'].iloc[0]}: {metric} per agent "
-                 f"({int(rows['seeds'].max())} seeds)")
+           title=f"{rows['scenario'].iloc[0]}, {int(rows['seeds'].max())} seeds")
     ax.legend()
     ax.grid(axis="y", alpha=0.3)
     return _save(fig, path)
 
 
 def ergodic_percentiles(rates: dict[str, np.ndarray], path: Path) -> Path:
-    """Percentile curves of the pairs' ergodic rates, one per run/agent."""
+    """Percentile curves of the pairs' ergodic rates, one per agent."""
     fig, ax = plt.subplots(figsize=(6, 3.5))
     q = np.linspace(0, 100, 101)
     for label, values in rates.items():
         ax.plot(q, np.percentile(values, q), label=label)
     ax.set(xlabel="percentile of pairs [%]", ylabel="ergodic rate [bit/s/Hz]",
-           title="ergodic rate per pair")
-    ax.legend(title="run")
+           title="ergodic rate per pair (mean over an episode's steps)")
+    ax.legend(title="agent")
     ax.grid(alpha=0.3)
     return _save(fig, path)

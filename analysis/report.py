@@ -30,6 +30,9 @@ def build_report(paths: Sequence[str | Path], out: str | Path) -> Path:
     _write(seeds, out / "tables" / "seeds")
     sections.append(("Runs (one row per agent and seed)", [], seeds.to_html(index=False)))
     sections += _comparison(seeds, out)
+    if any("ergodic_rates" in r.tables for r in runs):
+        png = ergodic_figure(runs, out / "figures" / "ergodic-rates.png")
+        sections.append(("Ergodic rate per pair, pooled over seeds", [png], ""))
     for i, run in enumerate(runs):
         for name, table in run.tables.items():
             _write(table, out / "tables" / f"run{i}-{name}")
@@ -86,9 +89,6 @@ def _run_section(i: int, run: RunTables, fig_dir: Path) -> tuple[str, list[Path]
         pngs.append(figures.allocation_heatmap(grid, slices.to_dict(),
                                                fig_dir / f"run{i}-allocation-ru0.png",
                                                f"PRB allocation at O-RU 0, {run.label}"))
-    if "ergodic_rates" in t:
-        rates = {run.label: t["ergodic_rates"]["ergodic_rate_bps_hz"].to_numpy()}
-        pngs.append(figures.ergodic_percentiles(rates, fig_dir / f"run{i}-ergodic.png"))
     text = "".join(f"<h3>{html.escape(n)}</h3>{_head(t[n])}" for n in
                    ("delay_percentiles", "loss", "jitter", "ergodic_rates", "prb_utilisation")
                    if n in t)
@@ -116,7 +116,11 @@ def _html(sections: list[tuple[str, list[Path], str]], problems: list[str]) -> s
 
 
 def ergodic_figure(runs: Sequence[RunTables], path: Path) -> Path:
-    """One percentile curve per interference run, on shared axes."""
-    rates = {r.label: r.tables["ergodic_rates"]["ergodic_rate_bps_hz"].to_numpy()
-             for r in runs if "ergodic_rates" in r.tables}
-    return figures.ergodic_percentiles({k: np.asarray(v) for k, v in rates.items()}, path)
+    """One percentile curve per agent, the pairs of all its seeds pooled."""
+    rates: dict[str, list[np.ndarray]] = {}
+    for r in runs:
+        if "ergodic_rates" in r.tables:
+            label = f"{r.config.get('agent', '?')}"
+            rates.setdefault(label, []).append(
+                r.tables["ergodic_rates"]["ergodic_rate_bps_hz"].to_numpy())
+    return figures.ergodic_percentiles({k: np.concatenate(v) for k, v in rates.items()}, path)
