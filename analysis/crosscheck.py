@@ -12,7 +12,8 @@ application's packet size, SeqTsSizeHeader included):
 | pcap, S1-U / S5 (GTP-U) | PPP frame | +70 (PPP 2, IPv4 20, UDP 8, GTP-U 12, IPv4 20, UDP 8) |
 
 so ``packets tx payload + 28 · packets`` = FlowMonitor ``txBytes`` = the SGi capture's
-IPv4 bytes = the tunnelled IPv4 bytes of every GTP-U link, exactly, per UE.
+IPv4 bytes = the tunnelled IPv4 bytes of every GTP-U link = ns-3's PDCP ``TxBytes`` −
+2 · PDUs (the PDCP header), exactly, per UE; and the same on the receive side.
 """
 
 from __future__ import annotations
@@ -77,3 +78,28 @@ def pcap_bytes(frames: pd.DataFrame) -> pd.DataFrame:
 def overhead_per_frame(link: str) -> int:
     """Bytes a captured frame carries beyond the user's IPv4 packet."""
     return PPP_HEADER_BYTES if link == "sgi" else TUNNEL_OVERHEAD
+
+
+PDCP_HEADER_BYTES = 2  # LTE PDCP data PDU header, 12-bit sequence number (ns-3's)
+
+
+def pdcp_bytes(stats: pd.DataFrame) -> pd.DataFrame:
+    """Per UE from ``DlPdcpStats.txt`` (IMSI u + 1 is UE u: ns-3 numbers IMSIs in
+    install order): PDUs and the IPv4 bytes they carry (PDU bytes − 2 each)."""
+    per = stats.groupby("IMSI")[["nTxPDUs", "TxBytes", "nRxPDUs", "RxBytes"]].sum()
+    return pd.DataFrame({
+        "ue": per.index.to_numpy() - 1,
+        "tx_packets": per["nTxPDUs"].to_numpy(),
+        "tx_ip_bytes": (per["TxBytes"] - PDCP_HEADER_BYTES * per["nTxPDUs"]).to_numpy(),
+        "rx_packets": per["nRxPDUs"].to_numpy(),
+        "rx_ip_bytes": (per["RxBytes"] - PDCP_HEADER_BYTES * per["nRxPDUs"]).to_numpy(),
+    })
+
+
+def phy_summary(rx_phy: pd.DataFrame) -> pd.DataFrame:
+    """Per cell from ``DlRxPhyStats.txt``: transport blocks received, the share that
+    were HARQ retransmissions (rv > 0) and the share not decoded."""
+    per = rx_phy.assign(retx=rx_phy["rv"] > 0, failed=rx_phy["correct"] == 0)
+    out = per.groupby("cellId").agg(tbs=("size", "size"), tb_bytes=("size", "sum"),
+                                    retx_share=("retx", "mean"), failed_share=("failed", "mean"))
+    return out.reset_index()

@@ -90,7 +90,8 @@ def _run_section(i: int, run: RunTables, fig_dir: Path) -> tuple[str, list[Path]
                                                fig_dir / f"run{i}-allocation-ru0.png",
                                                f"PRB allocation at O-RU 0, {run.label}"))
     text = "".join(f"<h3>{html.escape(n)}</h3>{_head(t[n])}" for n in
-                   ("delay_percentiles", "loss", "jitter", "ergodic_rates", "prb_utilisation")
+                   ("delay_percentiles", "loss", "jitter", "phy", "pdcp", "ergodic_rates",
+                    "prb_utilisation")
                    if n in t)
     return f"Run {i}: {run.path} ({run.label})", pngs, text
 

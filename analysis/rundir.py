@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis import metrics, traces
+from analysis import captures, crosscheck, metrics, traces
 from analysis.runs import Run, load_run
 
 RUN_KEYS = ("scenario", "agent", "seed", "params")  # config.json keys this version needs
@@ -155,11 +155,24 @@ def _slicing(out: RunTables) -> None:
             _add(out, "jitter", episode, metrics.jitter(packets))
             rx = packets[packets["event"] == "rx"]
             _add(out, "delays", episode, rx[["slice", "ue", "delay_ms"]].reset_index(drop=True))
+        _lte_tables(out, episode, d)
         allocation = _try(out, traces.load_allocation, d / "allocation.csv")
         if allocation is not None:
             _add(out, "allocation", episode, allocation)
             _add(out, "prb_utilisation", episode,
                  metrics.prb_utilisation(allocation, step_ttis=round(step_s * 1e3)))
+
+
+def _lte_tables(out: RunTables, episode: int, d: Path) -> None:
+    flows = _try(out, captures.load_flowmon, d / "flowmon.xml")
+    if flows is not None:
+        _add(out, "flows", episode, flows)
+    pdcp = _try(out, traces.load_lte_stats, d / "DlPdcpStats.txt")
+    if pdcp is not None:
+        _add(out, "pdcp", episode, crosscheck.pdcp_bytes(pdcp))
+    phy = _try(out, traces.load_lte_stats, d / "DlRxPhyStats.txt")
+    if phy is not None:
+        _add(out, "phy", episode, crosscheck.phy_summary(phy))
 
 
 def _edges_from(packets: pd.DataFrame, step_s: float) -> np.ndarray:

@@ -71,6 +71,16 @@ def test_bytes_agree_across_packet_trace_flowmonitor_and_pcap(episode):
     assert (s1u.groupby("ue")["file"].nunique() == 2).all()
 
 
+def test_pdcp_stats_count_the_same_packets_plus_their_header(episode):
+    flows = crosscheck.flow_bytes(captures.load_flowmon(episode / "flowmon.xml"))
+    pdcp = crosscheck.pdcp_bytes(traces.load_lte_stats(episode / "DlPdcpStats.txt"))
+    # Epochs of one step from the warm-up on cover the whole episode: exact, per UE.
+    pd.testing.assert_frame_equal(pdcp.reset_index(drop=True), flows, check_dtype=False)
+    phy = crosscheck.phy_summary(traces.load_lte_stats(episode / "DlRxPhyStats.txt"))
+    assert phy["cellId"].tolist() == [1, 2] and (phy["tbs"] > 10).all()
+    assert ((phy["retx_share"] >= 0) & (phy["retx_share"] < 0.5)).all()
+
+
 def _s5_files(tunnels: pd.DataFrame) -> list[str]:
     """The S5 link carries every UE; an S1-U only its eNB's."""
     ues = tunnels["ue"].nunique()
