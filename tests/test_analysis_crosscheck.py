@@ -163,3 +163,38 @@ def pq_row_groups(path):
     import pyarrow.parquet as pq
 
     return pq.ParquetFile(path).num_row_groups
+
+
+def test_the_qos_rule_recomputed_is_the_programs(tmp_path):
+    from bridge.run import RunConfig, run
+
+    # 10 UEs: 4 eMBB, 4 URLLC, 2 mMTC; a URLLC delay bound that can hold (5 ms).
+    run_dir = run(RunConfig(scenario="oran-slicing", agent="random", steps=10,
+                            out=tmp_path / "qos", seed=2,
+                            params={"nUes": 10, "nRus": 2, "maxSteps": 10,
+                                    "urllcMaxDelayMs": 5}), progress=None)
+    steps = traces.load_slicing_steps(run_dir / "traces-episode-0000" / "steps.csv")
+    acted = steps[steps["step"] >= 1]
+    assert set(acted["slice"].astype(str)) == {"embb", "urllc", "mmtc"}
+    ok = metrics.qos_ok(acted, embb_min_mbps=10, urllc_min_mbps=2, urllc_max_delay_ms=5)
+    assert ok.tolist() == acted["qos_ok"].astype(bool).tolist()
+    share = metrics.qos_satisfaction(acted).set_index("slice")["qos_satisfaction"]
+    reported = load_run(run_dir).steps["info_reward_constraint"].mean()
+    # The reward's C is the share of UEs meeting QoS per step: its mean over steps is the
+    # UE-weighted mean of the per-slice shares (4, 4 and 2 UEs).
+    assert reported == pytest.approx(
+        (4 * share["embb"] + 4 * share["urllc"] + 2 * share["mmtc"]) / 10, abs=1e-6)
+
+
+def test_reference_trace_is_what_the_agent_saw(tmp_path):
+    from bridge.run import RunConfig, run
+
+    run_dir = run(RunConfig(scenario="reference", agent="random", steps=10,
+                            out=tmp_path / "ref", seed=4, params={"maxSteps": 10}),
+                  progress=None)
+    trace = traces.load_reference_steps(run_dir / "trace-episode-0000.csv")
+    acted = trace[trace["step"] >= 1]
+    seen = load_run(run_dir).steps
+    # obs_0: Mbit/s received in the step = rx_bytes * 8 / 10 ms.
+    np.testing.assert_allclose(acted["rx_bytes"] * 8 / 0.01 / 1e6, seen["obs_0"], rtol=1e-6)
+    np.testing.assert_allclose(acted["mean_delay_ms"], seen["obs_1"], rtol=1e-5)

@@ -132,3 +132,16 @@ def test_an_evaluate_directory_gives_one_row_per_agent_and_seed(tmp_path, capsys
         assert row["mean_reward"] == pytest.approx(mine["reward"].mean())
     comparison = pd.read_csv(report / "tables" / "comparison.csv")
     assert set(comparison["seeds"]) == {2}
+
+
+def test_a_corrupted_value_names_the_file(runs, tmp_path):
+    source = runs["interference"][0] / "trace-episode-0000.csv"
+    lines = source.read_text().splitlines()
+    lines[2] = lines[2].replace(",", ",x", 1)  # a time that is not a number
+    bad = tmp_path / "trace-episode-0000.csv"
+    bad.write_text("\n".join(lines) + "\n")
+    with pytest.raises(traces.TraceError, match="trace-episode-0000.csv: not a trace"):
+        traces.load_interference_steps(bad)
+    header_only = tmp_path / "steps.csv"
+    header_only.write_text(lines[0] + "\n")  # an episode that ended before its first state
+    assert traces.load_interference_steps(header_only).empty
