@@ -145,3 +145,19 @@ def test_a_corrupted_value_names_the_file(runs, tmp_path):
     header_only = tmp_path / "steps.csv"
     header_only.write_text(lines[0] + "\n")  # an episode that ended before its first state
     assert traces.load_interference_steps(header_only).empty
+
+
+def test_a_large_packet_trace_is_streamed_to_the_same_throughput(runs, tmp_path, monkeypatch):
+    from analysis import rundir
+
+    whole = rundir.read_run(runs["slicing"])
+    monkeypatch.setattr(rundir, "LARGE_TRACE_BYTES", 1000)  # every trace counts as large
+    streamed = rundir.read_run(runs["slicing"])
+    assert any("summarised in one streaming pass" in p for p in streamed.problems)
+    assert "jitter" not in streamed.tables and "jitter" in whole.tables
+    a = whole.tables["slice_throughput"].set_index(["step", "slice"])["throughput_mbps"]
+    b = streamed.tables["slice_throughput"].set_index(["step", "slice"])["throughput_mbps"]
+    assert b.to_dict() == pytest.approx(a[a > 0].to_dict())
+    p90 = streamed.tables["delay_percentiles"].set_index("slice")["p90_ms"]
+    exact = whole.tables["delay_percentiles"].set_index("slice")["p90_ms"]
+    assert (abs(p90 - exact.reindex(p90.index)) < 0.2).all()
