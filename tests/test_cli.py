@@ -93,7 +93,7 @@ def test_bench_bridge_reports_both_transports(reference_program):
 
 def test_dataset_names_what_it_knows(capsys):
     assert main(["dataset", "--scenario", "reference", "--solver", "esa", "--out", "x"]) == 2
-    assert "no data set for scenario 'reference' with solver 'esa'" in capsys.readouterr().err
+    assert "no data set for scenario 'reference' with 'esa'; known:" in capsys.readouterr().err
 
 
 def test_run_flattens_structured_actions(echo_program, tmp_path):

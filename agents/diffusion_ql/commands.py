@@ -32,13 +32,9 @@ def make_env(scenario: str, params: dict[str, str], runtime: str = "native") -> 
     """The scenario's env in a Box action space Diffusion-QL can act in."""
     if scenario != "oran-slicing":
         return ScenarioEnv(scenario, params, runtime=runtime)
-    from bridge.slicing.dataset import config_from_params, ns3_params
-    from bridge.slicing.wrappers import UnifiedActionWrapper
+    from bridge.slicing.wrappers import UnifiedActionWrapper, make_wrapped_env
 
-    episode = {k: v for k, v in params.items() if k in ("maxSteps", "stepMs")}
-    cfg = config_from_params({k: v for k, v in params.items() if k not in episode})
-    env = ScenarioEnv(scenario, {**ns3_params(cfg), **episode}, runtime=runtime)
-    return UnifiedActionWrapper(env, cfg)
+    return make_wrapped_env(params, UnifiedActionWrapper, runtime)
 
 
 def train_command(args: argparse.Namespace) -> Path:

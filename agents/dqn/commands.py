@@ -40,13 +40,9 @@ def make_env(scenario: str, params: dict[str, str], runtime: str = "native") -> 
         return RateLevels(ScenarioEnv(scenario, params, runtime=runtime))
     if scenario != "oran-slicing":
         raise ValueError(f"no Discrete action form for scenario {scenario!r}")
-    from bridge.slicing.dataset import config_from_params, ns3_params
-    from bridge.slicing.wrappers import CatalogueActionWrapper
+    from bridge.slicing.wrappers import CatalogueActionWrapper, make_wrapped_env
 
-    episode = {k: v for k, v in params.items() if k in ("maxSteps", "stepMs")}
-    cfg = config_from_params({k: v for k, v in params.items() if k not in episode})
-    env = ScenarioEnv(scenario, {**ns3_params(cfg), **episode}, runtime=runtime)
-    return CatalogueActionWrapper(env, cfg)
+    return make_wrapped_env(params, CatalogueActionWrapper, runtime)
 
 
 def train_command(args: argparse.Namespace) -> Path:

@@ -8,9 +8,9 @@ it wrote.
 from __future__ import annotations
 
 import argparse
-import importlib
 from pathlib import Path
-from typing import Any
+
+from bridge.commands import dispatch
 
 BUILDERS: dict[tuple[str, str], str] = {
     ("interference", "sapd"): "agents.sapd.commands:dataset_command",
@@ -34,13 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    key = (args.scenario, args.solver)
-    if key not in BUILDERS:
-        known = ", ".join(f"{s}/{v}" for s, v in sorted(BUILDERS)) or "none yet"
-        raise ValueError(f"no data set for scenario {args.scenario!r} with solver "
-                         f"{args.solver!r}; known: {known}")
-    module, _, function = BUILDERS[key].partition(":")
-    build: Any = getattr(importlib.import_module(module), function)
+    build = dispatch(BUILDERS, (args.scenario, args.solver), "data set")
     path: Path = build(args)
     print(f"data set: {path}")
     return 0

@@ -7,9 +7,9 @@ function takes the parsed arguments and returns the checkpoint path.
 from __future__ import annotations
 
 import argparse
-import importlib
 from pathlib import Path
-from typing import Any
+
+from bridge.commands import dispatch
 
 TRAINERS: dict[tuple[str, str], str] = {
     ("interference", "sapd"): "agents.sapd.commands:train_command",
@@ -38,13 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    key = (args.scenario, args.agent)
-    if key not in TRAINERS:
-        known = ", ".join(f"{s}/{a}" for s, a in sorted(TRAINERS))
-        raise ValueError(f"no trainer for scenario {args.scenario!r} with agent "
-                         f"{args.agent!r}; known: {known}")
-    module, _, function = TRAINERS[key].partition(":")
-    train: Any = getattr(importlib.import_module(module), function)
+    train = dispatch(TRAINERS, (args.scenario, args.agent), "trainer")
     path: Path = train(args)
     print(f"checkpoint: {path}")
     return 0
