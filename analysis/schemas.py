@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-# Bytes the packet trace's tx rows leave out: ns-3's OnOffApplication fires its
-# TxWithSeqTsSize trace before it adds the 20-byte SeqTsSizeHeader (seq u32, ts u64,
-# size u64), while PacketSink's RxWithSeqTsSize packet is counted with it.
+# The application's SeqTsSizeHeader (seq u32, ts u64, size u64), part of the UDP payload
+# that both tx and rx rows of the packet trace count.
 SEQ_TS_SIZE_HEADER_BYTES = 20
 IPV4_HEADER_BYTES = 20
 UDP_HEADER_BYTES = 8

@@ -62,11 +62,9 @@ def reduce_csv(path: str | Path, schema: dict[str, str],
 
 
 def with_payload(packets: pd.DataFrame) -> pd.DataFrame:
-    """Adds ``payload_bytes``: the UDP payload of each packet, tx and rx rows alike."""
-    tx = (packets["event"] == "tx").to_numpy()
-    payload = packets["size_bytes"].to_numpy().copy()
-    payload[tx] += schemas.SEQ_TS_SIZE_HEADER_BYTES
-    return packets.assign(payload_bytes=payload)
+    """Adds ``payload_bytes``: the UDP payload of each packet (the trace's size, which
+    counts the application's 20-byte SeqTsSize header on tx and rx rows alike)."""
+    return packets.assign(payload_bytes=packets["size_bytes"].to_numpy().copy())
 
 
 def load_packets(path: str | Path, block_bytes: int = BLOCK_BYTES) -> pd.DataFrame:

@@ -13,9 +13,9 @@ from analysis.schemas import PACKETS
 def synthetic_packets() -> pd.DataFrame:
     # UE 0 (embb): seq 0..2 sent, 0 and 2 received; UE 1 (urllc): seq 0, 1 sent and received.
     rows = [
-        ("tx", 0.101, 0, "embb", 0, 980, 0.0), ("tx", 0.102, 0, "embb", 1, 980, 0.0),
-        ("tx", 0.103, 0, "embb", 2, 980, 0.0), ("tx", 0.101, 1, "urllc", 0, 180, 0.0),
-        ("tx", 0.111, 1, "urllc", 1, 180, 0.0),
+        ("tx", 0.101, 0, "embb", 0, 1000, 0.0), ("tx", 0.102, 0, "embb", 1, 1000, 0.0),
+        ("tx", 0.103, 0, "embb", 2, 1000, 0.0), ("tx", 0.101, 1, "urllc", 0, 200, 0.0),
+        ("tx", 0.111, 1, "urllc", 1, 200, 0.0),
         ("rx", 0.105, 0, "embb", 0, 1000, 4.0), ("rx", 0.110, 0, "embb", 2, 1000, 7.0),
         ("rx", 0.104, 1, "urllc", 0, 200, 3.0), ("rx", 0.116, 1, "urllc", 1, 200, 5.0),
     ]
@@ -26,7 +26,7 @@ def synthetic_packets() -> pd.DataFrame:
 EDGES = np.array([0.10, 0.11, 0.12])  # steps 1 = (0.10, 0.11], 2 = (0.11, 0.12]
 
 
-def test_payload_adds_the_header_the_tx_trace_leaves_out():
+def test_payload_is_the_udp_payload_on_both_rows():
     p = synthetic_packets()
     assert p.loc[p["event"] == "tx", "payload_bytes"].tolist() == [1000, 1000, 1000, 200, 200]
     assert p.loc[p["event"] == "rx", "payload_bytes"].tolist() == [1000, 1000, 200, 200]

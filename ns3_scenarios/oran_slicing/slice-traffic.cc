@@ -132,11 +132,15 @@ void
 SliceMonitor::OnTx(uint32_t ue, Ptr<const Packet> p, const Address&, const Address&,
                    const SeqTsSizeHeader& header)
 {
+    // The trace fires before the application adds its SeqTsSize header; count the UDP
+    // payload as it leaves, header included, as OnRx does, so that sent and received
+    // bytes (and the backlog and mMTC's delivery test built on them) compare like for like.
     Flow& f = m_flows[ue];
-    f.step.txBytes += p->GetSize();
+    uint64_t size = p->GetSize() + header.GetSerializedSize();
+    f.step.txBytes += size;
     f.step.txPackets += 1;
-    f.totalTxBytes += p->GetSize();
-    TracePacket("tx", ue, header.GetSeq(), p->GetSize(), 0.0);
+    f.totalTxBytes += size;
+    TracePacket("tx", ue, header.GetSeq(), size, 0.0);
 }
 
 void
