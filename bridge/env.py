@@ -46,9 +46,7 @@ def decode_info(text: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {INFO_TEXT_KEY: text}
 
 
-def _per_episode(arg: str) -> bool:
-    """Arguments naming per-episode files are left out of the probe's command."""
-    return "{run_dir}" in arg or "{episode}" in arg
+PROBE_DIR = ".probe"  # in the run directory: where the probe's own files go, then removed
 
 
 def _info(state: messages.EnvState) -> dict[str, Any]:
@@ -87,9 +85,10 @@ class _Session:
             link = [f"--gymEndpoint={self.socket.connect_address}"]
             if env.sim_timeout_s is not None:
                 link.append(f"--gymTimeout={env.sim_timeout_s:g}")
-        episode = f"{env._episode:04d}"
-        args = [a.replace("{run_dir}", str(env.run_dir)).replace("{episode}", episode)
-                for a in env.args if not (self.probe and _per_episode(a))]
+        run_dir = env.run_dir / PROBE_DIR if self.probe else env.run_dir
+        episode = "probe" if self.probe else f"{env._episode:04d}"
+        args = [a.replace("{run_dir}", str(run_dir)).replace("{episode}", episode)
+                for a in env.args]
         return [*args, *link, f"--simSeed={self.sim_seed}"]
 
     def receive(self, message_type: str, what: str) -> bytes:
@@ -153,7 +152,8 @@ class Ns3Env(gym.Env):
         Args:
             program: path of the scenario program.
             args: its arguments (the endpoint and seed flags are added by the env);
-                ``{run_dir}`` and ``{episode}`` in them are replaced per episode.
+                ``{run_dir}`` and ``{episode}`` in them are replaced per episode (for
+                the handshake that learns the spaces, by a scratch directory).
             scenario: name used in error messages (default: the program's file name).
             flags: ``"ran-gym"`` (``--gymEndpoint``, ``--gymTimeout``) or ``"ns3-gym"``
                 (``--openGymPort``, TCP only) — how the program takes its endpoint.
@@ -245,11 +245,17 @@ class Ns3Env(gym.Env):
 
     def _probe_spaces(self) -> tuple[gym.Space, gym.Space]:
         """Learn the spaces from a handshake that asks the program to stop at once."""
-        session = self._open_session(1, probe=True)
+        scratch = self.run_dir / PROBE_DIR
+        scratch.mkdir(parents=True, exist_ok=True)
+        scratch.chmod(0o777)  # a container's user may write there too; removed right after
         try:
-            init = session.handshake(stop=True)
+            session = self._open_session(1, probe=True)
+            try:
+                init = session.handshake(stop=True)
+            finally:
+                session.close()
         finally:
-            session.close()
+            shutil.rmtree(scratch, ignore_errors=True)
         return init.observation_space, init.action_space
 
     def _open_session(self, sim_seed: int, probe: bool = False) -> _Session:

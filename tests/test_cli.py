@@ -11,6 +11,7 @@ import pytest
 
 from analysis import load_run
 from bridge.cli import main
+from tests.conftest import program
 
 
 def ran_gym(*args, check=True):
@@ -104,3 +105,15 @@ def test_run_flattens_structured_actions(echo_program, tmp_path):
     # discrete 7 (one-hot) + 6 + 4 + 3 + 2 + tuple (3 one-hot + 2) = 27 numbers
     assert sum(c.startswith("action_") for c in steps.columns) == 27
     assert steps.filter(like="action_").notna().all().all()
+
+
+def test_run_with_pcap_traces_of_oran_slicing(tmp_path):
+    """Flags that need the per-episode trace directory also work for the handshake that
+    learns the spaces (its files go to a scratch directory that is removed)."""
+    program("ran-gym-oran-slicing")
+    out = tmp_path / "run"
+    ran_gym("run", "--scenario", "oran-slicing", "--steps", "2", "--out", str(out),
+            "--param", "nRus=2", "--param", "nUes=4", "--param", "maxSteps=2",
+            "--param", "pcap=true")
+    assert list((out / "traces-episode-0000").glob("*.pcap"))
+    assert not (out / ".probe").exists()
