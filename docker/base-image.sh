@@ -11,7 +11,7 @@ if ! command -v debootstrap >/dev/null; then
   exec docker pull "$tag"
 fi
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
-root=$(mktemp -d /tmp/ran-gym-bookworm.XXXXXX)
+root=$(mktemp -d)  # a fresh, private directory for the root file system
 trap 'rm -rf "$root"' EXIT
 echo "ran-gym: building $tag locally with debootstrap from $mirror" >&2
 debootstrap --variant=minbase bookworm "$root" "$mirror" >/dev/null
