@@ -39,6 +39,7 @@ test: build venv
 demo: build venv
 	$(VENV)/bin/ran-gym run --scenario reference --agent random --steps 300 \
 	  --out runs/demo --overwrite
+	$(VENV)/bin/ran-gym analyze runs/demo --out runs/demo-report
 
 bench: build venv
 	$(VENV)/bin/ran-gym bench bridge
