@@ -23,18 +23,19 @@ import torch
 
 from agents.diffusion_ql.agent import DiffusionQL
 from agents.diffusion_ql.config import DiffusionQLConfig
+from bridge.commands.train import bridge_options
 from bridge.envs import ScenarioEnv
 
 CHECKPOINT = "diffusion-ql.pt"
 
 
-def make_env(scenario: str, params: dict[str, str], runtime: str = "native") -> gym.Env:
+def make_env(scenario: str, params: dict[str, str], **bridge: Any) -> gym.Env:
     """The scenario's env in a Box action space Diffusion-QL can act in."""
     if scenario != "oran-slicing":
-        return ScenarioEnv(scenario, params, runtime=runtime)
+        return ScenarioEnv(scenario, params, **bridge)
     from bridge.slicing.wrappers import UnifiedActionWrapper, make_wrapped_env
 
-    return make_wrapped_env(params, UnifiedActionWrapper, runtime)
+    return make_wrapped_env(params, UnifiedActionWrapper, **bridge)
 
 
 def train_command(args: argparse.Namespace) -> Path:
@@ -46,7 +47,7 @@ def train_command(args: argparse.Namespace) -> Path:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(1)  # beside the ns-3 process; small networks
-    env = make_env(args.scenario, parse_params(args.param), args.runtime)
+    env = make_env(args.scenario, parse_params(args.param), **bridge_options(args, out))
     try:
         checkpoint = out / CHECKPOINT
         if getattr(args, "resume", False) and checkpoint.is_file():

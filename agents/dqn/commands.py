@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from agents.dqn.agent import DqnAgent, DqnConfig
+from bridge.commands.train import bridge_options
 from bridge.envs import ScenarioEnv
 
 CHECKPOINT = "dqn.zip"
@@ -35,14 +36,14 @@ class RateLevels(gym.ActionWrapper):
         return np.array([int(action) + 1.0], np.float32)
 
 
-def make_env(scenario: str, params: dict[str, str], runtime: str = "native") -> gym.Env:
+def make_env(scenario: str, params: dict[str, str], **bridge: Any) -> gym.Env:
     if scenario == "reference":
-        return RateLevels(ScenarioEnv(scenario, params, runtime=runtime))
+        return RateLevels(ScenarioEnv(scenario, params, **bridge))
     if scenario != "oran-slicing":
         raise ValueError(f"no Discrete action form for scenario {scenario!r}")
     from bridge.slicing.wrappers import CatalogueActionWrapper, make_wrapped_env
 
-    return make_wrapped_env(params, CatalogueActionWrapper, runtime)
+    return make_wrapped_env(params, CatalogueActionWrapper, **bridge)
 
 
 def train_command(args: argparse.Namespace) -> Path:
@@ -54,7 +55,7 @@ def train_command(args: argparse.Namespace) -> Path:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(1)
-    env = make_env(args.scenario, parse_params(args.param), args.runtime)
+    env = make_env(args.scenario, parse_params(args.param), **bridge_options(args, out))
     try:
         checkpoint = out / CHECKPOINT
         resume = args.resume and checkpoint.is_file()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from bridge.commands import dispatch
 
@@ -34,6 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="continue from the checkpoint in --out")
     parser.add_argument("--runtime", default="native",
                         help="native, docker or launcher:ENDPOINT[@SOCKET_DIR]")
+    parser.add_argument("--traces", action="store_true",
+                        help="let ns-3 write every episode's traces into --out")
     parser.set_defaults(func=run)
 
 
@@ -42,3 +45,14 @@ def run(args: argparse.Namespace) -> int:
     path: Path = train(args)
     print(f"checkpoint: {path}")
     return 0
+
+
+def bridge_options(args: argparse.Namespace, out: Path) -> dict[str, Any]:
+    """The env options a trainer's arguments ask for: where the simulator runs, and
+    (``--traces``) ns-3's per-episode traces in the output directory."""
+    from bridge.run import TRACE_FLAG
+
+    options: dict[str, Any] = {"runtime": args.runtime}
+    if args.traces and args.scenario in TRACE_FLAG:
+        options.update(run_dir=out, extra_args=[TRACE_FLAG[args.scenario]])
+    return options

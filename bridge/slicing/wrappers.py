@@ -82,13 +82,14 @@ class CatalogueActionWrapper(_GainsActionWrapper):
 
 
 def make_wrapped_env(params: dict[str, str], wrapper: type[_GainsActionWrapper],
-                     runtime: Any = "native") -> gym.Env:
+                     **bridge: Any) -> gym.Env:
     """The ns-3 slicing env for SlicingConfig fields given as text (``--param`` values;
-    ``maxSteps`` and ``stepMs`` go to the program as they are), wrapped in ``wrapper``."""
+    ``maxSteps`` and ``stepMs`` go to the program as they are), wrapped in ``wrapper``;
+    ``bridge`` goes to the env (runtime, run_dir, extra_args, ...)."""
     from bridge.envs import ScenarioEnv
     from bridge.slicing.dataset import config_from_params, ns3_params
 
     episode = {k: v for k, v in params.items() if k in ("maxSteps", "stepMs")}
     cfg = config_from_params({k: v for k, v in params.items() if k not in episode})
-    env = ScenarioEnv("oran-slicing", {**ns3_params(cfg), **episode}, runtime=runtime)
+    env = ScenarioEnv("oran-slicing", {**ns3_params(cfg), **episode}, **bridge)
     return wrapper(env, cfg)
