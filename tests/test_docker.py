@@ -8,6 +8,7 @@ where that is impossible. Set RAN_GYM_SKIP_IMAGE_BUILD=1 to use the images as th
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import time
 
@@ -175,3 +176,33 @@ def test_compose_co_simulation_leaves_its_run_on_the_host(tmp_path):
     assert state["num_timesteps"] == 30  # Diffusion-QL trained against ns-3 in the other box
     packets = (run / "traces-episode-0000" / "packets.csv").read_text().splitlines()
     assert packets[0].startswith("event,") and len(packets) > 10  # written by ns-3 there
+
+
+def test_ctrl_c_in_the_agent_removes_the_container(tmp_path):
+    agent = (
+        "import sys, numpy as np\n"
+        f"sys.path.insert(0, {str(REPO)!r})\n"
+        "from bridge import ScenarioEnv\n"
+        "env = ScenarioEnv('reference', {'maxSteps': 10_000_000}, runtime='docker')\n"
+        "env.reset(seed=1)\n"
+        "print(env._session.process.container, flush=True)\n"
+        "while True:\n"
+        "    env.step(np.array([5.0], np.float32))\n"
+    )
+    proc = subprocess.Popen([str(REPO / ".venv" / "bin" / "python"), "-c", agent],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        name = proc.stdout.readline().strip()
+        assert name.startswith("ran-gym-") and name in " ".join(
+            subprocess.run(["docker", "ps", "--format", "{{.Names}}"], capture_output=True,
+                           text=True, check=True).stdout.split())
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        assert "KeyboardInterrupt" in err
+    finally:
+        proc.kill()
+        proc.wait()
+    names = subprocess.run(["docker", "ps", "-a", "--format", "{{.Names}}"],
+                           capture_output=True, text=True, check=True).stdout.split()
+    assert name not in names
