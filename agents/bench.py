@@ -22,16 +22,7 @@ import torch
 from gymnasium import spaces
 
 from agents.diffusion_ql import DiffusionQL, DiffusionQLConfig
-
-
-def _median_ms(call: Any, iterations: int, warmup: int) -> float:
-    samples = []
-    for i in range(iterations + warmup):
-        start = time.perf_counter_ns()
-        call()
-        if i >= warmup:
-            samples.append(time.perf_counter_ns() - start)
-    return float(np.median(samples)) / 1e6
+from bridge.bench import time_calls
 
 
 def _decisions(obs_space: spaces.Box, act_space: spaces.Box, device: str, iterations: int,
@@ -46,7 +37,8 @@ def _decisions(obs_space: spaces.Box, act_space: spaces.Box, device: str, iterat
     out = {}
     for key, config in variants.items():
         agent = DiffusionQL(obs_space, act_space, config, seed=0, device=device)
-        out[key] = round(_median_ms(lambda a=agent: a.predict(obs), iterations, warmup), 3)
+        timing = time_calls(lambda a=agent: a.predict(obs), iterations, warmup)
+        out[key] = round(timing["median"] / 1e3, 3)
     return out
 
 

@@ -19,11 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
-import torch
 
 from agents.diffusion_ql.agent import DiffusionQL
 from agents.diffusion_ql.config import DiffusionQLConfig
-from bridge.commands.train import bridge_options
+from bridge.commands.train import bridge_options, prepare_training
 from bridge.envs import ScenarioEnv
 
 CHECKPOINT = "diffusion-ql.pt"
@@ -39,15 +38,8 @@ def make_env(scenario: str, params: dict[str, str], **bridge: Any) -> gym.Env:
 
 
 def train_command(args: argparse.Namespace) -> Path:
-    from bridge.commands.run import parse_params
-
-    steps = args.iterations or 1000
-    if steps < 1:
-        raise ValueError(f"--iterations must be >= 1, got {steps}")
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    torch.set_num_threads(1)  # beside the ns-3 process; small networks
-    env = make_env(args.scenario, parse_params(args.param), **bridge_options(args, out))
+    steps, out, params = prepare_training(args)
+    env = make_env(args.scenario, params, **bridge_options(args, out))
     try:
         checkpoint = out / CHECKPOINT
         if getattr(args, "resume", False) and checkpoint.is_file():

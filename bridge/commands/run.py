@@ -14,7 +14,7 @@ def parse_params(pairs: Sequence[str]) -> dict[str, str]:
         key, sep, value = pair.partition("=")
         if not sep or not key:
             raise ValueError(f"--param expects NAME=VALUE, got {pair!r}")
-        params[key] = value
+        params[key.strip()] = value.strip()
     return params
 
 

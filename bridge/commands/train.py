@@ -56,3 +56,20 @@ def bridge_options(args: argparse.Namespace, out: Path) -> dict[str, Any]:
     if args.traces and args.scenario in TRACE_FLAG:
         options.update(run_dir=out, extra_args=[TRACE_FLAG[args.scenario]])
     return options
+
+
+def prepare_training(args: argparse.Namespace) -> tuple[int, Path, dict[str, str]]:
+    """What every trainer does first: the step budget (default 1000, checked), the
+    output directory (created) and the scenario parameters; one intra-op thread for
+    torch, whose small networks run beside the ns-3 process."""
+    import torch
+
+    from bridge.commands.run import parse_params
+
+    steps = args.iterations or 1000
+    if steps < 1:
+        raise ValueError(f"--iterations must be >= 1, got {steps}")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    torch.set_num_threads(1)
+    return steps, out, parse_params(args.param)

@@ -26,6 +26,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from bridge.commands.run import parse_params
 from bridge.slicing import esa, milp
 from bridge.slicing.config import SlicingConfig
 from bridge.slicing.drop import DropConfig, draw
@@ -69,16 +70,6 @@ def build(args: argparse.Namespace, solver: str) -> Path:
                                   time_limit_s=time_limit)
         rows.append(sample(cfg, i, seed, source, obs, gain_db, solution))
     return write(Path(args.out), rows, cfg, {"solver": solver, "source": source, **own})
-
-
-def parse_params(items: list[str]) -> dict[str, str]:
-    params = {}
-    for item in items:
-        name, sep, value = item.partition("=")
-        if not sep or not name:
-            raise ValueError(f"--param: {item!r} is not NAME=VALUE")
-        params[name.strip()] = value.strip()
-    return params
 
 
 def config_from_params(params: dict[str, str]) -> SlicingConfig:
