@@ -214,6 +214,8 @@ SCENARIOS: dict[str, Scenario] = {
                 Param("traceDir", "none", "directory for the trace files ('none': no traces)"),
                 Param("pcap", "false", "pcap on the EPC links (needs traceDir)",
                       choices=("false", "true")),
+                Param("lteStats", "true", "with traceDir: LTE stats files and FlowMonitor too",
+                      choices=("false", "true")),
                 Param("handover", "false", "follow the association action with X2 handovers",
                       choices=("false", "true")),
             ),

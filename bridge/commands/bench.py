@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 
@@ -26,6 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="analysis suite: size of the generated packet trace [MB]")
     parser.add_argument("--dir", type=Path, default=Path("runs/bench-analysis"),
                         help="analysis suite: where the generated trace is written")
+    parser.add_argument("--simulate", action="store_true",
+                        help="analysis suite: simulate the trace in ns-3 (oran-slicing, "
+                             "PF scheduler) instead of generating it")
     parser.set_defaults(func=run)
 
 
@@ -37,7 +41,12 @@ def run(args: argparse.Namespace) -> int:
     if args.suite == "analysis":
         from analysis.bench import bench_analysis
 
-        print(json.dumps(bench_analysis(args.dir, args.size_mb, args.seed), indent=2))
+        def progress(steps: int, size: int) -> None:
+            print(f"simulated {steps} steps, packets.csv {size / 1e6:.0f} MB", file=sys.stderr)
+
+        result = bench_analysis(args.dir, args.size_mb, args.seed, simulate=args.simulate,
+                                progress=progress)
+        print(json.dumps(result, indent=2))
         return 0
     if args.suite == "agents":
         from agents.bench import bench_agents

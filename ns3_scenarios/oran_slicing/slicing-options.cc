@@ -153,6 +153,10 @@ ParseSlicingOptions(int argc, char* argv[], GymCommandLine& gymArgs)
     cmd.AddValue("thetaBias", "reward bias", o.thetaBias);
     cmd.AddValue("traceDir", "directory for the trace files ('none' or empty = none)", o.traceDir);
     cmd.AddValue("pcap", "pcap on the EPC point-to-point links (needs --traceDir)", o.pcap);
+    cmd.AddValue("lteStats",
+                 "with --traceDir: also the LTE PHY/MAC/RLC/PDCP stats files and FlowMonitor "
+                 "(false: the packet, step and allocation traces only)",
+                 o.lteStats);
     cmd.AddValue("handover",
                  "follow the action's association with X2 handovers (else it is only checked)",
                  o.handover);

@@ -56,6 +56,7 @@ struct SlicingOptions
     double thetaBias{0.0};        ///< reward bias
     std::string traceDir;         ///< directory for the trace files, empty = none
     bool pcap{false};             ///< pcap on the EPC point-to-point links (needs traceDir)
+    bool lteStats{true};          ///< LTE stats files and FlowMonitor too (with traceDir)
     bool handover{false};         ///< follow the action's association with X2 handovers
 
     /// Slice of UE u (0-based).

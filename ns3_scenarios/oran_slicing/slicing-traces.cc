@@ -68,12 +68,15 @@ SlicingTraces::Open(const SlicingOptions& o, SlicingNetwork& net, Ptr<SliceMonit
     m_allocation << "step,time_s,ru,cell_id,rbg,requested_ue,applied_ue,data_ttis,last_ue\n";
     Flush();
     monitor->OpenPacketTrace(m_dir);
-    net.lte->EnablePhyTraces();
-    net.lte->EnableMacTraces();
-    net.lte->EnableRlcTraces();
-    net.lte->EnablePdcpTraces();
-    m_flowMonitor = m_flowHelper.Install(net.remoteHost);
-    m_flowHelper.Install(net.ueNodes);
+    if (o.lteStats)
+    {
+        net.lte->EnablePhyTraces();
+        net.lte->EnableMacTraces();
+        net.lte->EnableRlcTraces();
+        net.lte->EnablePdcpTraces();
+        m_flowMonitor = m_flowHelper.Install(net.remoteHost);
+        m_flowHelper.Install(net.ueNodes);
+    }
     if (o.pcap)
     {
         PointToPointHelper().EnablePcapAll(m_dir + "/epc");
