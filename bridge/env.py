@@ -6,7 +6,9 @@ handshake and returns the first observation. ``step`` sends the action and retur
 next state. A game over is ``terminated``; the simulation running out of time is
 ``truncated``. Every wait has a timeout, and a simulator that dies, hangs or sends
 garbage raises a clear error naming the scenario and the step; the env is then ready
-for another ``reset``.
+for another ``reset``. With ``auto_restart`` such a failure instead ends the episode as
+truncated (``info["simulator_failure"]`` says why, ``restarts`` counts them) and the next
+``reset`` starts a fresh simulator with the next seed.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 import gymnasium as gym
 
 from bridge.actions import compile_validator
-from bridge.errors import BridgeError, ProtocolError
+from bridge.errors import BridgeError, ProtocolError, SimulatorCrashed, SimulatorTimeout
 from bridge.protocol import fastpath, messages
 from bridge.runtime import NativeRuntime, make_runtime
 from bridge.transport import AgentSocket
@@ -33,6 +35,10 @@ FLAGS_RAN_GYM = "ran-gym"
 FLAGS_NS3_GYM = "ns3-gym"
 INFO_TEXT_KEY = "ns3_info"
 _EXIT_GRACE_S = 2.0
+# What ``auto_restart`` absorbs: the simulator died, hung or sent garbage.
+RESTARTABLE = (SimulatorCrashed, SimulatorTimeout, ProtocolError)
+RESET_TRIES = 3  # simulators a reset starts, with successive seeds, before it gives up
+FAILURE_KEY = "simulator_failure"
 
 
 def decode_info(text: str) -> dict[str, Any]:
@@ -147,6 +153,7 @@ class Ns3Env(gym.Env):
         wire_log: str | Path | None = None,
         allow_all_interfaces: bool = False,
         runtime: Any = "native",
+        auto_restart: bool = False,
     ):
         """
         Args:
@@ -166,6 +173,10 @@ class Ns3Env(gym.Env):
             runtime: ``"native"`` (the program on this machine), ``"docker"`` (in the
                 scenario image), ``"launcher:ENDPOINT[@SOCKET_DIR]"`` (started by a
                 ran-gym-launcher), or a runtime object of :mod:`bridge.runtime`.
+            auto_restart: a simulator that crashes, hangs past ``timeout_s`` or sends
+                garbage ends its episode as truncated (reward 0, the last observation,
+                ``info["simulator_failure"]``) instead of raising; ``reset`` tries up to
+                ``RESET_TRIES`` fresh simulators. ``restarts`` counts these events.
         """
         if flags not in (FLAGS_RAN_GYM, FLAGS_NS3_GYM):
             raise ValueError(f"flags must be {FLAGS_RAN_GYM!r} or {FLAGS_NS3_GYM!r}, got {flags!r}")
@@ -183,6 +194,9 @@ class Ns3Env(gym.Env):
         self._session: _Session | None = None
         self._episode = -1
         self._closed = False
+        self.auto_restart = bool(auto_restart)
+        self.restarts = 0  # simulator failures absorbed by auto_restart
+        self._last_observation: Any = None
         self.commands: list[str] = []
         self._fast_observation: Any = None
         self.observation_space, self.action_space = self._probe_spaces()
@@ -199,10 +213,23 @@ class Ns3Env(gym.Env):
         sim_seed = (options or {}).get("sim_seed")
         if sim_seed is None:
             sim_seed = int(self.np_random.integers(1, 2**31 - 1))
-        self._end_session()
-        self._session = self._open_session(int(sim_seed))
-        state = self._guarded(lambda s: s.state("waiting for the first observation"))
+        for attempt in range(RESET_TRIES if self.auto_restart else 1):
+            if attempt:  # the failed simulator's seed is replaced by the next one
+                sim_seed = int(self.np_random.integers(1, 2**31 - 1))
+            try:
+                state = self._start(int(sim_seed))
+                break
+            except RESTARTABLE:
+                if not self.auto_restart or attempt + 1 == RESET_TRIES:
+                    raise
+                self.restarts += 1
+        self._last_observation = state.observation
         return state.observation, _info(state)
+
+    def _start(self, sim_seed: int) -> messages.EnvState:
+        self._end_session()
+        self._session = self._open_session(sim_seed)
+        return self._guarded(lambda s: s.state("waiting for the first observation"))
 
     def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
         session = self._session
@@ -217,9 +244,17 @@ class Ns3Env(gym.Env):
             s.step += 1
             return s.state(f"waiting for the state after step {s.step}")
 
-        state = self._guarded(exchange)
+        try:
+            state = self._guarded(exchange)
+        except RESTARTABLE as failure:
+            if not self.auto_restart:
+                raise
+            self.restarts += 1  # the session is already ended; reset() starts a fresh one
+            info = {FAILURE_KEY: type(failure).__name__, "simulator_error": str(failure)}
+            return self._last_observation, 0.0, False, True, info
         terminated = state.game_over and state.game_over_reason == "GameOver"
         truncated = state.game_over and not terminated
+        self._last_observation = state.observation
         return state.observation, state.reward, terminated, truncated, _info(state)
 
     def close(self) -> None:

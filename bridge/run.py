@@ -54,6 +54,9 @@ class RunConfig:
     runtime: str = "native"
     """Where the scenario program runs: native, docker (the scenario image) or
     launcher:ENDPOINT[@SOCKET_DIR] (a ran-gym-launcher, e.g. in another container)."""
+    auto_restart: bool = False
+    """A simulator that crashes, hangs or sends garbage ends its episode as truncated and
+    the run goes on with a fresh one (next seed); ``summary.json`` counts these events."""
 
     def __post_init__(self) -> None:
         if self.steps < 1:
@@ -74,7 +77,7 @@ def run(config: RunConfig, progress: Any = sys.stderr) -> Path:
         extra = [TRACE_FLAG[config.scenario]] if config.scenario in TRACE_FLAG else []
         env = ScenarioEnv(config.scenario, config.params, endpoint=config.endpoint,
                           timeout_s=config.timeout_s, run_dir=run_dir.path, extra_args=extra,
-                          runtime=config.runtime)
+                          runtime=config.runtime, auto_restart=config.auto_restart)
         try:
             agent = make_agent(config.agent, env, seed=config.seed)
             rows, seeds = _rollout(env, agent, config, progress)
@@ -84,7 +87,8 @@ def run(config: RunConfig, progress: Any = sys.stderr) -> Path:
         run_dir.write_json("seeds.json", {"seed": config.seed, "episodes": seeds})
         frame = pd.DataFrame(rows)
         run_dir.write_parquet("steps.parquet", frame)
-        run_dir.write_json("summary.json", _summary(frame))
+        run_dir.write_json("summary.json",
+                           {**_summary(frame), "simulator_restarts": env.restarts})
     finally:
         run_dir.release()
     return run_dir.path

@@ -40,6 +40,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=0, help="base seed (default: 0)")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace an earlier run in --out")
+    parser.add_argument("--auto-restart", action="store_true",
+                        help="a simulator that crashes or hangs ends its episode (truncated) "
+                             "and the run goes on with a fresh one")
     parser.set_defaults(func=run)
 
 
@@ -50,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
         scenario=args.scenario, agent=args.agent, steps=args.steps, out=Path(args.out),
         seed=args.seed, params=parse_params(args.param), endpoint=args.endpoint,
         timeout_s=args.timeout, overwrite=args.overwrite, runtime=args.runtime,
+        auto_restart=args.auto_restart,
     )
     print(f"run directory: {run(config)}")
     return 0
