@@ -33,6 +33,28 @@ def _dqn(env: Any, seed: int | None, checkpoint: str | None = None) -> Policy:
     return DqnAgent(env, seed=seed or 0)
 
 
+def _gdm(env: Any, seed: int | None, checkpoint: str | None = None, **kw: Any) -> Policy:
+    from agents.gdm import GdmAgent  # noqa: PLC0415 - torch only when asked for
+
+    if checkpoint is not None:
+        kw["checkpoint"] = checkpoint
+    return GdmAgent(float(env.unwrapped.params["pmaxMw"]), seed=seed or 0, **kw)
+
+
+def _slicing(name: str) -> Any:
+    from agents.baselines import slicing  # noqa: PLC0415 - only the slicing scenario
+
+    return getattr(slicing, name)
+
+
+def _ssvae(env: Any, seed: int | None, checkpoint: str | None = None) -> Policy:
+    from agents.ssvae import SsVaeAgent  # noqa: PLC0415 - torch only when asked for
+
+    if checkpoint is not None:
+        return SsVaeAgent.load(checkpoint)
+    return SsVaeAgent(env.observation_space, env.action_space, seed=seed or 0)
+
+
 def _sapd(env: Any, **kw: Any) -> Policy:
     from agents.sapd import SapdAgent  # noqa: PLC0415 - torch only when asked for
 
@@ -45,8 +67,14 @@ AGENTS: dict[str, Callable[..., Policy]] = {
     "fp": lambda env, seed: _power("FullPower")(env.action_space),
     "wmmse": lambda env, seed: _power("WmmsePower")(env.action_space, env.unwrapped.params),
     "sapd": lambda env, seed, **kw: _sapd(env, **kw),
+    "gdm": _gdm,
     "diffusion-ql": _diffusion_ql,
     "dqn": _dqn,
+    "max-sinr": _slicing("MaxSinrAgent"),
+    "esa": _slicing("EsaAgent"),
+    "ns3-pf": _slicing("Ns3PfAgent"),
+    "ns3-rr": _slicing("Ns3RrAgent"),
+    "ss-vae": _ssvae,
 }
 
 

@@ -78,3 +78,14 @@ def test_q_guidance_moves_samples_toward_higher_q():
 
     free, guided = distance(0.0), distance(1.2)
     assert guided < 0.8 * free
+
+
+def test_log_snr_of_the_schedule():
+    # linear, T = 5: ᾱ_1 = 1 − 1e-4 -> λ = log(0.9999 / 1e-4) = log 9999 = 9.2102;
+    # ᾱ_5 = 0.950630 -> λ = log(0.950630 / 0.049370) = log 19.2552 = 2.9578
+    diffusion = Diffusion(DiffusionConfig(steps=5, schedule="linear"))
+    lam = diffusion.log_snr(torch.tensor([0, 4]))
+    assert lam[0].item() == pytest.approx(math.log(9999), abs=2e-3)
+    assert lam[1].item() == pytest.approx(2.9578, abs=2e-3)
+    cosine = Diffusion(DiffusionConfig(steps=20, schedule="cosine"))
+    assert bool((cosine.log_snr(torch.arange(20)).diff() < 0).all())  # falls with t

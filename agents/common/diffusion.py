@@ -108,6 +108,12 @@ class Diffusion(torch.nn.Module):
             per_sample = per_sample * weight(t)
         return per_sample.mean()
 
+    def log_snr(self, t: torch.Tensor) -> torch.Tensor:
+        """λ_t = log(ᾱ_t / (1 − ᾱ_t)), the log signal-to-noise ratio of x_t, for loss
+        weightings (e.g. ᾱ = 0.5 gives λ = 0)."""
+        a = self.alphas_bar[t]
+        return torch.log(a) - torch.log1p(-a)
+
     def predict_x0(self, x: torch.Tensor, t: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
         a = _at(self.alphas_bar, t, x)
         x0 = (x - (1 - a).sqrt() * eps) / a.sqrt()

@@ -7,6 +7,8 @@ function takes the parsed arguments and returns the checkpoint path.
 from __future__ import annotations
 
 import argparse
+import signal
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +16,12 @@ from bridge.commands import dispatch
 
 TRAINERS: dict[tuple[str, str], str] = {
     ("interference", "sapd"): "agents.sapd.commands:train_command",
+    ("interference", "gdm"): "agents.gdm.commands:train_command",
     ("reference", "diffusion-ql"): "agents.diffusion_ql.commands:train_command",
     ("oran-slicing", "diffusion-ql"): "agents.diffusion_ql.commands:train_command",
     ("reference", "dqn"): "agents.dqn.commands:train_command",
     ("oran-slicing", "dqn"): "agents.dqn.commands:train_command",
+    ("oran-slicing", "ss-vae"): "agents.ssvae.commands:train_command",
 }
 
 
@@ -27,6 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--agent", required=True, help="agent to train")
     parser.add_argument("--iterations", type=int, default=None, help="training iterations")
     parser.add_argument("--seed", type=int, default=0, help="seed (default: 0)")
+    parser.add_argument("--dataset", default=None,
+                        help="expert data set (Parquet) for imitation learners (gdm)")
     parser.add_argument("--out", required=True, help="directory for the checkpoint")
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                         help="scenario parameter; repeatable")
@@ -37,14 +43,41 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="native, docker or launcher:ENDPOINT[@SOCKET_DIR]")
     parser.add_argument("--traces", action="store_true",
                         help="let ns-3 write every episode's traces into --out")
+    parser.add_argument("--num-envs", type=int, default=1,
+                        help="simulator processes collecting at once (default: 1)")
+    parser.add_argument("--checkpoint-every", type=int, default=1000, metavar="STEPS",
+                        help="write the checkpoint every STEPS steps; 0: only at the end "
+                             "(default: 1000)")
+    parser.add_argument("--log-every", type=int, default=100, metavar="STEPS",
+                        help="a progress line every STEPS steps (default: 100)")
     parser.set_defaults(func=run)
+
+
+class Interrupted(Exception):
+    """A trainer stopped on SIGINT/SIGTERM after writing its checkpoint."""
+
+    def __init__(self, checkpoint: Path, exit_code: int):
+        super().__init__(f"interrupted; checkpoint: {checkpoint}")
+        self.checkpoint, self.exit_code = checkpoint, exit_code
 
 
 def run(args: argparse.Namespace) -> int:
     train = dispatch(TRAINERS, (args.scenario, args.agent), "trainer")
-    path: Path = train(args)
+    try:
+        path: Path = train(args)
+    except Interrupted as stop:
+        print(f"interrupted; checkpoint: {stop.checkpoint} (--resume continues)")
+        return stop.exit_code
     print(f"checkpoint: {path}")
     return 0
+
+
+def worker_env(make: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``make(*args, **kwargs)`` in a vector env's worker process, which leaves SIGINT
+    to the trainer: Ctrl-C reaches the whole process group, and the trainer stops at a
+    step boundary and closes the workers itself."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return make(*args, **kwargs)
 
 
 def bridge_options(args: argparse.Namespace, out: Path) -> dict[str, Any]:
@@ -69,6 +102,10 @@ def prepare_training(args: argparse.Namespace) -> tuple[int, Path, dict[str, str
     steps = args.iterations or 1000
     if steps < 1:
         raise ValueError(f"--iterations must be >= 1, got {steps}")
+    for flag, low in (("num_envs", 1), ("checkpoint_every", 0), ("log_every", 1)):
+        if getattr(args, flag, low) < low:
+            raise ValueError(f"--{flag.replace('_', '-')} must be >= {low}, "
+                             f"got {getattr(args, flag)}")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(1)

@@ -1,0 +1,125 @@
+"""The GDM policy: the graph denoiser inside the shared diffusion sampler, with the affine
+map between powers and the centred diffusion space.
+
+Powers p ∈ [0, Pmax] are diffused as y = 2 p / Pmax − 1 ∈ [−1, 1]; the sampler clamps x̂₀
+to [−1, 1] at every step and the final sample too, so the inverse map lands in
+[0, Pmax] by construction. Training minimises the DDPM noise-prediction loss weighted by
+w(t) = sigmoid(b − λ_t), λ_t the log-SNR of step t, normalised to mean 1 over the steps
+(a sigmoid weighting of the log-SNR: the nearly noise-free steps, whose ε is hard to see
+and matters little to the sample, count less; b = 4 leaves them 0.1 of the weight — on a
+bimodal toy expert b = 2 left 6 % of the samples between the modes, no weighting 2 %).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from agents.common.diffusion import Diffusion, DiffusionConfig, Guidance
+from agents.gdm.networks import GraphDenoiser
+
+
+@dataclass(frozen=True)
+class GdmConfig:
+    """The GDM policy's network, diffusion and sampler."""
+
+    hidden: int = 64
+    """Features per graph-convolution layer."""
+    layers: int = 3
+    """Graph-convolution layers."""
+    taps: int = 2
+    """Filter taps K per layer."""
+    time_dim: int = 32
+    """Size of the sinusoidal time embedding."""
+    duals: bool = False
+    """Condition on the expert's dual variables μ besides the gains."""
+    steps: int = 50
+    """T, the number of diffusion steps (cosine schedule)."""
+    weight_bias: float | None = 4.0
+    """b of the log-SNR loss weighting sigmoid(b − λ_t); None for the plain DDPM loss."""
+    sampler: str = "ddpm"
+    """ddpm (all T steps, the paper's reverse chain; takes guidance) or ddim
+    (``ddim_steps`` steps, fast)."""
+    ddim_steps: int = 10
+    """Steps of the DDIM sampler."""
+    ddim_eta: float = 0.0
+    """DDIM's η: 0 is deterministic given the initial noise (sharpest at few steps), 1 is
+    stochastic like DDPM."""
+
+    def __post_init__(self) -> None:
+        if self.sampler not in ("ddim", "ddpm"):
+            raise ValueError(f"GdmConfig.sampler must be 'ddim' or 'ddpm', got {self.sampler!r}")
+        if not 1 <= self.ddim_steps <= self.steps:
+            raise ValueError(f"GdmConfig.ddim_steps must be in [1, steps={self.steps}], "
+                             f"got {self.ddim_steps}")
+
+
+class GdmPolicy(torch.nn.Module):
+    """Samples power fractions p / Pmax ∈ [0, 1], one per node, given ``cond``."""
+
+    loss_weights: torch.Tensor
+
+    def __init__(self, config: GdmConfig = GdmConfig()):
+        super().__init__()
+        self.config = config
+        self.diffusion = Diffusion(DiffusionConfig(steps=config.steps, schedule="cosine",
+                                                   clip=1.0))
+        self.denoiser = GraphDenoiser(config.hidden, config.layers, config.taps,
+                                      config.time_dim, config.duals)
+        weights = torch.ones(config.steps)
+        if config.weight_bias is not None:
+            lam = self.diffusion.log_snr(torch.arange(config.steps))
+            weights = torch.sigmoid(config.weight_bias - lam)
+            weights = weights / weights.mean()
+        self.register_buffer("loss_weights", weights, persistent=False)
+
+    @staticmethod
+    def to_diffusion(fraction: torch.Tensor) -> torch.Tensor:
+        """p / Pmax ∈ [0, 1] -> y ∈ [−1, 1] (0 -> −1, 0.5 -> 0, 1 -> 1)."""
+        return 2 * fraction - 1
+
+    @staticmethod
+    def from_diffusion(y: torch.Tensor) -> torch.Tensor:
+        """y -> p / Pmax, constrained to [0, 1]."""
+        return ((y + 1) / 2).clamp(0, 1)
+
+    def loss(self, fraction: torch.Tensor, cond: torch.Tensor,
+             generator: torch.Generator | None = None) -> torch.Tensor:
+        """Weighted DDPM loss of expert power fractions [B, N] under ``cond``."""
+        return self.diffusion.loss(self.denoiser, self.to_diffusion(fraction), cond, generator,
+                                   weight=lambda t: self.loss_weights[t])
+
+    @torch.no_grad()
+    def sample(self, cond: torch.Tensor, generator: torch.Generator | None = None,
+               guidance: Guidance | None = None, guidance_scale: float = 0.0) -> torch.Tensor:
+        """One fresh power-fraction sample [B, N] per row of ``cond``. With guidance the
+        DDPM sampler runs whatever ``config.sampler`` says (DDIM takes no guidance)."""
+        shape = (cond.shape[0], cond.shape[1])
+        c = self.config
+        if c.sampler == "ddpm" or (guidance is not None and guidance_scale):
+            y = self.diffusion.sample_ddpm(self.denoiser, cond, shape, generator,
+                                           guidance=guidance, guidance_scale=guidance_scale)
+        else:
+            y = self.diffusion.sample_ddim(self.denoiser, cond, shape, c.ddim_steps, generator,
+                                           eta=c.ddim_eta)
+        return self.from_diffusion(y)
+
+
+def save_policy(policy: GdmPolicy, path: Path, extra: dict[str, Any] | None = None) -> None:
+    """Weights, the policy config and anything in ``extra`` (training config, optimiser)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"state_dict": policy.state_dict(), "config": dataclasses.asdict(policy.config),
+                **(extra or {})}, path)
+
+
+def load_policy(path: str | Path, device: str | torch.device = "cpu", **overrides: Any
+                ) -> GdmPolicy:
+    """The policy of a checkpoint; ``overrides`` replace sampler fields (e.g. sampler="ddpm")."""
+    checkpoint = torch.load(path, map_location=device, weights_only=True)
+    policy = GdmPolicy(GdmConfig(**{**checkpoint["config"], **overrides}))
+    policy.load_state_dict(checkpoint["state_dict"])
+    return policy.to(device).eval()

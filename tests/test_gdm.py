@@ -1,0 +1,127 @@
+"""GDM: the graph denoiser, the policy's range, training, mode coverage, checkpoints,
+constraint guidance and the agent's entry points."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from agents.gdm.guidance import constraint_slack, lte_rate_model, slack_guidance
+from agents.gdm.networks import GraphDenoiser
+from agents.gdm.policy import GdmConfig, GdmPolicy, load_policy, save_policy
+from agents.gdm.train import ExpertData, GdmTrainConfig, expert_data, train_gdm
+
+TINY = GdmConfig(hidden=16, layers=2, taps=2, time_dim=8, steps=20, ddim_steps=5)
+
+
+def _gains(batch: int, n: int, seed: int) -> torch.Tensor:
+    """Normalised gains like the scenario's: direct links ~1, interferers ~0."""
+    g = torch.Generator().manual_seed(seed)
+    x = 0.3 * torch.randn(batch, n, n, generator=g)
+    return x + torch.eye(n) * (0.8 + 0.4 * torch.rand(batch, n, 1, generator=g))
+
+
+@pytest.mark.parametrize("duals", [False, True])
+def test_permuting_the_pairs_permutes_the_predicted_noise(duals):
+    torch.manual_seed(0)
+    net = GraphDenoiser(hidden=16, layers=3, taps=2, time_dim=8, duals=duals)
+    n = 6
+    cond = _gains(2, n, 1)
+    if duals:
+        cond = torch.cat([cond, torch.rand(2, n, 1)], dim=-1)
+    x, t = torch.randn(2, n), torch.tensor([3, 17])
+    perm = torch.tensor([4, 0, 5, 2, 1, 3])
+    permuted = cond[:, perm][:, :, torch.cat([perm, torch.arange(n, cond.shape[-1])])]
+    out = net(x, t, cond)
+    torch.testing.assert_close(net(x[:, perm], t, permuted), out[:, perm], atol=1e-5, rtol=1e-5)
+    # a non-equivariant net (e.g. an MLP on the flattened gains) would also move when only
+    # the gains of other nodes change: the output must depend on the graph
+    assert not torch.allclose(net(x, t, cond.flip(0)), out, atol=1e-3)
+    with pytest.raises(ValueError, match="cond must be"):
+        net(x, t, cond[..., :n - 1])
+
+
+def test_samples_stay_within_zero_and_pmax():
+    torch.manual_seed(0)
+    policy = GdmPolicy(TINY)  # untrained: its raw samples run far outside [-1, 1]
+    cond = _gains(64, 5, 2)
+    for sampler in ("ddim", "ddpm"):
+        policy.config = GdmConfig(**{**TINY.__dict__, "sampler": sampler})
+        p = policy.sample(cond, torch.Generator().manual_seed(0))
+        assert p.shape == (64, 5) and p.min() >= 0 and p.max() <= 1
+        assert p.std() > 0.05  # not collapsed on one bound
+
+
+def test_training_loss_falls_on_a_tiny_data_set():
+    cond = _gains(32, 4, 3)
+    fraction = torch.sigmoid(3 * torch.diagonal(cond, dim1=-2, dim2=-1) - 2.5)
+    config = GdmTrainConfig(policy=TINY, iterations=300, batch=32, lr=3e-3, device="cpu")
+    _, state = train_gdm(config, ExpertData(cond, fraction))
+    first, last = np.mean(state["losses"][:30]), np.mean(state["losses"][-30:])
+    assert last < 0.6 * first, (first, last)
+
+
+def test_samples_cover_both_modes_of_a_bimodal_expert():
+    # Expert: every node independently at 0.1 or 0.9 of Pmax with probability 1/2 (and
+    # never in between). A model that regresses to the mean would put its samples at 0.5.
+    gen = torch.Generator().manual_seed(4)
+    n, rows = 4, 2048
+    cond = _gains(8, n, 5).repeat(rows // 8, 1, 1)
+    fraction = torch.where(torch.rand(rows, n, generator=gen) < 0.5, 0.1, 0.9)
+    config = GdmTrainConfig(policy=TINY, iterations=600, batch=64, lr=3e-3, device="cpu")
+    policy, _ = train_gdm(config, ExpertData(cond, fraction))
+    p = policy.sample(cond[:256], torch.Generator().manual_seed(6))
+    low, high = p < 0.3, p > 0.7  # within 0.2 of a mode
+    share_low, share_high = low.float().mean(0), high.float().mean(0)
+    assert bool((low | high).float().mean() > 0.85), "samples between the modes"
+    assert bool((share_low > 0.25).all() and (share_high > 0.25).all()), (share_low, share_high)
+
+
+def test_save_then_load_gives_identical_samples(tmp_path):
+    torch.manual_seed(1)
+    policy = GdmPolicy(TINY)
+    cond = _gains(8, 5, 7)
+    save_policy(policy, tmp_path / "p.pt")
+    loaded = load_policy(tmp_path / "p.pt")
+    a = policy.sample(cond, torch.Generator().manual_seed(9))
+    b = loaded.sample(cond, torch.Generator().manual_seed(9))
+    assert torch.equal(a, b)
+    assert not torch.equal(a, policy.sample(cond, torch.Generator().manual_seed(10)))
+
+
+def test_lte_rate_model_and_constraint_slack_by_hand():
+    # One pair alone, SNR 12 at full power: 0.55 log2(1 + 12 / 4) = 0.55 x 2 = 1.1
+    snr = torch.tensor([[[12.0]]])
+    assert lte_rate_model(snr, torch.ones(1, 1)).item() == pytest.approx(1.1)
+    # Two pairs, direct SNR 12, cross SNR 8, both at full power: SINR 12 / 9 = 1.333,
+    # rate 0.55 log2(1 + 0.3333) = 0.55 x 0.41504 = 0.22827; slack 2 x (0.22827 - 0.75)
+    snr = torch.tensor([[[12.0, 8.0], [8.0, 12.0]]])
+    rates = lte_rate_model(snr, torch.ones(1, 2))
+    assert rates[0, 0].item() == pytest.approx(0.55 * math.log2(4 / 3), rel=1e-6)
+    slack = constraint_slack(snr, torch.ones(1, 2), torch.ones(1, 2))
+    assert slack.item() == pytest.approx(2 * (0.55 * math.log2(4 / 3) - 0.75), rel=1e-6)
+
+
+def test_slack_guidance_favours_the_failing_pair():
+    # Pair 0 is weak (direct SNR 10^(4 x 0.3) = 15.8) and hit hard by pair 1 (cross
+    # 10^(4 x 0.5) = 100); pair 1 is strong (10^4). Guidance weighted on pair 0 only must
+    # raise pair 0's power and lower pair 1's.
+    cond = torch.tensor([[[0.3, 0.5], [-0.5, 1.0]]])
+    grad = slack_guidance(torch.tensor([[1.0, 0.0]]))(torch.zeros(1, 2), cond)
+    assert grad[0, 0] > 0 and grad[0, 1] < 0
+    # a pair that meets f_min gives no gradient
+    assert torch.equal(slack_guidance(torch.tensor([[0.0, 1.0]]))(torch.zeros(1, 2), cond),
+                       torch.zeros(1, 2))
+
+
+def test_expert_data_checks_the_power_range():
+    frame = pd.DataFrame({"gains": [np.zeros(4, np.float32)], "mu": [np.zeros(2)],
+                          "power_w": [np.array([0.005, 0.02])]})
+    with pytest.raises(ValueError, match="pmax_w"):
+        expert_data(frame, pmax_w=0.01, duals=False)
+    data = expert_data(frame, pmax_w=0.02, duals=True)
+    assert data.cond.shape == (1, 2, 3) and data.fraction.tolist() == [[0.25, 1.0]]
