@@ -16,6 +16,7 @@ COMMANDS = [
     "bridge.commands.train",
     "bridge.commands.evaluate",
     "bridge.commands.analyze",
+    "bridge.commands.sweep",
 ]
 
 

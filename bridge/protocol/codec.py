@@ -2,7 +2,9 @@
 
 Decoding checks everything a hostile or broken peer could get wrong (type URLs,
 space types, shape/data agreement, sizes) and raises :class:`ProtocolError` naming
-the problem; it never allocates more than the message itself carries.
+the problem. What a message may declare is bounded as a whole: all the Boxes of one
+space or one value together hold at most ``MAX_ELEMENTS`` elements, so nesting cannot
+multiply the bound (a few bytes declaring huge shapes allocate nothing).
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ WIRE_DTYPES: dict[int, tuple[np.dtype, str]] = {
     pb.DTYPE["DOUBLE"]: (np.dtype(np.float64), "doubleData"),
 }
 _NUMPY_TO_WIRE = {np_dtype: wire for wire, (np_dtype, _) in WIRE_DTYPES.items()}
-MAX_ELEMENTS = 1 << 26  # a Box larger than this is refused (256 MiB of float32)
+MAX_ELEMENTS = 1 << 20  # Box elements one space or one value may declare, all Boxes together
 MAX_DEPTH = 32  # nesting of Tuple/Dict
+MAX_DIMS = 32  # dimensions of a Box (NumPy allows 64)
 
 
 def parse(message_class: Any, payload: bytes, what: str) -> Any:
@@ -52,11 +55,23 @@ def unpack(holder: Any, message_class: Any, what: str) -> Any:
     return parse(message_class, holder.value, what)
 
 
-def _checked_shape(shape: Any, what: str) -> tuple[int, ...]:
-    dims = tuple(int(d) for d in shape)
-    if math.prod(dims) > MAX_ELEMENTS:
-        raise ProtocolError(f"{what}: shape {dims} exceeds {MAX_ELEMENTS} elements")
-    return dims
+class _Budget:
+    """The Box elements a message may still declare."""
+
+    def __init__(self) -> None:
+        self.left = MAX_ELEMENTS
+
+    def take(self, shape: Any, what: str) -> tuple[int, ...]:
+        dims = tuple(int(d) for d in shape)
+        if len(dims) > MAX_DIMS:
+            raise ProtocolError(f"{what}: a Box shape of {len(dims)} dimensions (at most "
+                                f"{MAX_DIMS})")
+        # Zero-length dimensions count as 1 here: NumPy refuses [0, 2**31, 2**31] too.
+        if math.prod(max(d, 1) for d in dims) > self.left:
+            raise ProtocolError(f"{what}: shape {dims} exceeds the {MAX_ELEMENTS} Box "
+                                "elements a message may declare")
+        self.left -= math.prod(dims)
+        return dims
 
 
 def _wire_dtype(code: int, what: str) -> tuple[np.dtype, str]:
@@ -68,8 +83,10 @@ def _wire_dtype(code: int, what: str) -> tuple[np.dtype, str]:
 
 # --- spaces -----------------------------------------------------------------------
 
-def space_from_proto(desc: Any, what: str = "space", depth: int = 0) -> spaces.Space:
+def space_from_proto(desc: Any, what: str = "space", depth: int = 0,
+                     budget: _Budget | None = None) -> spaces.Space:
     """Decode a SpaceDescription into a Gymnasium space."""
+    budget = budget or _Budget()
     if depth > MAX_DEPTH:
         raise ProtocolError(f"{what}: nesting deeper than {MAX_DEPTH}")
     kind = desc.type
@@ -79,23 +96,25 @@ def space_from_proto(desc: Any, what: str = "space", depth: int = 0) -> spaces.S
             raise ProtocolError(f"{what}: Discrete space needs n >= 1, got {n}")
         return spaces.Discrete(n)
     if kind == pb.SPACE_TYPE["Box"]:
-        return _box_from_proto(unpack(desc.space, pb.BoxSpace, what), what)
+        return _box_from_proto(unpack(desc.space, pb.BoxSpace, what), what, budget)
     if kind == pb.SPACE_TYPE["Tuple"]:
         elements = unpack(desc.space, pb.TupleSpace, what).element
         return spaces.Tuple(
-            [space_from_proto(e, f"{what}[{i}]", depth + 1) for i, e in enumerate(elements)]
+            [space_from_proto(e, f"{what}[{i}]", depth + 1, budget)
+             for i, e in enumerate(elements)]
         )
     if kind == pb.SPACE_TYPE["Dict"]:
         elements = unpack(desc.space, pb.DictSpace, what).element
         return spaces.Dict(
-            {e.name: space_from_proto(e, f"{what}[{e.name!r}]", depth + 1) for e in elements}
+            {e.name: space_from_proto(e, f"{what}[{e.name!r}]", depth + 1, budget)
+             for e in elements}
         )
     raise ProtocolError(f"{what}: unknown space type {kind}")
 
 
-def _box_from_proto(box: Any, what: str) -> spaces.Box:
+def _box_from_proto(box: Any, what: str, budget: _Budget) -> spaces.Box:
     dtype, _ = _wire_dtype(box.dtype, what)
-    shape = _checked_shape(box.shape, what)
+    shape = budget.take(box.shape, what)
     low, high = float(box.low), float(box.high)
     if np.issubdtype(dtype, np.integer):  # integer Boxes need finite, representable bounds
         info = np.iinfo(dtype)
@@ -140,29 +159,34 @@ def _box_wire_dtype(space: spaces.Box) -> int:
 
 # --- data -------------------------------------------------------------------------
 
-def data_from_proto(container: Any, what: str = "data", depth: int = 0) -> Any:
+def data_from_proto(container: Any, what: str = "data", depth: int = 0,
+                    budget: _Budget | None = None) -> Any:
     """Decode a DataContainer into NumPy arrays / ints / tuples / dicts."""
+    budget = budget or _Budget()
     if depth > MAX_DEPTH:
         raise ProtocolError(f"{what}: nesting deeper than {MAX_DEPTH}")
     kind = container.type
     if kind == pb.SPACE_TYPE["Discrete"]:
         return int(unpack(container.data, pb.DiscreteDataContainer, what).data)
     if kind == pb.SPACE_TYPE["Box"]:
-        return _box_data_from_proto(unpack(container.data, pb.BoxDataContainer, what), what)
+        box = unpack(container.data, pb.BoxDataContainer, what)
+        return _box_data_from_proto(box, what, budget)
     if kind == pb.SPACE_TYPE["Tuple"]:
         elements = unpack(container.data, pb.TupleDataContainer, what).element
         return tuple(
-            data_from_proto(e, f"{what}[{i}]", depth + 1) for i, e in enumerate(elements)
+            data_from_proto(e, f"{what}[{i}]", depth + 1, budget)
+            for i, e in enumerate(elements)
         )
     if kind == pb.SPACE_TYPE["Dict"]:
         elements = unpack(container.data, pb.DictDataContainer, what).element
-        return {e.name: data_from_proto(e, f"{what}[{e.name!r}]", depth + 1) for e in elements}
+        return {e.name: data_from_proto(e, f"{what}[{e.name!r}]", depth + 1, budget)
+                for e in elements}
     raise ProtocolError(f"{what}: unknown data container type {kind}")
 
 
-def _box_data_from_proto(box: Any, what: str) -> np.ndarray:
+def _box_data_from_proto(box: Any, what: str, budget: _Budget) -> np.ndarray:
     dtype, field = _wire_dtype(box.dtype, what)
-    shape = _checked_shape(box.shape, what)
+    shape = budget.take(box.shape, what)
     values = getattr(box, field)
     if not values:  # ns3-gym programs end some episodes with a shape but no values
         return np.zeros(shape, dtype=dtype)
