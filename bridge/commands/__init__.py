@@ -15,6 +15,8 @@ COMMANDS = [
     "bridge.commands.dataset",
     "bridge.commands.train",
     "bridge.commands.evaluate",
+    "bridge.commands.compare",
+    "bridge.commands.table2",
     "bridge.commands.analyze",
     "bridge.commands.sweep",
 ]

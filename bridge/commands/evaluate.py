@@ -6,13 +6,16 @@ agent, episode and step: reward and the simulator's info), ``summary.csv`` and
 ``summary.md`` (one row per agent), ``config.json``, ``commands.txt`` and, where the
 scenario writes one, the simulator's per-step trace of every episode. What the
 summary holds is the scenario's metrics hook (METRICS); without one, the mean reward.
+
+Each agent runs in its own env (:mod:`bridge.evaluation`): with the scenario parameters
+it names (``ns3-pf`` and ``ns3-rr`` run the scenario with ``scheduler=pf`` / ``rr``,
+the same seeds) and, for oran-slicing, in its action form (native, unified, catalogue).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +25,7 @@ from bridge.commands.run import add_scenario_arguments, parse_params
 
 METRICS: dict[str, str] = {
     "interference": "bridge.metrics.interference:summarise",
+    "oran-slicing": "bridge.metrics.slicing:summarise",
 }
 
 
@@ -29,6 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("evaluate", help="compare agents on identical episodes")
     add_scenario_arguments(parser)
     parser.add_argument("--agents", required=True, help="comma-separated agent names")
+    parser.add_argument("--checkpoint", action="append", default=[], metavar="AGENT=PATH",
+                        help="checkpoint an agent loads; repeatable")
     parser.add_argument("--episodes", type=int, default=4, help="episodes per agent")
     parser.add_argument("--steps", type=int, default=None,
                         help="steps per episode (default: until the episode ends)")
@@ -39,73 +45,71 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from agents import make_agent
-    from bridge.envs import ScenarioEnv
     from bridge.rundir import RunDirectory
 
     if args.episodes < 1 or (args.steps is not None and args.steps < 1):
         raise ValueError("--episodes and --steps must be >= 1")
     agents = [a for a in args.agents.split(",") if a]
     params = parse_params(args.param)
+    checkpoints = parse_params(args.checkpoint)
     run_dir = RunDirectory(Path(args.out), overwrite=args.overwrite)
     try:
         run_dir.write_json("config.json", {**vars(args), "func": None, "params": params})
-        from bridge.run import TRACE_FLAG  # episodes numbered across agents, in run order
-
-        trace = TRACE_FLAG.get(args.scenario)
-        env = ScenarioEnv(args.scenario, params, endpoint=args.endpoint, timeout_s=args.timeout,
-                          run_dir=run_dir.path, extra_args=[trace] if trace else [])
-        rows: list[dict[str, Any]] = []
-        try:
-            for name in agents:
-                agent = make_agent(name, env, seed=args.seed)
-                for k in range(args.episodes):
-                    rows += _episode(env, agent, name, k, args)
-        finally:
-            env.close()
-            run_dir.write_text("commands.txt", "\n".join(env.commands) + "\n")
-        frame = pd.DataFrame(rows)
+        episodes = [(args.seed + k, args.seed + k) for k in range(args.episodes)]
+        frame, commands = play_agents(args, agents, params, episodes, checkpoints, run_dir.path,
+                                       args.seed)
+        run_dir.write_text("commands.txt", "\n".join(commands) + "\n")
         run_dir.write_parquet("steps.parquet", frame)
         summary = summarise(args.scenario, frame)
         run_dir.write_text("summary.csv", summary.to_csv(index=False))
-        run_dir.write_text("summary.md", _markdown(summary))
+        run_dir.write_text("summary.md", markdown(summary))
     finally:
         run_dir.release()
-    print(_markdown(summary))
+    print(markdown(summary))
     print(f"run directory: {run_dir.path}")
     return 0
 
 
-def _episode(env: Any, agent: Any, name: str, k: int, args: argparse.Namespace
-             ) -> list[dict[str, Any]]:
-    obs, _ = env.reset(seed=args.seed + k)
-    rows, step, start = [], 0, True
-    while args.steps is None or step < args.steps:
-        action, _ = agent.predict(obs, episode_start=start, deterministic=True)
-        obs, reward, terminated, truncated, info = env.step(action)
-        step, start = step + 1, False
-        rows.append({"agent": name, "episode": k, "step": step, "reward": float(reward),
-                     **{f"info_{key}": value for key, value in info.items()}})
-        if terminated or truncated:
-            break
-    print(f"{name}: episode {k + 1}/{args.episodes} done, {step} steps", file=sys.stderr)
-    return rows
+def play_agents(args: argparse.Namespace, agents: list[str], params: dict[str, str],
+                episodes: list[tuple[int, int | None]], checkpoints: dict[str, str],
+                out: Path, agent_seed: int) -> tuple[pd.DataFrame, list[str]]:
+    """Every agent over the same ``episodes`` (bridge.evaluation.run_agent), each in
+    the env it needs; files numbered across agents, in run order. Returns the step rows
+    and every simulator command line."""
+    from bridge.evaluation import run_agent
+    from bridge.run import TRACE_FLAG
+
+    trace = TRACE_FLAG.get(args.scenario)
+    rows: list[dict[str, Any]] = []
+    commands: list[str] = []
+    for i, name in enumerate(agents):
+        agent_rows, agent_commands = run_agent(
+            args.scenario, name, params, episodes, args.steps, agent_seed=agent_seed,
+            checkpoint=checkpoints.get(name), first_episode=i * len(episodes),
+            endpoint=args.endpoint, timeout_s=args.timeout, run_dir=out,
+            extra_args=[trace] if trace else [], runtime=args.runtime)
+        rows += agent_rows
+        commands += agent_commands
+    return pd.DataFrame(rows), commands
 
 
-def summarise(scenario: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per agent, from the scenario's hook or the mean reward."""
+def summarise(scenario: str, frame: pd.DataFrame, by: tuple[str, ...] = ("agent",)
+              ) -> pd.DataFrame:
+    """One row per ``by`` group (agent, or agent and seed), from the scenario's hook or
+    the mean reward."""
     hook: Any = None
     if scenario in METRICS:
         module, _, function = METRICS[scenario].partition(":")
         hook = getattr(importlib.import_module(module), function)
     out = []
-    for name, part in frame.groupby("agent", sort=False):
+    for key, part in frame.groupby(list(by), sort=False):
         metrics = hook(part) if hook else {"mean_reward": float(part["reward"].mean())}
-        out.append({"agent": name, "episodes": int(part["episode"].nunique()), **metrics})
+        out.append({**dict(zip(by, key, strict=True)),
+                    "episodes": int(part["episode"].nunique()), **metrics})
     return pd.DataFrame(out)
 
 
-def _markdown(table: pd.DataFrame) -> str:
+def markdown(table: pd.DataFrame) -> str:
     header = "| " + " | ".join(table.columns) + " |"
     rule = "|" + "|".join("---" for _ in table.columns) + "|"
     body = ["| " + " | ".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in row)

@@ -1,0 +1,128 @@
+"""Classic baselines of the oran-slicing scenario, acting in its native Dict action.
+
+- :class:`MaxSinrAgent`: every UE on its strongest O-RU, the RU's RBGs dealt out in
+  turn among its UEs, the highest power levels the RU's budget allows.
+- :class:`EsaAgent`: the twin's exact optimum (:func:`bridge.slicing.esa.solve`) under
+  the gains of the latest observation, at every step; small networks only.
+- :class:`Ns3PfAgent`, :class:`Ns3RrAgent`: ns-3's own proportional-fair / round-robin
+  schedulers decide. The agent only observes; its ``scenario_params`` name the scheduler
+  the scenario must be run with, and ``ran-gym evaluate`` / ``compare`` apply them.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar
+
+import gymnasium as gym
+import numpy as np
+
+from bridge.slicing import esa
+from bridge.slicing.allocation import Allocation, repair_power
+from bridge.slicing.config import LTE_PA_DB, SlicingConfig
+from bridge.slicing.layout import gains_from_observation
+from bridge.slicing.solution import strongest_ru
+
+ESA_MAX_CANDIDATES = 5_000_000
+"""The ESA agent refuses networks whose search may exceed this (about 2 s a decision)."""
+
+
+def slicing_config(env: gym.Env) -> SlicingConfig:
+    """The SlicingConfig of an oran-slicing env: the wrapper's own when it carries one,
+    else the one its program parameters stand for."""
+    cfg = getattr(env, "cfg", None)
+    if isinstance(cfg, SlicingConfig):
+        return cfg
+    from bridge.slicing.params import config_for
+
+    params = getattr(env.unwrapped, "params", None)
+    if params is None or "nUes" not in params:
+        raise TypeError("these agents act in the oran-slicing scenario only")
+    return config_for(params)
+
+
+class _SlicingAgent:
+    """Reads the gains from the observation; subclasses choose the allocation."""
+
+    def __init__(self, env: gym.Env, seed: int | None = None):
+        self.cfg = slicing_config(env)
+
+    def predict(self, observation: Any, state: Any = None, episode_start: Any = None,
+                deterministic: bool = True) -> tuple[dict[str, np.ndarray], Any]:
+        gains = gains_from_observation(observation, self.cfg)
+        return self.allocate(gains).to_native(), None
+
+    def allocate(self, gain_db: np.ndarray) -> Allocation:
+        raise NotImplementedError
+
+
+def equal_split(cfg: SlicingConfig, association: np.ndarray) -> np.ndarray:
+    """prb_owner [R, G]: at each RU, RBG g to the (g mod n)-th of its n UEs."""
+    owner = np.full((cfg.n_rus, cfg.n_rbgs), -1, dtype=np.int64)
+    for ru in range(cfg.n_rus):
+        members = np.flatnonzero(association == ru)
+        if members.size:
+            owner[ru] = members[np.arange(cfg.n_rbgs) % members.size]
+    return owner
+
+
+class MaxSinrAgent(_SlicingAgent):
+    """Strongest-RU association, equal RBG split, full power within the budget."""
+
+    def allocate(self, gain_db: np.ndarray) -> Allocation:
+        association = strongest_ru(gain_db).astype(np.int64)
+        owner = equal_split(self.cfg, association)
+        top = np.full(self.cfg.n_ues, self.cfg.n_levels - 1, dtype=np.int64)
+        return Allocation(association, owner, repair_power(self.cfg, association, owner, top))
+
+
+def esa_worst_case(cfg: SlicingConfig) -> int:
+    """The most candidates ESA may evaluate for ``cfg``, over every drop."""
+    if not cfg.fixed_association:
+        return esa.candidate_count(cfg)
+    sizes = [c.size for c in esa.rbg_classes(cfg)]
+    worst = 0
+    for split in esa._compositions(cfg.n_ues, cfg.n_rus):
+        options = math.prod(k + 1 for k in split)
+        worst = max(worst, math.prod(math.comb(options + g - 1, g) for g in sizes))
+    return worst * cfg.n_levels ** cfg.n_ues
+
+
+class EsaAgent(_SlicingAgent):
+    """The exhaustive-search optimum of the twin, recomputed at every step."""
+
+    def __init__(self, env: gym.Env, seed: int | None = None,
+                 max_candidates: int = ESA_MAX_CANDIDATES):
+        super().__init__(env, seed)
+        count = esa_worst_case(self.cfg)
+        if count > max_candidates:
+            raise ValueError(
+                f"esa: U={self.cfg.n_ues} UEs, R={self.cfg.n_rus} RUs, {self.cfg.n_rbgs} RBGs, "
+                f"L={self.cfg.n_levels} power levels need up to {count:.3g} candidates per "
+                f"decision, over the limit of {max_candidates:.3g} (ESA_MAX_CANDIDATES); "
+                "use e.g. nUes<=3, nRus<=2 with power_levels_db=-6,-4.77,-3")
+
+    def allocate(self, gain_db: np.ndarray) -> Allocation:
+        return esa.solve(self.cfg, gain_db).allocation
+
+
+class _Ns3SchedulerAgent(_SlicingAgent):
+    """ns-3's stock scheduler allocates the RBGs; the agent sends a neutral action:
+    UEs where they attached, no RBG map (the stock schedulers ignore it) and the
+    program's default P_A of 0 dB."""
+
+    scenario_params: ClassVar[dict[str, str]] = {}
+
+    def allocate(self, gain_db: np.ndarray) -> Allocation:
+        association = strongest_ru(gain_db).astype(np.int64)
+        owner = np.full((self.cfg.n_rus, self.cfg.n_rbgs), -1, dtype=np.int64)
+        level = np.full(self.cfg.n_ues, LTE_PA_DB.index(0.0), dtype=np.int64)
+        return Allocation(association, owner, level)
+
+
+class Ns3PfAgent(_Ns3SchedulerAgent):
+    scenario_params: ClassVar[dict[str, str]] = {"scheduler": "pf"}
+
+
+class Ns3RrAgent(_Ns3SchedulerAgent):
+    scenario_params: ClassVar[dict[str, str]] = {"scheduler": "rr"}

@@ -1,0 +1,63 @@
+"""The SlicingConfig an ns-3 oran-slicing run stands for, from its parameters.
+
+:func:`bridge.slicing.dataset.ns3_params` goes from a SlicingConfig to the program's
+parameters; :func:`config_for` goes back, so that agents acting in the native action
+space (and the decoders of the wrapped ones) read the observation with the numbers the
+program was started with. SlicingConfig fields that the program has no parameter for
+(``power_levels_db``, ``fixed_association``, ``link_model``, ``ru_capacity_mbps``, ...)
+may be given by their own names beside the program's.
+
+``fixed_association`` defaults to ``handover=false``: the program then keeps every UE on
+the O-RU it attached to (its strongest), so decoders must assume the same. Power levels
+index the program's LTE P_A table, so custom ``power_levels_db`` must be a prefix of it
+(the first L levels) to mean the same on both sides.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from bridge.slicing.config import LTE_PA_DB, SlicingConfig
+
+_NUMBERS: dict[str, str] = {
+    "n_rus": "nRus", "n_ues": "nUes", "ru_power_dbm": "ruPowerDbm",
+    "noise_figure_db": "noiseFigureDb", "embb_min_rate_mbps": "embbMinMbps",
+    "urllc_min_rate_mbps": "urllcMinMbps", "urllc_max_delay_ms": "urllcMaxDelayMs",
+    "theta_rate": "thetaRate", "theta_const": "thetaConst", "theta_bias": "thetaBias",
+}
+"""SlicingConfig field -> the program parameter that carries it."""
+
+
+def split_params(params: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """(program parameters, SlicingConfig fields given by their own names)."""
+    fields = {f.name for f in dataclasses.fields(SlicingConfig)}
+    program = {k: v for k, v in params.items() if k not in fields}
+    own = {k: str(v) for k, v in params.items() if k in fields}
+    return program, own
+
+
+def config_for(resolved: Mapping[str, Any], own: Mapping[str, str] | None = None
+               ) -> SlicingConfig:
+    """The SlicingConfig of a run with ``resolved`` program parameters (every one, as
+    ``Scenario.resolve`` gives them) and ``own`` SlicingConfig fields (text values)."""
+    from bridge.slicing.dataset import config_from_params
+
+    own = dict(own or {})
+    clash = sorted(k for k in own if k in _NUMBERS)
+    if clash:
+        raise ValueError(f"--param {', '.join(clash)}: give the program's own names "
+                         f"({', '.join(_NUMBERS[k] for k in clash)})")
+    values = {field: str(resolved[name]) for field, name in _NUMBERS.items()}
+    values["slice_shares"] = ",".join(
+        f"{s}:{resolved[f'{s}Share']}" for s in ("embb", "urllc", "mmtc"))
+    values["packet_bytes"] = ",".join(
+        str(int(resolved[f"{s}PacketBytes"])) for s in ("embb", "urllc", "mmtc"))
+    values["fixed_association"] = "true" if str(resolved["handover"]) == "false" else "false"
+    cfg = config_from_params({**values, **own})
+    levels = cfg.power_levels_db
+    if tuple(levels) != LTE_PA_DB[:len(levels)]:
+        raise ValueError(f"power_levels_db: {levels} must be the first {len(levels)} of the "
+                         f"program's LTE P_A levels {LTE_PA_DB}")
+    return cfg
