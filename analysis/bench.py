@@ -64,15 +64,16 @@ def generate_packets(path: Path, target_bytes: int, rng: np.random.Generator,
 
 
 def simulate_packets(directory: Path, target_bytes: int, seed: int,
-                     step_ms: float = 1000.0, progress: Any = None) -> Path:
-    """Runs the default oran-slicing drop (PF scheduler, traces on) in ``directory``
-    until its ``packets.csv`` holds at least ``target_bytes``; returns that file."""
+                     params: dict[str, Any] | None = None, progress: Any = None) -> Path:
+    """Runs the oran-slicing drop (PF scheduler, 1 s steps, traces on, ``params`` over
+    the defaults) in ``directory`` until its ``packets.csv`` holds at least
+    ``target_bytes``; returns that file."""
     from bridge.envs import ScenarioEnv  # noqa: PLC0415 - ns-3 only when asked for
 
     trace_dir = directory / "simulated"
     packets = trace_dir / "packets.csv"
-    params = {"scheduler": "pf", "stepMs": step_ms, "maxSteps": 10_000_000,
-              "lteStats": "false"}
+    params = {"scheduler": "pf", "stepMs": 1000.0, "maxSteps": 10_000_000,
+              "lteStats": "false", **(params or {})}
     env = ScenarioEnv("oran-slicing", params, run_dir=directory, timeout_s=600.0,
                       extra_args=[f"--traceDir={trace_dir}"])
     try:
@@ -135,19 +136,21 @@ def _timed(kind: str, src: Path, dst: Path) -> dict[str, Any]:
 
 def bench_analysis(directory: Path, target_mb: float, seed: int = 0,
                    chunk: int = CHUNK_PACKETS, simulate: bool = False,
-                   progress: Any = None) -> dict[str, Any]:
+                   params: dict[str, Any] | None = None, progress: Any = None
+                   ) -> dict[str, Any]:
     """Make a trace of ``target_mb`` MB in ``directory`` (simulated in ns-3 or
     generated) and time the passes."""
     directory.mkdir(parents=True, exist_ok=True)
     csv, parquet = directory / "packets.csv", directory / "packets.parquet"
     start = time.perf_counter()
     if simulate:
-        csv = simulate_packets(directory, int(target_mb * 1e6), seed, progress=progress)
+        csv = simulate_packets(directory, int(target_mb * 1e6), seed, params, progress)
         rows = None  # counted by the passes
     else:
         rows = generate_packets(csv, int(target_mb * 1e6), np.random.default_rng(seed), chunk)
     made = time.perf_counter() - start
     result: dict[str, Any] = {"source": "ns-3 oran-slicing" if simulate else "generated",
+                              "params": params if simulate else None,
                               "rows": rows, "csv_bytes": csv.stat().st_size,
                               "simulate_s" if simulate else "generate_s": made,
                               "platform": platform.platform(),

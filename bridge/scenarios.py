@@ -211,6 +211,12 @@ SCENARIOS: dict[str, Scenario] = {
                 Param("thetaConst", 1.0, "reward weight of the share of UEs meeting QoS",
                       -1e6, 1e6),
                 Param("thetaBias", 0.0, "reward bias", -1e6, 1e6),
+                Param("extInterferers", 0, "external interferers on the downlink carrier",
+                      0, 12),
+                Param("extInterfDbm", 30.0, "transmit power of each external interferer (dBm)",
+                      -50, 70),
+                Param("extInterfDistM", 1000.0, "distance of the external interferers from "
+                      "site 0 (m)", 10, 1e5),
                 Param("traceDir", "none", "directory for the trace files ('none': no traces)"),
                 Param("pcap", "false", "pcap on the EPC links (needs traceDir)",
                       choices=("false", "true")),

@@ -280,3 +280,33 @@ def test_random_associations_with_handover_keep_running():
         assert truncated and info["handovers"] > 5
     finally:
         env.close()
+
+
+def test_without_lte_stats_only_the_packet_step_and_allocation_traces(tmp_path):
+    env = make(traceDir=str(tmp_path), maxSteps=2, lteStats="false")
+    try:
+        rollout(env, 2, 2)
+    finally:
+        env.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "allocation.csv", "packets.csv", "steps.csv"]
+    with open(tmp_path / "packets.csv") as f:
+        assert sum(row["event"] == "rx" for row in csv.DictReader(f)) > 0
+
+
+def test_external_interferers_cut_what_the_ues_receive():
+    """Band-wide interferers near the cells: same drop, same offered traffic, less
+    delivered (the UEs' CQI falls, so do the MCS and the transport blocks)."""
+    def delivered(**params):
+        env = make(maxSteps=4, **params)
+        try:
+            trajectory = rollout(env, 5, 4)
+        finally:
+            env.close()
+        infos = [info["ue"] for _, _, info in trajectory[1:]]
+        return (sum(sum(i["tx_bytes"]) for i in infos), sum(sum(i["rx_bytes"]) for i in infos))
+
+    clean, jammed = delivered(), delivered(extInterferers=3, extInterfDbm=60.0,
+                                           extInterfDistM=300.0)
+    assert clean[0] == jammed[0]  # the same traffic was offered
+    assert jammed[1] < 0.5 * clean[1]

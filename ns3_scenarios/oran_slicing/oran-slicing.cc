@@ -15,6 +15,7 @@
 // RrFfMacScheduler (--scheduler=rr) as baselines. Spaces: slicing-env.h. Reward and
 // QoS: slicing-step.h. Traces: slicing-traces.h. Documentation:
 // docs/scenarios/oran-slicing.md.
+#include "external-interference.h"
 #include "rbg-allocation.h"
 #include "slice-traffic.h"
 #include "slicing-env.h"
@@ -41,6 +42,7 @@ main(int argc, char* argv[])
     auto allocation = CreateObject<RbgAllocation>();
     SetLteStatsDefaults(options);
     SlicingNetwork network = BuildSlicingNetwork(options, allocation);
+    NodeContainer interferers = InstallExternalInterferers(options, network);
 
     auto monitor = CreateObject<SliceMonitor>();
     monitor->Install(options, network);

@@ -98,6 +98,9 @@ Check(const SlicingOptions& o)
     Require(std::floor(o.stepMs) == o.stepMs, "--stepMs must be a whole number of 1 ms TTIs");
     RequireRange(o.maxSteps, 1, 10000000, "maxSteps");
     RequireRange(o.warmupMs, 20, 10000, "warmupMs");
+    RequireRange(o.extInterferers, 0, 12, "extInterferers");
+    RequireRange(o.extInterfDbm, -50, 70, "extInterfDbm");
+    RequireRange(o.extInterfDistM, 10, 100000, "extInterfDistM");
     Require(o.scheduler == "gym" || o.scheduler == "pf" || o.scheduler == "rr",
             "--scheduler='" + o.scheduler + "' is not one of gym|pf|rr");
     RequireRange(o.embbMbps, 0, 1000, "embbMbps");
@@ -151,6 +154,14 @@ ParseSlicingOptions(int argc, char* argv[], GymCommandLine& gymArgs)
                  o.thetaRate);
     cmd.AddValue("thetaConst", "reward weight of the constraint term", o.thetaConst);
     cmd.AddValue("thetaBias", "reward bias", o.thetaBias);
+    cmd.AddValue("extInterferers",
+                 "external interferers (continuous, band-wide, on the downlink carrier), 0..12",
+                 o.extInterferers);
+    cmd.AddValue("extInterfDbm", "transmit power of each external interferer [dBm], -50..70",
+                 o.extInterfDbm);
+    cmd.AddValue("extInterfDistM",
+                 "distance of the external interferers from site 0 [m], 10..100000",
+                 o.extInterfDistM);
     cmd.AddValue("traceDir", "directory for the trace files ('none' or empty = none)", o.traceDir);
     cmd.AddValue("pcap", "pcap on the EPC point-to-point links (needs --traceDir)", o.pcap);
     cmd.AddValue("lteStats",

@@ -54,6 +54,9 @@ struct SlicingOptions
     double thetaRate{0.01};       ///< reward weight of the aggregate throughput [1/(Mbit/s)]
     double thetaConst{1.0};       ///< reward weight of the constraint term
     double thetaBias{0.0};        ///< reward bias
+    uint32_t extInterferers{0};   ///< external interferers on the downlink band, 0..12
+    double extInterfDbm{30.0};    ///< transmit power of each, over the 10 MHz band [dBm]
+    double extInterfDistM{1000.0}; ///< distance of the interferers from site 0 [m]
     std::string traceDir;         ///< directory for the trace files, empty = none
     bool pcap{false};             ///< pcap on the EPC point-to-point links (needs traceDir)
     bool lteStats{true};          ///< LTE stats files and FlowMonitor too (with traceDir)
