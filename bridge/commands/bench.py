@@ -10,7 +10,8 @@ from pathlib import Path
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("bench", help="benchmarks (JSON on stdout)")
-    parser.add_argument("suite", choices=["bridge", "scenario", "agents", "analysis"],
+    parser.add_argument("suite", choices=["bridge", "scenario", "agents", "analysis", "scaling",
+                                          "sweep", "all"],
                         help="which benchmark")
     parser.add_argument("--iterations", type=int, default=2000, help="timed iterations")
     parser.add_argument("--warmup", type=int, default=200, help="untimed iterations first")
@@ -22,7 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="scenario suite: runs per variant (the fastest counts)")
     parser.add_argument("--seed", type=int, default=1, help="scenario suite: the drop's seed")
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                        help="scenario suite: scenario parameter; repeatable")
+                        help="scenario and analysis (--simulate) suites: scenario parameter; "
+                             "repeatable")
     parser.add_argument("--size-mb", type=float, default=1024.0,
                         help="analysis suite: size of the generated packet trace [MB]")
     parser.add_argument("--dir", type=Path, default=Path("runs/bench-analysis"),
@@ -30,12 +32,27 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--simulate", action="store_true",
                         help="analysis suite: simulate the trace in ns-3 (oran-slicing, "
                              "PF scheduler) instead of generating it")
+    parser.add_argument("--num-envs", default="1,2,4",
+                        help="scaling suite: simulators in one run, N,N,... (default 1,2,4)")
+    parser.add_argument("--steps", type=int, default=50,
+                        help="scaling suite: timed vector steps per N")
+    parser.add_argument("--cells", type=int, default=16, help="sweep suite: tiny cells run")
+    parser.add_argument("--suites", default="bridge,scenario,agents,analysis,scaling,sweep",
+                        help="all: which suites, in order")
+    parser.add_argument("--json", type=Path, default=Path("docs/results/bench-all.json"),
+                        help="all: where the results go")
+    parser.add_argument("--markdown", type=Path, default=Path("docs/benchmarks.md"),
+                        help="all: the file whose generated block is rewritten")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from bridge.bench import bench_bridge
 
+    if args.suite in ("scaling", "sweep", "all"):
+        from bridge.bench_all import run as run_more
+
+        return run_more(args)
     if args.suite == "scenario":
         return run_scenario(args)
     if args.suite == "analysis":
@@ -44,8 +61,10 @@ def run(args: argparse.Namespace) -> int:
         def progress(steps: int, size: int) -> None:
             print(f"simulated {steps} steps, packets.csv {size / 1e6:.0f} MB", file=sys.stderr)
 
+        from bridge.commands.run import parse_params
+
         result = bench_analysis(args.dir, args.size_mb, args.seed, simulate=args.simulate,
-                                progress=progress)
+                                params=parse_params(args.param), progress=progress)
         print(json.dumps(result, indent=2))
         return 0
     if args.suite == "agents":

@@ -49,10 +49,10 @@ def run_cell(cell: Cell, directory: Path) -> dict[str, Any]:
     and never raises, so that one cell's failure stays that cell's."""
     from bridge.cli import build_parser  # noqa: PLC0415 - imported in the worker
 
-    start = time.perf_counter()
+    start, log = time.perf_counter(), io.StringIO()
     try:
         args = build_parser().parse_args(evaluate_argv(cell, directory))
-        with contextlib.redirect_stdout(io.StringIO()):
+        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
             status = args.func(args)
         if status != 0:
             raise RuntimeError(f"ran-gym evaluate exited with status {status}")
@@ -62,6 +62,8 @@ def run_cell(cell: Cell, directory: Path) -> dict[str, Any]:
         return {"state": "done", "wall_s": wall, "error": ""}
     except Exception as error:  # noqa: BLE001 - reported as the cell's failure
         detail = "".join(traceback.format_exception_only(type(error), error)).strip()
+        if log.getvalue().strip():
+            detail += "\n--- output of the cell ---\n" + log.getvalue()[-2000:]
         return {"state": "failed", "wall_s": time.perf_counter() - start, "error": detail}
 
 

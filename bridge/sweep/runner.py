@@ -98,7 +98,7 @@ def _run(ray: Any, grid: Grid, pending: list[Cell], out: Path,
         write_status(out, pd.DataFrame(list(status.values())))
         note = f"{cell.cell_id} {result['state']}"
         if result["state"] == "failed":
-            note += f": {result['error'].splitlines()[-1] if result['error'] else '?'}"
+            note += f": {result['error'].splitlines()[0] if result['error'] else '?'}"
         _report(progress, status, note)
 
 

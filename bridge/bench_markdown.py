@@ -1,0 +1,100 @@
+"""The generated section of docs/benchmarks.md: the figures of one ``ran-gym bench all``
+run as tables, with its command, machine and date."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    def cell(value: Any) -> str:
+        return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _bridge(r: dict[str, Any]) -> str:
+    rows = [[t, r[t]["raw_rtt_us"], r[t]["sim_exchange_us"], r[t]["step_us"],
+             r[t]["overhead_ratio"]] for t in ("ipc", "tcp") if t in r]
+    return _table(["transport", "raw_rtt_us", "sim_exchange_us", "step_us", "overhead_ratio"],
+                  rows) + f"\n\n{r['iterations']} timed iterations after {r['warmup']}; medians."
+
+
+def _scenario(r: dict[str, Any]) -> str:
+    rows = [[k, r["wall_s"][k], r["sim_s_per_wall_s"][k], r["cpu_s"][k],
+             r["sim_s_per_cpu_s"][k], r["dl_dcis_per_cell_tti"][k]] for k in r["wall_s"]]
+    over = r["gym_overhead_vs_pf"]
+    return (_table(["variant", "wall_s", "sim s / wall s", "cpu_s", "sim s / CPU s",
+                    "DL DCIs per cell·TTI"], rows)
+            + f"\n\n{r['simulated_s']} simulated s, best of {r['repeats']}; gym scheduler + "
+              f"bridge over stock PF: {over['cpu']:+.1%} CPU, {over['wall']:+.1%} wall.")
+
+
+def _agents(r: dict[str, Any]) -> str:
+    keys = ("ddpm_t20_ms", "ddim5_ms", "default_decision_ms", "updates_per_s")
+    rows = [[d, *(r[d][k] for k in keys)] for d in ("cpu", "cuda") if d in r]
+    return _table(["device", *keys], rows) + (
+        f"\n\nDiffusion-QL, observation {r['obs_dim']}, action {r['action_dim']}; "
+        f"decisions at batch 1, updates at batch 128.")
+
+
+def _analysis(r: dict[str, Any]) -> str:
+    rows = [[k, r[k]["wall_s"], r[k]["mb_per_s"], r[k]["rows_per_s"], r[k]["peak_rss_mib"]]
+            for k in ("csv_summary", "csv_to_parquet", "parquet_summary") if k in r]
+    return _table(["pass", "wall_s", "MB/s", "rows/s", "peak MiB"], rows) + (
+        f"\n\n{r['rows']} rows, {r['csv_bytes'] / 1e6:.0f} MB of CSV.")
+
+
+def _scaling(r: dict[str, Any]) -> str:
+    rows = [[n, v["steps_per_s"], v["speedup"], v["sim_cpu_ms_per_step"],
+             v["python_cpu_ms_per_step"]] for n, v in r["num_envs"].items()]
+    b = r["bridge"]
+    two = r["num_envs"].get("2", {}).get("speedup")
+    verdict = "" if two is None else (
+        f" Target N = 2 ≥ 1.7 × N = 1: {'met' if two >= 1.7 else 'not met'} ({two:.2f}×).")
+    return (_table(["N", "env steps/s", "speedup", "sim CPU ms/step", "Python CPU ms/step"],
+                   rows)
+            + f"\n\n{r['steps']} vector steps per N, params {r['params'] or 'default'}, "
+              f"best of {r['repeats']}. One plain env: {b['step_ms']} ms per step, of which "
+              f"simulator CPU {b['sim_cpu_ms_per_step']} ms and bridge CPU "
+              f"{b['bridge_cpu_ms_per_step']} ms; the vector env adds "
+              f"{b.get('vector_overhead_ms', '?')} ms per step at N = 1.{verdict}")
+
+
+def _sweep(r: dict[str, Any]) -> str:
+    over = r["overhead_s_per_cell"]
+    return (_table(["cells", "direct s/cell", "sweep s/cell", "overhead s/cell",
+                    "bookkeeping ms", "Ray start s"],
+                   [[r["cells"], r["direct_s_per_cell"], r["sweep_s_per_cell"], over,
+                     r["bookkeeping_ms"], r["ray_start_s"]]])
+            + f"\n\nTarget overhead < 1 s per cell: {'met' if over < 1 else 'not met'}.")
+
+
+RENDER = {"bridge": _bridge, "scenario": _scenario, "agents": _agents,
+          "analysis": _analysis, "scaling": _scaling, "sweep": _sweep}
+
+
+def render(results: dict[str, Any], json_path: Path) -> str:
+    suites = results["suites"]
+    machine: dict[str, Any] = next((s["machine"] for s in suites.values() if "machine" in s),
+                                   {})
+    parts = ["## All suites — `ran-gym bench all` (generated)", "",
+             f"Command: `{results['command']}`. Date: {results['date']}. "
+             f"Machine: {machine.get('platform', '?')}, {machine.get('cpus', '?')} CPUs, "
+             f"Python {machine.get('python', '?')}; load average "
+             f"{machine.get('load_average', '?')} (the machine is shared: wall times are "
+             f"inflated when it is busy). Raw results: `{json_path}`."]
+    for name, result in suites.items():
+        parts += ["", f"### {name} ({result.get('suite_wall_s', '?')} s)", ""]
+        if "error" in result:
+            parts.append(f"Failed: `{result['error']}`")
+        else:
+            try:
+                parts.append(RENDER[name](result))
+            except (KeyError, TypeError) as error:
+                parts.append(f"(no table: missing {error})")
+    return "\n".join(parts) + "\n"
