@@ -85,7 +85,6 @@ def score(name: str, cfg: Any, frame: pd.DataFrame, checkpoint: str | None,
           seed: int) -> dict[str, float]:
     """Table II's figures of agent ``name`` on the test rows."""
     from agents import make_agent
-    from analysis.accuracy import accuracy_row, baep
     from bridge.evaluation import make_env
 
     env = make_env("oran-slicing", name, env_params(cfg))
@@ -96,7 +95,7 @@ def score(name: str, cfg: Any, frame: pd.DataFrame, checkpoint: str | None,
                      for obs in frame["observation"]]
     finally:
         env.close()
-    return figures(cfg, frame, predicted, accuracy_row, baep)
+    return figures(cfg, frame, predicted)
 
 
 def decide(env: Any, agent: Any, cfg: Any, obs: np.ndarray) -> Any:
@@ -110,8 +109,9 @@ def decide(env: Any, agent: Any, cfg: Any, obs: np.ndarray) -> Any:
     return Allocation.from_native(action)
 
 
-def figures(cfg: Any, frame: pd.DataFrame, predicted: list[Any], accuracy_row: Any,
-            baep: Any) -> dict[str, float]:
+def figures(cfg: Any, frame: pd.DataFrame, predicted: list[Any]) -> dict[str, float]:
+    """Table II's figures of ``predicted`` allocations against the rows' labels."""
+    from analysis.accuracy import accuracy_row, baep
     from bridge.slicing.labels import normalised_vector, row_allocation
     from bridge.slicing.twin import evaluate
     from bridge.slicing.unified import binary_entries
