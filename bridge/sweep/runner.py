@@ -5,8 +5,10 @@ it is known (``status.csv``), and a failed cell never stops the others.
 
 Layout of the sweep directory: ``grid.json`` (the resolved grid), ``cells/<id>/`` (one
 ``ran-gym evaluate`` run directory per cell), ``status.csv`` (cell, state, wall_s,
-error), then what :func:`bridge.sweep.gather.gather` writes. Across hosts, the sweep
-directory must be on a file system every Ray node sees at the same path.
+error), then what :func:`bridge.sweep.gather.gather` writes. On a cluster every Ray
+node needs the project installed (the ``ran-gym-agent`` image has it) and the sweep
+directory on a file system it sees at the same path; with ``runtime: docker`` the
+simulators of a cell run in the scenario image on the node that runs the cell.
 """
 
 from __future__ import annotations
