@@ -4,6 +4,9 @@
 #include "ns3/abort.h"
 #include "ns3/log.h"
 
+#include <cmath>
+#include <sstream>
+
 namespace ns3
 {
 
@@ -17,6 +20,32 @@ Ptr<GymDataContainer>
 MakeBox(const std::vector<uint32_t>& shape, const google::protobuf::RepeatedField<T>& data)
 {
     return Create<GymBoxContainer<T>>(shape, std::vector<T>(data.begin(), data.end()));
+}
+
+// The values, if every one is finite and inside [low, high]; else null and why. A
+// hostile or broken agent must not hand a scenario an index or a power it never offered.
+template <typename T>
+Ptr<GymDataContainer>
+MakeCheckedBox(const std::vector<uint32_t>& shape,
+               const google::protobuf::RepeatedField<T>& data,
+               float low,
+               float high,
+               const std::string& where,
+               std::string& error)
+{
+    for (int i = 0; i < data.size(); ++i)
+    {
+        auto value = static_cast<double>(data.Get(i));
+        if (!std::isfinite(value) || value < low || value > high)
+        {
+            std::ostringstream os;
+            os << where << ": Box element " << i << " = " << value << " is outside [" << low
+               << ", " << high << "]";
+            error = os.str();
+            return nullptr;
+        }
+    }
+    return MakeBox(shape, data);
 }
 
 // Only the data field of dtype may hold values, exactly size of them.
@@ -158,13 +187,13 @@ GymBoxSpace::Parse(const ns3opengym::DataContainer& in,
     switch (m_dtype)
     {
     case GymDtype::INT:
-        return MakeBox(shape, box.intdata());
+        return MakeCheckedBox(shape, box.intdata(), m_low, m_high, where, error);
     case GymDtype::UINT:
-        return MakeBox(shape, box.uintdata());
+        return MakeCheckedBox(shape, box.uintdata(), m_low, m_high, where, error);
     case GymDtype::FLOAT:
-        return MakeBox(shape, box.floatdata());
+        return MakeCheckedBox(shape, box.floatdata(), m_low, m_high, where, error);
     case GymDtype::DOUBLE:
-        return MakeBox(shape, box.doubledata());
+        return MakeCheckedBox(shape, box.doubledata(), m_low, m_high, where, error);
     }
     return nullptr;
 }

@@ -42,7 +42,8 @@ class GymSpace : public SimpleRefCount<GymSpace>
      * \param in the received container
      * \param where the position of the value in the message, for error messages
      * \param[out] error what did not match, when the result is null
-     * \return the value, or null when it does not belong to this space
+     * \return the value, or null when it does not belong to this space (for a Box: also
+     *         when a value is not finite or lies outside [low, high])
      */
     virtual Ptr<GymDataContainer> Parse(const ns3opengym::DataContainer& in,
                                         const std::string& where,
