@@ -88,6 +88,8 @@ def test_grid_cells_ids_and_checks():
         parse_grid({**TINY, "sweep": {"nUes": [2, 500]}})
     with pytest.raises(ValueError, match="unknown agent 'nope'"):
         parse_grid({**TINY, "agents": ["nope"]})
+    with pytest.raises(ValueError, match="report.x must be a swept parameter"):
+        parse_grid({**TINY, "report": {"x": "nRus"}})
     with pytest.raises(ValueError, match="unknown keys"):
         parse_grid({**TINY, "sweeep": {}})
 

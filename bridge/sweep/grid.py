@@ -140,6 +140,10 @@ def parse_grid(data: dict[str, Any], where: str = "grid") -> Grid:
         runtime=str(data.get("runtime", "native")),
         timeout_s=float(data.get("timeout", 60.0)),
         cpus_per_cell=float(data.get("cpus_per_cell", 1.0)), report=data.get("report") or {})
+    x = grid.report.get("x")
+    if x is not None and x not in sweep:
+        raise ValueError(f"{where}: report.x must be a swept parameter "
+                         f"({', '.join(sorted(sweep)) or 'none'}), got {x!r}")
     spec = get_scenario(grid.scenario)
     for cell in grid.cells():
         try:
