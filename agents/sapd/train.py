@@ -27,6 +27,7 @@ from bridge.twins.interference import (
     drop_network,
     normalise_gains,
 )
+from bridge.validate import COUNT, NON_NEGATIVE, POSITIVE, Bounds, check_choice, check_fields
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,11 @@ class SapdTrainConfig:
     fading_samples: int = 16
     """Fading draws per network per step."""
     mu_max: float = 10.0
-    """Duals are drawn from U[0, mu_max] during training."""
+    """Duals are drawn from U[0, mu_max] during training; execution projects on it."""
+    mu_active: float = 1.0
+    """Share of the training duals drawn from U[0, mu_max]; the rest are 0. At run time
+    most pairs are served and hold mu = 0 while a few weak ones carry large duals, so
+    sparse duals are the states the policy must answer well."""
     lr: float = 1e-3
     """Adam learning rate."""
     hidden: int = 64
@@ -61,6 +66,15 @@ class SapdTrainConfig:
     judged in ns-3."""
     seed: int = 0
     """Seeds the networks, the duals, the fading and the initial weights."""
+
+    def __post_init__(self) -> None:
+        check_fields(self, {
+            "pairs": COUNT, "networks": COUNT, "iterations": Bounds(0, integer=True),
+            "batch": COUNT, "fading_samples": COUNT, "mu_max": NON_NEGATIVE,
+            "mu_active": Bounds(0, 1), "lr": POSITIVE, "hidden": COUNT, "layers": COUNT,
+            "taps": COUNT, "f_min": NON_NEGATIVE, "seed": Bounds(0, integer=True),
+        })
+        check_choice(self, "rate_model", ("shannon", "lte"))
 
 
 def _tensors(config: SapdTrainConfig, family: InterferenceConfig, rng: np.random.Generator
@@ -104,6 +118,8 @@ def train_sapd(config: SapdTrainConfig, family: InterferenceConfig | None = None
     for it in range(config.iterations):
         idx = torch.randint(0, config.networks, (config.batch,), generator=gen)
         mu = config.mu_max * torch.rand((config.batch, n), generator=gen)
+        if config.mu_active < 1.0:
+            mu = mu * (torch.rand((config.batch, n), generator=gen) < config.mu_active)
         uniform = torch.rand((config.batch, config.fading_samples, n, n), generator=gen)
         fading = -torch.log1p(-uniform)  # |h|^2 ~ Exp(1), finite since uniform < 1
         loss = lagrangian_loss(policy, x_all[idx], snr_all[idx], mu, fading, config.f_min,

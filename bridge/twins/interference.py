@@ -16,6 +16,8 @@ from typing import NamedTuple
 import numpy as np
 from scipy.special import j0
 
+from bridge.validate import COUNT, FINITE, NON_NEGATIVE, POSITIVE, Bounds, check_fields
+
 F_MIN = 0.75
 """Minimum ergodic rate per pair [bit/s/Hz] (paper B)."""
 
@@ -52,15 +54,14 @@ class InterferenceConfig:
     """Placement attempts per transmitter before the drop is declared impossible."""
 
     def __post_init__(self) -> None:
-        checks = {"pairs": self.pairs >= 1, "density": self.density > 0,
-                  "pmax_w": self.pmax_w > 0, "bandwidth_hz": self.bandwidth_hz > 0,
-                  "min_rx_dist_m": 0 < self.min_rx_dist_m <= self.max_rx_dist_m,
-                  "min_tx_dist_m": self.min_tx_dist_m >= 0, "drop_tries": self.drop_tries >= 1}
-        for name, ok in checks.items():
-            if not ok:
-                raise ValueError(f"InterferenceConfig.{name} = {getattr(self, name)} is out "
-                                 "of range (pairs >= 1; density, pmax_w, bandwidth_hz > 0; "
-                                 "0 < min_rx_dist_m <= max_rx_dist_m)")
+        check_fields(self, {
+            "pairs": COUNT, "density": POSITIVE, "max_rx_dist_m": POSITIVE,
+            "min_rx_dist_m": Bounds(0, self.max_rx_dist_m, low_open=True),
+            "min_tx_dist_m": NON_NEGATIVE, "shadowing_db": NON_NEGATIVE,
+            "carrier_ghz": POSITIVE, "speed_mps": NON_NEGATIVE, "step_s": POSITIVE,
+            "pmax_w": POSITIVE, "bandwidth_hz": POSITIVE, "noise_dbm_hz": FINITE,
+            "drop_tries": COUNT,
+        })
 
     @property
     def noise_w(self) -> float:
