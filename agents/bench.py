@@ -3,8 +3,11 @@ default slicing scenario's sizes (153 observations, 525-dimensional unified acti
 
 Decisions are timed at batch 1 (one state, one action): T = 20 DDPM without guidance,
 DDIM with 5 steps, and the full default decision (T = 20 DDPM with Q guidance, best
-of 10 candidates by Q). Training: gradient updates per second at batch 128. Medians
-after a warm-up; CPU with one intra-op thread (and CUDA too when present).
+of 10 candidates by Q), each through the PyTorch sampler and, on CPU, through the NumPy
+decision path (agents.diffusion_ql.fast; keys ``*_fast_*``) in the same run. Wall and
+CPU-time medians after a warm-up (``*_cpu_ms``: this thread's CPU time, the cost on one
+core even when other processes share it). Training: gradient updates per second at
+batch 128. CPU with one intra-op thread (and CUDA too when present).
 """
 
 from __future__ import annotations
@@ -22,23 +25,42 @@ import torch
 from gymnasium import spaces
 
 from agents.diffusion_ql import DiffusionQL, DiffusionQLConfig
-from bridge.bench import time_calls
+
+
+def _time(call: Any, iterations: int, warmup: int) -> dict[str, float]:
+    """Median wall and CPU (this thread) milliseconds of ``call()``. On a loaded machine
+    the wall time includes waiting for a core; the CPU time is the cost on one core."""
+    wall, cpu = [], []
+    for i in range(iterations + warmup):
+        w, c = time.perf_counter_ns(), time.thread_time_ns()
+        call()
+        if i >= warmup:
+            cpu.append(time.thread_time_ns() - c)
+            wall.append(time.perf_counter_ns() - w)
+    return {"wall": round(float(np.median(wall)) / 1e6, 4),
+            "cpu": round(float(np.median(cpu)) / 1e6, 4)}
 
 
 def _decisions(obs_space: spaces.Box, act_space: spaces.Box, device: str, iterations: int,
                warmup: int) -> dict[str, float]:
+    """Each decision through the PyTorch sampler (``*_ms``, ``*_cpu_ms``) and, on CPU,
+    through the NumPy path too (``*_fast_ms``, ``*_fast_cpu_ms``), with the same weights."""
     base = DiffusionQLConfig()
     variants = {
-        "ddpm_t20_ms": replace(base, candidates=1, guidance=0.0),
-        "ddim5_ms": replace(base, candidates=1, decision_sampler="ddim", ddim_steps=5),
-        "default_decision_ms": base,
+        "ddpm_t20": replace(base, candidates=1, guidance=0.0),
+        "ddim5": replace(base, candidates=1, decision_sampler="ddim", ddim_steps=5),
+        "default_decision": base,
     }
     obs = obs_space.sample()
     out = {}
+    paths = {"": False, "_fast": True} if device == "cpu" else {"": False}
     for key, config in variants.items():
-        agent = DiffusionQL(obs_space, act_space, config, seed=0, device=device)
-        timing = time_calls(lambda a=agent: a.predict(obs), iterations, warmup)
-        out[key] = round(timing["median"] / 1e3, 3)
+        for suffix, fast in paths.items():
+            agent = DiffusionQL(obs_space, act_space, replace(config, fast_decisions=fast),
+                                seed=0, device=device)
+            timing = _time(lambda a=agent: a.predict(obs), iterations, warmup)
+            out[f"{key}{suffix}_ms"] = timing["wall"]
+            out[f"{key}{suffix}_cpu_ms"] = timing["cpu"]
     return out
 
 

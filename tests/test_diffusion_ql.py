@@ -138,7 +138,7 @@ def test_train_command_on_oran_slicing_and_resume(tmp_path):
             "--device", "cpu"]
     assert main([*args, "--iterations", "20"]) == 0
     assert main([*args, "--iterations", "10", "--resume"]) == 0
-    state = torch.load(tmp_path / "diffusion-ql.pt", weights_only=False)
+    state = torch.load(tmp_path / "diffusion-ql.pt", weights_only=True)
     assert state["num_timesteps"] == 30 and state["replay"]["size"] == 30
     rows = (tmp_path / "progress.csv").read_text().splitlines()
     assert rows[0].startswith("step,") and len(rows) == 31 and rows[-1].startswith("30,")

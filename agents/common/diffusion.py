@@ -124,13 +124,20 @@ class Diffusion(torch.nn.Module):
         self, model: Denoiser, cond: torch.Tensor, shape: tuple[int, ...],
         generator: torch.Generator | None = None, noise_scale: float = 1.0,
         guidance: Guidance | None = None, guidance_scale: float = 0.0,
+        noise: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """Ancestral sampling over all T steps. ``guidance(x, cond)`` (e.g. ∇ₐQ) shifts
         each step's mean by ``guidance_scale · Σ_t · guidance`` (classifier guidance).
-        All samples share the step, so the schedule enters as plain numbers."""
-        x = torch.randn(shape, device=cond.device, generator=generator)
+        All samples share the step, so the schedule enters as plain numbers.
+        ``noise`` (shape ``(T, *shape)``: x_T, then the noise of steps T−1 … 1) replaces
+        the draws from ``generator``, which are otherwise made one step at a time."""
+        if noise is not None and tuple(noise.shape) != (self.steps, *shape):
+            raise ValueError(f"noise must have shape {(self.steps, *shape)}, "
+                             f"got {tuple(noise.shape)}")
+        x = torch.randn(shape, device=cond.device, generator=generator) if noise is None \
+            else noise[0]
         c = self._scalars
-        for step in reversed(range(self.steps)):
+        for k, step in enumerate(reversed(range(self.steps)), start=1):
             t = torch.full((shape[0],), step, device=cond.device, dtype=torch.long)
             x0 = self._x0(x, model(x, t, cond), step)
             mean = c["posterior_coef_x0"][step] * x0 + c["posterior_coef_xt"][step] * x
@@ -138,22 +145,26 @@ class Diffusion(torch.nn.Module):
             if guidance is not None and guidance_scale:
                 mean = mean + guidance_scale * variance * guidance(x, cond)
             if step > 0:
-                noise = torch.randn(shape, device=cond.device, generator=generator)
-                mean = mean + noise_scale * math.sqrt(variance) * noise
+                z = torch.randn(shape, device=cond.device, generator=generator) \
+                    if noise is None else noise[k]
+                mean = mean + noise_scale * math.sqrt(variance) * z
             x = mean
         return _clip(x, self.config.clip)
 
     def sample_ddim(
         self, model: Denoiser, cond: torch.Tensor, shape: tuple[int, ...], steps: int,
         generator: torch.Generator | None = None, eta: float = 0.0,
+        noise: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """DDIM over ``steps`` evenly spaced time steps; ``eta = 0`` is deterministic given
-        the initial noise, ``eta = 1`` with ``steps = T`` is DDPM."""
+        the initial noise (``noise``, else drawn from ``generator``), ``eta = 1`` with
+        ``steps = T`` is DDPM."""
         if not 1 <= steps <= self.steps:
             raise ValueError(f"DDIM steps must be in [1, {self.steps}], got {steps}")
         times = torch.linspace(self.steps - 1, 0, steps).round().long().tolist()
         alphas_bar = self._scalars["alphas_bar"]
-        x = torch.randn(shape, device=cond.device, generator=generator)
+        x = torch.randn(shape, device=cond.device, generator=generator) if noise is None \
+            else noise
         for i, step in enumerate(times):
             t = torch.full((shape[0],), step, device=cond.device, dtype=torch.long)
             x0 = self._x0(x, model(x, t, cond), step)

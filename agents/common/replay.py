@@ -48,14 +48,19 @@ class ReplayBuffer:
                      tensor(self.next_observations), tensor(self.dones))
 
     def state_dict(self) -> dict[str, Any]:
+        """The stored transitions as tensors (a ``weights_only`` checkpoint holds no arrays)."""
         n = self.size
-        return {"observations": self.observations[:n].copy(), "actions": self.actions[:n].copy(),
-                "rewards": self.rewards[:n].copy(),
-                "next_observations": self.next_observations[:n].copy(),
-                "dones": self.dones[:n].copy(), "position": self.position, "size": n}
+        state: dict[str, Any] = {name: torch.from_numpy(getattr(self, name)[:n].copy())
+                                 for name in _FIELDS}
+        return {**state, "position": self.position, "size": n, "capacity": self.capacity}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         n = int(state["size"])
-        for name in ("observations", "actions", "rewards", "next_observations", "dones"):
-            getattr(self, name)[:n] = state[name]
+        if n > self.capacity:
+            raise ValueError(f"replay state holds {n} transitions, capacity is {self.capacity}")
+        for name in _FIELDS:
+            getattr(self, name)[:n] = np.asarray(state[name])
         self.position, self.size = int(state["position"]), n
+
+
+_FIELDS = ("observations", "actions", "rewards", "next_observations", "dones")

@@ -5,8 +5,7 @@ term, twin critics with targets, and an EMA actor for targets and decisions."""
 from __future__ import annotations
 
 import copy
-import os
-import tempfile
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -14,12 +13,15 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 import torch
+from gymnasium.vector import VectorEnv
 from torch import nn
 
+from agents.common.checkpoint import load_torch, save_torch
 from agents.common.diffusion import Diffusion
 from agents.common.nn import EMA, resolve_device, soft_update
 from agents.common.replay import Batch, ReplayBuffer
 from agents.diffusion_ql.config import DiffusionQLConfig
+from agents.diffusion_ql.fast import FastDecider
 from agents.diffusion_ql.networks import NoisePredictor, TwinCritic
 
 
@@ -38,6 +40,8 @@ class DiffusionQL:
         self.action_space, self.seed = action_space, seed
         self._low = torch.as_tensor(action_space.low.ravel(), dtype=torch.float32)
         self._high = torch.as_tensor(action_space.high.ravel(), dtype=torch.float32)
+        self._low_np = self._low.numpy()
+        self._half_range = ((self._high - self._low) * 0.5).numpy()
         c = self.config
         self.diffusion = Diffusion(c.diffusion).to(self.device)
         with torch.random.fork_rng(devices=[]):  # seeded initialisation, global RNG untouched
@@ -55,36 +59,80 @@ class DiffusionQL:
         self.replay = ReplayBuffer(c.buffer_size, self.obs_dim, self.action_dim)
         self.num_timesteps = 0
         self.num_updates = 0
+        self._fast: FastDecider | None = None
+        self._fast_version = -1
 
     # -- acting ------------------------------------------------------------------
 
     def predict(self, observation: Any, state: Any = None, episode_start: Any = None,
                 deterministic: bool = True) -> tuple[np.ndarray, None]:
-        obs = torch.as_tensor(np.asarray(observation, np.float32).reshape(1, -1),
-                              device=self.device)
-        with torch.no_grad():
-            x = self._decide(obs, deterministic)
-        return self._to_env(x[0]), None
+        obs = np.asarray(observation, np.float32).reshape(1, -1)
+        return self._to_env(self._decide(obs, deterministic)[0]), None
 
-    def _decide(self, obs: torch.Tensor, deterministic: bool) -> torch.Tensor:
+    def act(self, observations: Any, deterministic: bool = False) -> np.ndarray:
+        """Env actions for a batch of observations (one row each), as a vector env takes."""
+        obs = np.asarray(observations, np.float32).reshape(len(observations), -1)
+        x = self._decide(obs, deterministic)
+        return np.stack([self._to_env(row) for row in x])
+
+    def _decide(self, obs: np.ndarray, deterministic: bool) -> np.ndarray:
+        """Actions in [-1, 1] for each row of ``obs``: best of ``candidates`` samples.
+        The PyTorch sampler and the NumPy one (``fast_decisions``, CPU) take the same
+        noise from ``self.generator`` and return the same samples to float tolerance."""
         c = self.config
         n = c.candidates
-        cond = obs.repeat_interleave(n, 0)
+        shape = (len(obs) * n, self.action_dim)
+        ddim = c.decision_sampler == "ddim"
+        noise = torch.randn(shape if ddim else (c.diffusion.steps, *shape), device=self.device,
+                            generator=self.generator)
+        if self._fast_enabled():
+            x_np, q_np = self._decide_fast(np.repeat(obs, n, 0), noise.numpy())
+            x, q = torch.from_numpy(x_np), None if q_np is None else torch.from_numpy(q_np)
+        else:
+            with torch.no_grad():
+                cond = torch.as_tensor(obs, device=self.device).repeat_interleave(n, 0)
+                x, q = self._decide_torch(cond, noise)
+        if n > 1 and q is not None:
+            q = q.reshape(len(obs), n)
+            if deterministic:
+                choice = q.argmax(1)
+            else:
+                choice = torch.multinomial(torch.softmax(q, 1), 1, generator=self.generator)[:, 0]
+            x = x.reshape(len(obs), n, -1)[torch.arange(len(obs)), choice]
+        return x.cpu().numpy()
+
+    def _decide_torch(self, cond: torch.Tensor, noise: torch.Tensor
+                      ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        c = self.config
+        shape = (len(cond), self.action_dim)
         if c.decision_sampler == "ddim":
-            x = self.diffusion.sample_ddim(self.ema_actor, cond, (len(cond), self.action_dim),
-                                           c.ddim_steps, self.generator)
+            x = self.diffusion.sample_ddim(self.ema_actor, cond, shape, c.ddim_steps,
+                                           noise=noise)
         else:
-            x = self.diffusion.sample_ddpm(self.ema_actor, cond, (len(cond), self.action_dim),
-                                           self.generator, guidance=self._q_gradient,
-                                           guidance_scale=c.guidance)
-        if n == 1:
-            return x
-        q = self.critic_target.q_min(cond, x).reshape(len(obs), n)
-        if deterministic:
-            choice = q.argmax(1)
+            x = self.diffusion.sample_ddpm(self.ema_actor, cond, shape, guidance=self._q_gradient,
+                                           guidance_scale=c.guidance, noise=noise)
+        return x, self.critic_target.q_min(cond, x) if c.candidates > 1 else None
+
+    def _decide_fast(self, cond: np.ndarray, noise: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray | None]:
+        c = self.config
+        fast = self._fast_decider()
+        if c.decision_sampler == "ddim":
+            x = fast.sample_ddim(cond, noise, c.ddim_steps)
         else:
-            choice = torch.multinomial(torch.softmax(q, 1), 1, generator=self.generator)[:, 0]
-        return x.reshape(len(obs), n, -1)[torch.arange(len(obs)), choice]
+            x = fast.sample_ddpm(cond, noise, c.guidance)
+        return x, fast.q_min(cond, x)[0] if c.candidates > 1 else None
+
+    def _fast_enabled(self) -> bool:
+        return self.config.fast_decisions and self.device.type == "cpu"
+
+    def _fast_decider(self) -> FastDecider:
+        """The NumPy decision path, rebuilt when the networks it copies have changed."""
+        if self._fast is None or self._fast_version != self.num_updates:
+            self._fast = FastDecider(self.diffusion, self.ema_actor, self.critic_target,
+                                     self.obs_dim, self.action_dim)
+            self._fast_version = self.num_updates
+        return self._fast
 
     def _q_gradient(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
         """∇ₐ min(Q1, Q2)(s, a) at the current sample."""
@@ -93,10 +141,12 @@ class DiffusionQL:
             q = self.critic_target.q_min(cond, a).sum()
             return torch.autograd.grad(q, a)[0]
 
-    def _to_env(self, x: torch.Tensor) -> np.ndarray:
-        low, high = self._low.to(x.device), self._high.to(x.device)
-        action = low + (x.clamp(-1, 1) + 1) * 0.5 * (high - low)
-        return action.cpu().numpy().reshape(self.action_space.shape).astype(self.action_space.dtype)
+    def _to_env(self, x: np.ndarray) -> np.ndarray:
+        action = np.clip(x, -1, 1) + 1
+        action *= self._half_range
+        action += self._low_np
+        return action.reshape(self.action_space.shape).astype(self.action_space.dtype,
+                                                              copy=False)
 
     def _from_env(self, action: Any) -> np.ndarray:
         a = np.asarray(action, np.float32).ravel()
@@ -159,19 +209,13 @@ class DiffusionQL:
                                                             self.device))
         return losses
 
-    def learn(self, env: gym.Env, total_timesteps: int, callback: Any = None) -> DiffusionQL:
-        """Collect with the current policy (stochastic choice) and learn, for
-        ``total_timesteps`` steps; ``callback(agent, info_dict)`` after every step."""
-        obs, _ = env.reset(seed=int(self.rng.integers(2**31 - 1)))
-        for _ in range(total_timesteps):
-            action, _ = self.predict(obs, deterministic=False)
-            next_obs, reward, terminated, truncated, _ = env.step(action)
-            losses = self.observe(obs, action, float(reward), next_obs, terminated)
-            if callback is not None:
-                callback(self, {"reward": float(reward), **losses})
-            obs = next_obs
-            if terminated or truncated:
-                obs, _ = env.reset()
+    def learn(self, env: gym.Env | VectorEnv, total_timesteps: int, callback: Any = None,
+              should_stop: Callable[[], bool] | None = None) -> DiffusionQL:
+        """Collect with the current policy (stochastic choice) and learn for
+        ``total_timesteps`` transitions; see :func:`agents.diffusion_ql.training.collect`."""
+        from agents.diffusion_ql.training import collect
+
+        collect(self, env, total_timesteps, callback, should_stop)
         return self
 
     # -- checkpoints ---------------------------------------------------------------
@@ -196,24 +240,17 @@ class DiffusionQL:
         self.rng.bit_generator.state = state["rng"]
         self.replay.load_state_dict(state["replay"])
         self.num_timesteps, self.num_updates = state["num_timesteps"], state["num_updates"]
+        self._fast = None
 
     def save(self, path: str | Path) -> Path:
-        """Write a complete checkpoint atomically (temporary file, then rename)."""
-        path = Path(path)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        os.close(fd)
-        try:
-            torch.save(self.state_dict(), tmp)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-        return path
+        """Write a complete checkpoint atomically (agents.common.checkpoint)."""
+        return save_torch(self.state_dict(), path)
 
     @classmethod
     def load(cls, path: str | Path, observation_space: gym.Space, action_space: gym.Space,
              device: str = "auto") -> DiffusionQL:
-        state = torch.load(path, map_location="cpu", weights_only=False)
+        """Load a checkpoint written by :meth:`save` (``torch.load(weights_only=True)``)."""
+        state = load_torch(path)
         config = _config_from_dict(state["config"])
         agent = cls(observation_space, action_space, config, state["seed"], device)
         agent.load_state_dict(state)

@@ -1,8 +1,13 @@
 """``ran-gym train --agent diffusion-ql``: Diffusion-QL against a scenario in ns-3.
 
 Writes into ``--out``: ``diffusion-ql.pt`` (a complete checkpoint: networks, EMA actor,
-targets, optimisers, replay buffer, RNG states, step counters), ``progress.csv`` (one
-row per environment step: reward and the losses of its update) and ``config.json``.
+targets, optimisers, replay buffer, RNG states, step counters; written atomically every
+``--checkpoint-every`` steps, at the end and on SIGINT/SIGTERM; loads with
+``torch.load(weights_only=True)``), ``progress.csv`` (one row per environment step: the
+step counter after it, mean reward over the sub-envs and the losses of its last update),
+``tensorboard/`` (the same scalars) and ``config.json``. ``--resume`` continues the step
+counter, replay buffer, optimisers and RNG states; ``--num-envs N`` collects from N
+simulators at once (Gymnasium AsyncVectorEnv).
 The oran-slicing scenario is trained in the unified [-1, 1]^d action space
 (bridge.slicing.unified), decoded to a feasible allocation before it reaches ns-3.
 """
@@ -10,22 +15,23 @@ The oran-slicing scenario is trained in the unified [-1, 1]^d action space
 from __future__ import annotations
 
 import argparse
-import csv
+import functools
 import json
-import sys
-import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
+from gymnasium.vector import AsyncVectorEnv, AutoresetMode
 
+from agents.common.training import StopOnSignal, TrainingLog
 from agents.diffusion_ql.agent import DiffusionQL
 from agents.diffusion_ql.config import DiffusionQLConfig
-from bridge.commands.train import bridge_options, prepare_training
+from bridge.commands.train import Interrupted, bridge_options, prepare_training, worker_env
 from bridge.envs import ScenarioEnv
 
 CHECKPOINT = "diffusion-ql.pt"
+LOSSES = ["reward", "critic_loss", "bc_loss", "q_loss", "q_mean"]
 
 
 def make_env(scenario: str, params: dict[str, str], **bridge: Any) -> gym.Env:
@@ -37,44 +43,72 @@ def make_env(scenario: str, params: dict[str, str], **bridge: Any) -> gym.Env:
     return make_wrapped_env(params, UnifiedActionWrapper, **bridge)
 
 
+def make_vector_env(scenario: str, params: dict[str, str], num_envs: int, **bridge: Any
+                    ) -> AsyncVectorEnv:
+    """``num_envs`` simulators under Gymnasium's AsyncVectorEnv, autoreset DISABLED (the
+    trainer resets finished episodes itself, agents.diffusion_ql.training)."""
+    make = functools.partial(worker_env, make_env, scenario, params, **bridge)
+    return AsyncVectorEnv([make] * num_envs, autoreset_mode=AutoresetMode.DISABLED)
+
+
 def train_command(args: argparse.Namespace) -> Path:
     steps, out, params = prepare_training(args)
-    env = make_env(args.scenario, params, **bridge_options(args, out))
+    bridge = bridge_options(args, out)
+    num_envs = getattr(args, "num_envs", 1)
+    env: gym.Env | AsyncVectorEnv = (make_env(args.scenario, params, **bridge) if num_envs == 1
+                                     else make_vector_env(args.scenario, params, num_envs,
+                                                          **bridge))
+    checkpoint = out / CHECKPOINT
     try:
-        checkpoint = out / CHECKPOINT
-        if getattr(args, "resume", False) and checkpoint.is_file():
-            agent = DiffusionQL.load(checkpoint, env.observation_space, env.action_space,
-                                     device=getattr(args, "device", "auto"))
-        else:
-            agent = DiffusionQL(env.observation_space, env.action_space, DiffusionQLConfig(),
-                                seed=args.seed, device=getattr(args, "device", "auto"))
+        agent = _agent(args, env, checkpoint)
         (out / "config.json").write_text(json.dumps(
             {"scenario": args.scenario, "agent": "diffusion-ql", "steps": steps,
-             "seed": args.seed, "agent_config": asdict(agent.config)}, indent=2, default=str))
-        with open(out / "progress.csv", "a", newline="") as handle:
-            _learn(agent, env, steps, csv.writer(handle), checkpoint)
+             "seed": args.seed, "num_envs": num_envs,
+             "checkpoint_every": getattr(args, "checkpoint_every", 0),
+             "agent_config": asdict(agent.config)}, indent=2, default=str))
+        log = TrainingLog(out, LOSSES, agent.num_timesteps + steps,
+                          getattr(args, "log_every", 100))
+        with StopOnSignal() as stop:
+            try:
+                _learn(agent, env, steps, log, checkpoint, getattr(args, "checkpoint_every", 0),
+                       stop)
+            finally:
+                log.close()
     finally:
         env.close()
+    if stop():
+        raise Interrupted(checkpoint, stop.exit_code)
     return checkpoint
 
 
-def _learn(agent: DiffusionQL, env: gym.Env, steps: int, writer: Any, checkpoint: Path) -> None:
-    started, total = time.monotonic(), agent.num_timesteps + steps
-    if agent.num_timesteps == 0:
-        writer.writerow(["step", "reward", "critic_loss", "bc_loss", "q_loss"])
+def _agent(args: argparse.Namespace, env: gym.Env | AsyncVectorEnv, checkpoint: Path
+           ) -> DiffusionQL:
+    spaces = (env.single_observation_space, env.single_action_space) if isinstance(
+        env, AsyncVectorEnv) else (env.observation_space, env.action_space)
+    device = getattr(args, "device", "auto")
+    if getattr(args, "resume", False) and checkpoint.is_file():
+        return DiffusionQL.load(checkpoint, *spaces, device=device)
+    return DiffusionQL(*spaces, DiffusionQLConfig(), seed=args.seed, device=device)
 
-    def progress(a: DiffusionQL, row: dict[str, float]) -> None:
-        writer.writerow([a.num_timesteps, row["reward"], row.get("critic_loss", ""),
-                         row.get("bc_loss", ""), row.get("q_loss", "")])
-        if a.num_timesteps % 100 == 0:
-            done = a.num_timesteps - (total - steps)
-            rate = done / max(time.monotonic() - started, 1e-9)
-            print(f"step {a.num_timesteps}/{total}  reward {row['reward']:.3f}  "
-                  f"{rate:.1f} steps/s  ETA {(total - a.num_timesteps) / max(rate, 1e-9):.0f} s",
-                  file=sys.stderr)
+
+def _learn(agent: DiffusionQL, env: gym.Env | AsyncVectorEnv, steps: int, log: TrainingLog,
+           checkpoint: Path, every: int, stop: StopOnSignal) -> None:
+    """Learn with progress records and periodic checkpoints; the checkpoint is written at
+    the end, on a stop request, and on an error between steps (not on a second signal)."""
+    saved = agent.num_timesteps
+
+    def on_step(a: DiffusionQL, row: dict[str, float]) -> None:
+        nonlocal saved
+        log.record(a.num_timesteps, row)
+        if every and a.num_timesteps - saved >= every:
             a.save(checkpoint)
+            saved = a.num_timesteps
 
     try:
-        agent.learn(env, steps, callback=progress)
-    finally:  # Ctrl-C included: keep what was learnt
-        agent.save(checkpoint)
+        agent.learn(env, steps, callback=on_step, should_stop=stop)
+    except KeyboardInterrupt:
+        raise  # a second signal: the last complete checkpoint stays as it is
+    except BaseException:
+        agent.save(checkpoint)  # e.g. a simulator failure: keep what was learnt
+        raise
+    agent.save(checkpoint)

@@ -49,6 +49,9 @@ class DiffusionQLConfig:
     """k, DDIM steps for decisions when ``decision_sampler`` is ddim."""
     candidates: int = 10
     """Actions sampled per decision; the deterministic choice is the one of highest Q."""
+    fast_decisions: bool = True
+    """Decide through the NumPy path (agents.diffusion_ql.fast) on CPU: the same samples as
+    the PyTorch sampler to float tolerance, with the per-decision overheads hoisted."""
 
     def __post_init__(self) -> None:
         checks = {

@@ -1,0 +1,114 @@
+"""What every ``ran-gym train`` loop shares: stopping on SIGINT/SIGTERM at a step
+boundary, and the progress record (terminal lines, ``progress.csv``, TensorBoard).
+
+Signals: the first SIGINT or SIGTERM only sets a flag; the loop sees it between two
+environment steps, writes its checkpoint and returns, and the command exits with
+128 + the signal number (130 for SIGINT, 143 for SIGTERM). A second signal while the
+checkpoint is being written raises KeyboardInterrupt at once; the file on disk is then
+the previous complete checkpoint (writes are atomic, agents.common.checkpoint).
+"""
+
+from __future__ import annotations
+
+import csv
+import signal
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+from typing import Any, TextIO
+
+TENSORBOARD_DIR = "tensorboard"
+"""Sub-directory of the run directory that holds the TensorBoard event files."""
+
+
+class StopOnSignal:
+    """Context manager: SIGINT / SIGTERM request a stop instead of killing the loop."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> StopOnSignal:
+        for signum in self.SIGNALS:
+            self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+
+    def __call__(self) -> bool:
+        """True once a stop has been requested."""
+        return self.signum is not None
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.signum is not None:
+            raise KeyboardInterrupt
+        self.signum = signum
+        print(f"\n{signal.Signals(signum).name}: stopping after this step "
+              "(again to abandon the checkpoint)", file=sys.stderr)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when no signal came, else 128 + its number."""
+        return 0 if self.signum is None else 128 + self.signum
+
+
+class TrainingLog:
+    """Per-step scalars to ``progress.csv`` and TensorBoard; a line to stderr every
+    ``every`` steps with the step, mean reward and losses since the last line, speed and
+    ETA. The CSV header is written once per file, so a resumed run appends to it."""
+
+    def __init__(self, out: Path, columns: list[str], total: int, every: int = 100,
+                 stream: TextIO = sys.stderr):
+        from torch.utils.tensorboard import SummaryWriter
+
+        self.columns, self.total, self.every, self.stream = columns, total, max(every, 1), stream
+        path = out / "progress.csv"
+        fresh = not path.is_file() or path.stat().st_size == 0
+        self._file = open(path, "a", newline="")  # noqa: SIM115 - closed in close()
+        self._csv = csv.writer(self._file)
+        if fresh:
+            self._csv.writerow(["step", *columns])
+        self.tensorboard = SummaryWriter(str(out / TENSORBOARD_DIR))
+        self._window: dict[str, list[float]] = {}
+        self._started = time.monotonic()
+        self._first_step: int | None = None
+
+    def record(self, step: int, values: dict[str, float]) -> None:
+        if self._first_step is None:
+            self._first_step = step - 1
+        self._csv.writerow([step, *(values.get(c, "") for c in self.columns)])
+        for name, value in values.items():
+            self.tensorboard.add_scalar(f"train/{name}", value, step)
+            self._window.setdefault(name, []).append(value)
+        if step % self.every == 0 or step >= self.total:
+            self._print(step)
+
+    def _print(self, step: int) -> None:
+        done = step - (self._first_step or 0)
+        rate = done / max(time.monotonic() - self._started, 1e-9)
+        means = {k: sum(v) / len(v) for k, v in self._window.items() if v}
+        parts = [f"{k} {means[k]:.4g}" for k in ("reward", *self.columns) if k in means]
+        eta = max(self.total - step, 0) / max(rate, 1e-9)
+        print(f"step {step}/{self.total} ({100 * step / self.total:.0f}%)  "
+              f"{'  '.join(dict.fromkeys(parts))}  {rate:.1f} steps/s  ETA {_duration(eta)}",
+              file=self.stream, flush=True)
+        self.tensorboard.add_scalar("train/steps_per_s", rate, step)
+        self._window.clear()
+
+    def close(self) -> None:
+        self._file.close()
+        self.tensorboard.close()
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"

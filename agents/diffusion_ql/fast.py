@@ -1,0 +1,157 @@
+"""Diffusion-QL decisions in NumPy: the same samplers as ``agents.common.diffusion`` for
+the MLP denoiser, with everything that does not change within a decision computed once.
+
+What is hoisted out of the reverse loop: the time embedding and its share of the
+denoiser's first layer (one row per step, computed once per weight version), the
+state's share of that layer and of the critics' first layers (once per decision), and
+the schedule's coefficients (Python floats). What remains per step is one product
+with the action block of the first layer and the hidden layers, on float32 arrays
+without autograd or dispatcher overhead. The Q-guidance term ∇ₐ min(Q1, Q2) is
+back-propagated by hand through the critic MLPs.
+
+Both paths take their noise as one block (``Diffusion.sample_ddpm(noise=...)``: x_T,
+then the noise of steps T−1 … 1), drawn by the agent from its ``torch.Generator``; for
+the same noise they return the same actions to float tolerance
+(tests/test_decision_fast_path.py).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from torch import nn
+
+from agents.common.diffusion import Diffusion
+from agents.diffusion_ql.networks import NoisePredictor, TwinCritic
+
+
+def mish(z: np.ndarray) -> np.ndarray:
+    """z · tanh(softplus(z)), softplus(z) = log(1 + eᶻ) computed without overflow;
+    ``z`` is overwritten with the result (it is a temporary of the caller's)."""
+    t = np.logaddexp(0, z)
+    np.tanh(t, out=t)
+    return np.multiply(z, t, out=z)
+
+
+def mish_grad(z: np.ndarray) -> np.ndarray:
+    """d mish / dz = tanh(sp) + z · (1 − tanh²(sp)) · σ(z), sp = softplus(z)."""
+    t = np.tanh(np.logaddexp(0, z))
+    sigmoid = 0.5 * (1 + np.tanh(0.5 * z))  # σ(z) without overflow
+    return t + z * (1 - t * t) * sigmoid
+
+
+class _Mlp:
+    """An ``agents.common.nn.mlp`` as transposed float32 weights; the first layer is
+    split at ``split`` input columns so that its two input blocks enter separately."""
+
+    def __init__(self, net: nn.Sequential, split: int):
+        linears = [m for m in net if isinstance(m, nn.Linear)]
+        w = [m.weight.detach().cpu().numpy().astype(np.float32) for m in linears]
+        self.bias = [m.bias.detach().cpu().numpy().astype(np.float32) for m in linears]
+        self.first_a = np.ascontiguousarray(w[0][:, :split].T)   # (split, hidden)
+        self.first_b = np.ascontiguousarray(w[0][:, split:].T)   # (rest, hidden)
+        self.hidden = [np.ascontiguousarray(m.T) for m in w[1:]]  # layer 2..L as (in, out)
+        self.back = [np.ascontiguousarray(m) for m in w[1:]]      # (out, in) for gradients
+
+    def run(self, pre: np.ndarray, keep: bool = False) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Hidden layers and output from the first layer's pre-activation (a temporary,
+        overwritten); ``keep``: return the pre-activations intact, for ``input_grad``."""
+        pres = [pre]
+        h = mish(pre.copy() if keep else pre)
+        for i, (w, b) in enumerate(zip(self.hidden, self.bias[1:], strict=True)):
+            z = h @ w
+            z += b
+            if i == len(self.hidden) - 1:
+                return z, pres
+            pres.append(z)
+            h = mish(z.copy() if keep else z)
+        return pre, pres  # a single linear layer (not built by Diffusion-QL)
+
+    def input_grad(self, pres: list[np.ndarray]) -> np.ndarray:
+        """∂(scalar output)/∂(first input block) for every row, from ``run``'s pre-activations."""
+        g = np.broadcast_to(self.back[-1], (len(pres[-1]), self.back[-1].shape[1]))
+        for z, w in zip(reversed(pres[1:]), reversed(self.back[:-1]), strict=True):
+            g = (g * mish_grad(z)) @ w
+        return (g * mish_grad(pres[0])) @ self.first_b.T
+
+
+class FastDecider:
+    """Batch-``n`` decisions from copies of the EMA actor and the target critics."""
+
+    def __init__(self, diffusion: Diffusion, actor: NoisePredictor, critic: TwinCritic,
+                 obs_dim: int, action_dim: int):
+        self.diffusion, self.steps = diffusion, diffusion.steps
+        self.clip = diffusion.config.clip
+        self.scalars = {k: list(v) for k, v in diffusion._scalars.items()}
+        self.actor = _Mlp(actor.net, action_dim)  # input [x_t | temb, state]
+        with torch.no_grad():
+            t = torch.arange(self.steps, device=next(actor.parameters()).device)
+            emb = actor.time(t).cpu().numpy().astype(np.float32)
+        time_dim = emb.shape[1]
+        w_time, w_state = self.actor.first_b[:time_dim], self.actor.first_b[time_dim:]
+        self.step_bias = emb @ w_time + self.actor.bias[0]      # (T, hidden)
+        self.w_state = w_state
+        # critics take [state | action]: split at the state so the action block is second
+        self.critics = [_Mlp(q, obs_dim) for q in (critic.q1, critic.q2)]
+
+    def _eps(self, x: np.ndarray, fixed: np.ndarray) -> np.ndarray:
+        """ε_θ(x, t, s), ``fixed`` = the (t, s) share of the first layer's pre-activation."""
+        pre = x @ self.actor.first_a
+        pre += fixed
+        out, _ = self.actor.run(pre)
+        return out
+
+    def _x0(self, x: np.ndarray, eps: np.ndarray, step: int) -> np.ndarray:
+        a = self.scalars["alphas_bar"][step]
+        x0 = x - math.sqrt(1 - a) * eps
+        x0 /= math.sqrt(a)
+        return x0 if self.clip is None else np.clip(x0, -self.clip, self.clip, out=x0)
+
+    def q_min(self, obs: np.ndarray, x: np.ndarray, with_grad: bool = False
+              ) -> tuple[np.ndarray, np.ndarray | None]:
+        """min(Q1, Q2)(s, a) per row and, if asked, its gradient in a."""
+        outs = []
+        for q in self.critics:
+            out, pres = q.run(obs @ q.first_a + x @ q.first_b + q.bias[0], keep=with_grad)
+            outs.append((out[:, 0], pres, q))
+        (q1, p1, c1), (q2, p2, c2) = outs
+        if not with_grad:
+            return np.minimum(q1, q2), None
+        first = (q1 < q2)[:, None]  # torch.minimum routes the gradient to the smaller one
+        grad = np.where(first, c1.input_grad(p1), c2.input_grad(p2))
+        return np.minimum(q1, q2), grad
+
+    def sample_ddpm(self, obs: np.ndarray, noise: np.ndarray, guidance_scale: float = 0.0
+                    ) -> np.ndarray:
+        """``Diffusion.sample_ddpm`` with ``guidance = ∇ₐ min Q`` when the scale is not 0;
+        ``noise`` has shape (T, len(obs), action_dim)."""
+        fixed = (obs @ self.w_state)[None] + self.step_bias[:, None]  # (T, n, hidden)
+        c = self.scalars
+        x = noise[0]
+        for k, step in enumerate(reversed(range(self.steps)), start=1):
+            x0 = self._x0(x, self._eps(x, fixed[step]), step)
+            mean = c["posterior_coef_x0"][step] * x0
+            mean += c["posterior_coef_xt"][step] * x
+            variance = c["posterior_variance"][step]
+            if guidance_scale:
+                mean += guidance_scale * variance * self.q_min(obs, x, True)[1]
+            if step > 0:
+                mean += math.sqrt(variance) * noise[k]
+            x = mean
+        return x if self.clip is None else np.clip(x, -self.clip, self.clip)
+
+    def sample_ddim(self, obs: np.ndarray, noise: np.ndarray, steps: int) -> np.ndarray:
+        """``Diffusion.sample_ddim`` with η = 0 from the initial noise x_T = ``noise``."""
+        times = torch.linspace(self.steps - 1, 0, steps).round().long().tolist()
+        alphas_bar = self.scalars["alphas_bar"]
+        state_part = obs @ self.w_state
+        x = noise
+        for i, step in enumerate(times):
+            x0 = self._x0(x, self._eps(x, state_part + self.step_bias[step]), step)
+            a = alphas_bar[step]
+            a_prev = alphas_bar[times[i + 1]] if i + 1 < len(times) else 1.0
+            eps = (x - math.sqrt(a) * x0) / math.sqrt(1 - a)
+            x = math.sqrt(a_prev) * x0 + math.sqrt(max(1 - a_prev, 0.0)) * eps
+        return x if self.clip is None else np.clip(x, -self.clip, self.clip)

@@ -1,0 +1,180 @@
+"""Interruption and resume of ``ran-gym train``: atomic checkpoints that load with
+``weights_only=True``, exact resume on a deterministic toy env, SIGTERM / SIGINT on the
+real ns-3 scenario, a SIGKILL that never leaves a torn checkpoint, and SB3 DQN's files."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+
+from agents.common.checkpoint import load_torch
+from agents.common.diffusion import DiffusionConfig
+from agents.common.training import StopOnSignal
+from agents.diffusion_ql import DiffusionQL, DiffusionQLConfig
+from bridge.cli import main
+from tests.conftest import program
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = DiffusionQLConfig(diffusion=DiffusionConfig(steps=5, schedule="vp"), hidden=16, layers=2,
+                         batch_size=16, learning_starts=20, candidates=2, ema_start=30,
+                         ema_every=2, buffer_size=1000)
+
+
+def pendulum() -> gym.Env:
+    return gym.make("Pendulum-v1", max_episode_steps=30)
+
+
+def tensors(agent: DiffusionQL) -> dict[str, torch.Tensor]:
+    out = {}
+    for name in ("actor", "ema_actor", "critic", "critic_target"):
+        out.update({f"{name}.{k}": v for k, v in getattr(agent, name).state_dict().items()})
+    for name in ("actor_optimizer", "critic_optimizer"):
+        for i, s in getattr(agent, name).state_dict()["state"].items():
+            out.update({f"{name}.{i}.{k}": v for k, v in s.items() if torch.is_tensor(v)})
+    return out
+
+
+def test_resume_at_an_episode_boundary_is_exact(tmp_path):
+    """120 steps straight vs 60 + save + load in a fresh agent and env + 60: the same
+    networks, optimiser moments, replay buffer and next decisions, bit for bit."""
+    env = pendulum()
+    straight = DiffusionQL(env.observation_space, env.action_space, TINY, seed=5, device="cpu")
+    straight.learn(env, 120)
+
+    first = DiffusionQL(env.observation_space, env.action_space, TINY, seed=5, device="cpu")
+    first.learn(pendulum(), 60)  # 60 = two whole 30-step episodes
+    path = first.save(tmp_path / "agent.pt")
+    resumed = DiffusionQL.load(path, env.observation_space, env.action_space, device="cpu")
+    resumed.learn(pendulum(), 60)
+
+    assert (resumed.num_timesteps, resumed.num_updates) == (120, 120 - 20)
+    a, b = tensors(straight), tensors(resumed)
+    assert a.keys() == b.keys() and len(a) > 20
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+    np.testing.assert_array_equal(straight.replay.observations[:120],
+                                  resumed.replay.observations[:120])
+    obs = np.array([0.3, -0.2, 0.5], np.float32)
+    assert straight.act(np.stack([obs] * 3)).tolist() == resumed.act(np.stack([obs] * 3)).tolist()
+    # a control: resuming without the checkpoint's RNG states does not give the same run
+    other = DiffusionQL.load(path, env.observation_space, env.action_space, device="cpu")
+    other.rng = np.random.default_rng(99)
+    other.learn(pendulum(), 5)
+    assert not torch.equal(tensors(other)["actor.net.0.weight"],
+                           tensors(resumed_at(path, 5))["actor.net.0.weight"])
+
+
+def resumed_at(path: Path, steps: int) -> DiffusionQL:
+    env = pendulum()
+    agent = DiffusionQL.load(path, env.observation_space, env.action_space, device="cpu")
+    return agent.learn(env, steps)
+
+
+SLICING = ["--scenario", "oran-slicing", "--param", "n_ues=4", "--param", "n_rus=2",
+           "--param", "maxSteps=400", "--device", "cpu"]
+
+
+def train_process(out: Path, *extra: str) -> subprocess.Popen[str]:
+    """``ran-gym train --agent diffusion-ql`` in its own process, one intra-op thread."""
+    command = [sys.executable, "-m", "bridge.cli", "train", "--agent", "diffusion-ql",
+               *SLICING, "--out", str(out), *extra]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+
+
+def wait_for(predicate, timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def test_sigterm_writes_the_checkpoint_and_resume_continues(tmp_path):
+    """Stopped by a signal in the middle of a long run on the real slicing scenario, the
+    trainer writes its checkpoint at a step boundary, exits with 143 (128 + 15), and
+    --resume continues the step counter and the replay buffer from there."""
+    program("ran-gym-oran-slicing")
+    trainer = train_process(tmp_path, "--iterations", "100000", "--checkpoint-every", "5",
+                            "--log-every", "5")
+    checkpoint = tmp_path / "diffusion-ql.pt"
+    try:
+        wait_for(checkpoint.is_file, 60, "the first periodic checkpoint")
+        periodic = load_torch(checkpoint)["num_timesteps"]
+        assert periodic % 5 == 0 and periodic >= 5
+        trainer.send_signal(signal.SIGTERM)
+        output, _ = trainer.communicate(timeout=60)
+    finally:
+        trainer.kill()
+    assert trainer.returncode == 128 + signal.SIGTERM, output
+    assert "Traceback" not in output and "--resume continues" in output
+    assert "step 5/100000" in output and "steps/s" in output and "ETA" in output
+    state = load_torch(checkpoint)
+    steps = state["num_timesteps"]
+    rows = (tmp_path / "progress.csv").read_text().splitlines()
+    assert steps >= periodic and rows[-1].split(",")[0] == str(steps)  # the last step taken
+    assert state["replay"]["size"] == steps == len(rows) - 1
+    assert any((tmp_path / "tensorboard").iterdir())
+
+    assert main(["train", "--agent", "diffusion-ql", *SLICING, "--out", str(tmp_path),
+                 "--iterations", "3", "--resume"]) == 0
+    again = load_torch(checkpoint)
+    assert (again["num_timesteps"], again["replay"]["size"]) == (steps + 3, steps + 3)
+    torch.testing.assert_close(again["replay"]["rewards"][:steps], state["replay"]["rewards"])
+
+
+def test_first_signal_asks_to_stop_and_a_second_one_interrupts():
+    with StopOnSignal() as stop:
+        assert not stop()
+        os.kill(os.getpid(), signal.SIGINT)  # handled at once by the main thread
+        assert stop() and stop.exit_code == 130
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGTERM)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
+
+
+KILLED_WRITER = """
+import sys
+import numpy as np
+from gymnasium import spaces
+from agents.diffusion_ql import DiffusionQL, DiffusionQLConfig
+obs, act = spaces.Box(-1, 1, (200,), np.float32), spaces.Box(-1, 1, (300,), np.float32)
+agent = DiffusionQL(obs, act, DiffusionQLConfig(buffer_size=2000), seed=0, device="cpu")
+for i in range(2000):
+    agent.replay.add(np.full(200, i % 7), np.zeros(300), 1.0, np.zeros(200), False)
+step = 0
+while True:
+    step += 1
+    agent.num_timesteps = step
+    agent.save(sys.argv[1])
+    print(step, flush=True)
+"""
+
+
+def test_sigkill_mid_write_leaves_the_last_complete_checkpoint(tmp_path):
+    """A writer killed with SIGKILL while it rewrites a ~6 MB checkpoint in a loop: the
+    file on disk always loads (weights_only) and is one of the versions written."""
+    path = tmp_path / "agent.pt"
+    writer = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(path)], cwd=ROOT,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout is not None
+        written = [int(writer.stdout.readline()) for _ in range(3)]
+        time.sleep(0.05)
+    finally:
+        writer.kill()
+        writer.wait()
+    assert writer.returncode == -signal.SIGKILL
+    state = load_torch(path)
+    assert state["num_timesteps"] >= written[-1] and state["replay"]["size"] == 2000
+    assert state["replay"]["observations"].shape == (2000, 200)
