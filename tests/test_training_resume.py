@@ -4,6 +4,7 @@ real ns-3 scenario, a SIGKILL that never leaves a torn checkpoint, and SB3 DQN's
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -16,10 +17,12 @@ import numpy as np
 import pytest
 import torch
 
-from agents.common.checkpoint import load_torch
+from agents.common.checkpoint import check_trusted, load_torch, write_trusted
 from agents.common.diffusion import DiffusionConfig
 from agents.common.training import StopOnSignal
 from agents.diffusion_ql import DiffusionQL, DiffusionQLConfig
+from agents.dqn import DqnAgent, DqnConfig
+from agents.dqn.commands import make_env as make_dqn_env
 from bridge.cli import main
 from tests.conftest import program
 
@@ -148,6 +151,8 @@ import sys
 import numpy as np
 from gymnasium import spaces
 from agents.diffusion_ql import DiffusionQL, DiffusionQLConfig
+from agents.dqn import DqnAgent, DqnConfig
+from agents.dqn.commands import make_env as make_dqn_env
 obs, act = spaces.Box(-1, 1, (200,), np.float32), spaces.Box(-1, 1, (300,), np.float32)
 agent = DiffusionQL(obs, act, DiffusionQLConfig(buffer_size=2000), seed=0, device="cpu")
 for i in range(2000):
@@ -178,3 +183,68 @@ def test_sigkill_mid_write_leaves_the_last_complete_checkpoint(tmp_path):
     state = load_torch(path)
     assert state["num_timesteps"] >= written[-1] and state["replay"]["size"] == 2000
     assert state["replay"]["observations"].shape == (2000, 200)
+
+
+def test_dqn_loads_back_only_the_files_it_wrote(tmp_path):
+    """SB3's zip and pickled replay buffer are loaded only when their SHA-256 is the one
+    the run recorded; a replaced file is refused before anything is unpickled."""
+    env = gym.make("CartPole-v1")
+    config = DqnConfig(buffer_size=500, learning_starts=20, batch_size=8, hidden=8, layers=1)
+    agent = DqnAgent(env, config, seed=1, device="cpu").learn(40)
+    path = agent.save(tmp_path / "dqn")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "dqn.replay.pkl", "dqn.sha256.json", "dqn.zip"]  # no staged file left
+    again = DqnAgent.load(path, env, device="cpu")
+    assert again.model.num_timesteps == 40 and again.model.replay_buffer.size() == 40
+    obs = np.array([0.01, 0.2, -0.03, -0.3], np.float32)
+    assert again.predict(obs)[0] == agent.predict(obs)[0]
+
+    other = DqnAgent(env, config, seed=2, device="cpu").learn(30)
+    other.model.save_replay_buffer(tmp_path / "dqn.replay.pkl")  # not through save()
+    with pytest.raises(ValueError, match="dqn.replay.pkl"):
+        DqnAgent.load(path, env, device="cpu")
+    (tmp_path / "dqn.sha256.json").unlink()
+    with pytest.raises(ValueError, match="not listed"):
+        DqnAgent.load(path, env, device="cpu")
+
+
+def test_a_failed_multi_file_write_keeps_the_previous_files_trusted(tmp_path):
+    manifest = tmp_path / "m.sha256.json"
+    write_trusted(manifest, {"a": lambda p: p.write_text("a1"), "b": lambda p: p.write_text("b1")})
+
+    def broken(p: Path) -> None:
+        raise OSError("disk full")
+
+    with pytest.raises(OSError):
+        write_trusted(manifest, {"a": lambda p: p.write_text("a2"), "b": broken})
+    assert (tmp_path / "a").read_text() == "a1"  # nothing renamed before all were staged
+    check_trusted(manifest, tmp_path / "a")
+    check_trusted(manifest, tmp_path / "b")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b", "m.sha256.json"]
+
+
+@pytest.mark.parametrize("agent", ["diffusion-ql", "dqn"])
+def test_num_envs_two_collects_from_two_simulators(tmp_path, agent):
+    """--num-envs 2: two ns-3 processes step at once; every vector step stores two
+    transitions (the step counter moves by 2 per progress row)."""
+    program("ran-gym-oran-slicing")
+    args = ["train", "--agent", agent, "--scenario", "oran-slicing", "--param", "n_ues=4",
+            "--param", "n_rus=2", "--param", "maxSteps=3", "--device", "cpu",
+            "--out", str(tmp_path), "--num-envs", "2", "--iterations", "8"]
+    assert main(args) == 0
+    rows = [line.split(",")[0] for line in (tmp_path / "progress.csv").read_text().splitlines()]
+    assert rows == ["step", "2", "4", "6", "8"]
+    config = json.loads((tmp_path / "config.json").read_text())
+    assert config["num_envs"] == 2
+    if agent == "diffusion-ql":
+        state = load_torch(tmp_path / "diffusion-ql.pt")
+        assert state["num_timesteps"] == 8 and state["replay"]["size"] == 8
+        rewards = state["replay"]["rewards"]
+        assert not torch.equal(rewards[0::2], rewards[1::2])  # two different simulators
+    else:
+        env = make_dqn_env("oran-slicing", {"n_ues": "4", "n_rus": "2", "maxSteps": "3"})
+        try:
+            model = DqnAgent.load(tmp_path / "dqn.zip", env, device="cpu").model
+        finally:
+            env.close()
+        assert model.num_timesteps == 8 and model.replay_buffer.size() * 2 == 8

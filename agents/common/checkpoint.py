@@ -13,6 +13,8 @@ NumPy arrays are stored as tensors, NumPy's bit-generator state is already plain
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import tempfile
 from collections.abc import Callable
@@ -63,3 +65,71 @@ def _fsync_dir(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+MANIFEST_SUFFIX = ".sha256.json"
+
+
+def write_trusted(manifest: str | Path, files: dict[str, Callable[[Path], object]],
+                  suffixes: dict[str, str] | None = None) -> None:
+    """Write several files of one checkpoint beside ``manifest`` (a JSON file of their
+    SHA-256 digests), so that a later load can refuse files this run did not write.
+
+    Each file is written to a temporary name first; the manifest is then rewritten to
+    trust both the old and the new digests, the files are renamed into place, and the
+    manifest is rewritten with the new digests only. A kill at any point leaves every
+    file either complete-old or complete-new, and trusted."""
+    manifest = Path(manifest)
+    previous = read_manifest(manifest)
+    for name in files:
+        for orphan in manifest.parent.glob(f".{name}.*"):
+            orphan.unlink(missing_ok=True)  # staged by a process killed mid-write
+    staged: dict[str, tuple[Path, str]] = {}
+    try:
+        for name, write in files.items():
+            suffix = (suffixes or {}).get(name, "")
+            fd, staged_name = tempfile.mkstemp(dir=manifest.parent, prefix=f".{name}.",
+                                               suffix=suffix)
+            os.close(fd)
+            staged[name] = (Path(staged_name), "")
+            write(Path(staged_name))
+            staged[name] = (Path(staged_name), sha256(Path(staged_name)))
+        both = {n: sorted({*previous.get(n, []), digest}) for n, (_, digest) in staged.items()}
+        _write_json(manifest, {**previous, **both})
+        for name, (staged_path, _) in staged.items():
+            os.replace(staged_path, manifest.parent / name)
+        _write_json(manifest, {**previous, **{n: [d] for n, (_, d) in staged.items()}})
+    finally:
+        for staged_path, _ in staged.values():
+            staged_path.unlink(missing_ok=True)
+
+
+def check_trusted(manifest: str | Path, path: str | Path) -> None:
+    """Raise ValueError unless ``path``'s digest is one that ``manifest`` trusts."""
+    manifest, path = Path(manifest), Path(path)
+    trusted = read_manifest(manifest).get(path.name)
+    if not trusted:
+        raise ValueError(f"{path}: not listed in {manifest}; refusing to unpickle a file "
+                         "this run did not write")
+    if sha256(path) not in trusted:
+        raise ValueError(f"{path}: its SHA-256 is not the one {manifest} records; refusing "
+                         "to unpickle a file this run did not write")
+
+
+def read_manifest(manifest: Path) -> dict[str, list[str]]:
+    if not manifest.is_file():
+        return {}
+    values = json.loads(manifest.read_text())
+    return {str(k): [str(d) for d in v] for k, v in values.items()}
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_json(path: Path, values: dict[str, Any]) -> None:
+    atomic_write(path, lambda tmp: tmp.write_text(json.dumps(values, indent=1, sort_keys=True)))

@@ -15,6 +15,9 @@ from typing import Any
 
 import gymnasium as gym
 from stable_baselines3 import DQN
+from stable_baselines3.common.vec_env import VecEnv
+
+from agents.common.checkpoint import MANIFEST_SUFFIX, check_trusted, write_trusted
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,7 @@ class DqnConfig:
 
 
 class DqnAgent:
-    def __init__(self, env: gym.Env, config: DqnConfig | None = None, seed: int = 0,
+    def __init__(self, env: gym.Env | VecEnv, config: DqnConfig | None = None, seed: int = 0,
                  device: str = "auto", model: DQN | None = None):
         if not isinstance(env.action_space, gym.spaces.Discrete):
             raise TypeError("DQN needs a Discrete action space (for oran-slicing: "
@@ -68,21 +71,36 @@ class DqnAgent:
 
     def learn(self, total_timesteps: int, resume: bool = False, callback: Any = None
               ) -> DqnAgent:
+        """SB3's ``learn``; ``resume`` keeps the step counter (and so ε's schedule position
+        relative to the new total)."""
         self.model.learn(total_timesteps, callback=callback, reset_num_timesteps=not resume)
         return self
 
     def save(self, path: str | Path) -> Path:
-        path = Path(path)
-        self.model.save(path)
-        self.model.save_replay_buffer(path.with_suffix(".replay.pkl"))
+        """Write ``<path>.zip`` (SB3's policy, target network, optimiser, counters), its
+        replay buffer ``<path>.replay.pkl`` and the digests of both in
+        ``<path>.sha256.json``, each atomically (agents.common.checkpoint.write_trusted)."""
+        path = Path(path).with_suffix("")
+        write_trusted(path.with_suffix(MANIFEST_SUFFIX), {
+            f"{path.name}.replay.pkl": self.model.save_replay_buffer,
+            f"{path.name}.zip": self.model.save,
+        }, suffixes={f"{path.name}.replay.pkl": ".pkl", f"{path.name}.zip": ".zip"})
         return path.with_suffix(".zip")
 
     @classmethod
-    def load(cls, path: str | Path, env: gym.Env, device: str = "auto") -> DqnAgent:
-        path = Path(path)
-        model = DQN.load(path, env=env, device=device)
-        replay = path.with_suffix("").with_suffix(".replay.pkl")
+    def load(cls, path: str | Path, env: gym.Env | VecEnv, device: str = "auto") -> DqnAgent:
+        """Load what :meth:`save` wrote. SB3's own format: a zip whose ``data`` entry is
+        JSON with cloudpickled objects (schedules, spaces) and whose tensors are
+        ``torch.load``-ed, and a pickled replay buffer: neither loads ``weights_only``,
+        so unpickling can run code. Only files whose SHA-256 the manifest beside them
+        records (files this run wrote) are loaded; others raise ValueError."""
+        path = Path(path).with_suffix("")
+        manifest = path.with_suffix(MANIFEST_SUFFIX)
+        zip_path, replay = path.with_suffix(".zip"), path.with_suffix(".replay.pkl")
+        check_trusted(manifest, zip_path)
+        model = DQN.load(zip_path, env=env, device=device)
         if replay.is_file():
+            check_trusted(manifest, replay)
             model.load_replay_buffer(replay)
         return cls(env, model=model)
 

@@ -2,26 +2,36 @@
 
 oran-slicing is wrapped in its Discrete catalogue (slice-level RBG splits × power
 levels, bridge.slicing.CatalogueActionWrapper); the reference scenario's link rate is
-discretised into 20 levels of 1 Mbps. Writes ``dqn.zip`` (+ its replay buffer) and
-``config.json`` into ``--out``; ``--resume`` continues from them.
+discretised into 20 levels of 1 Mbps. Writes into ``--out``: ``dqn.zip`` (SB3's),
+``dqn.replay.pkl`` (its replay buffer), ``dqn.sha256.json`` (their digests: only these
+files are loaded back, see DqnAgent.load), written atomically every
+``--checkpoint-every`` steps, at the end and on SIGINT/SIGTERM; ``progress.csv`` and
+``tensorboard/`` (reward, ε, TD loss per step); ``config.json``. ``--resume`` continues
+from them; ``--num-envs N`` collects from N simulators under SB3's SubprocVecEnv.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
+from stable_baselines3.common.callbacks import BaseCallback
+from stable_baselines3.common.vec_env import SubprocVecEnv
 
+from agents.common.training import StopOnSignal, TrainingLog
 from agents.dqn.agent import DqnAgent, DqnConfig
-from bridge.commands.train import bridge_options, prepare_training
+from bridge.commands.train import Interrupted, bridge_options, prepare_training, worker_env
 from bridge.envs import ScenarioEnv
 
 CHECKPOINT = "dqn.zip"
+COLUMNS = ["reward", "epsilon", "loss"]
 
 
 class RateLevels(gym.ActionWrapper):
@@ -47,19 +57,63 @@ def make_env(scenario: str, params: dict[str, str], **bridge: Any) -> gym.Env:
 
 def train_command(args: argparse.Namespace) -> Path:
     steps, out, params = prepare_training(args)
-    env = make_env(args.scenario, params, **bridge_options(args, out))
+    bridge = bridge_options(args, out)
+    num_envs = getattr(args, "num_envs", 1)
+    env: gym.Env | SubprocVecEnv = make_env(args.scenario, params, **bridge) if num_envs == 1 \
+        else SubprocVecEnv([functools.partial(worker_env, make_env, args.scenario, params,
+                                              **bridge)] * num_envs, start_method="fork")
+    checkpoint = out / CHECKPOINT
     try:
-        checkpoint = out / CHECKPOINT
         resume = args.resume and checkpoint.is_file()
         agent = (DqnAgent.load(checkpoint, env, device=args.device) if resume
                  else DqnAgent(env, DqnConfig(), seed=args.seed, device=args.device))
         (out / "config.json").write_text(json.dumps(
             {"scenario": args.scenario, "agent": "dqn", "steps": steps, "seed": args.seed,
+             "num_envs": num_envs, "checkpoint_every": getattr(args, "checkpoint_every", 0),
              "agent_config": asdict(agent.config)}, indent=2))
-        try:
-            agent.learn(steps, resume=resume)
-        finally:
+        log = TrainingLog(out, COLUMNS, agent.model.num_timesteps + steps,
+                          getattr(args, "log_every", 100))
+        with StopOnSignal() as stop:
+            progress = ProgressCallback(log, stop, getattr(args, "checkpoint_every", 0),
+                                        lambda: agent.save(out / "dqn"))
+            try:
+                agent.learn(steps, resume=resume, callback=progress)
+            except KeyboardInterrupt:
+                raise  # a second signal: the last complete checkpoint stays
+            except BaseException:
+                agent.save(out / "dqn")
+                raise
+            finally:
+                log.close()
             agent.save(out / "dqn")
     finally:
         env.close()
+    if stop():
+        raise Interrupted(checkpoint, stop.exit_code)
     return checkpoint
+
+
+class ProgressCallback(BaseCallback):
+    """Per step: reward (mean over sub-envs), ε and the last TD loss to the training log;
+    a checkpoint every ``every`` steps; stop (return False) once a signal came."""
+
+    def __init__(self, log: TrainingLog, stop: StopOnSignal, every: int,
+                 save: Callable[[], object]):
+        super().__init__()
+        self.log, self.stop, self.every, self.save = log, stop, every, save
+        self.saved = -1
+
+    def _on_training_start(self) -> None:
+        self.saved = self.num_timesteps
+
+    def _on_step(self) -> bool:
+        row = {"reward": float(np.mean(self.locals["rewards"])),
+               "epsilon": float(getattr(self.model, "exploration_rate", 0.0))}
+        loss = self.model.logger.name_to_value.get("train/loss")
+        if loss is not None:
+            row["loss"] = float(loss)
+        self.log.record(self.num_timesteps, row)
+        if self.every and self.num_timesteps - self.saved >= self.every:
+            self.save()
+            self.saved = self.num_timesteps
+        return not self.stop()
