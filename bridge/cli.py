@@ -25,7 +25,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args: Any = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except (BridgeError, ValueError, PermissionError, FileNotFoundError) as err:
+    except (BridgeError, ValueError, OSError) as err:  # OSError: disk full, not writable...
         print(f"ran-gym: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -55,5 +56,5 @@ def run(args: argparse.Namespace) -> int:
         timeout_s=args.timeout, overwrite=args.overwrite, runtime=args.runtime,
         auto_restart=args.auto_restart,
     )
-    print(f"run directory: {run(config)}")
+    print(f"run directory: {run(config, progress=sys.stderr)}")
     return 0
