@@ -169,7 +169,8 @@ class Ns3Env(gym.Env):
             sim_timeout_s: the simulator's own wait for the agent (default: its own).
             run_dir: where simulator logs go (default: a temporary directory).
             wire_log: record every frame to this JSONL file.
-            allow_all_interfaces: permit binding a TCP endpoint on 0.0.0.0 / ``*``.
+            allow_all_interfaces: permit binding a TCP endpoint beyond loopback
+                (0.0.0.0, ``*`` or a network address); refused by default.
             runtime: ``"native"`` (the program on this machine), ``"docker"`` (in the
                 scenario image), ``"launcher:ENDPOINT[@SOCKET_DIR]"`` (started by a
                 ran-gym-launcher), or a runtime object of :mod:`bridge.runtime`.

@@ -54,6 +54,9 @@ class RunConfig:
     runtime: str = "native"
     """Where the scenario program runs: native, docker (the scenario image) or
     launcher:ENDPOINT[@SOCKET_DIR] (a ran-gym-launcher, e.g. in another container)."""
+    allow_all_interfaces: bool = False
+    """Permit a tcp endpoint beyond loopback (e.g. tcp://0.0.0.0:* for a simulator in
+    another container); the default refuses it."""
     auto_restart: bool = False
     """A simulator that crashes, hangs or sends garbage ends its episode as truncated and
     the run goes on with a fresh one (next seed); ``summary.json`` counts these events."""
@@ -77,7 +80,8 @@ def run(config: RunConfig, progress: Any = sys.stderr) -> Path:
         extra = [TRACE_FLAG[config.scenario]] if config.scenario in TRACE_FLAG else []
         env = ScenarioEnv(config.scenario, config.params, endpoint=config.endpoint,
                           timeout_s=config.timeout_s, run_dir=run_dir.path, extra_args=extra,
-                          runtime=config.runtime, auto_restart=config.auto_restart)
+                          runtime=config.runtime, auto_restart=config.auto_restart,
+                          allow_all_interfaces=config.allow_all_interfaces)
         try:
             agent = make_agent(config.agent, env, seed=config.seed)
             rows, seeds = _rollout(env, agent, config, progress)

@@ -5,9 +5,10 @@ Every runtime's ``start`` returns a process handle with the same methods (``aliv
 ``check_alive``, ``wait``, ``close``, ``log_tail``, ``command_line``), so the env does
 not ask which one it holds.
 
-Under Docker the program runs as the image's non-root user in a container with a
-unique name, removed when it exits (``--rm``) and, whatever happens to the agent, by
-the launcher's clean-up (``docker rm -f``). An ``ipc://`` endpoint's directory is
+Under Docker the program runs as a non-root user (the image's, or the caller's) with
+every capability dropped and no privilege gain, in a container with a unique name,
+removed when it exits (``--rm``) and, whatever happens to the agent, by the launcher's
+clean-up (``docker rm -f``). An ``ipc://`` endpoint's directory is
 mounted at the same path and the container has no network at all; a ``tcp://``
 endpoint on loopback uses the host's network namespace, so traffic stays on loopback.
 """
@@ -74,6 +75,7 @@ class DockerRuntime:
         name = f"ran-gym-{uuid.uuid4().hex[:12]}"
         command = [self.docker, "run", "--rm", "--init", "--name", name,
                    "--label", CONTAINER_LABEL, "--network", "none" if ipc_dir else "host",
+                   "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
                    "--volume", f"{run_dir}:{run_dir}", *_user_options(run_dir)]
         if ipc_dir is not None:
             command += ["--volume", f"{ipc_dir}:{ipc_dir}"]

@@ -6,7 +6,8 @@ The simulator is the REQ side and connects. Endpoints:
 - ``"tcp"``: ``tcp://127.0.0.1`` on a free port chosen by the kernel;
 - ``"ipc://PATH"`` or ``"tcp://HOST:PORT"`` (``PORT`` may be ``*``): exactly that.
 
-Binding on every interface (``0.0.0.0`` or ``*``) must be asked for explicitly.
+Binding beyond loopback (``0.0.0.0``, ``*`` or any address other than 127.x / ::1 /
+localhost) must be asked for explicitly: whoever reaches the socket talks to the agent.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from bridge.errors import EndpointInUse, SimulatorTimeout
 
 _POLL_SLICE_S = 0.05  # how often a wait checks that the simulator is still alive
 _IPC_PATH_MAX = 107  # sun_path limit on Linux, minus the terminating NUL
-_ALL_INTERFACES = {"*", "0.0.0.0", "[::]", "::"}
+_LOOPBACK = {"localhost", "[::1]", "::1"}
 
 
 def context() -> zmq.Context:
@@ -71,10 +72,11 @@ class AgentSocket:
             host = endpoint[len("tcp://"):].rpartition(":")[0]
             if not host:
                 raise ValueError(f"tcp endpoint {endpoint!r} needs HOST:PORT")
-            if host in _ALL_INTERFACES and not allow_all_interfaces:
+            if not (host in _LOOPBACK or host.startswith("127.")) and not allow_all_interfaces:
                 raise ValueError(
-                    f"endpoint {endpoint!r} binds on all interfaces; pass "
-                    "allow_all_interfaces=True if that is what you want"
+                    f"endpoint {endpoint!r} binds beyond loopback (all interfaces or a "
+                    "network address); pass allow_all_interfaces=True (ran-gym run: "
+                    "--allow-all-interfaces) if that is what you want"
                 )
             return endpoint
         raise ValueError(

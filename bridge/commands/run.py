@@ -44,6 +44,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--auto-restart", action="store_true",
                         help="a simulator that crashes or hangs ends its episode (truncated) "
                              "and the run goes on with a fresh one")
+    parser.add_argument("--allow-all-interfaces", action="store_true",
+                        help="permit a tcp --endpoint beyond loopback (default: refused)")
     parser.set_defaults(func=run)
 
 
@@ -54,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         scenario=args.scenario, agent=args.agent, steps=args.steps, out=Path(args.out),
         seed=args.seed, params=parse_params(args.param), endpoint=args.endpoint,
         timeout_s=args.timeout, overwrite=args.overwrite, runtime=args.runtime,
-        auto_restart=args.auto_restart,
+        auto_restart=args.auto_restart, allow_all_interfaces=args.allow_all_interfaces,
     )
     print(f"run directory: {run(config, progress=sys.stderr)}")
     return 0

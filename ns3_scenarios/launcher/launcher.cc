@@ -48,7 +48,23 @@ struct Options
     std::string binDir{"/usr/local/bin"};
     std::string logDir{"/tmp/ran-gym-launcher"};
     double graceS{2.0};
+    bool allowRemote{false}; ///< permit a tcp endpoint on a non-loopback address
 };
+
+/// Whether a tcp:// endpoint binds beyond loopback (ipc:// never does). Anyone who can
+/// reach the launcher can start programs, so that must be asked for with --allowRemote.
+bool
+IsRemote(const std::string& endpoint)
+{
+    const std::string tcp = "tcp://";
+    if (endpoint.rfind(tcp, 0) != 0)
+    {
+        return false;
+    }
+    std::string host = endpoint.substr(tcp.size(), endpoint.rfind(':') - tcp.size());
+    return !(host.rfind("127.", 0) == 0 || host == "localhost" || host == "[::1]" ||
+             host == "::1");
+}
 
 struct Child
 {
@@ -260,12 +276,23 @@ ParseArguments(int argc, char* argv[])
         {
             options.graceS = std::atof(value("--graceS").c_str());
         }
+        else if (arg == "--allowRemote")
+        {
+            options.allowRemote = true;
+        }
         else
         {
             std::cerr << "usage: ran-gym-launcher [--endpoint=ipc://PATH|tcp://HOST:PORT]"
-                         " [--binDir=DIR] [--logDir=DIR] [--graceS=SECONDS]\n";
+                         " [--binDir=DIR] [--logDir=DIR] [--graceS=SECONDS] [--allowRemote]\n";
             std::exit(arg == "--help" ? 0 : 2);
         }
+    }
+    if (IsRemote(options.endpoint) && !options.allowRemote)
+    {
+        std::cerr << "ran-gym-launcher: " << options.endpoint
+                  << " binds beyond loopback; anyone reaching it can start programs. "
+                     "Pass --allowRemote if that is what you want\n";
+        std::exit(2);
     }
     return options;
 }
