@@ -82,12 +82,14 @@ def render(results: dict[str, Any], json_path: Path) -> str:
     suites = results["suites"]
     machine: dict[str, Any] = next((s["machine"] for s in suites.values() if "machine" in s),
                                    {})
+    loads = ", ".join(f"{s['machine']['load_average'][0]} during {name}"
+                      for name, s in suites.items() if "load_average" in s.get("machine", {}))
     parts = ["## All suites — `ran-gym bench all` (generated)", "",
              f"Command: `{results['command']}`. Date: {results['date']}. "
              f"Machine: {machine.get('platform', '?')}, {machine.get('cpus', '?')} CPUs, "
-             f"Python {machine.get('python', '?')}; load average "
-             f"{machine.get('load_average', '?')} (the machine is shared: wall times are "
-             f"inflated when it is busy). Raw results: `{json_path}`."]
+             f"Python {machine.get('python', '?')}; 1-minute load average "
+             f"{loads or '?'} (the machine is shared: wall times are inflated when it is "
+             f"busy). Raw results: `{json_path}`."]
     for name, result in suites.items():
         parts += ["", f"### {name} ({result.get('suite_wall_s', '?')} s)", ""]
         if "error" in result:
