@@ -7,14 +7,12 @@ import json
 
 import numpy as np
 import pytest
-import torch
 from gymnasium import spaces
 
 from agents.common.diffusion import DiffusionConfig
 from agents.diffusion_ql import DiffusionQL, DiffusionQLConfig
 from bridge import ScenarioEnv
 from bridge.cli import main
-from tests.conftest import program
 
 MODES = np.array([[0.6, 0.6], [-0.6, -0.6]], np.float32)
 OBS = spaces.Box(-1, 1, (1,), np.float32)
@@ -64,25 +62,6 @@ def test_save_then_load_gives_identical_actions(tmp_path):
     assert not list(tmp_path.glob(".agent.pt.*"))  # no temporary file left
 
 
-def test_resume_continues_the_step_counter_and_the_buffer(reference_program, tmp_path):
-    config = DiffusionQLConfig(diffusion=DiffusionConfig(steps=5, schedule="vp"), hidden=32,
-                               batch_size=16, learning_starts=16, candidates=2)
-    env = ScenarioEnv("reference", {"maxSteps": 20})
-    try:
-        agent = DiffusionQL(env.observation_space, env.action_space, config, seed=2,
-                            device="cpu")
-        agent.learn(env, 30)
-        path = agent.save(tmp_path / "agent.pt")
-        resumed = DiffusionQL.load(path, env.observation_space, env.action_space, device="cpu")
-        assert (resumed.num_timesteps, resumed.replay.size) == (30, 30)
-        np.testing.assert_array_equal(resumed.replay.rewards[:30], agent.replay.rewards[:30])
-        resumed.learn(env, 10)
-        assert (resumed.num_timesteps, resumed.replay.size) == (40, 40)
-        assert resumed.num_updates == 40 - 16
-    finally:
-        env.close()
-
-
 def test_learns_the_link_rate_trade_off_in_ns3(reference_program):
     """On the reference scenario reward = Mbps received − 0.25 × link rate: paying for
     a 20 Mbps link under a 6 Mbps mean load is wasteful. After a short training the
@@ -127,18 +106,6 @@ def test_bench_agents_reports_every_figure(capsys):
     cpu = report["cpu"]
     assert 0 < cpu["ddim5_ms"] < cpu["ddpm_t20_ms"] < cpu["default_decision_ms"]
     assert cpu["updates_per_s"] > 0
-
-
-def test_train_command_on_oran_slicing_and_resume(tmp_path):
-    """The CLI trains in the unified action space of the real slicing scenario, and
-    --resume goes on from the checkpoint's step counter."""
-    program("ran-gym-oran-slicing")
-    args = ["train", "--scenario", "oran-slicing", "--agent", "diffusion-ql", "--out",
-            str(tmp_path), "--param", "n_ues=4", "--param", "n_rus=2", "--param", "maxSteps=15",
-            "--device", "cpu"]
-    assert main([*args, "--iterations", "20"]) == 0
-    assert main([*args, "--iterations", "10", "--resume"]) == 0
-    state = torch.load(tmp_path / "diffusion-ql.pt", weights_only=True)
-    assert state["num_timesteps"] == 30 and state["replay"]["size"] == 30
-    rows = (tmp_path / "progress.csv").read_text().splitlines()
-    assert rows[0].startswith("step,") and len(rows) == 31 and rows[-1].startswith("30,")
+    # the NumPy path is timed beside the PyTorch one, and costs less CPU (about 3.5x)
+    assert 0 < cpu["ddpm_t20_fast_cpu_ms"] < cpu["ddpm_t20_cpu_ms"]
+    assert 0 < cpu["ddim5_fast_cpu_ms"] < cpu["ddim5_cpu_ms"]

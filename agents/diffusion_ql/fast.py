@@ -85,6 +85,10 @@ class FastDecider:
         self.diffusion, self.steps = diffusion, diffusion.steps
         self.clip = diffusion.config.clip
         self.scalars = {k: list(v) for k, v in diffusion._scalars.items()}
+        variance = self.scalars["posterior_variance"]
+        self._noise_scale = np.array([math.sqrt(variance[step])
+                                      for step in reversed(range(1, self.steps))], np.float32)
+        self._ddim: dict[int, list[tuple[int, float, float]]] = {}
         self.actor = _Mlp(actor.net, action_dim)  # input [x_t | temb, state]
         with torch.no_grad():
             t = torch.arange(self.steps, device=next(actor.parameters()).device)
@@ -109,12 +113,18 @@ class FastDecider:
         x0 /= math.sqrt(a)
         return x0 if self.clip is None else np.clip(x0, -self.clip, self.clip, out=x0)
 
-    def q_min(self, obs: np.ndarray, x: np.ndarray, with_grad: bool = False
+    def critic_state_parts(self, obs: np.ndarray) -> list[np.ndarray]:
+        """The state's share (with the bias) of each critic's first layer."""
+        return [obs @ q.first_a + q.bias[0] for q in self.critics]
+
+    def q_min(self, obs: np.ndarray, x: np.ndarray, with_grad: bool = False,
+              state_parts: list[np.ndarray] | None = None
               ) -> tuple[np.ndarray, np.ndarray | None]:
         """min(Q1, Q2)(s, a) per row and, if asked, its gradient in a."""
         outs = []
-        for q in self.critics:
-            out, pres = q.run(obs @ q.first_a + x @ q.first_b + q.bias[0], keep=with_grad)
+        parts = state_parts or self.critic_state_parts(obs)
+        for q, part in zip(self.critics, parts, strict=True):
+            out, pres = q.run(x @ q.first_b + part, keep=with_grad)
             outs.append((out[:, 0], pres, q))
         (q1, p1, c1), (q2, p2, c2) = outs
         if not with_grad:
@@ -129,29 +139,40 @@ class FastDecider:
         ``noise`` has shape (T, len(obs), action_dim)."""
         fixed = (obs @ self.w_state)[None] + self.step_bias[:, None]  # (T, n, hidden)
         c = self.scalars
+        # σ_t · z for steps T−1 … 1, scaled in one operation
+        scaled = noise[1:] * self._noise_scale.reshape(-1, *[1] * (noise.ndim - 1))
+        parts = self.critic_state_parts(obs) if guidance_scale else None
         x = noise[0]
         for k, step in enumerate(reversed(range(self.steps)), start=1):
-            x0 = self._x0(x, self._eps(x, fixed[step]), step)
-            mean = c["posterior_coef_x0"][step] * x0
+            mean = self._x0(x, self._eps(x, fixed[step]), step)
+            mean *= c["posterior_coef_x0"][step]
             mean += c["posterior_coef_xt"][step] * x
-            variance = c["posterior_variance"][step]
             if guidance_scale:
-                mean += guidance_scale * variance * self.q_min(obs, x, True)[1]
+                mean += guidance_scale * c["posterior_variance"][step] * self.q_min(
+                    obs, x, True, parts)[1]
             if step > 0:
-                mean += math.sqrt(variance) * noise[k]
+                mean += scaled[k - 1]
             x = mean
-        return x if self.clip is None else np.clip(x, -self.clip, self.clip)
+        return x if self.clip is None else np.clip(x, -self.clip, self.clip, out=x)
 
     def sample_ddim(self, obs: np.ndarray, noise: np.ndarray, steps: int) -> np.ndarray:
-        """``Diffusion.sample_ddim`` with η = 0 from the initial noise x_T = ``noise``."""
-        times = torch.linspace(self.steps - 1, 0, steps).round().long().tolist()
-        alphas_bar = self.scalars["alphas_bar"]
+        """``Diffusion.sample_ddim`` with η = 0 from the initial noise x_T = ``noise``:
+        x ← √ᾱ′ x̂₀ + √(1−ᾱ′) (x − √ᾱ x̂₀)/√(1−ᾱ) = A x̂₀ + B x."""
+        if steps not in self._ddim:
+            times = torch.linspace(self.steps - 1, 0, steps).round().long().tolist()
+            alphas_bar = self.scalars["alphas_bar"]
+            plan = []
+            for i, step in enumerate(times):
+                a = alphas_bar[step]
+                a_prev = alphas_bar[times[i + 1]] if i + 1 < len(times) else 1.0
+                ratio = math.sqrt(max(1 - a_prev, 0.0)) / math.sqrt(1 - a)
+                plan.append((step, math.sqrt(a_prev) - ratio * math.sqrt(a), ratio))
+            self._ddim[steps] = plan
         state_part = obs @ self.w_state
         x = noise
-        for i, step in enumerate(times):
+        for step, coef_x0, coef_x in self._ddim[steps]:
             x0 = self._x0(x, self._eps(x, state_part + self.step_bias[step]), step)
-            a = alphas_bar[step]
-            a_prev = alphas_bar[times[i + 1]] if i + 1 < len(times) else 1.0
-            eps = (x - math.sqrt(a) * x0) / math.sqrt(1 - a)
-            x = math.sqrt(a_prev) * x0 + math.sqrt(max(1 - a_prev, 0.0)) * eps
-        return x if self.clip is None else np.clip(x, -self.clip, self.clip)
+            x0 *= coef_x0
+            x0 += coef_x * x
+            x = x0
+        return x if self.clip is None else np.clip(x, -self.clip, self.clip, out=x)
