@@ -22,6 +22,7 @@ from typing import Any
 
 import gymnasium as gym
 
+from bridge import janitor
 from bridge.actions import compile_validator
 from bridge.errors import BridgeError, ProtocolError, SimulatorCrashed, SimulatorTimeout
 from bridge.protocol import fastpath, messages
@@ -191,6 +192,8 @@ class Ns3Env(gym.Env):
         self.runtime.check()
         self._own_run_dir = run_dir is None
         self.run_dir = Path(run_dir or tempfile.mkdtemp(prefix="ran-gym-run-"))
+        self._run_dir_cleanup = janitor.register("path", self.run_dir) if run_dir is None \
+            else None
         self._wire_log = WireLog(Path(wire_log)) if wire_log else None
         self._session: _Session | None = None
         self._episode = -1
@@ -270,6 +273,8 @@ class Ns3Env(gym.Env):
                 self._wire_log.close()
             if self._own_run_dir:
                 shutil.rmtree(self.run_dir, ignore_errors=True)
+            if self._run_dir_cleanup is not None:
+                janitor.release(self._run_dir_cleanup)
         super().close()
 
     # -- details -------------------------------------------------------------------

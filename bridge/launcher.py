@@ -4,7 +4,8 @@ The program's stdout and stderr go to a log file. ``close()`` is idempotent: it 
 the whole group (SIGTERM, then SIGKILL after a grace period; a stopped process is
 continued so that it can act on SIGTERM) and reaps it. A finaliser does the same if
 the object is dropped or the interpreter exits, so no simulator outlives its agent
-process; if the agent is killed outright, the simulator's own receive timeout ends it.
+process; if the agent is killed outright, the simulator's own receive timeout ends it,
+and :mod:`bridge.janitor` ends one that does not and runs the clean-up commands.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import weakref
 from collections.abc import Sequence
 from pathlib import Path
 
+from bridge import janitor
 from bridge.errors import SimulatorCrashed, SimulatorNotFound
 
 _GRACE_S = 2.0
@@ -52,8 +54,10 @@ class SimulatorProcess:
             )
         self.pid = self._popen.pid
         self.container: str | None = None  # the container's name, under Docker
+        keys = [janitor.register("group", self.pid),
+                *(janitor.register("command", list(c)) for c in cleanup)]
         self._finalizer = weakref.finalize(
-            self, _end_group, self._popen, _GRACE_S, [list(c) for c in cleanup])
+            self, _end_group, self._popen, _GRACE_S, [list(c) for c in cleanup], keys)
 
     @property
     def command_line(self) -> str:
@@ -94,7 +98,7 @@ class SimulatorProcess:
 
 
 def _end_group(
-    popen: subprocess.Popen[bytes], grace_s: float, cleanup: list[list[str]]
+    popen: subprocess.Popen[bytes], grace_s: float, cleanup: list[list[str]], keys: list[int]
 ) -> None:
     if popen.poll() is None:
         _signal_group(popen.pid, signal.SIGTERM)
@@ -111,6 +115,8 @@ def _end_group(
         with contextlib.suppress(OSError, subprocess.SubprocessError):
             subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL, timeout=30, check=False)
+    for key in keys:
+        janitor.release(key)
 
 
 def _signal_group(pgid: int, sig: int) -> None:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import zmq
 
+from bridge import janitor
 from bridge.errors import EndpointInUse, SimulatorTimeout
 
 _POLL_SLICE_S = 0.05  # how often a wait checks that the simulator is still alive
@@ -45,6 +46,7 @@ class AgentSocket:
         self._directory = directory
         self._tmpdir: str | None = None
         self._ipc_path: Path | None = None
+        self._cleanup: int | None = None  # the janitor's entry for what we create
         address = self._resolve(endpoint, allow_all_interfaces)
         self._socket = context().socket(zmq.REP)
         self._socket.setsockopt(zmq.LINGER, 0)
@@ -57,6 +59,8 @@ class AgentSocket:
                 raise EndpointInUse(f"endpoint {address} is in use by another socket") from None
             raise ValueError(f"cannot bind endpoint {address!r}: {err}") from None
         self.bound = self._socket.getsockopt_string(zmq.LAST_ENDPOINT)
+        if self._tmpdir is not None or self._ipc_path is not None:
+            self._cleanup = janitor.register("path", self._tmpdir or self._ipc_path)
 
     def _resolve(self, endpoint: str, allow_all_interfaces: bool) -> str:
         if endpoint == "ipc":
@@ -139,6 +143,9 @@ class AgentSocket:
         if self._tmpdir is not None:
             shutil.rmtree(self._tmpdir, ignore_errors=True)
             self._tmpdir = None
+        if self._cleanup is not None:
+            janitor.release(self._cleanup)
+            self._cleanup = None
 
 
 def _check_ipc_path(path: Path) -> None:
