@@ -125,3 +125,35 @@ def test_expert_data_checks_the_power_range():
         expert_data(frame, pmax_w=0.01, duals=False)
     data = expert_data(frame, pmax_w=0.02, duals=True)
     assert data.cond.shape == (1, 2, 3) and data.fraction.tolist() == [[0.25, 1.0]]
+
+
+def test_train_command_then_agent_in_ns3(tmp_path):
+    from agents import make_agent
+    from bridge.cli import main
+    from bridge.envs import ScenarioEnv
+    from tests.conftest import program
+
+    program("ran-gym-interference")
+    data = tmp_path / "d.parquet"
+    assert main(["dataset", "--scenario", "interference", "--solver", "sapd", "--networks", "2",
+                 "--steps", "10", "--out", str(data)]) == 0
+    assert main(["train", "--scenario", "interference", "--agent", "gdm",
+                 "--out", str(tmp_path)]) != 0  # no --dataset
+    assert main(["train", "--scenario", "interference", "--agent", "gdm", "--dataset", str(data),
+                 "--iterations", "5", "--device", "cpu", "--out", str(tmp_path / "t")]) == 0
+    checkpoint = tmp_path / "t" / "policy.pt"
+    assert torch.load(checkpoint, weights_only=True)["train_config"]["iterations"] == 5
+    env = ScenarioEnv("interference", {"pairs": 3, "warmupMs": 30})
+    try:
+        for kw in ({}, {"guidance_scale": 1.0, "guidance_feedback": True}):
+            agent = make_agent("gdm", env, seed=1, checkpoint=str(checkpoint), **kw)
+            obs, _ = env.reset(seed=3)
+            actions = []
+            for k in range(3):
+                action, _ = agent.predict(obs, episode_start=k == 0)
+                assert action.shape == (3,) and action.min() >= 0 and action.max() <= 10
+                obs, *_ = env.step(action)
+                actions.append(action)
+            assert not np.array_equal(actions[0], actions[1])  # a fresh sample every step
+    finally:
+        env.close()

@@ -155,10 +155,12 @@ class Diffusion(torch.nn.Module):
         self, model: Denoiser, cond: torch.Tensor, shape: tuple[int, ...], steps: int,
         generator: torch.Generator | None = None, eta: float = 0.0,
         noise: torch.Tensor | None = None,
+        guidance: Guidance | None = None, guidance_scale: float = 0.0,
     ) -> torch.Tensor:
         """DDIM over ``steps`` evenly spaced time steps; ``eta = 0`` is deterministic given
         the initial noise (``noise``, else drawn from ``generator``), ``eta = 1`` with
-        ``steps = T`` is DDPM."""
+        ``steps = T`` is DDPM. ``guidance`` enters as in classifier-guided DDIM:
+        ε̂ ← ε̂ − guidance_scale · √(1−ᾱ_t) · guidance(x, cond)."""
         if not 1 <= steps <= self.steps:
             raise ValueError(f"DDIM steps must be in [1, {self.steps}], got {steps}")
         times = torch.linspace(self.steps - 1, 0, steps).round().long().tolist()
@@ -167,8 +169,11 @@ class Diffusion(torch.nn.Module):
             else noise
         for i, step in enumerate(times):
             t = torch.full((shape[0],), step, device=cond.device, dtype=torch.long)
-            x0 = self._x0(x, model(x, t, cond), step)
             a = alphas_bar[step]
+            eps = model(x, t, cond)
+            if guidance is not None and guidance_scale:
+                eps = eps - guidance_scale * math.sqrt(1 - a) * guidance(x, cond)
+            x0 = self._x0(x, eps, step)
             a_prev = alphas_bar[times[i + 1]] if i + 1 < len(times) else 1.0
             sigma = eta * math.sqrt((1 - a_prev) / (1 - a) * (1 - a / a_prev))
             eps = (x - math.sqrt(a) * x0) / math.sqrt(1 - a)  # consistent with the clamped x̂₀
