@@ -132,6 +132,26 @@ def test_scenario_image_runs_as_non_root_and_is_small():
     assert int(size.stdout) < 400e6
 
 
+def test_agent_image_runs_as_non_root():
+    user = subprocess.run(["docker", "run", "--rm", "ran-gym-agent", "id", "-u"],
+                          capture_output=True, text=True, check=True)
+    assert user.stdout.strip() not in ("", "0")
+
+
+def test_scenario_containers_have_no_capabilities():
+    env = ScenarioEnv("reference", {"maxSteps": 10_000_000}, runtime="docker")
+    try:
+        env.reset(seed=1)
+        name = env._session.process.container
+        status = subprocess.run(["docker", "exec", name, "cat", "/proc/1/status"],
+                                capture_output=True, text=True, check=True).stdout
+        caps = dict(line.split(":\t") for line in status.splitlines() if line.startswith("Cap"))
+        assert int(caps["CapBnd"], 16) == 0 and int(caps["CapEff"], 16) == 0, caps
+        assert "NoNewPrivs:\t1" in status
+    finally:
+        env.close()
+
+
 def test_cli_run_in_docker_leaves_traces_on_the_host(reference_program, tmp_path):
     out = tmp_path / "run"
     result = subprocess.run(
