@@ -35,6 +35,7 @@ class DiffusionQL:
             raise TypeError("Diffusion-QL needs Box observation and action spaces")
         self.config = config or DiffusionQLConfig()
         self.device = resolve_device(device)
+        self._on_cpu = self.device.type == "cpu"
         self.obs_dim = int(np.prod(observation_space.shape))
         self.action_dim = int(np.prod(action_space.shape))
         self.action_space, self.seed = action_space, seed
@@ -124,7 +125,7 @@ class DiffusionQL:
         return x, fast.q_min(cond, x)[0] if c.candidates > 1 else None
 
     def _fast_enabled(self) -> bool:
-        return self.config.fast_decisions and self.device.type == "cpu"
+        return self.config.fast_decisions and self._on_cpu
 
     def _fast_decider(self) -> FastDecider:
         """The NumPy decision path, rebuilt when the networks it copies have changed."""

@@ -54,20 +54,22 @@ class _Mlp:
         self.first_b = np.ascontiguousarray(w[0][:, split:].T)   # (rest, hidden)
         self.hidden = [np.ascontiguousarray(m.T) for m in w[1:]]  # layer 2..L as (in, out)
         self.back = [np.ascontiguousarray(m) for m in w[1:]]      # (out, in) for gradients
+        self._inner = list(zip(self.hidden[:-1], self.bias[1:-1], strict=True))
+        self._out_w, self._out_b = self.hidden[-1], self.bias[-1]
 
     def run(self, pre: np.ndarray, keep: bool = False) -> tuple[np.ndarray, list[np.ndarray]]:
         """Hidden layers and output from the first layer's pre-activation (a temporary,
         overwritten); ``keep``: return the pre-activations intact, for ``input_grad``."""
         pres = [pre]
         h = mish(pre.copy() if keep else pre)
-        for i, (w, b) in enumerate(zip(self.hidden, self.bias[1:], strict=True)):
+        for w, b in self._inner:
             z = h @ w
             z += b
-            if i == len(self.hidden) - 1:
-                return z, pres
             pres.append(z)
             h = mish(z.copy() if keep else z)
-        return pre, pres  # a single linear layer (not built by Diffusion-QL)
+        out = h @ self._out_w
+        out += self._out_b
+        return out, pres
 
     def input_grad(self, pres: list[np.ndarray]) -> np.ndarray:
         """∂(scalar output)/∂(first input block) for every row, from ``run``'s pre-activations."""
@@ -111,7 +113,10 @@ class FastDecider:
         a = self.scalars["alphas_bar"][step]
         x0 = x - math.sqrt(1 - a) * eps
         x0 /= math.sqrt(a)
-        return x0 if self.clip is None else np.clip(x0, -self.clip, self.clip, out=x0)
+        if self.clip is not None:  # np.clip's Python wrapper costs more than the two ufuncs
+            np.minimum(x0, self.clip, out=x0)
+            np.maximum(x0, -self.clip, out=x0)
+        return x0
 
     def critic_state_parts(self, obs: np.ndarray) -> list[np.ndarray]:
         """The state's share (with the bias) of each critic's first layer."""
