@@ -164,6 +164,41 @@ def test_cli_run_in_docker_leaves_traces_on_the_host(reference_program, tmp_path
     assert "docker run" in (out / "commands.txt").read_text()
 
 
+def test_agent_killed_leaves_no_container_and_no_files(tmp_path):
+    scratch = tmp_path / "tmp"  # the agent's TMPDIR: its socket and run directories
+    scratch.mkdir()
+    agent = (
+        "import sys, time\n"
+        f"sys.path.insert(0, {str(REPO)!r})\n"
+        "from bridge import ScenarioEnv\n"
+        "env = ScenarioEnv('reference', runtime='docker', sim_timeout_s=1.5)\n"
+        "env.reset(seed=1)\n"
+        "print(env._session.process.container, flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    proc = subprocess.Popen([str(REPO / ".venv" / "bin" / "python"), "-c", agent],
+                            stdout=subprocess.PIPE, text=True,
+                            env={**os.environ, "TMPDIR": str(scratch)})
+    try:
+        name = proc.stdout.readline().strip()
+        assert name.startswith("ran-gym-") and len(list(scratch.iterdir())) == 2
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    finally:
+        proc.kill()
+        proc.wait()
+    deadline = time.monotonic() + 30
+    while (list(scratch.iterdir()) or name in " ".join(
+            subprocess.run(["docker", "ps", "-a", "--format", "{{.Names}}"],
+                           capture_output=True, text=True, check=True).stdout.split())
+           ) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    names = subprocess.run(["docker", "ps", "-a", "--format", "{{.Names}}"],
+                           capture_output=True, text=True, check=True).stdout.split()
+    assert name not in names
+    assert list(scratch.iterdir()) == []
+
+
 def compose_command() -> list[str]:
     """Compose v2 (`docker compose`) where present, else Debian's docker-compose 1.29."""
     v2 = subprocess.run(["docker", "compose", "version"], capture_output=True, check=False)
