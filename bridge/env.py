@@ -192,8 +192,8 @@ class Ns3Env(gym.Env):
         self.runtime.check()
         self._own_run_dir = run_dir is None
         self.run_dir = Path(run_dir or tempfile.mkdtemp(prefix="ran-gym-run-"))
-        self._run_dir_cleanup = janitor.register("path", self.run_dir) if run_dir is None \
-            else None
+        self._run_dir_cleanup = (janitor.register("path", self.run_dir)
+                                 if self._own_run_dir else None)
         self._wire_log = WireLog(Path(wire_log)) if wire_log else None
         self._session: _Session | None = None
         self._episode = -1
