@@ -1,6 +1,7 @@
-"""Interruption and resume of ``ran-gym train``: atomic checkpoints that load with
-``weights_only=True``, exact resume on a deterministic toy env, SIGTERM / SIGINT on the
-real ns-3 scenario, a SIGKILL that never leaves a torn checkpoint, and SB3 DQN's files."""
+"""Interruption and resume of ``ran-gym train``: exact resume on a deterministic toy
+env, SIGTERM on the real ns-3 slicing scenario then --resume, the SIGINT/SIGTERM
+handler, a SIGKILL that never leaves a torn checkpoint (``weights_only`` loads), SB3
+DQN's digest-checked files, and --num-envs 2 for both trainers."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -86,51 +88,45 @@ SLICING = ["--scenario", "oran-slicing", "--param", "n_ues=4", "--param", "n_rus
            "--param", "maxSteps=400", "--device", "cpu"]
 
 
-def train_process(out: Path, *extra: str) -> subprocess.Popen[str]:
-    """``ran-gym train --agent diffusion-ql`` in its own process, one intra-op thread."""
-    command = [sys.executable, "-m", "bridge.cli", "train", "--agent", "diffusion-ql",
-               *SLICING, "--out", str(out), *extra]
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+def signal_when(path: Path, signum: int, timeout_s: float = 60) -> threading.Thread:
+    """Send ``signum`` to this process once ``path`` exists (from a thread: the handler
+    runs in the main thread, between two steps of the trainer running there)."""
+    def wait_then_signal() -> None:
+        deadline = time.monotonic() + timeout_s
+        while not path.is_file() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        os.kill(os.getpid(), signum)
+
+    thread = threading.Thread(target=wait_then_signal, daemon=True)
+    thread.start()
+    return thread
 
 
-def wait_for(predicate, timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
-
-def test_sigterm_writes_the_checkpoint_and_resume_continues(tmp_path):
-    """Stopped by a signal in the middle of a long run on the real slicing scenario, the
-    trainer writes its checkpoint at a step boundary, exits with 143 (128 + 15), and
-    --resume continues the step counter and the replay buffer from there."""
+def test_sigterm_writes_the_checkpoint_and_resume_continues(tmp_path, capsys):
+    """SIGTERM in the middle of a long run on the real slicing scenario: the trainer
+    writes its checkpoint at a step boundary and returns 143 (128 + 15), after a
+    periodic checkpoint, progress lines and TensorBoard events; --resume continues the
+    step counter and the replay buffer from there."""
     program("ran-gym-oran-slicing")
-    trainer = train_process(tmp_path, "--iterations", "100000", "--checkpoint-every", "5",
-                            "--log-every", "5")
     checkpoint = tmp_path / "diffusion-ql.pt"
-    try:
-        wait_for(checkpoint.is_file, 60, "the first periodic checkpoint")
-        periodic = load_torch(checkpoint)["num_timesteps"]
-        assert periodic % 5 == 0 and periodic >= 5
-        trainer.send_signal(signal.SIGTERM)
-        output, _ = trainer.communicate(timeout=60)
-    finally:
-        trainer.kill()
-    assert trainer.returncode == 128 + signal.SIGTERM, output
-    assert "Traceback" not in output and "--resume continues" in output
-    assert "step 5/100000" in output and "steps/s" in output and "ETA" in output
+    args = ["train", "--agent", "diffusion-ql", *SLICING, "--out", str(tmp_path)]
+    sender = signal_when(checkpoint, signal.SIGTERM)
+    code = main([*args, "--iterations", "100000", "--checkpoint-every", "5",
+                 "--log-every", "5"])
+    sender.join()
+    output = capsys.readouterr()
+    assert code == 128 + signal.SIGTERM, output
+    assert "--resume continues" in output.out
+    assert "SIGTERM: stopping" in output.err and "step 5/100000" in output.err
+    assert "steps/s" in output.err and "ETA" in output.err
     state = load_torch(checkpoint)
     steps = state["num_timesteps"]
     rows = (tmp_path / "progress.csv").read_text().splitlines()
-    assert steps >= periodic and rows[-1].split(",")[0] == str(steps)  # the last step taken
+    assert steps >= 5 and rows[-1].split(",")[0] == str(steps)  # the last step taken
     assert state["replay"]["size"] == steps == len(rows) - 1
     assert any((tmp_path / "tensorboard").iterdir())
 
-    assert main(["train", "--agent", "diffusion-ql", *SLICING, "--out", str(tmp_path),
-                 "--iterations", "3", "--resume"]) == 0
+    assert main([*args, "--iterations", "3", "--resume"]) == 0
     again = load_torch(checkpoint)
     assert (again["num_timesteps"], again["replay"]["size"]) == (steps + 3, steps + 3)
     torch.testing.assert_close(again["replay"]["rewards"][:steps], state["replay"]["rewards"])

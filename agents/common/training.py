@@ -63,10 +63,11 @@ class TrainingLog:
     ETA. The CSV header is written once per file, so a resumed run appends to it."""
 
     def __init__(self, out: Path, columns: list[str], total: int, every: int = 100,
-                 stream: TextIO = sys.stderr):
+                 stream: TextIO | None = None):
         from torch.utils.tensorboard import SummaryWriter
 
-        self.columns, self.total, self.every, self.stream = columns, total, max(every, 1), stream
+        self.columns, self.total, self.every = columns, total, max(every, 1)
+        self.stream = stream or sys.stderr
         path = out / "progress.csv"
         fresh = not path.is_file() or path.stat().st_size == 0
         self._file = open(path, "a", newline="")  # noqa: SIM115 - closed in close()
