@@ -5,6 +5,7 @@ DQN's digest-checked files, and --num-envs 2 for both trainers."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -21,7 +22,7 @@ import torch
 
 from agents.common.checkpoint import check_trusted, load_torch, write_trusted
 from agents.common.diffusion import DiffusionConfig
-from agents.common.training import StopOnSignal
+from agents.common.training import StopOnSignal, TrainingLog
 from agents.diffusion_ql import DiffusionQL, DiffusionQLConfig
 from agents.dqn import DqnAgent, DqnConfig
 from agents.dqn.commands import make_env as make_dqn_env
@@ -236,3 +237,26 @@ def test_num_envs_two_collects_from_two_simulators(tmp_path, agent):
         finally:
             env.close()
         assert model.num_timesteps == 8 and model.replay_buffer.size() * 2 == 8
+
+
+def test_training_log_lines_csv_and_tensorboard(tmp_path):
+    """Three sub-envs move the step counter by 3: a line each time a multiple of 5 is
+    crossed, with the mean reward since the previous line (steps 3, 6 -> 4.5; 9, 12 ->
+    10.5; 15 -> 15); every step in the CSV and in TensorBoard."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    stream = io.StringIO()
+    log = TrainingLog(tmp_path, ["reward", "loss"], 15, every=5, stream=stream)
+    for step in (3, 6, 9, 12, 15):
+        log.record(step, {"reward": float(step), "loss": 0.5})
+    log.close()
+    lines = stream.getvalue().splitlines()
+    assert [line.split("  ")[0] for line in lines] == [
+        "step 6/15 (40%)", "step 12/15 (80%)", "step 15/15 (100%)"]
+    assert [line.split("  ")[1] for line in lines] == ["reward 4.5", "reward 10.5", "reward 15"]
+    rows = (tmp_path / "progress.csv").read_text().splitlines()
+    assert rows[0] == "step,reward,loss" and rows[-1] == "15,15.0,0.5" and len(rows) == 6
+    events = EventAccumulator(str(tmp_path / "tensorboard"))
+    events.Reload()
+    rewards = [(e.step, e.value) for e in events.Scalars("train/reward")]
+    assert rewards == [(3, 3.0), (6, 6.0), (9, 9.0), (12, 12.0), (15, 15.0)]

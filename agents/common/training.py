@@ -78,18 +78,20 @@ class TrainingLog:
         self._window: dict[str, list[float]] = {}
         self._started = time.monotonic()
         self._first_step: int | None = None
+        self._printed = 0
 
     def record(self, step: int, values: dict[str, float]) -> None:
         if self._first_step is None:
-            self._first_step = step - 1
+            self._first_step = self._printed = step - 1
         self._csv.writerow([step, *(values.get(c, "") for c in self.columns)])
         for name, value in values.items():
             self.tensorboard.add_scalar(f"train/{name}", value, step)
             self._window.setdefault(name, []).append(value)
-        if step % self.every == 0 or step >= self.total:
-            self._print(step)
+        if step // self.every > self._printed // self.every or step >= self.total:
+            self._print(step)  # N sub-envs move the counter by N: print on crossing
 
     def _print(self, step: int) -> None:
+        self._printed = step
         done = step - (self._first_step or 0)
         rate = done / max(time.monotonic() - self._started, 1e-9)
         means = {k: sum(v) / len(v) for k, v in self._window.items() if v}
