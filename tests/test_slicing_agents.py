@@ -121,7 +121,8 @@ def test_table2_esa_against_itself_is_exact(tmp_path) -> None:
     assert main(["table2", "--test", str(data), "--agents", "esa,max-sinr",
                  "--out", str(tmp_path / "t2")]) == 0
     table = pd.read_csv(tmp_path / "t2" / "table2.csv").set_index("agent")
-    assert table.loc["esa", ["mae", "baep_pct", "baep_rbg_pct"]].tolist() == [0, 0, 0]
+    assert table.loc["esa", ["mae", "baep_pct", "baep_rbg_pct", "prb_share_mae"]].tolist() \
+        == [0, 0, 0, 0]
     assert table.loc["esa", "cosine"] == pytest.approx(1.0)
     assert table.loc["esa", "reward_ratio"] == pytest.approx(1.0)
     assert table.loc["max-sinr", "reward_ratio"] <= 1.0 + 1e-9

@@ -7,8 +7,10 @@ the env decodes it in ns-3 (unified or catalogue wrapper; native agents as they 
 into an Allocation. Against ESA's allocation of the same drop it is scored by
 :mod:`analysis.accuracy` on the normalised action vectors and their binary entries
 (:mod:`bridge.slicing.labels`): MAE, R^2, cosine similarity, BAEP (association and RBG
-entries; ``baep_rbg_pct`` over the RBG entries alone), and ``reward_ratio``, the twin
-reward of the agent's allocations over ESA's, summed over the drops.
+entries; ``baep_rbg_pct`` over the RBG entries alone), ``prb_share_mae`` (mean over UEs
+and drops of |agent's - ESA's PRBs owned / K|: blind to which RBGs carry them, which
+the twin treats as interchangeable) and ``reward_ratio``, the twin reward of the agent's
+allocations over ESA's, summed over the drops.
 
 Agents with a checkpoint load it (``--checkpoint diffusion-ql=DIR/diffusion-ql.pt``);
 others (``max-sinr``, ``random``) are built as they are. Each agent's env is started
@@ -125,6 +127,14 @@ def figures(cfg: Any, frame: pd.DataFrame, predicted: list[Any]) -> dict[str, fl
     gains = [np.asarray(g, dtype=np.float64).reshape(cfg.n_ues, cfg.n_rus)
              for g in frame["gain_db"]]
     reward = sum(evaluate(cfg, g, a).reward for g, a in zip(gains, predicted, strict=True))
+    shares = [np.stack([prb_shares(cfg, a) for a in side]) for side in (predicted, truth)]
     return {**accuracy_row(pred_v, true_v, pred_b, true_b),
             "baep_rbg_pct": baep(pred_b[:, rbg], true_b[:, rbg]),
+            "prb_share_mae": float(np.abs(shares[0] - shares[1]).mean()),
             "reward_ratio": float(reward / frame["reward"].sum())}
+
+
+def prb_shares(cfg: Any, alloc: Any) -> np.ndarray:
+    """PRBs each UE owns, as a share of one carrier's K, [U]: what the twin's reward
+    depends on, whichever RBGs carry them."""
+    return np.asarray(alloc.ownership(cfg.n_ues) @ cfg.rbg_prbs, dtype=np.float64) / cfg.n_prbs
