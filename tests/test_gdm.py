@@ -15,7 +15,7 @@ from agents.gdm.networks import GraphDenoiser
 from agents.gdm.policy import GdmConfig, GdmPolicy, load_policy, save_policy
 from agents.gdm.train import ExpertData, GdmTrainConfig, expert_data, train_gdm
 
-TINY = GdmConfig(hidden=16, layers=2, taps=2, time_dim=8, steps=20, ddim_steps=5)
+TINY = GdmConfig(hidden=16, layers=2, taps=2, time_dim=8, steps=20, sampler="ddpm", ddim_steps=5)
 
 
 def _gains(batch: int, n: int, seed: int) -> torch.Tensor:

@@ -2,6 +2,8 @@
 
 ``ran-gym train --scenario interference --agent gdm --dataset FILE --out DIR
 [--iterations N] [--seed S] [--device D]`` writes DIR/policy.pt and DIR/config.json.
+The variant conditioned on the expert's duals as well (executed with the expert's dual
+dynamics): ``python -m agents.gdm.commands --duals --dataset FILE --out DIR``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from agents.gdm.policy import GdmConfig
 from agents.gdm.train import GdmTrainConfig, expert_data, save_trained, train_gdm
 
 
@@ -22,7 +25,8 @@ def train_command(args: argparse.Namespace) -> Path:
     if not dataset:
         raise ValueError("gdm imitates an expert: pass --dataset FILE (ran-gym dataset "
                          "--scenario interference --solver sapd --out FILE)")
-    config = GdmTrainConfig(seed=args.seed, device=args.device,
+    network = GdmConfig(duals=bool(getattr(args, "duals", False)))
+    config = GdmTrainConfig(policy=network, seed=args.seed, device=args.device,
                             **({"iterations": args.iterations} if args.iterations else {}))
     data = expert_data(pd.read_parquet(dataset), config.pmax_w, config.policy.duals)
     policy, state = train_gdm(config, data, progress=sys.stderr)
@@ -31,3 +35,18 @@ def train_command(args: argparse.Namespace) -> Path:
     resolved = {**dataclasses.asdict(config), "dataset": str(dataset), "samples": len(data.cond)}
     (out / "config.json").write_text(json.dumps(resolved, indent=2) + "\n")
     return out / "policy.pt"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--dataset", required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--duals", action="store_true", help="condition on the duals mu too")
+    parser.add_argument("--iterations", type=int, default=None)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", default="auto")
+    print(f"checkpoint: {train_command(parser.parse_args())}")
+
+
+if __name__ == "__main__":
+    main()

@@ -12,6 +12,10 @@
   between the expert's and the GDM's power distribution.
 - ``transfer.csv`` / ``transfer.md``: the same GDM (trained at N = 8) against the expert
   at ``--transfer-pairs`` pairs of the same density in ns-3.
+- ``summary-duals.csv`` / ``.md`` (part ``duals``): the GDM conditioned on the duals too
+  (``--duals-checkpoint``), on the same episodes as ``summary.csv``;
+  ``summary-plain-guidance.*`` (part ``plain-guidance``): guidance on every pair's slack
+  (no measured-rate weights).
 """
 
 from __future__ import annotations
@@ -108,7 +112,10 @@ def main() -> None:
     parser.add_argument("--guidance", default="2", help="comma-separated guidance scales")
     parser.add_argument("--transfer-pairs", type=int, default=16)
     parser.add_argument("--transfer-episodes", type=int, default=4)
-    parser.add_argument("--parts", default="ns3,slices,transfer")
+    parser.add_argument("--duals-checkpoint", default=None,
+                        help="GDM trained with --duals (part 'duals')")
+    parser.add_argument("--parts", default="ns3,slices,transfer",
+                        help="comma-separated: ns3, slices, transfer, duals, plain-guidance")
     args = parser.parse_args()
     torch.set_num_threads(1)
     out = Path(args.out)
@@ -123,6 +130,18 @@ def main() -> None:
         summary = table(frame)
         summary.to_csv(out / "summary.csv", index=False)
         (out / "summary.md").write_text(markdown(summary))
+        print(markdown(summary))
+    extra = {  # further rows on the same episodes as summary.csv, one file set each
+        "duals": {"gdm (gains + duals)": {"agent": "gdm", "checkpoint": args.duals_checkpoint}},
+        "plain-guidance": {f"gdm + unweighted guidance {g:g}": {
+            "agent": "gdm", "checkpoint": args.checkpoint, "guidance_scale": g}
+            for g in guidance}}
+    for part in (p for p in parts if p in extra):
+        frame = run_ns3(extra[part], {}, args.episodes, args.steps, args.seed)
+        frame.to_csv(out / f"ergodic-{part}.csv", index=False)
+        summary = table(frame)
+        summary.to_csv(out / f"summary-{part}.csv", index=False)
+        (out / f"summary-{part}.md").write_text(markdown(summary))
         print(markdown(summary))
     if "slices" in parts:
         from agents.gdm.slices import plot_slices
