@@ -64,26 +64,16 @@ CONFIGS = [
     "agents.diffusion_ql.config:DiffusionQLConfig", "agents.dqn.agent:DqnConfig",
     "agents.common.diffusion:DiffusionConfig",
 ]
-# Fields that take NaN today, in files with other owners (docs/reliability.md).
-KNOWN_GAPS = {
-    "DiffusionQLConfig": {"q_weight", "grad_norm", "ema_decay", "ema_start", "ema_every",
-                          "guidance"},
-    "DqnConfig": {"*"},
-    "DiffusionConfig": {"*"},
-}
 
 
 def _numeric_fields():
     for path in CONFIGS:
         module, name = path.split(":")
         cls = getattr(importlib.import_module(module), name)
-        gaps = KNOWN_GAPS.get(name, set())
         for field in dataclasses.fields(cls):
             default = getattr(cls(), field.name)
             if isinstance(default, (int, float)) and not isinstance(default, bool):
-                gap = field.name in gaps or "*" in gaps
-                marks = [pytest.mark.xfail(reason=f"{name} has no check yet")] if gap else []
-                yield pytest.param(cls, field.name, marks=marks, id=f"{name}.{field.name}")
+                yield pytest.param(cls, field.name, id=f"{name}.{field.name}")
 
 
 @pytest.mark.parametrize(("cls", "field"), list(_numeric_fields()))
@@ -106,6 +96,33 @@ def test_config_errors_give_the_range():
         SapdTrainConfig(rate_model="exact")
     assert InterferenceConfig(pairs=np.int64(3)).pairs == 3  # NumPy integers are integers
     assert str(Bounds(0, low_open=True)) == "(0, inf)"
+
+
+def test_learner_config_errors_give_the_range():
+    from agents.common.diffusion import DiffusionConfig
+    from agents.diffusion_ql.config import DiffusionQLConfig
+    from agents.dqn.agent import DqnConfig
+
+    with pytest.raises(ValueError, match=r"DqnConfig.exploration_fraction = 1.5 must be \[0, 1\]"):
+        DqnConfig(exploration_fraction=1.5)
+    with pytest.raises(ValueError, match=r"DqnConfig.batch_size = 0 must be an integer in \[1,"):
+        DqnConfig(batch_size=0)
+    with pytest.raises(ValueError, match=r"DiffusionConfig.beta_max = 1.5 must be \(0, 1\]"):
+        DiffusionConfig(beta_max=1.5)
+    with pytest.raises(ValueError, match="beta_min = 0.1 must be <= beta_max = 0.02"):
+        DiffusionConfig(beta_min=0.1)
+    with pytest.raises(ValueError, match="schedule = 'sigmoid' must be one of linear, vp"):
+        DiffusionConfig(schedule="sigmoid")
+    with pytest.raises(ValueError, match=r"DiffusionConfig.clip = -1 must be \(0, inf\)"):
+        DiffusionConfig(clip=-1)
+    assert DiffusionConfig(clip=None).clip is None  # no clamp
+    with pytest.raises(ValueError, match=r"DiffusionQLConfig.gamma = 1 must be \[0, 1\)"):
+        DiffusionQLConfig(gamma=1)
+    # ddim_steps is bounded by the diffusion's T (20 by default)
+    with pytest.raises(ValueError, match=r"ddim_steps = 21 must be an integer in \[1, 20\]"):
+        DiffusionQLConfig(ddim_steps=21)
+    with pytest.raises(ValueError, match=r"DiffusionQLConfig.ema_decay = -0.5 must be \[0, 1\]"):
+        DiffusionQLConfig(ema_decay=-0.5)
 
 
 # --- actions, for every scenario --------------------------------------------------

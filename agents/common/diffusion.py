@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import torch
 
+from bridge.validate import COUNT, POSITIVE, Bounds, check_choice, check_fields
+
 Denoiser = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
 Guidance = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 SCHEDULES = ("linear", "vp", "cosine")
@@ -57,6 +59,16 @@ class DiffusionConfig:
     """Last β of the linear schedule."""
     clip: float | None = 1.0
     """x̂₀ is clamped to [-clip, clip] at every reverse step (None: no clamp)."""
+
+    def __post_init__(self) -> None:
+        beta = Bounds(0, 1, low_open=True)
+        check_fields(self, {"steps": COUNT, "beta_min": beta, "beta_max": beta})
+        check_choice(self, "schedule", SCHEDULES)
+        if self.beta_min > self.beta_max:
+            raise ValueError(f"DiffusionConfig.beta_min = {self.beta_min!r} must be <= "
+                             f"beta_max = {self.beta_max!r}")
+        if self.clip is not None:
+            check_fields(self, {"clip": POSITIVE})
 
 
 class Diffusion(torch.nn.Module):

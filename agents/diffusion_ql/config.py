@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from agents.common.diffusion import SCHEDULES, DiffusionConfig
+from agents.common.diffusion import DiffusionConfig
+from bridge.validate import COUNT, NON_NEGATIVE, POSITIVE, Bounds, check_choice, check_fields
+
+WHOLE = Bounds(0, integer=True)  # a whole number >= 0
 
 
 @dataclass(frozen=True)
@@ -54,17 +57,15 @@ class DiffusionQLConfig:
     the PyTorch sampler to float tolerance, with the per-decision overheads hoisted."""
 
     def __post_init__(self) -> None:
-        checks = {
-            "hidden": self.hidden >= 1, "layers": self.layers >= 1,
-            "gamma": 0 <= self.gamma < 1, "tau": 0 < self.tau <= 1,
-            "lr_actor": self.lr_actor > 0, "lr_critic": self.lr_critic > 0,
-            "buffer_size": self.buffer_size >= 1, "batch_size": self.batch_size >= 1,
-            "learning_starts": self.learning_starts >= 0, "candidates": self.candidates >= 1,
-            "updates_per_step": self.updates_per_step >= 0,
-            "decision_sampler": self.decision_sampler in ("ddpm", "ddim"),
-            "ddim_steps": 1 <= self.ddim_steps <= self.diffusion.steps,
-            "diffusion.schedule": self.diffusion.schedule in SCHEDULES,
-        }
-        bad = [name for name, ok in checks.items() if not ok]
-        if bad:
-            raise ValueError(f"invalid Diffusion-QL settings: {', '.join(bad)} ({self})")
+        check_fields(self, {
+            "hidden": COUNT, "layers": COUNT, "gamma": Bounds(0, 1),
+            "tau": Bounds(0, 1, low_open=True), "lr_actor": POSITIVE, "lr_critic": POSITIVE,
+            "q_weight": NON_NEGATIVE, "buffer_size": COUNT, "batch_size": COUNT,
+            "learning_starts": WHOLE, "updates_per_step": WHOLE, "grad_norm": NON_NEGATIVE,
+            "ema_decay": Bounds(0, 1), "ema_start": WHOLE, "ema_every": COUNT,
+            "guidance": NON_NEGATIVE, "candidates": COUNT,
+            "ddim_steps": Bounds(1, self.diffusion.steps, integer=True),
+        })
+        check_choice(self, "decision_sampler", ("ddpm", "ddim"))
+        if self.gamma == 1:  # no discounting: the critic's targets would not converge
+            raise ValueError("DiffusionQLConfig.gamma = 1 must be [0, 1)")

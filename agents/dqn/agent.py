@@ -18,6 +18,9 @@ from stable_baselines3 import DQN
 from stable_baselines3.common.vec_env import VecEnv
 
 from agents.common.checkpoint import MANIFEST_SUFFIX, check_trusted, write_trusted
+from bridge.validate import COUNT, POSITIVE, Bounds, check_fields
+
+UNIT = Bounds(0, 1)
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,14 @@ class DqnConfig:
     """Width of the Q network's hidden layers."""
     layers: int = 3
     """Hidden layers of the Q network."""
+
+    def __post_init__(self) -> None:
+        check_fields(self, {
+            "learning_rate": POSITIVE, "buffer_size": COUNT, "batch_size": COUNT,
+            "gamma": UNIT, "learning_starts": Bounds(0, integer=True), "train_freq": COUNT,
+            "target_update_interval": COUNT, "exploration_fraction": UNIT,
+            "exploration_final_eps": UNIT, "hidden": COUNT, "layers": COUNT,
+        })
 
 
 class DqnAgent:
