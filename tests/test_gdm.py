@@ -59,10 +59,10 @@ def test_samples_stay_within_zero_and_pmax():
 def test_training_loss_falls_on_a_tiny_data_set():
     cond = _gains(32, 4, 3)
     fraction = torch.sigmoid(3 * torch.diagonal(cond, dim1=-2, dim2=-1) - 2.5)
-    config = GdmTrainConfig(policy=TINY, iterations=300, batch=32, lr=3e-3, device="cpu")
+    config = GdmTrainConfig(policy=TINY, iterations=150, batch=32, lr=3e-3, device="cpu")
     _, state = train_gdm(config, ExpertData(cond, fraction))
     first, last = np.mean(state["losses"][:30]), np.mean(state["losses"][-30:])
-    assert last < 0.6 * first, (first, last)
+    assert last < 0.5 * first, (first, last)  # measured: 0.62 -> 0.11
 
 
 def test_samples_cover_both_modes_of_a_bimodal_expert():
