@@ -11,6 +11,7 @@ the previous complete checkpoint (writes are atomic, agents.common.checkpoint).
 from __future__ import annotations
 
 import csv
+import json
 import signal
 import sys
 import time
@@ -20,6 +21,12 @@ from typing import Any, TextIO
 
 TENSORBOARD_DIR = "tensorboard"
 """Sub-directory of the run directory that holds the TensorBoard event files."""
+SUMMARY = "summary.json"
+"""File of the run directory with the step counter and the simulator restarts."""
+RESTARTS = "simulator_restarts"
+"""Column (progress.csv), scalar (TensorBoard ``train/simulator_restarts``) and summary
+key: simulator failures that ``--auto-restart`` absorbed, over this run and those it
+resumes."""
 
 
 class StopOnSignal:
@@ -55,6 +62,29 @@ class StopOnSignal:
     def exit_code(self) -> int:
         """0 when no signal came, else 128 + its number."""
         return 0 if self.signum is None else 128 + self.signum
+
+
+class SimulatorRestarts:
+    """Callable: the restarts so far of ``env``'s simulators (``Ns3Env.restarts``, summed
+    over the sub-envs of a vector env) plus those recorded in the summary of the run it
+    resumes."""
+
+    def __init__(self, env: Any, out: Path, resume: bool):
+        self._env, self.earlier = env, 0
+        summary = out / SUMMARY
+        if resume and summary.is_file():
+            self.earlier = int(json.loads(summary.read_text()).get(RESTARTS, 0))
+
+    def __call__(self) -> int:
+        env = self._env
+        counts = (env.get_attr("restarts") if hasattr(env, "get_attr")
+                  else [env.get_wrapper_attr("restarts")])
+        return self.earlier + int(sum(counts))
+
+
+def write_summary(directory: Any, steps: int, restarts: int) -> None:
+    """``summary.json`` in the run directory (a bridge.rundir.RunDirectory, atomic)."""
+    directory.write_json(SUMMARY, {"steps": steps, RESTARTS: restarts})
 
 
 class TrainingLog:
@@ -102,6 +132,7 @@ class TrainingLog:
               file=self.stream, flush=True)
         self.tensorboard.add_scalar("train/steps_per_s", rate, step)
         self._window.clear()
+        self._file.flush()  # progress.csv is complete up to the line just printed
 
     def close(self) -> None:
         self._file.close()

@@ -19,6 +19,8 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.vector import AutoresetMode, SyncVectorEnv, VectorEnv
 
+from bridge.env import FAILURE_KEY
+
 if TYPE_CHECKING:
     from agents.diffusion_ql.agent import DiffusionQL
 
@@ -38,20 +40,23 @@ def collect(agent: DiffusionQL, env: gym.Env | VectorEnv, total_timesteps: int,
             should_stop: Callable[[], bool] | None = None) -> None:
     """Act (stochastic choice), store and learn until ``total_timesteps`` more transitions
     are stored (N per vector step, so up to N − 1 more) or ``should_stop()`` turns true
-    between two steps. ``callback(agent, {"reward": mean, **losses})`` after each step."""
+    between two steps. ``callback(agent, {"reward": mean, **losses})`` after each step
+    that stored a transition. A step whose simulator failed (``auto_restart``: truncated,
+    ``info["simulator_failure"]``) stores nothing; its sub-env starts a new episode."""
     vec = as_vector_env(env)
     n = vec.num_envs
     obs, _ = vec.reset(seed=_seeds(agent.rng, n))
     end = agent.num_timesteps + total_timesteps
     while agent.num_timesteps < end and not (should_stop is not None and should_stop()):
         actions = agent.act(obs)
-        next_obs, rewards, terminated, truncated, _ = vec.step(actions)
+        next_obs, rewards, terminated, truncated, infos = vec.step(actions)
+        kept = ~np.asarray(infos.get(f"_{FAILURE_KEY}", np.zeros(n, bool)), bool)
         losses: dict[str, float] = {}
-        for i in range(n):
+        for i in np.flatnonzero(kept):
             losses = agent.observe(obs[i], actions[i], float(rewards[i]), next_obs[i],
                                    bool(terminated[i])) or losses
-        if callback is not None:
-            callback(agent, {"reward": float(np.mean(rewards)), **losses})
+        if callback is not None and kept.any():
+            callback(agent, {"reward": float(np.mean(rewards[kept])), **losses})
         done = np.logical_or(terminated, truncated)
         obs = next_obs
         if done.any() and agent.num_timesteps < end:

@@ -6,15 +6,17 @@ discretised into 20 levels of 1 Mbps. Writes into ``--out``: ``dqn.zip`` (SB3's)
 ``dqn.replay.pkl`` (its replay buffer), ``dqn.sha256.json`` (their digests: only these
 files are loaded back, see DqnAgent.load), written atomically every
 ``--checkpoint-every`` steps, at the end and on SIGINT/SIGTERM; ``progress.csv`` and
-``tensorboard/`` (reward, ε, TD loss per step); ``config.json``. ``--resume`` continues
-from them; ``--num-envs N`` collects from N simulators under SB3's SubprocVecEnv.
+``tensorboard/`` (reward, ε, TD loss, simulator restarts per step); ``config.json``;
+``summary.json``. ``--resume`` continues from them; ``--num-envs N`` collects from N
+simulators under SB3's SubprocVecEnv. ``--out`` is locked while the training runs;
+with ``--auto-restart`` a simulator that dies or hangs ends its episode (truncated) and
+SB3 stores that step as a transition of reward 0 that is not terminal.
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
-import json
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -25,13 +27,26 @@ import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.vec_env import SubprocVecEnv
 
-from agents.common.training import StopOnSignal, TrainingLog
+from agents.common.training import (
+    RESTARTS,
+    SimulatorRestarts,
+    StopOnSignal,
+    TrainingLog,
+    write_summary,
+)
 from agents.dqn.agent import DqnAgent, DqnConfig
-from bridge.commands.train import Interrupted, bridge_options, prepare_training, worker_env
+from bridge.commands.train import (
+    Interrupted,
+    bridge_options,
+    prepare_training,
+    training_directory,
+    worker_env,
+)
 from bridge.envs import ScenarioEnv
+from bridge.rundir import RunDirectory
 
 CHECKPOINT = "dqn.zip"
-COLUMNS = ["reward", "epsilon", "loss"]
+COLUMNS = ["reward", "epsilon", "loss", RESTARTS]
 
 
 class RateLevels(gym.ActionWrapper):
@@ -57,6 +72,13 @@ def make_env(scenario: str, params: dict[str, str], **bridge: Any) -> gym.Env:
 
 def train_command(args: argparse.Namespace) -> Path:
     steps, out, params = prepare_training(args)
+    with training_directory(args, out) as directory:
+        return _train(args, steps, directory, params)
+
+
+def _train(args: argparse.Namespace, steps: int, directory: RunDirectory,
+           params: dict[str, str]) -> Path:
+    out = directory.path
     bridge = bridge_options(args, out)
     num_envs = getattr(args, "num_envs", 1)
     env: gym.Env | SubprocVecEnv = make_env(args.scenario, params, **bridge) if num_envs == 1 \
@@ -67,15 +89,16 @@ def train_command(args: argparse.Namespace) -> Path:
         resume = args.resume and checkpoint.is_file()
         agent = (DqnAgent.load(checkpoint, env, device=args.device) if resume
                  else DqnAgent(env, DqnConfig(), seed=args.seed, device=args.device))
-        (out / "config.json").write_text(json.dumps(
-            {"scenario": args.scenario, "agent": "dqn", "steps": steps, "seed": args.seed,
-             "num_envs": num_envs, "checkpoint_every": getattr(args, "checkpoint_every", 0),
-             "agent_config": asdict(agent.config)}, indent=2))
+        restarts = SimulatorRestarts(env, out, resume)
+        directory.write_json("config.json", {
+            "scenario": args.scenario, "agent": "dqn", "steps": steps, "seed": args.seed,
+            "num_envs": num_envs, "checkpoint_every": getattr(args, "checkpoint_every", 0),
+            "auto_restart": bridge["auto_restart"], "agent_config": asdict(agent.config)})
         log = TrainingLog(out, COLUMNS, agent.model.num_timesteps + steps,
                           getattr(args, "log_every", 100))
         with StopOnSignal() as stop:
             progress = ProgressCallback(log, stop, getattr(args, "checkpoint_every", 0),
-                                        lambda: agent.save(out / "dqn"))
+                                        lambda: agent.save(out / "dqn"), restarts)
             try:
                 agent.learn(steps, resume=resume, callback=progress)
             except KeyboardInterrupt:
@@ -86,6 +109,7 @@ def train_command(args: argparse.Namespace) -> Path:
             finally:
                 log.close()
             agent.save(out / "dqn")
+            write_summary(directory, agent.model.num_timesteps, restarts())
     finally:
         env.close()
     if stop():
@@ -98,9 +122,10 @@ class ProgressCallback(BaseCallback):
     a checkpoint every ``every`` steps; stop (return False) once a signal came."""
 
     def __init__(self, log: TrainingLog, stop: StopOnSignal, every: int,
-                 save: Callable[[], object]):
+                 save: Callable[[], object], restarts: Callable[[], int] = lambda: 0):
         super().__init__()
         self.log, self.stop, self.every, self.save = log, stop, every, save
+        self.restarts = restarts
         self.saved = -1
 
     def _on_training_start(self) -> None:
@@ -108,7 +133,8 @@ class ProgressCallback(BaseCallback):
 
     def _on_step(self) -> bool:
         row = {"reward": float(np.mean(self.locals["rewards"])),
-               "epsilon": float(getattr(self.model, "exploration_rate", 0.0))}
+               "epsilon": float(getattr(self.model, "exploration_rate", 0.0)),
+               RESTARTS: self.restarts()}
         loss = self.model.logger.name_to_value.get("train/loss")
         if loss is not None:
             row["loss"] = float(loss)

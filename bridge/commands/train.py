@@ -7,12 +7,14 @@ function takes the parsed arguments and returns the checkpoint path.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from bridge.commands import dispatch
+from bridge.rundir import LOCK_NAME, RunDirectory
 
 TRAINERS: dict[tuple[str, str], str] = {
     ("interference", "sapd"): "agents.sapd.commands:train_command",
@@ -39,6 +41,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--device", default="auto", help="auto (CUDA if present), cpu, cuda")
     parser.add_argument("--resume", action="store_true",
                         help="continue from the checkpoint in --out")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace an earlier training in --out")
+    parser.add_argument("--auto-restart", action="store_true",
+                        help="a simulator that dies or hangs ends its episode (truncated) "
+                             "and training goes on; the restarts are counted")
     parser.add_argument("--runtime", default="native",
                         help="native, docker or launcher:ENDPOINT[@SOCKET_DIR]")
     parser.add_argument("--traces", action="store_true",
@@ -85,7 +92,8 @@ def bridge_options(args: argparse.Namespace, out: Path) -> dict[str, Any]:
     (``--traces``) ns-3's per-episode traces in the output directory."""
     from bridge.run import TRACE_FLAG
 
-    options: dict[str, Any] = {"runtime": args.runtime}
+    options: dict[str, Any] = {"runtime": args.runtime,
+                               "auto_restart": getattr(args, "auto_restart", False)}
     if args.traces and args.scenario in TRACE_FLAG:
         options.update(run_dir=out, extra_args=[TRACE_FLAG[args.scenario]])
     return options
@@ -110,3 +118,22 @@ def prepare_training(args: argparse.Namespace) -> tuple[int, Path, dict[str, str
     out.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(1)
     return steps, out, parse_params(args.param)
+
+
+@contextlib.contextmanager
+def training_directory(args: argparse.Namespace, out: Path) -> Iterator[RunDirectory]:
+    """``--out`` locked for this training (bridge.rundir): a training still running there
+    is refused, naming its process, with or without ``--resume``; the lock of a killed
+    one is taken over. An earlier training there is continued with ``--resume``,
+    replaced with ``--overwrite``, and refused otherwise. The lock goes at the end."""
+    overwrite = getattr(args, "overwrite", False)
+    directory = RunDirectory(out, overwrite=overwrite, resume=not overwrite)
+    try:
+        earlier = sorted(e.name for e in out.iterdir() if e.name != LOCK_NAME)
+        if earlier and not (overwrite or getattr(args, "resume", False)):
+            raise ValueError(f"--out {out} holds an earlier training ({', '.join(earlier[:3])}"
+                             f"{', ...' if len(earlier) > 3 else ''}); pass --resume to "
+                             "continue it or --overwrite to replace it")
+        yield directory
+    finally:
+        directory.release()
