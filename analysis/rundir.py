@@ -47,7 +47,8 @@ class RunTables:
 
 def read_paths(path: str | Path) -> list[RunTables]:
     """The agent x seed units of a directory: one for ``ran-gym run``, one per agent
-    and episode for ``ran-gym evaluate`` (episode k of every agent has seed + k)."""
+    and episode for ``ran-gym evaluate`` (episode k of every agent has seed + k) and
+    ``ran-gym compare`` (episodes in the order of its seeds, K per seed)."""
     config_path = Path(path) / "config.json"
     try:
         config = json.loads(config_path.read_text())
@@ -87,6 +88,10 @@ def _read_traces(out: RunTables) -> None:
 def _evaluation(path: Path, config: dict[str, Any]) -> list[RunTables]:
     agents = [a for a in str(config["agents"]).split(",") if a]
     episodes, seed = int(config.get("episodes", 1)), int(config.get("seed", 0))
+    seeds = [seed + k for k in range(episodes)]
+    if isinstance(config.get("seeds"), list):  # ran-gym compare: K episodes per seed
+        seeds = [int(s) for s in config["seeds"] for _ in range(episodes)]
+        episodes = len(seeds)
     try:
         steps: pd.DataFrame | None = pd.read_parquet(path / "steps.parquet")
     except (OSError, ValueError) as error:
@@ -94,7 +99,7 @@ def _evaluation(path: Path, config: dict[str, Any]) -> list[RunTables]:
     units = []
     for i, agent in enumerate(agents):
         for k in range(episodes):
-            unit = RunTables(path, config={**config, "agent": agent, "seed": seed + k},
+            unit = RunTables(path, config={**config, "agent": agent, "seed": seeds[k]},
                              traces=[i * episodes + k])  # numbered in run order
             if steps is None:
                 unit.problems.append(problem)

@@ -127,3 +127,14 @@ def test_table2_esa_against_itself_is_exact(tmp_path) -> None:
     assert table.loc["esa", "reward_ratio"] == pytest.approx(1.0)
     assert table.loc["max-sinr", "reward_ratio"] <= 1.0 + 1e-9
     assert table.loc["max-sinr", "mae"] > 0
+
+
+def test_analyze_reads_a_compare_directory_per_agent_and_seed(compared) -> None:
+    from analysis.rundir import read_paths
+
+    units = read_paths(compared)
+    assert [(u.config["agent"], u.config["seed"]) for u in units] == \
+        [(a, s) for a in AGENTS for s in (1, 2)]
+    assert [u.traces for u in units] == [[k] for k in range(2 * len(AGENTS))]
+    assert all(len(u.steps) == 1 and set(u.steps["seed"]) == {u.config["seed"]}
+               for u in units if u.steps is not None)
