@@ -31,11 +31,40 @@ _NUMBERS: dict[str, str] = {
 
 
 def split_params(params: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-    """(program parameters, SlicingConfig fields given by their own names)."""
+    """(program parameters, SlicingConfig fields given by their own names). Fields the
+    program carries (``n_ues``, ``slice_shares``, ``packet_bytes``, ...) become the
+    program's parameters, so that either name means the same run."""
     fields = {f.name for f in dataclasses.fields(SlicingConfig)}
     program = {k: v for k, v in params.items() if k not in fields}
     own = {k: str(v) for k, v in params.items() if k in fields}
-    return program, own
+    for field, value in _carried(own).items():
+        if field in program:
+            raise ValueError(f"--param {field} is given twice (also by its SlicingConfig "
+                             "field's name); give it once")
+        program[field] = value
+    return program, {k: v for k, v in own.items() if k not in _CARRIED}
+
+
+_CARRIED = {*_NUMBERS, "slice_shares", "packet_bytes", "n_prbs", "rbg_size"}
+
+
+def _carried(own: Mapping[str, str]) -> dict[str, str]:
+    """The program parameters for the SlicingConfig fields in ``own`` it carries."""
+    from bridge.slicing.dataset import config_from_params
+
+    given = {k: v for k, v in own.items() if k in _CARRIED}
+    cfg = config_from_params(given)  # typed and range-checked like every field
+    if (cfg.n_prbs, cfg.rbg_size) != (50, 3):
+        raise ValueError("n_prbs, rbg_size: the ns-3 program's grid is fixed at 50 PRBs in "
+                         "RBGs of 3 (LTE 10 MHz)")
+    out = {_NUMBERS[k]: str(getattr(cfg, k)) for k in given if k in _NUMBERS}
+    if "slice_shares" in given:
+        shares = dict(cfg.slice_shares)
+        out.update({f"{s}Share": str(shares.get(s, 0.0)) for s in ("embb", "urllc", "mmtc")})
+    if "packet_bytes" in given:
+        out.update({f"{s}PacketBytes": str(b)
+                    for s, b in zip(("embb", "urllc", "mmtc"), cfg.packet_bytes, strict=True)})
+    return out
 
 
 def config_for(resolved: Mapping[str, Any], own: Mapping[str, str] | None = None

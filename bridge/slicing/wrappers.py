@@ -83,13 +83,14 @@ class CatalogueActionWrapper(_GainsActionWrapper):
 
 def make_wrapped_env(params: dict[str, str], wrapper: type[_GainsActionWrapper],
                      **bridge: Any) -> gym.Env:
-    """The ns-3 slicing env for SlicingConfig fields given as text (``--param`` values;
-    ``maxSteps`` and ``stepMs`` go to the program as they are), wrapped in ``wrapper``;
-    ``bridge`` goes to the env (runtime, run_dir, extra_args, ...)."""
+    """The ns-3 slicing env for ``--param`` values, wrapped in ``wrapper``: the program's
+    parameters (``nUes``, ``scheduler``, ``extInterferers``, ...) and SlicingConfig fields
+    (``n_ues``, ``power_levels_db``, ...) alike (bridge.slicing.params); the decoder's
+    SlicingConfig is the one the program was started with. ``bridge`` goes to the env
+    (runtime, run_dir, extra_args, ...)."""
     from bridge.envs import ScenarioEnv
-    from bridge.slicing.dataset import config_from_params, ns3_params
+    from bridge.slicing.params import config_for, split_params
 
-    episode = {k: v for k, v in params.items() if k in ("maxSteps", "stepMs")}
-    cfg = config_from_params({k: v for k, v in params.items() if k not in episode})
-    env = ScenarioEnv("oran-slicing", {**ns3_params(cfg), **episode}, **bridge)
-    return wrapper(env, cfg)
+    program, own = split_params(params)
+    env = ScenarioEnv("oran-slicing", program, **bridge)
+    return wrapper(env, config_for(env.params, own))
