@@ -1,0 +1,159 @@
+"""Fig. 3 of the O-RAN slicing paper from ``scripts/fig3.sh``'s runs: (a) Diffusion-QL's
+reward per training episode, (b) aggregate throughput against U, (c) against the O-RU
+power, (d) per-slice throughput against the O-RU power, (f) against the external
+interference power. Every curve: mean over the seeds with a 95 % t interval
+(:func:`analysis.sweep.curves`).
+
+The table is the sweeps' ``results.parquet`` files stacked, with a ``sweep`` column
+naming the sweep directory: ``3b-*`` for panel b, ``3cd-*`` for c and d, ``3f-*`` for f.
+
+    python -m analysis.fig3 --runs runs/fig3 --out docs/results/fig3
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from analysis.figures import SLICE_COLOURS, _save  # noqa: E402
+from analysis.sweep import curves  # noqa: E402
+
+THROUGHPUT = "mean_reward_rate_mbps"
+SLICES = ("embb", "urllc", "mmtc")
+AGENT_COLOURS = {"diffusion-ql": "C3", "dqn": "C1", "ss-vae": "C5", "esa": "k",
+                 "max-sinr": "C0", "ns3-pf": "C2", "ns3-rr": "C4", "random": "C7"}
+
+
+def episode_rewards(progress: pd.DataFrame, steps_per_episode: int) -> pd.DataFrame:
+    """Mean reward of each complete training episode from a one-env ``progress.csv``
+    (``step`` counts from 1; episode k holds steps k·n + 1 .. (k + 1)·n)."""
+    if steps_per_episode < 1:
+        raise ValueError(f"steps_per_episode must be >= 1, got {steps_per_episode}")
+    frame = progress[["step", "reward"]].dropna()
+    episode = (frame["step"].astype(int) - 1) // steps_per_episode
+    grouped = frame.groupby(episode)["reward"].agg(["mean", "size"])
+    grouped = grouped[grouped["size"] == steps_per_episode]
+    return pd.DataFrame({"episode": grouped.index.astype(int) + 1,
+                         "mean_reward": grouped["mean"].to_numpy()})
+
+
+def panel(table: pd.DataFrame, prefix: str, x: str, metric: str,
+          series: tuple[str, ...] = ()) -> pd.DataFrame:
+    """``curves`` of ``metric`` against ``x`` over the sweeps named ``prefix*``."""
+    rows = table[table["sweep"].str.startswith(prefix)]
+    if rows.empty or metric not in rows.columns:
+        return pd.DataFrame(columns=["agent", *series, x, "metric", "seeds", "mean",
+                                     "ci_half_width"])
+    return curves(rows.dropna(subset=[metric]), x, metric, series)
+
+
+def _draw(ax: plt.Axes, data: pd.DataFrame, x: str, series: str | None = None,
+          unit: str = "") -> None:
+    styles = ["-", "--", ":", "-."]
+    levels = sorted(data[series].unique()) if series else [None]
+    for agent, group in data.groupby("agent", sort=True):
+        for i, level in enumerate(levels):
+            part = group if level is None else group[group[series] == level]
+            if part.empty:
+                continue
+            part = part.sort_values(x)
+            label = str(agent) if level is None else f"{agent}, {level:g}{unit}"
+            ax.errorbar(part[x], part["mean"], yerr=part["ci_half_width"], marker="o",
+                        ms=4, capsize=3, linestyle=styles[i % len(styles)], label=label,
+                        color=AGENT_COLOURS.get(str(agent)))
+    ax.grid(alpha=0.3)
+
+
+def figure_a(progress: Mapping[int, pd.DataFrame], steps_per_episode: int,
+             path: Path) -> Path:
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for ues, frame in sorted(progress.items()):
+        episodes = episode_rewards(frame, steps_per_episode)
+        ax.plot(episodes["episode"], episodes["mean_reward"], marker=".", label=f"U = {ues}")
+    ax.set(xlabel=f"training episode ({steps_per_episode} steps of 10 ms)",
+           ylabel="mean reward per step", title="(a) Diffusion-QL training, ns-3")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+    return _save(fig, path)
+
+
+def figure_xy(data: pd.DataFrame, x: str, xlabel: str, title: str, path: Path,
+              series: str | None = None, unit: str = "") -> Path:
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    _draw(ax, data, x, series, unit)
+    ax.set(xlabel=xlabel, ylabel="aggregate throughput [Mbit/s]", title=title)
+    ax.legend(fontsize="x-small", ncol=2)
+    return _save(fig, path)
+
+
+def figure_slices(table: pd.DataFrame, path: Path) -> tuple[Path, pd.DataFrame]:
+    fig, axes = plt.subplots(1, 3, figsize=(13, 4), sharex=True)
+    frames = []
+    for ax, name in zip(axes, SLICES, strict=True):
+        data = panel(table, "3cd", "ruPowerDbm", f"mean_slice_{name}_throughput_mbps")
+        frames.append(data)
+        _draw(ax, data, "ruPowerDbm")
+        ax.set(xlabel="O-RU power [dBm]", ylabel=f"{name} throughput [Mbit/s]",
+               title=f"(d) {name}, U = 25")
+        ax.title.set_color(SLICE_COLOURS[name])
+    axes[0].legend(fontsize="x-small")
+    return _save(fig, path), pd.concat(frames, ignore_index=True)
+
+
+def fig3_figures(table: pd.DataFrame, progress: Mapping[int, pd.DataFrame],
+                 steps_per_episode: int, out: Path) -> list[Path]:
+    """Every panel as ``out``/fig3<panel>.png and their curves in ``out``/curves.csv."""
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [figure_a(progress, steps_per_episode, out / "fig3a.png")] if progress else []
+    b = panel(table, "3b", "nUes", THROUGHPUT)
+    c = panel(table, "3cd", "ruPowerDbm", THROUGHPUT)
+    f = panel(table, "3f", "extInterfDbm", THROUGHPUT, ("ruPowerDbm",))
+    paths.append(figure_xy(b, "nUes", "number of UEs U", "(b) 46 dBm", out / "fig3b.png"))
+    paths.append(figure_xy(c, "ruPowerDbm", "O-RU power [dBm] (0.1 .. 0.7 W)", "(c) U = 25",
+                           out / "fig3c.png"))
+    d_path, d = figure_slices(table, out / "fig3d.png")
+    paths.append(d_path)
+    paths.append(figure_xy(f, "extInterfDbm", "power of each external interferer [dBm]",
+                           "(f) U = 20, 3 interferers at 1000 m", out / "fig3f.png",
+                           series="ruPowerDbm", unit=" dBm"))
+    for name, data in (("b", b), ("c", c), ("d", d), ("f", f)):
+        data.insert(0, "panel", name)
+    pd.concat([b, c, d, f], ignore_index=True).to_csv(out / "curves.csv", index=False)
+    return paths
+
+
+def load(runs: Path) -> tuple[pd.DataFrame, dict[int, pd.DataFrame]]:
+    """The stacked sweep tables and Diffusion-QL's training progress by U."""
+    tables = [pd.read_parquet(p).assign(sweep=p.parent.name)
+              for p in sorted((runs / "sweeps").glob("*/results.parquet"))]
+    table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(
+        columns=["sweep", "agent", "seed"])
+    progress = {}
+    for path in sorted((runs / "train").glob("diffusion-ql-u*/progress.csv")):
+        progress[int(path.parent.name.rsplit("-u", 1)[1])] = pd.read_csv(path)
+    return table, progress
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=Path, default=Path("runs/fig3"))
+    parser.add_argument("--out", type=Path, default=Path("docs/results/fig3"))
+    parser.add_argument("--steps-per-episode", type=int, default=20)
+    args = parser.parse_args(argv)
+    table, progress = load(args.runs)
+    args.out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(args.out / "cells.csv", index=False)
+    for path in fig3_figures(table, progress, args.steps_per_episode, args.out):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

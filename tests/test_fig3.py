@@ -1,0 +1,54 @@
+"""analysis.fig3: training episodes from progress.csv, and the panels drawn from a
+hand-made sweep table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis.fig3 import episode_rewards, fig3_figures, panel
+
+
+def test_episode_rewards_groups_whole_episodes_only():
+    # steps 1..7 with 3 steps per episode: episodes {1,2,3}, {4,5,6}; step 7 is an
+    # unfinished third episode and is dropped. Rewards 1,2,3 -> 2.0; 10,20,60 -> 30.0.
+    progress = pd.DataFrame({"step": range(1, 8), "reward": [1, 2, 3, 10, 20, 60, 99],
+                             "critic_loss": [None] * 7})
+    out = episode_rewards(progress, 3)
+    assert out["episode"].tolist() == [1, 2]
+    assert out["mean_reward"].tolist() == [2.0, 30.0]
+    with pytest.raises(ValueError, match="steps_per_episode"):
+        episode_rewards(progress, 0)
+
+
+def _table() -> pd.DataFrame:
+    rows = []
+    for seed, shift in ((0, -1.0), (1, 1.0)):
+        for ues in (5, 10):
+            rows.append({"sweep": "3b-baselines", "agent": "random", "seed": seed,
+                         "nUes": ues, "mean_reward_rate_mbps": 2.0 * ues + shift})
+        for dbm in (20.0, 28.45):
+            rows.append({"sweep": "3cd-power-u25", "agent": "ns3-pf", "seed": seed,
+                         "ruPowerDbm": dbm, "mean_reward_rate_mbps": dbm + shift,
+                         **{f"mean_slice_{s}_throughput_mbps": 1.0 for s in
+                            ("embb", "urllc", "mmtc")}})
+    return pd.DataFrame(rows)
+
+
+def test_panel_keeps_its_sweep_and_averages_the_seeds(tmp_path: Path):
+    table = _table()
+    b = panel(table, "3b", "nUes", "mean_reward_rate_mbps")
+    # U = 5: seeds give 9 and 11 -> mean 10; U = 10: 19 and 21 -> 20. The 3cd rows
+    # (no nUes) must not leak in.
+    assert b["nUes"].tolist() == [5, 10]
+    assert b["mean"].tolist() == pytest.approx([10.0, 20.0])
+    assert (b["ci_half_width"] > 0).all()
+    assert panel(table, "3f", "extInterfDbm", "mean_reward_rate_mbps").empty
+    paths = fig3_figures(table, {5: pd.DataFrame({"step": [1, 2], "reward": [0.1, 0.3]})},
+                         2, tmp_path)
+    assert [p.name for p in paths] == ["fig3a.png", "fig3b.png", "fig3c.png", "fig3d.png",
+                                       "fig3f.png"]
+    curves = pd.read_csv(tmp_path / "curves.csv")
+    assert set(curves["panel"]) == {"b", "c", "d"}
