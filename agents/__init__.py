@@ -68,6 +68,7 @@ AGENTS: dict[str, Callable[..., Policy]] = {
     "wmmse": lambda env, seed: _power("WmmsePower")(env.action_space, env.unwrapped.params),
     "sapd": lambda env, seed, **kw: _sapd(env, **kw),
     "gdm": _gdm,
+    "gdm-guided": lambda env, seed, **kw: _gdm(env, seed, **{"guidance_scale": 1.0, **kw}),
     "diffusion-ql": _diffusion_ql,
     "dqn": _dqn,
     "max-sinr": _slicing("MaxSinrAgent"),

@@ -23,10 +23,13 @@ import torch
 
 from agents.gdm.guidance import slack_guidance
 from agents.gdm.policy import load_policy
-from agents.sapd.agent import ETA, T0, dual_update
+from agents.sapd.agent import T0, dual_update
 from bridge.twins.interference import F_MIN
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent / "pretrained" / "default.pt"
+DUAL_STEP = 3.0
+"""η of the dual dynamics of a dual-conditioned GDM: the expert's when it made the data set
+of ``pretrained/duals.pt`` (fixed here, so that a later expert does not change it)."""
 
 
 class GdmAgent:
@@ -34,9 +37,9 @@ class GdmAgent:
 
     def __init__(self, pmax_mw: float, checkpoint: str | Path = DEFAULT_CHECKPOINT,
                  seed: int = 0, guidance_scale: float = 0.0, guidance_feedback: bool = False,
-                 f_min: float = F_MIN, **overrides: Any):
+                 f_min: float = F_MIN, eta: float = DUAL_STEP, **overrides: Any):
         self.policy = load_policy(checkpoint, **overrides)
-        self.pmax_mw, self.f_min = pmax_mw, f_min
+        self.pmax_mw, self.f_min, self.eta = pmax_mw, f_min, eta
         self.guidance_scale, self.guidance_feedback = guidance_scale, guidance_feedback
         self.generator = torch.Generator().manual_seed(seed)
         self._key: bytes | None = None
@@ -75,5 +78,5 @@ class GdmAgent:
         self._total, self._count = self._total + rates, self._count + 1
         self._window.append(rates)
         if len(self._window) == T0:
-            self.mu = dual_update(self.mu, np.mean(self._window, axis=0), ETA, self.f_min)
+            self.mu = dual_update(self.mu, np.mean(self._window, axis=0), self.eta, self.f_min)
             self._window = []
