@@ -227,7 +227,7 @@ def test_compose_co_simulation_leaves_its_run_on_the_host(tmp_path):
     run = runs / "co-sim"
     progress = (run / "progress.csv").read_text().splitlines()
     assert progress[0].startswith("step,") and len(progress) == 1 + 30
-    state = torch.load(run / "diffusion-ql.pt", weights_only=False)
+    state = torch.load(run / "diffusion-ql.pt", weights_only=True)
     assert state["num_timesteps"] == 30  # Diffusion-QL trained against ns-3 in the other box
     packets = (run / "traces-episode-0000" / "packets.csv").read_text().splitlines()
     assert packets[0].startswith("event,") and len(packets) > 10  # written by ns-3 there
