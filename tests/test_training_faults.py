@@ -23,18 +23,18 @@ SLICING = ["--scenario", "oran-slicing", "--param", "n_ues=4", "--param", "n_rus
 
 
 def children(parent: int, name: str) -> list[int]:
-    """Live child processes of ``parent`` whose program is called ``name``."""
+    """Live child processes of ``parent`` whose program is called ``name`` (read from
+    the kernel's list of its children: a few files, not a scan of /proc)."""
     found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            state, ppid = (entry / "stat").read_text().rsplit(")", 1)[1].split()[:2]
-            argv0 = (entry / "cmdline").read_bytes().split(b"\0")[0].decode()
-        except (OSError, ValueError):
-            continue
-        if int(ppid) == parent and state != "Z" and Path(argv0).name == name:
-            found.append(int(entry.name))
+    for listing in Path(f"/proc/{parent}/task").glob("*/children"):
+        for pid in listing.read_text().split():
+            try:
+                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+                argv0 = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0].decode()
+            except (OSError, IndexError):
+                continue
+            if state != "Z" and Path(argv0).name == name:
+                found.append(int(pid))
     return found
 
 
@@ -43,14 +43,21 @@ def rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def kill_simulator_after(progress: Path, steps: int, killed: list[int]) -> threading.Thread:
-    """SIGKILL this process's oran-slicing simulator once ``progress`` has ``steps``
-    rows (from a thread; the training runs in the main thread)."""
+def lines(path: Path) -> int:
+    return len(path.read_text().splitlines()) if path.is_file() else 0
+
+
+def kill_simulator_after(progress: Path, steps: int, killed: list[int],
+                         name: str = "ran-gym-oran-slicing") -> threading.Thread:
+    """SIGKILL this process's simulator ``name`` once ``progress`` has ``steps`` more
+    rows than now, past its header (from a thread; the training runs in the main one)."""
+    target = max(lines(progress), 1) + steps
+
     def watch() -> None:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            if progress.is_file() and len(progress.read_text().splitlines()) > steps:
-                pids = children(os.getpid(), "ran-gym-oran-slicing")
+            if lines(progress) >= target:
+                pids = children(os.getpid(), name)
                 if pids:
                     os.kill(pids[0], signal.SIGKILL)
                     killed.append(pids[0])
@@ -99,8 +106,9 @@ REFERENCE = ["train", "--agent", "dqn", "--scenario", "reference", "--param",
 def test_a_second_training_into_the_same_out_is_refused(tmp_path, capsys):
     """A DQN training runs in another process: a second one into its --out is refused,
     naming that process, with and without --resume. Once it is SIGKILLed its lock stays
-    and the next training with --resume takes it over; one without --resume is refused
-    because --out holds the earlier training."""
+    and the next training with --resume takes it over (and, with --auto-restart, goes on
+    past its own simulator SIGKILLed after 4 of 60 steps); one without --resume is
+    refused because --out holds the earlier training."""
     program("ran-gym-reference")
     out = tmp_path / "dqn"
     first = subprocess.Popen([sys.executable, "-m", "bridge.cli", *REFERENCE, "--out", str(out),
@@ -126,6 +134,14 @@ def test_a_second_training_into_the_same_out_is_refused(tmp_path, capsys):
     assert (out / ".lock").read_text().split()[0] == str(first.pid)  # left behind
     assert main([*REFERENCE, "--out", str(out), "--iterations", "2"]) == 2
     assert "holds an earlier training" in capsys.readouterr().err
-    assert main([*REFERENCE, "--out", str(out), "--iterations", "2", "--resume"]) == 0
-    assert json.loads((out / "summary.json").read_text())["steps"] == 2
+    # DQN with --auto-restart: its simulator SIGKILLed after 4 steps of 60
+    killed: list[int] = []
+    watcher = kill_simulator_after(out / "progress.csv", 4, killed, "ran-gym-reference")
+    assert main([*REFERENCE, "--out", str(out), "--iterations", "60", "--resume",
+                 "--auto-restart", "--log-every", "4"]) == 0
+    watcher.join()
+    assert len(killed) == 1
+    assert json.loads((out / "summary.json").read_text()) == {
+        "steps": 60, "simulator_restarts": 1}
+    assert rows(out / "progress.csv")[-1]["simulator_restarts"] == "1"
     assert not (out / ".lock").exists()
