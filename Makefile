@@ -38,11 +38,10 @@ test: build venv
 
 # A short co-simulation of the O-RAN slicing scenario (3 O-RUs, 25 UEs, packet level)
 # with a random agent, then its report: throughput per slice, delay CDFs, PRB maps.
+# Diffusion-QL and DQN train against ns-3, then every agent plays the same seeds and
+# one report gathers the table and the figures (scripts/demo.sh says what and how big).
 demo: build venv
-	$(VENV)/bin/ran-gym run --scenario oran-slicing --agent random --steps 200 \
-	  --out runs/demo --overwrite
-	rm -rf runs/demo-report
-	$(VENV)/bin/ran-gym analyze runs/demo --out runs/demo-report
+	scripts/demo.sh
 
 bench: build venv
 	$(VENV)/bin/ran-gym bench bridge

@@ -98,3 +98,19 @@ def ergodic_percentiles(rates: dict[str, np.ndarray], path: Path) -> Path:
     ax.legend(title="agent")
     ax.grid(alpha=0.3)
     return _save(fig, path)
+
+
+def training_curves(curves: dict[str, pd.DataFrame], window: int, path: Path) -> Path:
+    """Mean reward per block of ``window`` training steps, one line per training run,
+    the band one standard deviation of the block's step rewards."""
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    for label, curve in curves.items():
+        line, = ax.plot(curve["step"], curve["mean_reward"], marker=".", label=label)
+        ax.fill_between(curve["step"], curve["mean_reward"] - curve["std_reward"],
+                        curve["mean_reward"] + curve["std_reward"], alpha=0.15,
+                        color=line.get_color())
+    ax.set(xlabel="training step", ylabel=f"reward (mean over {window} steps)",
+           title="training reward")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    return _save(fig, path)

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis import compare, figures, metrics
+from analysis import compare, figures, metrics, training
 from analysis.rundir import RunTables, read_paths, seed_row
 
 COMPARED = {"mean_reward": "reward", "mean_cell_throughput_mbps": "Mbit/s",
@@ -23,9 +23,12 @@ def build_report(paths: Sequence[str | Path], out: str | Path) -> Path:
     out = Path(out)
     (out / "tables").mkdir(parents=True, exist_ok=True)
     (out / "figures").mkdir(exist_ok=True)
-    runs = [unit for p in paths for unit in read_paths(p)]
+    trainings = [Path(p) for p in paths if training.is_training_dir(p)]
+    runs = [unit for p in paths if Path(p) not in trainings for unit in read_paths(p)]
     problems = [p for r in runs for p in r.problems]
     sections: list[tuple[str, list[Path], str]] = []
+    if trainings:
+        sections.append(_training_section(trainings, out, problems))
     seeds = pd.DataFrame([seed_row(r) for r in runs])
     _write(seeds, out / "tables" / "seeds")
     sections.append(("Runs (one row per agent and seed)", [], seeds.to_html(index=False)))
@@ -44,6 +47,27 @@ def build_report(paths: Sequence[str | Path], out: str | Path) -> Path:
     page.write_text(_html(sections, problems))
     (out / "problems.txt").write_text("".join(p + "\n" for p in problems))
     return page
+
+
+def _training_section(paths: list[Path], out: Path, problems: list[str]
+                      ) -> tuple[str, list[Path], str]:
+    curves = {}
+    for path in paths:
+        try:
+            curve = training.reward_curve(training.load_progress(path))
+        except ValueError as error:
+            problems.append(str(error))
+            continue
+        label = training.training_label(path)
+        curves[label] = curve
+        _write(curve, out / "tables" / f"training-{path.name}")
+    if not curves:
+        return "Training", [], "<p>no readable progress.csv</p>"
+    png = figures.training_curves(curves, training.DEFAULT_WINDOW,
+                                  out / "figures" / "training-reward.png")
+    rows = "".join(f"<li>{html.escape(k)}: {int(c['step'].max())} steps, last block mean "
+                   f"reward {c['mean_reward'].iloc[-1]:.4g}</li>" for k, c in curves.items())
+    return "Training", [png], f"<ul>{rows}</ul>"
 
 
 def _write(table: pd.DataFrame, stem: Path) -> None:
