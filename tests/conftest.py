@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,10 @@ WIRE_VECTORS = TESTS_DIR / "data" / "wire-vectors"
 torch.set_num_threads(1)
 PROGRAMS = ("ran-gym-reference", "ran-gym-space-echo", "ran-gym-oran-slicing",
             "ran-gym-interference")
+# Every process this test session starts inherits the mark, so the check below judges
+# the session's own simulators only (not those of another session on the same checkout).
+SESSION_MARK = f"RAN_GYM_TEST_SESSION={uuid.uuid4().hex}".encode()
+os.environ["RAN_GYM_TEST_SESSION"] = SESSION_MARK.split(b"=", 1)[1].decode()
 
 
 def program(name: str) -> Path:
@@ -27,8 +33,8 @@ def program(name: str) -> Path:
 
 
 def running_simulators() -> list[tuple[int, str]]:
-    """(pid, command) of every live process running one of this checkout's programs
-    (another checkout's, or another user's, are not ours to judge)."""
+    """(pid, command) of every live process of this test session running one of this
+    checkout's programs (another checkout's, session's or user's are not ours to judge)."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -38,9 +44,17 @@ def running_simulators() -> list[tuple[int, str]]:
             state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
         except (OSError, IndexError):
             continue
-        if state != "Z" and Path(argv0).name in PROGRAMS and Path(argv0).parent == BIN_DIR:
+        if state != "Z" and Path(argv0).name in PROGRAMS and Path(argv0).parent == BIN_DIR \
+                and _marked(entry):
             found.append((int(entry.name), argv0))
     return found
+
+
+def _marked(entry: Path) -> bool:
+    try:
+        return SESSION_MARK in (entry / "environ").read_bytes().split(b"\0")
+    except OSError:
+        return False
 
 
 @pytest.fixture(scope="session", autouse=True)
