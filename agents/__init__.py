@@ -57,8 +57,11 @@ def _ssvae(env: Any, seed: int | None, checkpoint: str | None = None) -> Policy:
 
 def _sapd(env: Any, **kw: Any) -> Policy:
     from agents.sapd import SapdAgent  # noqa: PLC0415 - torch only when asked for
+    from bridge.twins.interference import config_from_params  # noqa: PLC0415
 
-    return SapdAgent(float(env.unwrapped.params["pmaxMw"]), **kw)
+    params = env.unwrapped.params
+    rho = config_from_params(params).fading_correlation
+    return SapdAgent(float(params["pmaxMw"]), fading_rho=rho, **kw)
 
 
 AGENTS: dict[str, Callable[..., Policy]] = {
@@ -66,7 +69,7 @@ AGENTS: dict[str, Callable[..., Policy]] = {
     "random-power": lambda env, seed: RandomAgent(env.action_space, seed),
     "fp": lambda env, seed: _power("FullPower")(env.action_space),
     "wmmse": lambda env, seed: _power("WmmsePower")(env.action_space, env.unwrapped.params),
-    "sapd": lambda env, seed, **kw: _sapd(env, **kw),
+    "sapd": lambda env, seed, **kw: _sapd(env, seed=seed, **kw),
     "gdm": _gdm,
     "gdm-guided": lambda env, seed, **kw: _gdm(env, seed, **{"guidance_scale": 1.0, **kw}),
     "diffusion-ql": _diffusion_ql,

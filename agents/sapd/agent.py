@@ -1,8 +1,10 @@
 """Execution of the SA-PD policy with its dual dynamics.
 
-mu starts at 0 in every network; every T0 steps it moves by the constraint slack of the
-rates measured over those steps: mu <- clip(mu - eta (mean rate - f_min), 0, mu_max). The power of
-each step is Pmax x policy(gains, mu). As mu rises and falls, the sampled powers switch
+In a new network mu starts where the dual dynamics settle on the twin for the observed
+long-term gains (``warm_duals``; 0 with ``warm_steps=0``); then every T0 steps it moves by
+the constraint slack of the rates measured over those steps:
+mu <- clip(mu - eta (mean rate - f_min), 0, mu_max). The power of each step is
+Pmax x policy(gains, mu). As mu rises and falls, the sampled powers switch
 between allocations that favour different pairs, which is what makes the expert
 stochastic and, in sequence, feasible.
 """
@@ -16,14 +18,17 @@ import numpy as np
 import torch
 
 from agents.sapd.networks import SapdPolicy
-from agents.sapd.train import load_checkpoint
-from bridge.twins.interference import F_MIN
+from agents.sapd.train import checkpoint_rate_model, load_checkpoint
+from bridge.twins.interference import F_MIN, fading, rate_function
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent / "pretrained" / "default.pt"
-ETA = 3.0
-"""Dual step size [1 / (bit/s/Hz)]; 3 keeps the 200-step transient short (see the docs)."""
+ETA = 5.0
+"""Dual step size [1 / (bit/s/Hz)] (see the docs)."""
 T0 = 5
 """Steps between dual updates."""
+WARM_STEPS = 200
+"""Steps of the dual dynamics run on the twin before the first action in a network: the
+duals start where the twin's dynamics settle, not at 0 (see the docs)."""
 MU_MAX = 10.0
 """Largest dual: the top of the training range (SapdTrainConfig.mu_max). Beyond it the
 policy extrapolates; on hard ns-3 networks the projection raised the feasible share."""
@@ -34,6 +39,22 @@ def dual_update(mu: np.ndarray, mean_rates: np.ndarray, eta: float, f_min: float
     """mu - eta (mean rate - f_min), projected on [0, mu_max] (the duals the policy was
     trained on); e.g. mu 1, rate 0.25, eta 2 -> 1 + 2 x 0.5 = 2."""
     return np.clip(mu - eta * (mean_rates - f_min), 0.0, mu_max)
+
+
+def warm_duals(policy: SapdPolicy, x: np.ndarray, steps: int, eta: float, t0: int,
+               f_min: float, rates_of: Any, rho: float, rng: np.random.Generator
+               ) -> np.ndarray:
+    """The duals after ``steps`` steps of the dual dynamics run on the twin for the
+    long-term gains x (normalised, as observed): rates from ``rates_of`` under fading of
+    step correlation ``rho``. With Pmax and the noise as units, full-power SNR G Pmax /
+    noise = 10^(4x), so the twin needs nothing but the observation."""
+    snr, mu, window = 10.0 ** (4.0 * np.asarray(x, float)), np.zeros(x.shape[0]), []
+    h = fading(snr.shape, steps, rho, rng)
+    for t in range(steps):
+        window.append(rates_of(snr * h[t], policy_powers(policy, x, mu), 1.0))
+        if len(window) == t0:
+            mu, window = dual_update(mu, np.mean(window, axis=0), eta, f_min), []
+    return mu
 
 
 def policy_powers(policy: SapdPolicy, x: np.ndarray, mu: np.ndarray) -> np.ndarray:
@@ -48,9 +69,14 @@ class SapdAgent:
     """``predict`` for the interference scenario: observation {gains, rates} -> power (mW)."""
 
     def __init__(self, pmax_mw: float, checkpoint: str | Path = DEFAULT_CHECKPOINT,
-                 eta: float = ETA, t0: int = T0, f_min: float = F_MIN):
+                 eta: float = ETA, t0: int = T0, f_min: float = F_MIN,
+                 warm_steps: int = WARM_STEPS, fading_rho: float = 0.0,
+                 seed: int | None = None):
         self.policy = load_checkpoint(Path(checkpoint))
         self.pmax_mw, self.eta, self.t0, self.f_min = pmax_mw, eta, t0, f_min
+        self.warm_steps, self.fading_rho = warm_steps, fading_rho
+        self._rates_of = rate_function(checkpoint_rate_model(Path(checkpoint)))
+        self._rng = np.random.default_rng(seed)
         self.mu = np.zeros(0)
         self._key: bytes | None = None
         self._window: list[np.ndarray] = []
@@ -60,6 +86,9 @@ class SapdAgent:
         x = np.asarray(observation["gains"], np.float32)
         if x.tobytes() != self._key or bool(np.any(episode_start)):
             self._key, self.mu, self._window = x.tobytes(), np.zeros(x.shape[0]), []
+            if self.warm_steps:
+                self.mu = warm_duals(self.policy, x, self.warm_steps, self.eta, self.t0,
+                                     self.f_min, self._rates_of, self.fading_rho, self._rng)
         else:  # rates of the step the previous action produced
             self._window.append(np.asarray(observation["rates"], float))
             if len(self._window) == self.t0:

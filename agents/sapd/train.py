@@ -46,7 +46,7 @@ class SapdTrainConfig:
     """Fading draws per network per step."""
     mu_max: float = 10.0
     """Duals are drawn from U[0, mu_max] during training; execution projects on it."""
-    mu_active: float = 1.0
+    mu_active: float = 0.3
     """Share of the training duals drawn from U[0, mu_max]; the rest are 0. At run time
     most pairs are served and hold mu = 0 while a few weak ones carry large duals, so
     sparse duals are the states the policy must answer well."""
