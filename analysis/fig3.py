@@ -74,11 +74,14 @@ def _draw(ax: plt.Axes, data: pd.DataFrame, x: str, series: str | None = None,
 def figure_a(progress: Mapping[int, pd.DataFrame], steps_per_episode: int,
              path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(6, 4))
-    for ues, frame in sorted(progress.items()):
+    for i, (ues, frame) in enumerate(sorted(progress.items())):
         episodes = episode_rewards(frame, steps_per_episode)
-        ax.plot(episodes["episode"], episodes["mean_reward"], marker=".", label=f"U = {ues}")
-    ax.set(xlabel=f"training episode ({steps_per_episode} steps of 10 ms)",
-           ylabel="mean reward per step", title="(a) Diffusion-QL training, ns-3")
+        ax.plot(episodes["episode"], episodes["mean_reward"], color=f"C{i}", alpha=0.3, lw=0.8)
+        smooth = episodes["mean_reward"].rolling(5, min_periods=1).mean()
+        ax.plot(episodes["episode"], smooth, color=f"C{i}", lw=2, label=f"U = {ues}")
+    ax.set(xlabel=f"training episode ({steps_per_episode} steps of 10 ms, a new drop each)",
+           ylabel="mean reward per step (thin) and 5-episode mean",
+           title="(a) Diffusion-QL training, ns-3")
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small")
     return _save(fig, path)

@@ -15,8 +15,8 @@ GRIDS=docs/results/fig3/grids
 STEPS=20             # 10 ms steps per training episode (maxSteps)
 DQL_ITER=${DQL_ITER:-500}
 DQN_ITER=${DQN_ITER:-500}
-DQL_UES=${DQL_UES:-"5 15 20 25 35"}
-DQN_UES=${DQN_UES:-"5 15 25 35"}
+DQL_UES=${DQL_UES-"5 15 20 25 35"}
+DQN_UES=${DQN_UES-"5 15 25 35"}
 
 train() {  # $1 agent, $2 U, $3 iterations, $4 checkpoint file name
   local out="$RUNS/train/$1-u$2"
@@ -32,10 +32,13 @@ stage_train() {
   wait
 }
 
-stage_sweep() {
+stage_sweep() {  # every grid, even after one with failed cells; fails if any had one
+  local status=0
   for grid in "$GRIDS"/*.yaml; do
-    $RG sweep --grid "$grid" --out "$RUNS/sweeps/$(basename "$grid" .yaml)" --num-cpus 2
+    $RG sweep --grid "$grid" --out "$RUNS/sweeps/$(basename "$grid" .yaml)" --num-cpus 2 \
+      || status=1
   done
+  return $status
 }
 
 stage_plot() {
