@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -22,6 +23,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # The agents' networks are small and run beside ns-3 processes: one intra-op thread
+    # (set before torch is first imported) beats several fighting the simulators for
+    # cores; on 2 busy cores several made Diffusion-QL's decisions 40 times slower.
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, "1")
     args: Any = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
