@@ -93,6 +93,11 @@ def time_plain(params: Mapping[str, Any], steps: int, seed: int) -> dict[str, fl
             "bridge_cpu_ms_per_step": 1e3 * own / steps}
 
 
+def _figure(value: float) -> float:
+    """Four significant digits (a fixed number of decimals loses small wall times)."""
+    return float(f"{value:.4g}")
+
+
 def _best(rounds: list[dict[str, float]], key: str, highest: bool) -> dict[str, float]:
     return (max if highest else min)(rounds, key=lambda r: r[key])
 
@@ -116,10 +121,10 @@ def bench_scaling(num_envs: Sequence[int] = (1, 2, 4), steps: int = 50, seed: in
     return {
         "benchmark": "scaling", "scenario": "oran-slicing", "params": base, "seed": seed,
         "steps": steps, "repeats": repeats,
-        "num_envs": {str(n): {**{k: round(v, 3) for k, v in b.items()},
-                              "speedup": round(b["steps_per_s"] / one, 3) if one else None}
+        "num_envs": {str(n): {**{k: _figure(v) for k, v in b.items()},
+                              "speedup": _figure(b["steps_per_s"] / one) if one else None}
                      for n, b in best.items()},
-        "bridge": {k: round(v, 3) for k, v in bridge.items()},
+        "bridge": {k: _figure(v) for k, v in bridge.items()},
         "machine": machine(),
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }

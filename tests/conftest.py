@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import uuid
 from pathlib import Path
 
@@ -23,6 +24,13 @@ PROGRAMS = ("ran-gym-reference", "ran-gym-space-echo", "ran-gym-oran-slicing",
 # the session's own simulators only (not those of another session on the same checkout).
 SESSION_MARK = f"RAN_GYM_TEST_SESSION={uuid.uuid4().hex}".encode()
 os.environ["RAN_GYM_TEST_SESSION"] = SESSION_MARK.split(b"=", 1)[1].decode()
+
+
+def sigint_as_in_a_terminal() -> None:
+    """``preexec_fn`` for an agent process that a test interrupts with SIGINT: a run
+    started in the background by a non-interactive shell (CI, nohup) inherits SIGINT
+    ignored, and Python then never raises KeyboardInterrupt; a terminal's Ctrl-C does."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def program(name: str) -> Path:

@@ -19,7 +19,7 @@ from gymnasium.spaces import flatten as gym_flatten
 
 from bridge import ScenarioEnv, SimulatorCrashed
 from bridge.runtime import CONTAINER_LABEL, DockerRuntime
-from tests.conftest import TESTS_DIR
+from tests.conftest import TESTS_DIR, sigint_as_in_a_terminal
 
 REPO = TESTS_DIR.parent
 # The first test builds both images: minutes on a machine that has none of their layers.
@@ -245,7 +245,8 @@ def test_ctrl_c_in_the_agent_removes_the_container(tmp_path):
         "    env.step(np.array([5.0], np.float32))\n"
     )
     proc = subprocess.Popen([str(REPO / ".venv" / "bin" / "python"), "-c", agent],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=sigint_as_in_a_terminal)
     try:
         name = proc.stdout.readline().strip()
         assert name.startswith("ran-gym-") and name in " ".join(

@@ -26,7 +26,7 @@ from bridge import (
     SimulatorTimeout,
 )
 from bridge.transport import AgentSocket
-from tests.conftest import TESTS_DIR
+from tests.conftest import TESTS_DIR, sigint_as_in_a_terminal
 
 PEER = TESTS_DIR / "peers" / "garbage_peer.py"
 REPO = TESTS_DIR.parent
@@ -247,7 +247,8 @@ def test_ctrl_c_in_the_agent_ends_its_simulator(reference_program, tmp_path):
             env.step(np.array([5.0], np.float32))
     """)
     proc = subprocess.Popen([sys.executable, "-c", agent], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=sigint_as_in_a_terminal)
     try:
         sim_pid = int(proc.stdout.readline())
         time.sleep(0.3)  # let it step
