@@ -34,7 +34,7 @@ build: $(BUILD)/CMakeCache.txt
 
 test: build venv
 	$(VENV)/bin/ruff check bridge agents analysis tests
-	$(PY) -m pytest
+	$(PY) -m pytest --durations=12
 
 # A short co-simulation of the O-RAN slicing scenario (3 O-RUs, 25 UEs, packet level)
 # with a random agent, then its report: throughput per slice, delay CDFs, PRB maps.
