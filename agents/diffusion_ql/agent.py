@@ -67,14 +67,20 @@ class DiffusionQL:
 
     def predict(self, observation: Any, state: Any = None, episode_start: Any = None,
                 deterministic: bool = True) -> tuple[np.ndarray, None]:
-        obs = np.asarray(observation, np.float32).reshape(1, -1)
+        obs = self._inputs(np.asarray(observation, np.float32).reshape(1, -1))
         return self._to_env(self._decide(obs, deterministic)[0]), None
 
     def act(self, observations: Any, deterministic: bool = False) -> np.ndarray:
         """Env actions for a batch of observations (one row each), as a vector env takes."""
-        obs = np.asarray(observations, np.float32).reshape(len(observations), -1)
+        obs = self._inputs(np.asarray(observations, np.float32).reshape(len(observations), -1))
         x = self._decide(obs, deterministic)
         return np.stack([self._to_env(row) for row in x])
+
+    def _inputs(self, obs: np.ndarray) -> np.ndarray:
+        """What the networks see of observations (``config.symlog_observations``)."""
+        if not self.config.symlog_observations:
+            return obs
+        return (np.sign(obs) * np.log1p(np.abs(obs))).astype(np.float32)
 
     def _decide(self, obs: np.ndarray, deterministic: bool) -> np.ndarray:
         """Actions in [-1, 1] for each row of ``obs``: best of ``candidates`` samples.
@@ -201,7 +207,8 @@ class DiffusionQL:
     def observe(self, obs: Any, action: Any, reward: float, next_obs: Any, terminated: bool
                 ) -> dict[str, float]:
         """Store a transition and, once learning has started, update."""
-        self.replay.add(obs, self._from_env(action), reward, next_obs, terminated)
+        self.replay.add(self._inputs(np.asarray(obs, np.float32)), self._from_env(action), reward,
+                        self._inputs(np.asarray(next_obs, np.float32)), terminated)
         self.num_timesteps += 1
         losses: dict[str, float] = {}
         if self.num_timesteps > self.config.learning_starts:

@@ -52,6 +52,10 @@ class DiffusionQLConfig:
     """k, DDIM steps for decisions when ``decision_sampler`` is ddim."""
     candidates: int = 10
     """Actions sampled per decision; the deterministic choice is the one of highest Q."""
+    symlog_observations: bool = True
+    """Feed the networks sign(x) log(1 + |x|) of each observation entry (stored so in the
+    replay buffer too): the slicing observation mixes shares in [0, 1] with queue bytes
+    near 1e5, and raw it drove the losses to 1e6 and the critic's Q far off scale."""
     fast_decisions: bool = True
     """Decide through the NumPy path (agents.diffusion_ql.fast) on CPU: the same samples as
     the PyTorch sampler to float tolerance, with the per-decision overheads hoisted."""
