@@ -18,6 +18,7 @@ from stable_baselines3 import DQN
 from stable_baselines3.common.vec_env import VecEnv
 
 from agents.common.checkpoint import MANIFEST_SUFFIX, check_trusted, write_trusted
+from agents.dqn.features import SymlogFlatten
 from bridge.validate import COUNT, POSITIVE, Bounds, check_fields
 
 UNIT = Bounds(0, 1)
@@ -71,7 +72,9 @@ class DqnAgent:
             train_freq=c.train_freq, target_update_interval=c.target_update_interval,
             exploration_fraction=c.exploration_fraction,
             exploration_final_eps=c.exploration_final_eps,
-            policy_kwargs={"net_arch": [c.hidden] * c.layers}, seed=seed, device=device,
+            policy_kwargs={"net_arch": [c.hidden] * c.layers,
+                           "features_extractor_class": SymlogFlatten},
+            seed=seed, device=device,
             verbose=0)
 
     def predict(self, observation: Any, state: Any = None, episode_start: Any = None,
