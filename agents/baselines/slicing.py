@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import abc
 import math
 from typing import Any, ClassVar
 
@@ -41,7 +42,7 @@ def slicing_config(env: gym.Env) -> SlicingConfig:
     return config_for(params)
 
 
-class _SlicingAgent:
+class _SlicingAgent(abc.ABC):
     """Reads the gains from the observation; subclasses choose the allocation."""
 
     def __init__(self, env: gym.Env, seed: int | None = None):
@@ -52,8 +53,9 @@ class _SlicingAgent:
         gains = gains_from_observation(observation, self.cfg)
         return self.allocate(gains).to_native(), None
 
+    @abc.abstractmethod
     def allocate(self, gain_db: np.ndarray) -> Allocation:
-        raise NotImplementedError
+        """The allocation for the long-term gains [U, R] in dB."""
 
 
 def equal_split(cfg: SlicingConfig, association: np.ndarray) -> np.ndarray:
