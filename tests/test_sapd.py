@@ -9,7 +9,13 @@ import pytest
 import torch
 
 from agents.sapd import SapdPolicy, SapdTrainConfig, train_sapd
-from agents.sapd.agent import DEFAULT_CHECKPOINT, dual_update, policy_powers
+from agents.sapd.agent import (
+    DEFAULT_CHECKPOINT,
+    SapdAgent,
+    dual_update,
+    policy_powers,
+    rollout,
+)
 from agents.sapd.train import load_checkpoint
 from bridge.cli import main
 from bridge.twins.interference import (
@@ -17,6 +23,7 @@ from bridge.twins.interference import (
     drop_network,
     ergodic_metrics,
     fading,
+    lte_rates,
     normalise_gains,
     shannon_rates,
 )
@@ -48,24 +55,59 @@ def test_training_is_reproducible():
                                                  b.state_dict().values(), strict=True))
 
 
+def _twin_network(rng: np.random.Generator, steps: int = 200):
+    family = InterferenceConfig()
+    gains = drop_network(family, rng).gains
+    x = normalise_gains(gains, family.pmax_w, family.noise_w)
+    channel = gains * fading(gains.shape, steps, family.fading_correlation, rng)
+    return x, channel * family.pmax_w / family.noise_w
+
+
 def test_pretrained_expert_is_feasible_on_the_twin():
     policy = load_checkpoint(DEFAULT_CHECKPOINT)
-    family, rng = InterferenceConfig(), np.random.default_rng(2024)
+    rng = np.random.default_rng(2024)
     ergodic = []
     for _ in range(6):
-        gains = drop_network(family, rng).gains
-        x = normalise_gains(gains, family.pmax_w, family.noise_w)
-        h = gains * fading(gains.shape, 200, family.fading_correlation, rng)
-        mu, window, rates = np.zeros(8), [], []
-        for t in range(200):
-            r = shannon_rates(h[t], family.pmax_w * policy_powers(policy, x, mu), family.noise_w)
-            rates.append(r)
-            window.append(r)
-            if len(window) == 5:
-                mu, window = dual_update(mu, np.mean(window, axis=0), 3.0), []
-        ergodic.append(np.mean(rates, axis=0))
+        x, channel = _twin_network(rng)
+        ergodic.append(rollout(policy, x, channel, shannon_rates, rng).rates.mean(axis=0))
     metrics = ergodic_metrics(np.concatenate(ergodic)[None])
     assert metrics["feasible_share"] >= 0.95
+
+
+def test_rollout_without_dither_is_the_policy_on_the_dual_dynamics():
+    policy = load_checkpoint(DEFAULT_CHECKPOINT)
+    rng = np.random.default_rng(7)
+    x, channel = _twin_network(rng, steps=12)
+    run = rollout(policy, x, channel, lte_rates, rng, eta=5.0, t0=5, dither=1.0)
+    for t in range(12):
+        assert np.allclose(run.powers[t], policy_powers(policy, x, run.mu[t]))
+    assert np.all(run.mu[:5] == 0)
+    by_hand = np.clip(0 - 5.0 * (run.rates[:5].mean(axis=0) - 0.75), 0, 10)
+    assert np.allclose(run.mu[5], by_hand) and np.array_equal(run.mu[5], run.mu[9])
+    assert np.allclose(run.rates[3], lte_rates(channel[3], run.powers[3], 1.0))
+
+
+def test_dither_scales_the_duals_once_per_window():
+    policy = load_checkpoint(DEFAULT_CHECKPOINT)
+    x, channel = _twin_network(np.random.default_rng(7), steps=20)
+    mu0 = np.full(8, 6.0)  # every dual active, so every draw shows in the powers
+    plain = rollout(policy, x, channel, lte_rates, np.random.default_rng(1), mu=mu0,
+                    dither=1.0)
+    a = rollout(policy, x, channel, lte_rates, np.random.default_rng(1), mu=mu0, dither=0.5)
+    b = rollout(policy, x, channel, lte_rates, np.random.default_rng(1), mu=mu0, dither=0.5)
+    assert np.array_equal(a.powers, b.powers)  # seeded
+    assert not np.allclose(a.powers[0], plain.powers[0])
+    for start in range(0, 20, 5):  # held within each window of T0 steps, redrawn across
+        assert np.all(a.powers[start:start + 5] == a.powers[start])
+    assert not np.allclose(a.powers[0], a.powers[5])
+    # the draw is mu * u with u in [0.5, 1]: some u reproduces the step's powers
+    u = np.random.default_rng(1).uniform(0.5, 1.0, 8)
+    assert np.allclose(a.powers[0], policy_powers(policy, x, mu0 * u))
+
+
+def test_agent_rejects_a_dither_outside_0_1():
+    with pytest.raises(ValueError, match="dither"):
+        SapdAgent(10.0, dither=1.5)
 
 
 def test_train_and_dataset_commands(tmp_path):
@@ -89,12 +131,12 @@ def test_evaluate_runs_every_agent_on_the_same_channel(tmp_path):
 
     program("ran-gym-interference")
     out = tmp_path / "eval"
-    assert main(["evaluate", "--scenario", "interference", "--agents", "fp,wmmse,sapd",
+    assert main(["evaluate", "--scenario", "interference", "--agents", "fp,wmmse,sapd,sapd-undithered",
                  "--episodes", "2", "--steps", "3", "--seed", "4", "--out", str(out),
                  "--param", "pairs=3", "--param", "warmupMs=30"]) == 0
     steps = pd.read_parquet(out / "steps.parquet")
     summary = pd.read_csv(out / "summary.csv")
-    assert list(summary["agent"]) == ["fp", "wmmse", "sapd"]
+    assert list(summary["agent"]) == ["fp", "wmmse", "sapd", "sapd-undithered"]
     assert set(summary.columns) >= {"mean_rate", "p5_rate", "p10_rate", "feasible_share"}
     first = steps[(steps.episode == 1) & (steps.step == 1)]
     fading = [tuple(f) for f in first["info_fading"]]

@@ -21,7 +21,7 @@ import torch  # noqa: E402
 from scipy.stats import wasserstein_distance  # noqa: E402
 
 from agents.gdm.policy import load_policy  # noqa: E402
-from agents.sapd.agent import DEFAULT_CHECKPOINT, ETA, T0, dual_update, policy_powers  # noqa: E402
+from agents.sapd.agent import DEFAULT_CHECKPOINT, rollout  # noqa: E402
 from agents.sapd.train import load_checkpoint  # noqa: E402
 from bridge.twins.interference import (  # noqa: E402
     InterferenceConfig,
@@ -32,17 +32,11 @@ from bridge.twins.interference import (  # noqa: E402
 )
 
 
-def expert_samples(x: np.ndarray, h: np.ndarray, family: InterferenceConfig) -> np.ndarray:
+def expert_samples(x: np.ndarray, h: np.ndarray, family: InterferenceConfig,
+                   rng: np.random.Generator) -> np.ndarray:
     """SA-PD power fractions [T, N] along the dual dynamics on faded gains h [T, N, N]."""
     policy = load_checkpoint(DEFAULT_CHECKPOINT)
-    mu, window, out = np.zeros(x.shape[0]), [], []
-    for h_t in h:
-        fraction = policy_powers(policy, x, mu)
-        out.append(fraction)
-        window.append(lte_rates(h_t, family.pmax_w * fraction, family.noise_w))
-        if len(window) == T0:
-            mu, window = dual_update(mu, np.mean(window, axis=0), ETA), []
-    return np.array(out)
+    return rollout(policy, x, h * family.pmax_w / family.noise_w, lte_rates, rng).powers
 
 
 def plot_slices(checkpoint: str | Path, path: Path, seed: int = 2000, networks: int = 2,
@@ -59,7 +53,7 @@ def plot_slices(checkpoint: str | Path, path: Path, seed: int = 2000, networks: 
         gains = drop_network(family, rng).gains
         h = gains * fading(gains.shape, steps, family.fading_correlation, rng)
         x = normalise_gains(gains, family.pmax_w, family.noise_w).astype(np.float32)
-        expert = expert_samples(x, h, family)
+        expert = expert_samples(x, h, family, rng)
         cond = torch.tensor(x[None], dtype=torch.float32).repeat(steps, 1, 1)
         gdm = policy.sample(cond, gen).numpy()
         for i in range(family.pairs):

@@ -4,13 +4,22 @@ In a new network mu starts where the dual dynamics settle on the twin for the ob
 long-term gains (``warm_duals``; 0 with ``warm_steps=0``); then every T0 steps it moves by
 the constraint slack of the rates measured over those steps:
 mu <- clip(mu - eta (mean rate - f_min), 0, mu_max). The power of each step is
-Pmax x policy(gains, mu). As mu rises and falls, the sampled powers switch
-between allocations that favour different pairs, which is what makes the expert
-stochastic and, in sequence, feasible.
+Pmax x policy(gains, mu * u), u ~ U[dither, 1]^N drawn at every dual update and held
+until the next. As mu rises and falls, the sampled powers switch between allocations
+that favour different pairs, which is what makes the expert stochastic and, in
+sequence, feasible.
+
+The dither breaks ties. Weak pairs that block one another all climb to mu_max and sit
+there together; given equal large duals the policy powers all of them and none gets
+its rate, so the dynamics stall. Given (10, 5) it serves the first alone. Scaled at
+random, the tied duals take turns. u is held for T0 steps, like mu: redrawn every
+step it changes the powers every step, and in ns-3 the link adaptation (CQI measured
+a step before) then lags the interference more often (docs/scenarios/interference.md).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +38,8 @@ T0 = 5
 WARM_STEPS = 200
 """Steps of the dual dynamics run on the twin before the first action in a network: the
 duals start where the twin's dynamics settle, not at 0 (see the docs)."""
+DITHER = 0.5
+"""The policy sees mu scaled per pair by u ~ U[DITHER, 1]; 1 turns the dither off."""
 MU_MAX = 10.0
 """Largest dual: the top of the training range (SapdTrainConfig.mu_max). Beyond it the
 policy extrapolates; on hard ns-3 networks the projection raised the feasible share."""
@@ -41,20 +52,54 @@ def dual_update(mu: np.ndarray, mean_rates: np.ndarray, eta: float, f_min: float
     return np.clip(mu - eta * (mean_rates - f_min), 0.0, mu_max)
 
 
+def dithered(mu: np.ndarray, low: float, rng: np.random.Generator) -> np.ndarray:
+    """mu scaled per pair by u ~ U[low, 1]; mu itself (no draw) when low is 1."""
+    return mu if low >= 1.0 else mu * rng.uniform(low, 1.0, mu.shape)
+
+
+@dataclass
+class Rollout:
+    """The dual dynamics run on a channel: per step the duals before it [T, N], the
+    power fractions the policy chose [T, N] and the rates they got [T, N]; the duals
+    after the last step [N]."""
+
+    mu: np.ndarray
+    powers: np.ndarray
+    rates: np.ndarray
+    final_mu: np.ndarray
+
+
+def rollout(policy: SapdPolicy, x: np.ndarray, channel: np.ndarray, rates_of: Any,
+            rng: np.random.Generator, eta: float = ETA, t0: int = T0, f_min: float = F_MIN,
+            dither: float = DITHER, mu: np.ndarray | None = None) -> Rollout:
+    """The expert's execution on the twin: x [N, N] the normalised long-term gains it
+    observes, channel [T, N, N] the gains G Pmax / noise of each step (fading included),
+    so that rates_of(channel[t], fractions, 1.0) are the step's rates."""
+    mu = np.zeros(x.shape[0]) if mu is None else np.asarray(mu, float)
+    mus, powers, rates, window = [], [], [], []
+    for h_t in channel:
+        if not window:  # a new dual window: a new dither
+            fractions = policy_powers(policy, x, dithered(mu, dither, rng))
+        r = rates_of(h_t, fractions, 1.0)
+        mus.append(mu)
+        powers.append(fractions)
+        rates.append(r)
+        window.append(r)
+        if len(window) == t0:
+            mu, window = dual_update(mu, np.mean(window, axis=0), eta, f_min), []
+    return Rollout(np.array(mus), np.array(powers), np.array(rates), mu)
+
+
 def warm_duals(policy: SapdPolicy, x: np.ndarray, steps: int, eta: float, t0: int,
-               f_min: float, rates_of: Any, rho: float, rng: np.random.Generator
-               ) -> np.ndarray:
+               f_min: float, rates_of: Any, rho: float, rng: np.random.Generator,
+               dither: float = DITHER) -> np.ndarray:
     """The duals after ``steps`` steps of the dual dynamics run on the twin for the
     long-term gains x (normalised, as observed): rates from ``rates_of`` under fading of
     step correlation ``rho``. With Pmax and the noise as units, full-power SNR G Pmax /
     noise = 10^(4x), so the twin needs nothing but the observation."""
-    snr, mu, window = 10.0 ** (4.0 * np.asarray(x, float)), np.zeros(x.shape[0]), []
-    h = fading(snr.shape, steps, rho, rng)
-    for t in range(steps):
-        window.append(rates_of(snr * h[t], policy_powers(policy, x, mu), 1.0))
-        if len(window) == t0:
-            mu, window = dual_update(mu, np.mean(window, axis=0), eta, f_min), []
-    return mu
+    snr = 10.0 ** (4.0 * np.asarray(x, float))
+    channel = snr * fading(snr.shape, steps, rho, rng)
+    return rollout(policy, x, channel, rates_of, rng, eta, t0, f_min, dither).final_mu
 
 
 def policy_powers(policy: SapdPolicy, x: np.ndarray, mu: np.ndarray) -> np.ndarray:
@@ -71,13 +116,16 @@ class SapdAgent:
     def __init__(self, pmax_mw: float, checkpoint: str | Path = DEFAULT_CHECKPOINT,
                  eta: float = ETA, t0: int = T0, f_min: float = F_MIN,
                  warm_steps: int = WARM_STEPS, fading_rho: float = 0.0,
-                 seed: int | None = None):
+                 dither: float = DITHER, seed: int | None = None):
+        if not 0.0 <= dither <= 1.0:
+            raise ValueError(f"dither must be in [0, 1], got {dither}")
         self.policy = load_checkpoint(Path(checkpoint))
         self.pmax_mw, self.eta, self.t0, self.f_min = pmax_mw, eta, t0, f_min
-        self.warm_steps, self.fading_rho = warm_steps, fading_rho
+        self.warm_steps, self.fading_rho, self.dither = warm_steps, fading_rho, dither
         self._rates_of = rate_function(checkpoint_rate_model(Path(checkpoint)))
         self._rng = np.random.default_rng(seed)
         self.mu = np.zeros(0)
+        self._powers = np.zeros(0)
         self._key: bytes | None = None
         self._window: list[np.ndarray] = []
 
@@ -88,12 +136,16 @@ class SapdAgent:
             self._key, self.mu, self._window = x.tobytes(), np.zeros(x.shape[0]), []
             if self.warm_steps:
                 self.mu = warm_duals(self.policy, x, self.warm_steps, self.eta, self.t0,
-                                     self.f_min, self._rates_of, self.fading_rho, self._rng)
+                                     self.f_min, self._rates_of, self.fading_rho, self._rng,
+                                     self.dither)
         else:  # rates of the step the previous action produced
             self._window.append(np.asarray(observation["rates"], float))
             if len(self._window) == self.t0:
                 self.mu = dual_update(self.mu, np.mean(self._window, axis=0), self.eta,
                                       self.f_min)
                 self._window = []
-        power = self.pmax_mw * policy_powers(self.policy, x, self.mu)
+        if not self._window:  # a new dual window: a new dither
+            mu = dithered(self.mu, self.dither, self._rng)
+            self._powers = self.pmax_mw * policy_powers(self.policy, x, mu)
+        power = self._powers
         return np.minimum(power, self.pmax_mw).astype(np.float32), None

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from agents.sapd.agent import ETA, T0, dual_update, policy_powers
+from agents.sapd.agent import rollout
 from agents.sapd.train import (
     SapdTrainConfig,
     checkpoint_rate_model,
@@ -41,9 +41,10 @@ def train_command(args: argparse.Namespace) -> Path:
 
 def dataset_command(args: argparse.Namespace) -> Path:
     """Expert trajectories on the twin: one row per (network, step) with the long-term
-    gains (normalised, rx-major), the duals mu before the step, the sampled powers [W]
-    and the rates they got under that step's fading, in the rate model the policy was
-    trained with (the dual dynamics run on those rates)."""
+    gains (normalised, rx-major), the duals mu before the step (the dynamics' state; the
+    policy saw them dithered, agents/sapd/agent.py), the sampled powers [W] and the rates
+    they got under that step's fading, in the rate model the policy was trained with
+    (the dual dynamics run on those rates)."""
     from agents.sapd.agent import DEFAULT_CHECKPOINT
 
     networks, steps = args.networks or 16, args.steps or 200
@@ -56,15 +57,11 @@ def dataset_command(args: argparse.Namespace) -> Path:
         gains = drop_network(family, rng).gains
         x = normalise_gains(gains, family.pmax_w, family.noise_w)
         h = gains * fading(gains.shape, steps, family.fading_correlation, rng)
-        mu, window = np.zeros(family.pairs), []
+        run = rollout(policy, x, h * family.pmax_w / family.noise_w, rates_of, rng)
         for t in range(steps):
-            power = family.pmax_w * policy_powers(policy, x, mu)
-            rates = rates_of(h[t], power, family.noise_w)
             rows.append({"network": m, "step": t, "gains": x.ravel().astype(np.float32),
-                         "mu": mu.copy(), "power_w": power, "rates": rates})
-            window.append(rates)
-            if len(window) == T0:
-                mu, window = dual_update(mu, np.mean(window, axis=0), ETA), []
+                         "mu": run.mu[t], "power_w": family.pmax_w * run.powers[t],
+                         "rates": run.rates[t]})
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(rows).to_parquet(out)

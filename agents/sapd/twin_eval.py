@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from agents.baselines.wmmse import wmmse
-from agents.sapd.agent import DEFAULT_CHECKPOINT, ETA, T0, dual_update, policy_powers
+from agents.sapd.agent import DEFAULT_CHECKPOINT, rollout
 from agents.sapd.train import load_checkpoint
 from bridge.twins.interference import (
     InterferenceConfig,
@@ -23,16 +23,9 @@ from bridge.twins.interference import (
 
 
 def sapd_rates(policy, x: np.ndarray, h: np.ndarray, family: InterferenceConfig,
-               model: str) -> np.ndarray:
-    mu, window, rates = np.zeros(x.shape[0]), [], []
-    for h_t in h:
-        r = rate_function(model)(h_t, family.pmax_w * policy_powers(policy, x, mu),
-                                 family.noise_w)
-        rates.append(r)
-        window.append(r)
-        if len(window) == T0:
-            mu, window = dual_update(mu, np.mean(window, axis=0), ETA), []
-    return np.array(rates)
+               model: str, rng: np.random.Generator) -> np.ndarray:
+    channel = h * family.pmax_w / family.noise_w
+    return rollout(policy, x, channel, rate_function(model), rng).rates
 
 
 def main() -> None:
@@ -56,7 +49,7 @@ def main() -> None:
         p = wmmse(gains, family.pmax_w, family.noise_w)
         ergodic["wmmse"].append(rates_of(h, p, family.noise_w).mean(0))
         x = normalise_gains(gains, family.pmax_w, family.noise_w)
-        ergodic["sapd"].append(sapd_rates(policy, x, h, family, args.rates).mean(0))
+        ergodic["sapd"].append(sapd_rates(policy, x, h, family, args.rates, rng).mean(0))
     print("| agent | mean_rate | p5_rate | p10_rate | feasible_share |\n|---|---|---|---|---|")
     for name, values in ergodic.items():
         m = ergodic_metrics(np.concatenate(values)[None])
