@@ -6,9 +6,9 @@ PY := $(VENV)/bin/python
 BUILD := build/ns3
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all system venv build test demo bench lint docker clean
+.PHONY: all system venv build kernels test demo bench lint docker clean
 
-all: build venv
+all: build kernels venv
 
 system:
 	@scripts/install-system-deps.sh
@@ -32,7 +32,16 @@ $(BUILD)/CMakeCache.txt: | system
 build: $(BUILD)/CMakeCache.txt
 	@cmake --build $(BUILD) -j$(JOBS)
 
-test: build venv
+# Diffusion-QL's compiled reverse loop (agents/diffusion_ql/kernel.py loads it; without
+# it decisions take the NumPy path).
+KERNEL := build/kernels/libran-gym-reverse.so
+$(KERNEL): agents/diffusion_ql/csrc/reverse.c | system
+	@mkdir -p $(dir $@)
+	$(CC) -O3 -Wall -Wextra -shared -fPIC -o $@.tmp $< -lm && mv $@.tmp $@
+
+kernels: $(KERNEL)
+
+test: build kernels venv
 	$(VENV)/bin/ruff check bridge agents analysis tests
 	$(PY) -m pytest --durations=12
 
@@ -40,10 +49,10 @@ test: build venv
 # with a random agent, then its report: throughput per slice, delay CDFs, PRB maps.
 # Diffusion-QL and DQN train against ns-3, then every agent plays the same seeds and
 # one report gathers the table and the figures (scripts/demo.sh says what and how big).
-demo: build venv
+demo: build kernels venv
 	scripts/demo.sh
 
-bench: build venv
+bench: build kernels venv
 	$(VENV)/bin/ran-gym bench bridge
 
 # Both images: the scenario programs, and Python with the project. The base image is

@@ -4,7 +4,9 @@ default slicing scenario's sizes (153 observations, 525-dimensional unified acti
 Decisions are timed at batch 1 (one state, one action): T = 20 DDPM without guidance,
 DDIM with 5 steps, and the full default decision (T = 20 DDPM with Q guidance, best
 of 10 candidates by Q), each through the PyTorch sampler and, on CPU, through the NumPy
-decision path (agents.diffusion_ql.fast; keys ``*_fast_*``) in the same run. Wall and
+decision path (agents.diffusion_ql.fast; keys ``*_fast_*``) and, where it is built, the
+same path with the compiled reverse loop (agents.diffusion_ql.kernel; ``*_kernel_*``;
+guided decisions keep NumPy for the guidance) in the same run. Wall and
 CPU-time medians after a warm-up (``*_cpu_ms``: this thread's CPU time, the cost on one
 core even when other processes share it). Training: gradient updates per second at
 batch 128. CPU with one intra-op thread (and CUDA too when present).
@@ -12,11 +14,13 @@ batch 128. CPU with one intra-op thread (and CUDA too when present).
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 import platform
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -24,7 +28,7 @@ import numpy as np
 import torch
 from gymnasium import spaces
 
-from agents.diffusion_ql import DiffusionQL, DiffusionQLConfig
+from agents.diffusion_ql import DiffusionQL, DiffusionQLConfig, kernel
 
 
 def _time(call: Any, iterations: int, warmup: int) -> dict[str, float]:
@@ -44,7 +48,8 @@ def _time(call: Any, iterations: int, warmup: int) -> dict[str, float]:
 def _decisions(obs_space: spaces.Box, act_space: spaces.Box, device: str, iterations: int,
                warmup: int) -> dict[str, float]:
     """Each decision through the PyTorch sampler (``*_ms``, ``*_cpu_ms``) and, on CPU,
-    through the NumPy path too (``*_fast_ms``, ``*_fast_cpu_ms``), with the same weights."""
+    through the NumPy path (``*_fast_*``) and the compiled loop (``*_kernel_*``) too,
+    with the same weights."""
     base = DiffusionQLConfig()
     variants = {
         "ddpm_t20": replace(base, candidates=1, guidance=0.0),
@@ -53,15 +58,36 @@ def _decisions(obs_space: spaces.Box, act_space: spaces.Box, device: str, iterat
     }
     obs = obs_space.sample()
     out = {}
-    paths = {"": False, "_fast": True} if device == "cpu" else {"": False}
+    paths = {"": (False, False)}
+    if device == "cpu":
+        paths["_fast"] = (True, False)
+        if kernel.load() is not None:
+            paths["_kernel"] = (True, True)
     for key, config in variants.items():
-        for suffix, fast in paths.items():
+        for suffix, (fast, compiled) in paths.items():
             agent = DiffusionQL(obs_space, act_space, replace(config, fast_decisions=fast),
                                 seed=0, device=device)
-            timing = _time(lambda a=agent: a.predict(obs), iterations, warmup)
+            with _kernel_switched(compiled):
+                timing = _time(lambda a=agent: a.predict(obs), iterations, warmup)
             out[f"{key}{suffix}_ms"] = timing["wall"]
             out[f"{key}{suffix}_cpu_ms"] = timing["cpu"]
     return out
+
+
+@contextlib.contextmanager
+def _kernel_switched(on: bool) -> Iterator[None]:
+    """The compiled loop on or off for the deciders built inside (at the first decision)."""
+    before = os.environ.get("RAN_GYM_KERNEL")
+    os.environ["RAN_GYM_KERNEL"] = "1" if on else "0"
+    kernel.load.cache_clear()
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("RAN_GYM_KERNEL")
+        else:
+            os.environ["RAN_GYM_KERNEL"] = before
+        kernel.load.cache_clear()
 
 
 def _updates_per_s(obs_space: spaces.Box, act_space: spaces.Box, device: str,
@@ -104,7 +130,8 @@ def bench_agents(iterations: int = 200, warmup: int = 20, updates: int = 20) -> 
         torch.set_num_threads(threads)
     return {
         "benchmark": "agents", "obs_dim": obs_space.shape[0], "action_dim": act_space.shape[0],
-        "iterations": iterations, "warmup": warmup, "updates": updates, **results,
+        "iterations": iterations, "warmup": warmup, "updates": updates,
+        "kernel": str(kernel.library_path()) if kernel.load() else None, **results,
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count(),
                     "python": sys.version.split()[0], "torch": torch.__version__,
                     "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None},

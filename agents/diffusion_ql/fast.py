@@ -24,6 +24,8 @@ import torch
 from torch import nn
 
 from agents.common.diffusion import Diffusion
+from agents.diffusion_ql import kernel
+from agents.diffusion_ql.kernel import ReverseKernel
 from agents.diffusion_ql.networks import NoisePredictor, TwinCritic
 
 
@@ -101,6 +103,16 @@ class FastDecider:
         self.w_state = w_state
         # critics take [state | action]: split at the state so the action block is second
         self.critics = [_Mlp(q, obs_dim) for q in (critic.q1, critic.q2)]
+        self.kernel = self._kernel()
+
+    def _kernel(self) -> ReverseKernel | None:
+        """The compiled reverse loop (agents/diffusion_ql/kernel.py), where it is built."""
+        lib = kernel.load()
+        if lib is None:
+            return None
+        a = self.actor
+        return ReverseKernel(lib, a.first_a, [w for w, _ in a._inner], [b for _, b in a._inner],
+                             a._out_w, a._out_b)
 
     def _eps(self, x: np.ndarray, fixed: np.ndarray) -> np.ndarray:
         """ε_θ(x, t, s), ``fixed`` = the (t, s) share of the first layer's pre-activation."""
@@ -108,6 +120,11 @@ class FastDecider:
         pre += fixed
         out, _ = self.actor.run(pre)
         return out
+
+    def _roots(self, order: list[int]) -> tuple[list[float], list[float]]:
+        """√ᾱ and √(1 − ᾱ) of the given steps."""
+        a = self.scalars["alphas_bar"]
+        return [math.sqrt(a[s]) for s in order], [math.sqrt(1 - a[s]) for s in order]
 
     def _x0(self, x: np.ndarray, eps: np.ndarray, step: int) -> np.ndarray:
         a = self.scalars["alphas_bar"][step]
@@ -146,6 +163,12 @@ class FastDecider:
         c = self.scalars
         # σ_t · z for steps T−1 … 1, scaled in one operation
         scaled = noise[1:] * self._noise_scale.reshape(-1, *[1] * (noise.ndim - 1))
+        if self.kernel is not None and not guidance_scale:
+            order = list(reversed(range(self.steps)))
+            x = self.kernel.run(noise[0].copy(), fixed[order], *self._roots(order),
+                                [c["posterior_coef_x0"][s] for s in order],
+                                [c["posterior_coef_xt"][s] for s in order], scaled, self.clip)
+            return x if self.clip is None else np.clip(x, -self.clip, self.clip, out=x)
         parts = self.critic_state_parts(obs) if guidance_scale else None
         x = noise[0]
         for k, step in enumerate(reversed(range(self.steps)), start=1):
@@ -174,6 +197,13 @@ class FastDecider:
                 plan.append((step, math.sqrt(a_prev) - ratio * math.sqrt(a), ratio))
             self._ddim[steps] = plan
         state_part = obs @ self.w_state
+        if self.kernel is not None:
+            plan = self._ddim[steps]
+            order = [step for step, _, _ in plan]
+            fixed = state_part[None] + self.step_bias[order][:, None]
+            x = self.kernel.run(np.array(noise, np.float32), fixed, *self._roots(order),
+                                [p[1] for p in plan], [p[2] for p in plan], None, self.clip)
+            return x if self.clip is None else np.clip(x, -self.clip, self.clip, out=x)
         x = noise
         for step, coef_x0, coef_x in self._ddim[steps]:
             x0 = self._x0(x, self._eps(x, state_part + self.step_bias[step]), step)

@@ -1,0 +1,95 @@
+"""The compiled reverse loop (csrc/reverse.c) behind ``FastDecider``, through ctypes.
+
+``make kernels`` builds ``build/kernels/libran-gym-reverse.so`` (``$RAN_GYM_KERNEL_DIR``
+overrides the folder). Where the library is absent, ``load()`` returns None and the
+decisions take the NumPy path; ``RAN_GYM_KERNEL=0`` turns it off.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+LIBRARY = "libran-gym-reverse.so"
+BUILD_DIR = Path(__file__).resolve().parents[2] / "build" / "kernels"
+DIR_VARIABLE = "RAN_GYM_KERNEL_DIR"
+
+_F = ctypes.POINTER(ctypes.c_float)
+_D = ctypes.POINTER(ctypes.c_double)
+_FF = ctypes.POINTER(_F)
+
+
+def library_path() -> Path:
+    return Path(os.environ.get(DIR_VARIABLE) or BUILD_DIR) / LIBRARY
+
+
+@cache
+def load() -> ctypes.CDLL | None:
+    """The library, or None where it is not built or is switched off."""
+    path = library_path()
+    if os.environ.get("RAN_GYM_KERNEL", "1") == "0" or not path.is_file():
+        return None
+    lib = ctypes.CDLL(str(path))
+    lib.rg_reverse.restype = ctypes.c_int
+    lib.rg_reverse.argtypes = [
+        ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int,  # n, a_dim, hidden, n_inner
+        _F, _FF, _FF, _F, _F,                                    # weights
+        ctypes.c_int, _F, _D, _D, _D, _D,                        # steps, fixed, coefficients
+        _F, ctypes.c_int, ctypes.c_float,                         # noise, n_noise, clip
+        _F, _F]                                                   # x, work
+    return lib
+
+
+def _f(a: np.ndarray) -> ctypes.Array:
+    return a.ctypes.data_as(_F)
+
+
+class ReverseKernel:
+    """The denoiser's weights as the C loop takes them, kept alive with their pointers."""
+
+    def __init__(self, lib: ctypes.CDLL, first_a: np.ndarray, inner: list[np.ndarray],
+                 inner_bias: list[np.ndarray], out_w: np.ndarray, out_b: np.ndarray):
+        self.lib = lib
+        self._keep = [np.ascontiguousarray(a, np.float32)
+                      for a in (first_a, out_w, out_b, *inner, *inner_bias)]
+        self.first_a, self.out_w, self.out_b = self._keep[:3]
+        self.inner, self.inner_bias = self._keep[3:3 + len(inner)], self._keep[3 + len(inner):]
+        self.a_dim, self.hidden = self.first_a.shape
+        if self.out_w.shape != (self.hidden, self.a_dim) or any(
+                w.shape != (self.hidden, self.hidden) for w in self.inner):
+            raise ValueError("the kernel needs an MLP of equal hidden layers")
+        self._inner_w = (_F * max(len(inner), 1))(*[_f(w) for w in self.inner])
+        self._inner_b = (_F * max(len(inner), 1))(*[_f(b) for b in self.inner_bias])
+        self._work = np.empty(2 * self.hidden + self.a_dim, np.float32)
+
+    def run(self, x: np.ndarray, fixed: np.ndarray, sqrt_abar: np.ndarray,
+            sqrt_one_minus_abar: np.ndarray, coef_x0: np.ndarray, coef_x: np.ndarray,
+            noise: np.ndarray | None, clip: float | None) -> np.ndarray:
+        """The loop over ``len(fixed)`` steps, in loop order; x (n, a_dim) is updated in
+        place and returned; noise[k] (n, a_dim) is added after step k for k < len(noise)."""
+        n, k_steps = x.shape[0], fixed.shape[0]
+        x = np.ascontiguousarray(x, np.float32)
+        fixed = np.ascontiguousarray(fixed, np.float32)
+        coefs = [np.ascontiguousarray(c, np.float64)
+                 for c in (sqrt_abar, sqrt_one_minus_abar, coef_x0, coef_x)]
+        if fixed.shape != (k_steps, n, self.hidden) or any(len(c) != k_steps for c in coefs):
+            raise ValueError("fixed must be (steps, n, hidden) with one coefficient per step")
+        if noise is None:
+            noise_ptr, n_noise = _F(), 0
+        else:
+            noise = np.ascontiguousarray(noise, np.float32)
+            if noise.shape[1:] != x.shape or len(noise) > k_steps:
+                raise ValueError("noise must be (at most steps, n, a_dim)")
+            noise_ptr, n_noise = _f(noise), len(noise)
+        status = self.lib.rg_reverse(
+            n, self.a_dim, self.hidden, len(self.inner), _f(self.first_a), self._inner_w,
+            self._inner_b, _f(self.out_w), _f(self.out_b), k_steps, _f(fixed),
+            *[c.ctypes.data_as(_D) for c in coefs], noise_ptr, n_noise,
+            -1.0 if clip is None else float(clip), _f(x), _f(self._work))
+        if status != 0:
+            raise ValueError(f"rg_reverse refused its arguments (status {status})")
+        return x
