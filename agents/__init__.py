@@ -35,10 +35,13 @@ def _dqn(env: Any, seed: int | None, checkpoint: str | None = None) -> Policy:
 
 def _gdm(env: Any, seed: int | None, checkpoint: str | None = None, **kw: Any) -> Policy:
     from agents.gdm import GdmAgent  # noqa: PLC0415 - torch only when asked for
+    from bridge.twins.interference import config_from_params  # noqa: PLC0415
 
     if checkpoint is not None:
         kw["checkpoint"] = checkpoint
-    return GdmAgent(float(env.unwrapped.params["pmaxMw"]), seed=seed or 0, **kw)
+    params = env.unwrapped.params
+    kw.setdefault("fading_rho", config_from_params(params).fading_correlation)
+    return GdmAgent(float(params["pmaxMw"]), seed=seed or 0, **kw)
 
 
 def _slicing(name: str) -> Any:

@@ -125,6 +125,14 @@ def test_expert_data_checks_the_power_range():
         expert_data(frame, pmax_w=0.01, duals=False)
     data = expert_data(frame, pmax_w=0.02, duals=True)
     assert data.cond.shape == (1, 2, 3) and data.fraction.tolist() == [[0.25, 1.0]]
+    assert data.cond[0, :, 2].tolist() == [0.0, 0.0]
+    with pytest.raises(ValueError, match="mu_seen"):  # a data set from before the column
+        expert_data(frame, pmax_w=0.02, duals=True, dual_column="mu_seen")
+    frame["mu_seen"] = [np.array([1.5, 3.0])]
+    seen = expert_data(frame, pmax_w=0.02, duals=True, dual_column="mu_seen")
+    assert seen.cond[0, :, 2].tolist() == [1.5, 3.0]
+    with pytest.raises(ValueError, match="dual_dither"):
+        GdmConfig(duals=True, dual_dither=1.5)
 
 
 def test_train_command_then_agent_in_ns3(tmp_path):
@@ -157,3 +165,29 @@ def test_train_command_then_agent_in_ns3(tmp_path):
             assert not np.array_equal(actions[0], actions[1])  # a fresh sample every step
     finally:
         env.close()
+
+
+def test_dual_conditioned_agent_starts_from_warm_duals(tmp_path):
+    from dataclasses import replace
+
+    from agents.gdm import GdmAgent
+
+    torch.manual_seed(2)
+    save_policy(GdmPolicy(replace(TINY, duals=True)), tmp_path / "d.pt")
+    x = _gains(1, 4, 3)[0].numpy()
+    obs = {"gains": x, "rates": np.zeros(4, np.float32)}
+
+    def first_duals(**kw):
+        agent = GdmAgent(10.0, checkpoint=tmp_path / "d.pt", seed=0, **kw)
+        power, _ = agent.predict(obs)
+        assert power.shape == (4,) and np.all((power >= 0) & (power <= 10.0))
+        return agent.mu
+
+    # no pair reaches 100 bit/s/Hz: every dual climbs, eta (100 - rate) per window, to 10
+    assert np.all(first_duals(warm_steps=20, f_min=100.0) == 10.0)
+    # every pair exceeds 0: every dual stays at 0; without a warm start nothing moves
+    assert np.all(first_duals(warm_steps=20, f_min=0.0) == 0.0)
+    assert np.all(first_duals(warm_steps=0, f_min=100.0) == 0.0)
+    # in between, the duals are the dynamics' (rates of a random policy: some served)
+    mu = first_duals(warm_steps=20, f_min=0.75)
+    assert np.all((mu >= 0) & (mu <= 10.0))

@@ -122,6 +122,9 @@ def test_train_and_dataset_commands(tmp_path):
     mu = np.stack(frame[frame.network == 0]["mu"])
     assert np.all(mu[:5] == 0) and np.all(mu >= 0)
     assert np.array_equal(mu[5], mu[9])  # duals move every T0 = 5 steps only
+    seen = np.stack(frame[frame.network == 0]["mu_seen"])  # mu * u, u in [0.5, 1]
+    assert np.all((seen >= 0.5 * mu - 1e-12) & (seen <= mu + 1e-12))
+    assert np.array_equal(seen[5], seen[9]) and np.all(seen[:5] == 0)
     powers = np.stack(frame["power_w"])
     assert np.all((powers >= 0) & (powers <= 0.01))
 

@@ -7,10 +7,13 @@ distribution: the ergodic rates come from that mixture, not from any single samp
 ``deterministic`` is therefore ignored: a GDM policy is its distribution.
 
 With ``duals``, μ follows the expert's dual dynamics (``agents.sapd.agent.dual_update``)
-on the rates the env reports. With ``guidance_scale`` > 0 the DDPM sampler is guided by
-the constraint slack (``agents.gdm.guidance``); ``guidance_feedback`` weights each pair
-by how far its measured ergodic rate so far is below f_min (1 at 0, 0 at or above f_min),
-so only pairs that are actually failing pull on the sample.
+on the rates the env reports, from where the same dynamics settle when the GDM itself
+plays ``warm_steps`` steps on the twin for the observed gains (as the expert's duals
+start; the twin's rates need only the observation). With ``guidance_scale`` > 0 the
+DDPM sampler is guided by the constraint slack (``agents.gdm.guidance``);
+``guidance_feedback`` weights each pair by how far its measured ergodic rate so far is
+below f_min (1 at 0, 0 at or above f_min), so only pairs that are actually failing pull
+on the sample.
 """
 
 from __future__ import annotations
@@ -23,13 +26,16 @@ import torch
 
 from agents.gdm.guidance import slack_guidance
 from agents.gdm.policy import load_policy
-from agents.sapd.agent import T0, dual_update
-from bridge.twins.interference import F_MIN
+from agents.sapd.agent import T0, dithered, dual_update
+from bridge.twins.interference import F_MIN, fading, lte_rates
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent / "pretrained" / "default.pt"
-DUAL_STEP = 3.0
-"""η of the dual dynamics of a dual-conditioned GDM: the expert's when it made the data set
-of ``pretrained/duals.pt`` (fixed here, so that a later expert does not change it)."""
+DUAL_STEP = 5.0
+"""η of the dual dynamics of a dual-conditioned GDM: the expert's (agents.sapd.agent.ETA)
+when it made the data set of ``pretrained/duals.pt`` (fixed here, so that a later expert
+does not change it)."""
+WARM_STEPS = 200
+"""Twin steps of the dual dynamics before the first action of a dual-conditioned GDM."""
 
 
 class GdmAgent:
@@ -37,11 +43,15 @@ class GdmAgent:
 
     def __init__(self, pmax_mw: float, checkpoint: str | Path = DEFAULT_CHECKPOINT,
                  seed: int = 0, guidance_scale: float = 0.0, guidance_feedback: bool = False,
-                 f_min: float = F_MIN, eta: float = DUAL_STEP, **overrides: Any):
+                 f_min: float = F_MIN, eta: float = DUAL_STEP, warm_steps: int = WARM_STEPS,
+                 fading_rho: float = 0.0, **overrides: Any):
         self.policy = load_policy(checkpoint, **overrides)
         self.pmax_mw, self.f_min, self.eta = pmax_mw, f_min, eta
+        self.warm_steps, self.fading_rho = warm_steps, fading_rho
         self.guidance_scale, self.guidance_feedback = guidance_scale, guidance_feedback
         self.generator = torch.Generator().manual_seed(seed)
+        self._rng = np.random.default_rng(seed)
+        self._seen = np.zeros(0)
         self._key: bytes | None = None
         self._window: list[np.ndarray] = []
         self.mu, self._total, self._count = np.zeros(0), np.zeros(0), 0
@@ -53,6 +63,8 @@ class GdmAgent:
             n = x.shape[0]
             self._key, self.mu, self._window = x.tobytes(), np.zeros(n), []
             self._total, self._count = np.zeros(n), 0
+            if self.policy.config.duals and self.warm_steps:
+                self.mu = self.warm_duals(x)
         else:  # rates of the step the previous action produced
             self._observe(np.asarray(observation["rates"], float))
         fraction = self.sample(x)
@@ -62,7 +74,9 @@ class GdmAgent:
         """One power-fraction sample [N] for normalised gains x [N, N] in the agent's state."""
         cond = torch.tensor(x[None], dtype=torch.float32)
         if self.policy.config.duals:
-            mu = torch.tensor(self.mu[None, :, None], dtype=torch.float32)
+            if not self._window:  # a new dual window: a new dither (none at dual_dither 1)
+                self._seen = dithered(self.mu, self.policy.config.dual_dither, self._rng)
+            mu = torch.tensor(self._seen[None, :, None], dtype=torch.float32)
             cond = torch.cat([cond, mu], dim=-1)
         guidance = None
         if self.guidance_scale:
@@ -73,6 +87,23 @@ class GdmAgent:
             guidance = slack_guidance(weights, self.f_min)
         out = self.policy.sample(cond, self.generator, guidance, self.guidance_scale)
         return out[0].numpy().astype(np.float64)
+
+    def warm_duals(self, x: np.ndarray) -> np.ndarray:
+        """μ after ``warm_steps`` steps of the dual dynamics with this policy on the twin
+        (LTE rates, in units of Pmax and the noise: full-power SNR = 10^(4x)); the T0
+        samples of a dual window are drawn in one batch."""
+        snr = 10.0 ** (4.0 * np.asarray(x, float))
+        rng = np.random.default_rng(int(torch.randint(0, 2**31, (1,), generator=self.generator)))
+        channel = snr * fading(snr.shape, self.warm_steps, self.fading_rho, rng)
+        mu, cond = np.zeros(x.shape[0]), torch.tensor(x[None], dtype=torch.float32)
+        for start in range(0, self.warm_steps - T0 + 1, T0):
+            seen = dithered(mu, self.policy.config.dual_dither, rng)
+            c = torch.cat([cond, torch.tensor(seen[None, :, None], dtype=torch.float32)], dim=-1)
+            fractions = self.policy.sample(c.repeat(T0, 1, 1), self.generator).numpy()
+            rates = [lte_rates(channel[start + k], fractions[k].astype(np.float64), 1.0)
+                     for k in range(T0)]
+            mu = dual_update(mu, np.mean(rates, axis=0), self.eta, self.f_min)
+        return mu
 
     def _observe(self, rates: np.ndarray) -> None:
         self._total, self._count = self._total + rates, self._count + 1

@@ -25,10 +25,12 @@ def train_command(args: argparse.Namespace) -> Path:
     if not dataset:
         raise ValueError("gdm imitates an expert: pass --dataset FILE (ran-gym dataset "
                          "--scenario interference --solver sapd --out FILE)")
-    network = GdmConfig(duals=bool(getattr(args, "duals", False)))
+    dither = float(getattr(args, "dual_dither", None) or 1.0)
+    network = GdmConfig(duals=bool(getattr(args, "duals", False)), dual_dither=dither)
     config = GdmTrainConfig(policy=network, seed=args.seed, device=args.device,
                             **({"iterations": args.iterations} if args.iterations else {}))
-    data = expert_data(pd.read_parquet(dataset), config.pmax_w, config.policy.duals)
+    data = expert_data(pd.read_parquet(dataset), config.pmax_w, config.policy.duals,
+                       "mu_seen" if dither < 1 else "mu")
     policy, state = train_gdm(config, data, progress=sys.stderr)
     out = Path(args.out)
     save_trained(policy, config, state, out / "policy.pt")
@@ -42,6 +44,9 @@ def main() -> None:
     parser.add_argument("--dataset", required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--duals", action="store_true", help="condition on the duals mu too")
+    parser.add_argument("--dual-dither", type=float, default=None,
+                        help="with --duals: condition on the expert's dithered duals "
+                             "(mu_seen), drawn at run time with u ~ U[this, 1]")
     parser.add_argument("--iterations", type=int, default=None)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="auto")

@@ -37,6 +37,10 @@ class GdmConfig:
     """Size of the sinusoidal time embedding."""
     duals: bool = False
     """Condition on the expert's dual variables μ besides the gains."""
+    dual_dither: float = 1.0
+    """With ``duals``: below 1, the condition is the dithered duals μ ⊙ u, u ~ U[this, 1],
+    that the expert's policy answered (the data set's ``mu_seen``), and the agent dithers
+    its duals the same way; 1 conditions on the dual state μ itself."""
     steps: int = 50
     """T, the number of diffusion steps (cosine schedule)."""
     weight_bias: float | None = 4.0
@@ -57,6 +61,8 @@ class GdmConfig:
         if not 1 <= self.ddim_steps <= self.steps:
             raise ValueError(f"GdmConfig.ddim_steps must be in [1, steps={self.steps}], "
                              f"got {self.ddim_steps}")
+        if not 0.0 <= self.dual_dither <= 1.0:
+            raise ValueError(f"GdmConfig.dual_dither must be in [0, 1], got {self.dual_dither}")
 
 
 class GdmPolicy(torch.nn.Module):

@@ -56,15 +56,19 @@ class GdmTrainConfig:
             raise ValueError("GdmTrainConfig.lr and pmax_w must be > 0")
 
 
-def expert_data(frame: pd.DataFrame, pmax_w: float, duals: bool) -> ExpertData:
-    """Tensors of a data-set frame (columns gains, mu, power_w)."""
+def expert_data(frame: pd.DataFrame, pmax_w: float, duals: bool, dual_column: str = "mu"
+                ) -> ExpertData:
+    """Tensors of a data-set frame (columns gains, power_w and, with duals, dual_column)."""
     gains = np.stack(list(frame["gains"])).astype(np.float32)
     n = int(round(np.sqrt(gains.shape[1])))
     if n * n != gains.shape[1]:
         raise ValueError(f"gains rows must hold N x N values, got {gains.shape[1]}")
     cond = gains.reshape(-1, n, n)
     if duals:
-        cond = np.concatenate([cond, np.stack(list(frame["mu"]))[..., None]], axis=-1)
+        if dual_column not in frame:
+            raise ValueError(f"the data set has no {dual_column!r} column: make it again with "
+                             "ran-gym dataset --scenario interference --solver sapd")
+        cond = np.concatenate([cond, np.stack(list(frame[dual_column]))[..., None]], axis=-1)
     fraction = np.stack(list(frame["power_w"])) / pmax_w
     if fraction.min() < -1e-6 or fraction.max() > 1 + 1e-6:
         raise ValueError(f"power_w / pmax_w must lie in [0, 1], got [{fraction.min():.3g}, "

@@ -60,10 +60,11 @@ def dithered(mu: np.ndarray, low: float, rng: np.random.Generator) -> np.ndarray
 @dataclass
 class Rollout:
     """The dual dynamics run on a channel: per step the duals before it [T, N], the
-    power fractions the policy chose [T, N] and the rates they got [T, N]; the duals
-    after the last step [N]."""
+    duals the policy saw (dithered) [T, N], the power fractions it chose [T, N] and the
+    rates they got [T, N]; the duals after the last step [N]."""
 
     mu: np.ndarray
+    seen: np.ndarray
     powers: np.ndarray
     rates: np.ndarray
     final_mu: np.ndarray
@@ -76,18 +77,20 @@ def rollout(policy: SapdPolicy, x: np.ndarray, channel: np.ndarray, rates_of: An
     observes, channel [T, N, N] the gains G Pmax / noise of each step (fading included),
     so that rates_of(channel[t], fractions, 1.0) are the step's rates."""
     mu = np.zeros(x.shape[0]) if mu is None else np.asarray(mu, float)
-    mus, powers, rates, window = [], [], [], []
+    mus, seen, powers, rates, window = [], [], [], [], []
     for h_t in channel:
         if not window:  # a new dual window: a new dither
-            fractions = policy_powers(policy, x, dithered(mu, dither, rng))
+            mu_seen = dithered(mu, dither, rng)
+            fractions = policy_powers(policy, x, mu_seen)
         r = rates_of(h_t, fractions, 1.0)
         mus.append(mu)
+        seen.append(mu_seen)
         powers.append(fractions)
         rates.append(r)
         window.append(r)
         if len(window) == t0:
             mu, window = dual_update(mu, np.mean(window, axis=0), eta, f_min), []
-    return Rollout(np.array(mus), np.array(powers), np.array(rates), mu)
+    return Rollout(np.array(mus), np.array(seen), np.array(powers), np.array(rates), mu)
 
 
 def warm_duals(policy: SapdPolicy, x: np.ndarray, steps: int, eta: float, t0: int,

@@ -41,8 +41,9 @@ def train_command(args: argparse.Namespace) -> Path:
 
 def dataset_command(args: argparse.Namespace) -> Path:
     """Expert trajectories on the twin: one row per (network, step) with the long-term
-    gains (normalised, rx-major), the duals mu before the step (the dynamics' state; the
-    policy saw them dithered, agents/sapd/agent.py), the sampled powers [W] and the rates
+    gains (normalised, rx-major), the duals mu before the step (the dynamics' state),
+    mu_seen (the dithered duals the policy answered, agents/sapd/agent.py), the powers [W]
+    and the rates
     they got under that step's fading, in the rate model the policy was trained with
     (the dual dynamics run on those rates)."""
     from agents.sapd.agent import DEFAULT_CHECKPOINT
@@ -60,7 +61,8 @@ def dataset_command(args: argparse.Namespace) -> Path:
         run = rollout(policy, x, h * family.pmax_w / family.noise_w, rates_of, rng)
         for t in range(steps):
             rows.append({"network": m, "step": t, "gains": x.ravel().astype(np.float32),
-                         "mu": run.mu[t], "power_w": family.pmax_w * run.powers[t],
+                         "mu": run.mu[t], "mu_seen": run.seen[t],
+                         "power_w": family.pmax_w * run.powers[t],
                          "rates": run.rates[t]})
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
