@@ -134,7 +134,8 @@ def test_evaluate_runs_every_agent_on_the_same_channel(tmp_path):
 
     program("ran-gym-interference")
     out = tmp_path / "eval"
-    assert main(["evaluate", "--scenario", "interference", "--agents", "fp,wmmse,sapd,sapd-undithered",
+    agents = "fp,wmmse,sapd,sapd-undithered"
+    assert main(["evaluate", "--scenario", "interference", "--agents", agents,
                  "--episodes", "2", "--steps", "3", "--seed", "4", "--out", str(out),
                  "--param", "pairs=3", "--param", "warmupMs=30"]) == 0
     steps = pd.read_parquet(out / "steps.parquet")

@@ -32,7 +32,7 @@ from bridge.twins.interference import F_MIN, fading, lte_rates
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent / "pretrained" / "default.pt"
 DUAL_STEP = 5.0
 """η of the dual dynamics of a dual-conditioned GDM: the expert's (agents.sapd.agent.ETA)
-when it made the data set of ``pretrained/duals.pt`` (fixed here, so that a later expert
+when it made the data set of ``pretrained/default.pt`` (fixed here, so that a later expert
 does not change it)."""
 WARM_STEPS = 200
 """Twin steps of the dual dynamics before the first action of a dual-conditioned GDM."""
