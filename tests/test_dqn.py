@@ -47,6 +47,8 @@ def test_learns_a_cheaper_link_rate_in_ns3(reference_program):
         config = DqnConfig(learning_starts=100, buffer_size=5000, batch_size=64,
                            target_update_interval=100, exploration_fraction=0.5)
         agent = DqnAgent(env, config, seed=0, device="cpu").learn(1500)
+        assert agent.model.logger.dir is None  # no /tmp/SB3-<date> folder left behind
+        assert "train/loss" in agent.model.logger.name_to_value  # values still recorded
 
         def mean_reward(policy):
             rewards = []

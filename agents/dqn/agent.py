@@ -15,6 +15,7 @@ from typing import Any
 
 import gymnasium as gym
 from stable_baselines3 import DQN
+from stable_baselines3.common.logger import Logger
 from stable_baselines3.common.vec_env import VecEnv
 
 from agents.common.checkpoint import MANIFEST_SUFFIX, check_trusted, write_trusted
@@ -87,6 +88,10 @@ class DqnAgent:
               ) -> DqnAgent:
         """SB3's ``learn``; ``resume`` keeps the step counter (and so ε's schedule position
         relative to the new total)."""
+        if not self.model._custom_logger:
+            # SB3's default logger makes an empty /tmp/SB3-<date> folder at every learn();
+            # this one keeps the values (callbacks read them) and writes nowhere
+            self.model.set_logger(Logger(None, []))
         self.model.learn(total_timesteps, callback=callback, reset_num_timesteps=not resume)
         return self
 
