@@ -14,13 +14,11 @@ batch 128. CPU with one intra-op thread (and CUDA too when present).
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import os
 import platform
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -67,27 +65,12 @@ def _decisions(obs_space: spaces.Box, act_space: spaces.Box, device: str, iterat
         for suffix, (fast, compiled) in paths.items():
             agent = DiffusionQL(obs_space, act_space, replace(config, fast_decisions=fast),
                                 seed=0, device=device)
-            with _kernel_switched(compiled):
+            with kernel.switched(compiled):
                 timing = _time(lambda a=agent: a.predict(obs), iterations, warmup)
             out[f"{key}{suffix}_ms"] = timing["wall"]
             out[f"{key}{suffix}_cpu_ms"] = timing["cpu"]
     return out
 
-
-@contextlib.contextmanager
-def _kernel_switched(on: bool) -> Iterator[None]:
-    """The compiled loop on or off for the deciders built inside (at the first decision)."""
-    before = os.environ.get("RAN_GYM_KERNEL")
-    os.environ["RAN_GYM_KERNEL"] = "1" if on else "0"
-    kernel.load.cache_clear()
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop("RAN_GYM_KERNEL")
-        else:
-            os.environ["RAN_GYM_KERNEL"] = before
-        kernel.load.cache_clear()
 
 
 def _updates_per_s(obs_space: spaces.Box, act_space: spaces.Box, device: str,

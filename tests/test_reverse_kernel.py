@@ -21,30 +21,25 @@ def lib():
     return found
 
 
-def decisions(agent, obs: np.ndarray, use_kernel: bool, monkeypatch) -> np.ndarray:
-    monkeypatch.setenv("RAN_GYM_KERNEL", "1" if use_kernel else "0")
-    kernel.load.cache_clear()
-    agent._fast = None  # rebuilt at the next decision, with or without the kernel
-    try:
+def decisions(agent, obs: np.ndarray, use_kernel: bool) -> np.ndarray:
+    with kernel.switched(use_kernel):
+        agent._fast = None  # rebuilt at the next decision, with or without the kernel
         out = agent.act(obs, True)
         assert (agent._fast.kernel is not None) == use_kernel
         return out
-    finally:
-        kernel.load.cache_clear()
-        monkeypatch.delenv("RAN_GYM_KERNEL")
 
 
 @pytest.mark.parametrize("config", [
     BASE, replace(BASE, decision_sampler="ddim", ddim_steps=3)], ids=["ddpm", "ddim"])
-def test_kernel_decides_as_the_numpy_path(lib, config, monkeypatch):
+def test_kernel_decides_as_the_numpy_path(lib, config):
     _, agent = trained_pair(config)
     obs = np.stack([OBS.sample() for _ in range(3)])
     state = agent.generator.get_state()
-    with_kernel = decisions(agent, obs, True, monkeypatch)
+    with_kernel = decisions(agent, obs, True)
     agent.generator.set_state(state)
-    without = decisions(agent, obs, False, monkeypatch)
+    without = decisions(agent, obs, False)
     np.testing.assert_allclose(with_kernel, without, atol=2e-5)
-    assert np.abs(with_kernel - decisions(agent, obs, True, monkeypatch)).max() > 1e-3
+    assert np.abs(with_kernel - decisions(agent, obs, True)).max() > 1e-3
 
 
 def test_kernel_arithmetic_by_hand(lib):

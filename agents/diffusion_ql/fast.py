@@ -104,6 +104,7 @@ class FastDecider:
         # critics take [state | action]: split at the state so the action block is second
         self.critics = [_Mlp(q, obs_dim) for q in (critic.q1, critic.q2)]
         self.kernel = self._kernel()
+        self._plans: dict[str | int, tuple[np.ndarray, ...]] = {}
 
     def _kernel(self) -> ReverseKernel | None:
         """The compiled reverse loop (agents/diffusion_ql/kernel.py), where it is built."""
@@ -121,10 +122,28 @@ class FastDecider:
         out, _ = self.actor.run(pre)
         return out
 
-    def _roots(self, order: list[int]) -> tuple[list[float], list[float]]:
-        """√ᾱ and √(1 − ᾱ) of the given steps."""
-        a = self.scalars["alphas_bar"]
-        return [math.sqrt(a[s]) for s in order], [math.sqrt(1 - a[s]) for s in order]
+    def _compiled(self, key: str | int, obs: np.ndarray, x: np.ndarray,
+                  noise: np.ndarray | None) -> np.ndarray:
+        """The reverse loop of sampler ``key`` ("ddpm", or DDIM's step count) in the
+        compiled kernel, from x_T = ``x`` (overwritten)."""
+        if key not in self._plans:  # the loop's per-step arrays, once per sampler
+            if key == "ddpm":
+                c = self.scalars
+                order = list(reversed(range(self.steps)))
+                coef_x0 = [c["posterior_coef_x0"][s] for s in order]
+                coef_x = [c["posterior_coef_xt"][s] for s in order]
+            else:
+                order, coef_x0, coef_x = (list(v) for v in zip(*self._ddim_plan(int(key)),
+                                                               strict=True))
+            a = self.scalars["alphas_bar"]
+            self._plans[key] = (self.step_bias[order][:, None],
+                                np.array([math.sqrt(a[s]) for s in order]),
+                                np.array([math.sqrt(1 - a[s]) for s in order]),
+                                np.array(coef_x0), np.array(coef_x))
+        step_bias, *coefficients = self._plans[key]
+        fixed = (obs @ self.w_state)[None] + step_bias
+        x = self.kernel.run(x, fixed, *coefficients, noise, self.clip)
+        return x if self.clip is None else np.clip(x, -self.clip, self.clip, out=x)
 
     def _x0(self, x: np.ndarray, eps: np.ndarray, step: int) -> np.ndarray:
         a = self.scalars["alphas_bar"][step]
@@ -159,16 +178,12 @@ class FastDecider:
                     ) -> np.ndarray:
         """``Diffusion.sample_ddpm`` with ``guidance = ∇ₐ min Q`` when the scale is not 0;
         ``noise`` has shape (T, len(obs), action_dim)."""
-        fixed = (obs @ self.w_state)[None] + self.step_bias[:, None]  # (T, n, hidden)
-        c = self.scalars
         # σ_t · z for steps T−1 … 1, scaled in one operation
         scaled = noise[1:] * self._noise_scale.reshape(-1, *[1] * (noise.ndim - 1))
         if self.kernel is not None and not guidance_scale:
-            order = list(reversed(range(self.steps)))
-            x = self.kernel.run(noise[0].copy(), fixed[order], *self._roots(order),
-                                [c["posterior_coef_x0"][s] for s in order],
-                                [c["posterior_coef_xt"][s] for s in order], scaled, self.clip)
-            return x if self.clip is None else np.clip(x, -self.clip, self.clip, out=x)
+            return self._compiled("ddpm", obs, noise[0].copy(), scaled)
+        fixed = (obs @ self.w_state)[None] + self.step_bias[:, None]  # (T, n, hidden)
+        c = self.scalars
         parts = self.critic_state_parts(obs) if guidance_scale else None
         x = noise[0]
         for k, step in enumerate(reversed(range(self.steps)), start=1):
@@ -183,9 +198,8 @@ class FastDecider:
             x = mean
         return x if self.clip is None else np.clip(x, -self.clip, self.clip, out=x)
 
-    def sample_ddim(self, obs: np.ndarray, noise: np.ndarray, steps: int) -> np.ndarray:
-        """``Diffusion.sample_ddim`` with η = 0 from the initial noise x_T = ``noise``:
-        x ← √ᾱ′ x̂₀ + √(1−ᾱ′) (x − √ᾱ x̂₀)/√(1−ᾱ) = A x̂₀ + B x."""
+    def _ddim_plan(self, steps: int) -> list[tuple[int, float, float]]:
+        """(step, A, B) of each DDIM step, once per step count."""
         if steps not in self._ddim:
             times = torch.linspace(self.steps - 1, 0, steps).round().long().tolist()
             alphas_bar = self.scalars["alphas_bar"]
@@ -196,16 +210,16 @@ class FastDecider:
                 ratio = math.sqrt(max(1 - a_prev, 0.0)) / math.sqrt(1 - a)
                 plan.append((step, math.sqrt(a_prev) - ratio * math.sqrt(a), ratio))
             self._ddim[steps] = plan
-        state_part = obs @ self.w_state
+        return self._ddim[steps]
+
+    def sample_ddim(self, obs: np.ndarray, noise: np.ndarray, steps: int) -> np.ndarray:
+        """``Diffusion.sample_ddim`` with η = 0 from the initial noise x_T = ``noise``:
+        x ← √ᾱ′ x̂₀ + √(1−ᾱ′) (x − √ᾱ x̂₀)/√(1−ᾱ) = A x̂₀ + B x."""
         if self.kernel is not None:
-            plan = self._ddim[steps]
-            order = [step for step, _, _ in plan]
-            fixed = state_part[None] + self.step_bias[order][:, None]
-            x = self.kernel.run(np.array(noise, np.float32), fixed, *self._roots(order),
-                                [p[1] for p in plan], [p[2] for p in plan], None, self.clip)
-            return x if self.clip is None else np.clip(x, -self.clip, self.clip, out=x)
+            return self._compiled(steps, obs, np.array(noise, np.float32), None)
+        state_part = obs @ self.w_state
         x = noise
-        for step, coef_x0, coef_x in self._ddim[steps]:
+        for step, coef_x0, coef_x in self._ddim_plan(steps):
             x0 = self._x0(x, self._eps(x, state_part + self.step_bias[step]), step)
             x0 *= coef_x0
             x0 += coef_x * x

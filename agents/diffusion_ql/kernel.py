@@ -7,8 +7,10 @@ decisions take the NumPy path; ``RAN_GYM_KERNEL=0`` turns it off.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
@@ -42,6 +44,24 @@ def load() -> ctypes.CDLL | None:
         _F, ctypes.c_int, ctypes.c_float,                         # noise, n_noise, clip
         _F, _F]                                                   # x, work
     return lib
+
+
+@contextlib.contextmanager
+def switched(on: bool) -> Iterator[None]:
+    """The kernel on or off (``RAN_GYM_KERNEL``) for what loads it inside; decision
+    paths are chosen when a decider is built, at an agent's first decision after its
+    weights change."""
+    before = os.environ.get("RAN_GYM_KERNEL")
+    os.environ["RAN_GYM_KERNEL"] = "1" if on else "0"
+    load.cache_clear()
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("RAN_GYM_KERNEL")
+        else:
+            os.environ["RAN_GYM_KERNEL"] = before
+        load.cache_clear()
 
 
 def _f(a: np.ndarray) -> ctypes.Array:

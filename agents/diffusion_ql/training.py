@@ -65,6 +65,6 @@ def collect(agent: DiffusionQL, env: gym.Env | VectorEnv, total_timesteps: int,
 
 
 def _seeds(rng: np.random.Generator, n: int) -> Any:
-    """One seed per sub-env (Sync/AsyncVectorEnv take a list; VectorEnv's stub says int)."""
+    """One seed per sub-env (Sync/AsyncVectorEnv take a list; VectorEnv's annotation says int)."""
     return [int(s) for s in rng.integers(2**31 - 1, size=n)]
 

@@ -26,8 +26,8 @@ import torch
 
 from agents.gdm.guidance import slack_guidance
 from agents.gdm.policy import load_policy
-from agents.sapd.agent import T0, dithered, dual_update
-from bridge.twins.interference import F_MIN, fading, lte_rates
+from agents.sapd.agent import T0, dithered, dual_dynamics, dual_update, twin_channel
+from bridge.twins.interference import F_MIN, lte_rates
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent / "pretrained" / "default.pt"
 DUAL_STEP = 5.0
@@ -89,21 +89,19 @@ class GdmAgent:
         return out[0].numpy().astype(np.float64)
 
     def warm_duals(self, x: np.ndarray) -> np.ndarray:
-        """μ after ``warm_steps`` steps of the dual dynamics with this policy on the twin
-        (LTE rates, in units of Pmax and the noise: full-power SNR = 10^(4x)); the T0
-        samples of a dual window are drawn in one batch."""
-        snr = 10.0 ** (4.0 * np.asarray(x, float))
+        """μ after ``warm_steps`` steps of the expert's dual dynamics with this policy on
+        the twin (LTE rates); the samples of a dual window are drawn in one batch."""
         rng = np.random.default_rng(int(torch.randint(0, 2**31, (1,), generator=self.generator)))
-        channel = snr * fading(snr.shape, self.warm_steps, self.fading_rho, rng)
-        mu, cond = np.zeros(x.shape[0]), torch.tensor(x[None], dtype=torch.float32)
-        for start in range(0, self.warm_steps - T0 + 1, T0):
-            seen = dithered(mu, self.policy.config.dual_dither, rng)
-            c = torch.cat([cond, torch.tensor(seen[None, :, None], dtype=torch.float32)], dim=-1)
-            fractions = self.policy.sample(c.repeat(T0, 1, 1), self.generator).numpy()
-            rates = [lte_rates(channel[start + k], fractions[k].astype(np.float64), 1.0)
-                     for k in range(T0)]
-            mu = dual_update(mu, np.mean(rates, axis=0), self.eta, self.f_min)
-        return mu
+        channel = twin_channel(x, self.warm_steps, self.fading_rho, rng)
+        cond = torch.tensor(x[None], dtype=torch.float32)
+
+        def decide(mu_seen: np.ndarray, steps: int) -> np.ndarray:
+            mu = torch.tensor(mu_seen[None, :, None], dtype=torch.float32)
+            c = torch.cat([cond, mu], dim=-1).repeat(steps, 1, 1)
+            return self.policy.sample(c, self.generator).numpy().astype(np.float64)
+
+        return dual_dynamics(decide, channel, lte_rates, rng, self.eta, T0, self.f_min,
+                             self.policy.config.dual_dither).final_mu
 
     def _observe(self, rates: np.ndarray) -> None:
         self._total, self._count = self._total + rates, self._count + 1

@@ -19,6 +19,7 @@ a step before) then lags the interference more often (docs/scenarios/interferenc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,27 +71,48 @@ class Rollout:
     final_mu: np.ndarray
 
 
+def dual_dynamics(decide: Callable[[np.ndarray, int], np.ndarray], channel: np.ndarray,
+                  rates_of: Any, rng: np.random.Generator, eta: float = ETA, t0: int = T0,
+                  f_min: float = F_MIN, dither: float = DITHER, mu: np.ndarray | None = None
+                  ) -> Rollout:
+    """The dual dynamics of an execution on the twin: channel [T, N, N] the gains
+    G Pmax / noise of each step (fading included), so that rates_of(channel[t], fractions,
+    1.0) are the step's rates. At each window of t0 steps the duals are dithered once and
+    ``decide(duals seen, steps in the window)`` gives the window's power fractions [k, N]."""
+    mu = np.zeros(channel.shape[-1]) if mu is None else np.asarray(mu, float)
+    mus, seen, powers, rates = [], [], [], []
+    for start in range(0, len(channel), t0):
+        window = channel[start:start + t0]
+        mu_seen = dithered(mu, dither, rng)
+        fractions = decide(mu_seen, len(window))
+        got = [rates_of(h_t, f, 1.0) for h_t, f in zip(window, fractions, strict=True)]
+        mus += [mu] * len(window)
+        seen += [mu_seen] * len(window)
+        powers += list(fractions)
+        rates += got
+        if len(window) == t0:
+            mu = dual_update(mu, np.mean(got, axis=0), eta, f_min)
+    return Rollout(np.array(mus), np.array(seen), np.array(powers), np.array(rates), mu)
+
+
 def rollout(policy: SapdPolicy, x: np.ndarray, channel: np.ndarray, rates_of: Any,
             rng: np.random.Generator, eta: float = ETA, t0: int = T0, f_min: float = F_MIN,
             dither: float = DITHER, mu: np.ndarray | None = None) -> Rollout:
-    """The expert's execution on the twin: x [N, N] the normalised long-term gains it
-    observes, channel [T, N, N] the gains G Pmax / noise of each step (fading included),
-    so that rates_of(channel[t], fractions, 1.0) are the step's rates."""
-    mu = np.zeros(x.shape[0]) if mu is None else np.asarray(mu, float)
-    mus, seen, powers, rates, window = [], [], [], [], []
-    for h_t in channel:
-        if not window:  # a new dual window: a new dither
-            mu_seen = dithered(mu, dither, rng)
-            fractions = policy_powers(policy, x, mu_seen)
-        r = rates_of(h_t, fractions, 1.0)
-        mus.append(mu)
-        seen.append(mu_seen)
-        powers.append(fractions)
-        rates.append(r)
-        window.append(r)
-        if len(window) == t0:
-            mu, window = dual_update(mu, np.mean(window, axis=0), eta, f_min), []
-    return Rollout(np.array(mus), np.array(seen), np.array(powers), np.array(rates), mu)
+    """The expert's execution on the twin (``dual_dynamics``), x [N, N] the normalised
+    long-term gains it observes: one policy answer per dual window."""
+    def decide(mu_seen: np.ndarray, steps: int) -> np.ndarray:
+        return np.repeat(policy_powers(policy, x, mu_seen)[None], steps, axis=0)
+
+    return dual_dynamics(decide, channel, rates_of, rng, eta, t0, f_min, dither, mu)
+
+
+def twin_channel(x: np.ndarray, steps: int, rho: float, rng: np.random.Generator
+                 ) -> np.ndarray:
+    """Twin channel [steps, N, N] for normalised long-term gains x, with Pmax and the
+    noise as units (full-power SNR G Pmax / noise = 10^(4x)), under fading of step
+    correlation rho: the twin needs nothing but the observation."""
+    snr = 10.0 ** (4.0 * np.asarray(x, float))
+    return snr * fading(snr.shape, steps, rho, rng)
 
 
 def warm_duals(policy: SapdPolicy, x: np.ndarray, steps: int, eta: float, t0: int,
@@ -98,10 +120,8 @@ def warm_duals(policy: SapdPolicy, x: np.ndarray, steps: int, eta: float, t0: in
                dither: float = DITHER) -> np.ndarray:
     """The duals after ``steps`` steps of the dual dynamics run on the twin for the
     long-term gains x (normalised, as observed): rates from ``rates_of`` under fading of
-    step correlation ``rho``. With Pmax and the noise as units, full-power SNR G Pmax /
-    noise = 10^(4x), so the twin needs nothing but the observation."""
-    snr = 10.0 ** (4.0 * np.asarray(x, float))
-    channel = snr * fading(snr.shape, steps, rho, rng)
+    step correlation ``rho``."""
+    channel = twin_channel(x, steps, rho, rng)
     return rollout(policy, x, channel, rates_of, rng, eta, t0, f_min, dither).final_mu
 
 
