@@ -74,6 +74,7 @@ AGENTS: dict[str, Callable[..., Policy]] = {
     "wmmse": lambda env, seed: _power("WmmsePower")(env.action_space, env.unwrapped.params),
     "sapd": lambda env, seed, **kw: _sapd(env, seed=seed, **kw),
     "sapd-undithered": lambda env, seed, **kw: _sapd(env, seed=seed, **{"dither": 1.0, **kw}),
+    "sapd-t0-5": lambda env, seed, **kw: _sapd(env, seed=seed, **{"t0": 5, **kw}),
     "gdm": _gdm,
     "gdm-guided": lambda env, seed, **kw: _gdm(env, seed, **{"guidance_scale": 1.0, **kw}),
     "diffusion-ql": _diffusion_ql,

@@ -110,6 +110,25 @@ def test_agent_rejects_a_dither_outside_0_1():
         SapdAgent(10.0, dither=1.5)
 
 
+@pytest.mark.parametrize("t0", [0, 2.5, True])
+def test_agent_rejects_a_bad_dual_window(t0):
+    with pytest.raises(ValueError, match="t0"):
+        SapdAgent(10.0, t0=t0)
+
+
+def test_agent_moves_its_duals_every_t0_steps_only():
+    x, _ = _twin_network(np.random.default_rng(3), steps=1)
+    agent = SapdAgent(10.0, t0=3, warm_steps=0, dither=1.0, seed=0)
+    starved = {"gains": x.astype(np.float32), "rates": np.zeros(8, np.float32)}
+    first, _ = agent.predict(starved, episode_start=np.array([True]))
+    for _ in range(2):  # the rates of steps 1 and 2: the window is not full
+        same, _ = agent.predict(starved)
+        assert np.all(agent.mu == 0) and np.array_equal(same, first)
+    moved, _ = agent.predict(starved)  # the third step's rates close the window
+    assert agent.mu == pytest.approx(np.full(8, 5.0 * 0.75))  # 0 - eta (0 - f_min)
+    assert not np.allclose(moved, first)
+
+
 def test_train_and_dataset_commands(tmp_path):
     assert main(["train", "--scenario", "interference", "--agent", "sapd", "--iterations", "3",
                  "--out", str(tmp_path / "t")]) == 0
