@@ -191,3 +191,10 @@ def test_dual_conditioned_agent_starts_from_warm_duals(tmp_path):
     # in between, the duals are the dynamics' (rates of a random policy: some served)
     mu = first_duals(warm_steps=20, f_min=0.75)
     assert np.all((mu >= 0) & (mu <= 10.0))
+
+
+def test_agent_refuses_a_bad_dual_window():
+    from agents.gdm import GdmAgent
+
+    with pytest.raises(ValueError, match="t0"):
+        GdmAgent(10.0, t0=0)

@@ -26,7 +26,14 @@ import torch
 
 from agents.gdm.guidance import slack_guidance
 from agents.gdm.policy import load_policy
-from agents.sapd.agent import T0, dithered, dual_dynamics, dual_update, twin_channel
+from agents.sapd.agent import (
+    EXECUTION_T0,
+    check_window,
+    dithered,
+    dual_dynamics,
+    dual_update,
+    twin_channel,
+)
 from bridge.twins.interference import F_MIN, lte_rates
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent / "pretrained" / "default.pt"
@@ -44,8 +51,10 @@ class GdmAgent:
     def __init__(self, pmax_mw: float, checkpoint: str | Path = DEFAULT_CHECKPOINT,
                  seed: int = 0, guidance_scale: float = 0.0, guidance_feedback: bool = False,
                  f_min: float = F_MIN, eta: float = DUAL_STEP, warm_steps: int = WARM_STEPS,
-                 fading_rho: float = 0.0, **overrides: Any):
+                 fading_rho: float = 0.0, t0: int = EXECUTION_T0, **overrides: Any):
+        check_window(t0)
         self.policy = load_policy(checkpoint, **overrides)
+        self.t0 = t0
         self.pmax_mw, self.f_min, self.eta = pmax_mw, f_min, eta
         self.warm_steps, self.fading_rho = warm_steps, fading_rho
         self.guidance_scale, self.guidance_feedback = guidance_scale, guidance_feedback
@@ -100,12 +109,12 @@ class GdmAgent:
             c = torch.cat([cond, mu], dim=-1).repeat(steps, 1, 1)
             return self.policy.sample(c, self.generator).numpy().astype(np.float64)
 
-        return dual_dynamics(decide, channel, lte_rates, rng, self.eta, T0, self.f_min,
+        return dual_dynamics(decide, channel, lte_rates, rng, self.eta, self.t0, self.f_min,
                              self.policy.config.dual_dither).final_mu
 
     def _observe(self, rates: np.ndarray) -> None:
         self._total, self._count = self._total + rates, self._count + 1
         self._window.append(rates)
-        if len(self._window) == T0:
+        if len(self._window) == self.t0:
             self.mu = dual_update(self.mu, np.mean(self._window, axis=0), self.eta, self.f_min)
             self._window = []
