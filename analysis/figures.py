@@ -63,9 +63,13 @@ def allocation_heatmap(grid: np.ndarray, ue_slice: dict[int, str], path: Path,
     coded = np.vectorize(lambda u: index.get(int(u), 0))(grid) if grid.size else grid
     prb_rows = np.repeat(coded, PRBS_PER_RBG, axis=0)
     fig, ax = plt.subplots(figsize=(7, 4))
-    ax.imshow(prb_rows, aspect="auto", origin="lower", interpolation="nearest",
-              cmap=ListedColormap(colours[: len(ues) + 1]), vmin=0, vmax=len(ues),
-              extent=(0.5, grid.shape[1] + 0.5, 0, prb_rows.shape[0]))
+    if grid.size:
+        ax.imshow(prb_rows, aspect="auto", origin="lower", interpolation="nearest",
+                  cmap=ListedColormap(colours[: len(ues) + 1]), vmin=0, vmax=len(ues),
+                  extent=(0.5, grid.shape[1] + 0.5, 0, prb_rows.shape[0]))
+    else:  # ns-3's own schedulers decide: no allocation is traced
+        ax.text(0.5, 0.5, "no allocation traced", ha="center", va="center",
+                transform=ax.transAxes)
     handles = [plt.Rectangle((0, 0), 1, 1, color=colours[0], label="unused")]
     handles += [plt.Rectangle((0, 0), 1, 1, color=colours[index[u]],
                               label=f"UE {u} ({ue_slice[u]})") for u in ues]

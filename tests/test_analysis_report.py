@@ -161,3 +161,16 @@ def test_a_large_packet_trace_is_streamed_to_the_same_throughput(runs, tmp_path,
     p90 = streamed.tables["delay_percentiles"].set_index("slice")["p90_ms"]
     exact = whole.tables["delay_percentiles"].set_index("slice")["p90_ms"]
     assert (abs(p90 - exact.reindex(p90.index)) < 0.2).all()
+
+
+def test_allocation_map_without_a_traced_allocation_draws_a_notice(tmp_path):
+    import warnings
+
+    from analysis import figures
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a singular extent warns; an empty map must not
+        empty = figures.allocation_heatmap(np.zeros((0, 0), int), {}, tmp_path / "e.png", "t")
+        full = figures.allocation_heatmap(np.array([[0, 1], [1, -1]]), {0: "embb", 1: "urllc"},
+                                          tmp_path / "f.png", "t")
+    assert empty.stat().st_size > 0 and full.stat().st_size > 0
