@@ -72,7 +72,6 @@ def _decisions(obs_space: spaces.Box, act_space: spaces.Box, device: str, iterat
     return out
 
 
-
 def _updates_per_s(obs_space: spaces.Box, act_space: spaces.Box, device: str,
                    updates: int) -> float:
     agent = DiffusionQL(obs_space, act_space, DiffusionQLConfig(), seed=0, device=device)

@@ -26,14 +26,7 @@ import torch
 
 from agents.gdm.guidance import slack_guidance
 from agents.gdm.policy import load_policy
-from agents.sapd.agent import (
-    EXECUTION_T0,
-    check_window,
-    dithered,
-    dual_dynamics,
-    dual_update,
-    twin_channel,
-)
+from agents.sapd.agent import EXECUTION_T0, OnlineDuals, dithered, dual_dynamics, twin_channel
 from bridge.twins.interference import F_MIN, lte_rates
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent / "pretrained" / "default.pt"
@@ -52,30 +45,33 @@ class GdmAgent:
                  seed: int = 0, guidance_scale: float = 0.0, guidance_feedback: bool = False,
                  f_min: float = F_MIN, eta: float = DUAL_STEP, warm_steps: int = WARM_STEPS,
                  fading_rho: float = 0.0, t0: int = EXECUTION_T0, **overrides: Any):
-        check_window(t0)
+        self.duals = OnlineDuals(eta, t0, f_min)
         self.policy = load_policy(checkpoint, **overrides)
-        self.t0 = t0
-        self.pmax_mw, self.f_min, self.eta = pmax_mw, f_min, eta
+        self.pmax_mw = pmax_mw
         self.warm_steps, self.fading_rho = warm_steps, fading_rho
         self.guidance_scale, self.guidance_feedback = guidance_scale, guidance_feedback
         self.generator = torch.Generator().manual_seed(seed)
         self._rng = np.random.default_rng(seed)
         self._seen = np.zeros(0)
         self._key: bytes | None = None
-        self._window: list[np.ndarray] = []
-        self.mu, self._total, self._count = np.zeros(0), np.zeros(0), 0
+        self._total, self._count = np.zeros(0), 0
+
+    @property
+    def mu(self) -> np.ndarray:
+        return self.duals.mu
 
     def predict(self, observation: Any, state: Any = None, episode_start: Any = None,
                 deterministic: bool = True) -> tuple[Any, Any]:
         x = np.asarray(observation["gains"], np.float32)
         if x.tobytes() != self._key or bool(np.any(episode_start)):
             n = x.shape[0]
-            self._key, self.mu, self._window = x.tobytes(), np.zeros(n), []
-            self._total, self._count = np.zeros(n), 0
-            if self.policy.config.duals and self.warm_steps:
-                self.mu = self.warm_duals(x)
+            self._key, self._total, self._count = x.tobytes(), np.zeros(n), 0
+            warm = self.policy.config.duals and self.warm_steps
+            self.duals.restart(self.warm_duals(x) if warm else np.zeros(n))
         else:  # rates of the step the previous action produced
-            self._observe(np.asarray(observation["rates"], float))
+            rates = np.asarray(observation["rates"], float)
+            self._total, self._count = self._total + rates, self._count + 1
+            self.duals.observe(rates)
         fraction = self.sample(x)
         return np.minimum(self.pmax_mw * fraction, self.pmax_mw).astype(np.float32), None
 
@@ -83,17 +79,17 @@ class GdmAgent:
         """One power-fraction sample [N] for normalised gains x [N, N] in the agent's state."""
         cond = torch.tensor(x[None], dtype=torch.float32)
         if self.policy.config.duals:
-            if not self._window:  # a new dual window: a new dither (none at dual_dither 1)
+            if self.duals.window_opens:  # a new dither (none at dual_dither 1)
                 self._seen = dithered(self.mu, self.policy.config.dual_dither, self._rng)
             mu = torch.tensor(self._seen[None, :, None], dtype=torch.float32)
             cond = torch.cat([cond, mu], dim=-1)
         guidance = None
         if self.guidance_scale:
-            weights = None
+            f_min, weights = self.duals.f_min, None
             if self.guidance_feedback and self._count:
-                deficit = (self.f_min - self._total / self._count) / self.f_min
+                deficit = (f_min - self._total / self._count) / f_min
                 weights = torch.tensor(deficit.clip(0, 1)[None])
-            guidance = slack_guidance(weights, self.f_min)
+            guidance = slack_guidance(weights, f_min)
         out = self.policy.sample(cond, self.generator, guidance, self.guidance_scale)
         return out[0].numpy().astype(np.float64)
 
@@ -109,12 +105,6 @@ class GdmAgent:
             c = torch.cat([cond, mu], dim=-1).repeat(steps, 1, 1)
             return self.policy.sample(c, self.generator).numpy().astype(np.float64)
 
-        return dual_dynamics(decide, channel, lte_rates, rng, self.eta, self.t0, self.f_min,
+        d = self.duals
+        return dual_dynamics(decide, channel, lte_rates, rng, d.eta, d.t0, d.f_min,
                              self.policy.config.dual_dither).final_mu
-
-    def _observe(self, rates: np.ndarray) -> None:
-        self._total, self._count = self._total + rates, self._count + 1
-        self._window.append(rates)
-        if len(self._window) == self.t0:
-            self.mu = dual_update(self.mu, np.mean(self._window, axis=0), self.eta, self.f_min)
-            self._window = []

@@ -139,6 +139,32 @@ def warm_duals(policy: SapdPolicy, x: np.ndarray, steps: int, eta: float, t0: in
     return rollout(policy, x, channel, rates_of, rng, eta, t0, f_min, dither).final_mu
 
 
+class OnlineDuals:
+    """The dual dynamics as an acting agent runs them: the rates of each step come in one
+    at a time, and when a window of t0 steps is full mu moves by ``dual_update``."""
+
+    def __init__(self, eta: float, t0: int, f_min: float):
+        check_window(t0)
+        self.eta, self.t0, self.f_min = eta, t0, f_min
+        self.mu = np.zeros(0)
+        self._window: list[np.ndarray] = []
+
+    def restart(self, mu: np.ndarray) -> None:
+        """A new network: duals mu, an empty window."""
+        self.mu, self._window = mu, []
+
+    @property
+    def window_opens(self) -> bool:
+        """No rates in the current window yet: the step that begins a window."""
+        return not self._window
+
+    def observe(self, rates: np.ndarray) -> None:
+        self._window.append(rates)
+        if len(self._window) == self.t0:
+            self.mu = dual_update(self.mu, np.mean(self._window, axis=0), self.eta, self.f_min)
+            self._window = []
+
+
 def policy_powers(policy: SapdPolicy, x: np.ndarray, mu: np.ndarray) -> np.ndarray:
     """Power fractions [N] for normalised gains x [N, N] and duals mu [N]."""
     with torch.no_grad():
@@ -156,34 +182,30 @@ class SapdAgent:
                  dither: float = DITHER, seed: int | None = None):
         if not 0.0 <= dither <= 1.0:
             raise ValueError(f"dither must be in [0, 1], got {dither}")
-        check_window(t0)
+        self.duals = OnlineDuals(eta, t0, f_min)
         self.policy = load_checkpoint(Path(checkpoint))
-        self.pmax_mw, self.eta, self.t0, self.f_min = pmax_mw, eta, t0, f_min
-        self.warm_steps, self.fading_rho, self.dither = warm_steps, fading_rho, dither
+        self.pmax_mw, self.warm_steps, self.fading_rho = pmax_mw, warm_steps, fading_rho
+        self.dither = dither
         self._rates_of = rate_function(checkpoint_rate_model(Path(checkpoint)))
         self._rng = np.random.default_rng(seed)
-        self.mu = np.zeros(0)
         self._powers = np.zeros(0)
         self._key: bytes | None = None
-        self._window: list[np.ndarray] = []
+
+    @property
+    def mu(self) -> np.ndarray:
+        return self.duals.mu
 
     def predict(self, observation: Any, state: Any = None, episode_start: Any = None,
                 deterministic: bool = True) -> tuple[Any, Any]:
         x = np.asarray(observation["gains"], np.float32)
         if x.tobytes() != self._key or bool(np.any(episode_start)):
-            self._key, self.mu, self._window = x.tobytes(), np.zeros(x.shape[0]), []
-            if self.warm_steps:
-                self.mu = warm_duals(self.policy, x, self.warm_steps, self.eta, self.t0,
-                                     self.f_min, self._rates_of, self.fading_rho, self._rng,
-                                     self.dither)
+            self._key, d = x.tobytes(), self.duals
+            d.restart(warm_duals(self.policy, x, self.warm_steps, d.eta, d.t0, d.f_min,
+                                 self._rates_of, self.fading_rho, self._rng, self.dither)
+                      if self.warm_steps else np.zeros(x.shape[0]))
         else:  # rates of the step the previous action produced
-            self._window.append(np.asarray(observation["rates"], float))
-            if len(self._window) == self.t0:
-                self.mu = dual_update(self.mu, np.mean(self._window, axis=0), self.eta,
-                                      self.f_min)
-                self._window = []
-        if not self._window:  # a new dual window: a new dither
+            self.duals.observe(np.asarray(observation["rates"], float))
+        if self.duals.window_opens:  # a new dual window: a new dither
             mu = dithered(self.mu, self.dither, self._rng)
             self._powers = self.pmax_mw * policy_powers(self.policy, x, mu)
-        power = self._powers
-        return np.minimum(power, self.pmax_mw).astype(np.float32), None
+        return np.minimum(self._powers, self.pmax_mw).astype(np.float32), None

@@ -43,9 +43,8 @@ def dataset_command(args: argparse.Namespace) -> Path:
     """Expert trajectories on the twin: one row per (network, step) with the long-term
     gains (normalised, rx-major), the duals mu before the step (the dynamics' state),
     mu_seen (the dithered duals the policy answered, agents/sapd/agent.py), the powers [W]
-    and the rates
-    they got under that step's fading, in the rate model the policy was trained with
-    (the dual dynamics run on those rates)."""
+    and the rates they got under that step's fading, in the rate model the policy was
+    trained with (the dual dynamics run on those rates)."""
     from agents.sapd.agent import DEFAULT_CHECKPOINT
 
     networks, steps = args.networks or 16, args.steps or 200
