@@ -224,6 +224,10 @@ SCENARIOS: dict[str, Scenario] = {
                       choices=("false", "true")),
                 Param("handover", "false", "follow the association action with X2 handovers",
                       choices=("false", "true")),
+                *(Param(f"{slice_}MaxPaDb", 3.0, f"slice power cap: highest P_A of a {name} "
+                        "UE (dB); higher requested levels are lowered to it", -6, 3)
+                  for slice_, name in (("embb", "eMBB"), ("urllc", "URLLC"),
+                                       ("mmtc", "mMTC"))),
             ),
         ),
     ]

@@ -209,23 +209,42 @@ def test_power_level_sets_the_ues_pdsch_power():
     """One cell, two eMBB UEs sharing the RBGs; the far one (UE 0 at this seed) gets
     more throughput at P_A = +3 dB than at 0 dB, and none at -6 dB (CQI 0)."""
 
-    def far_ue_mbps(level):
-        env = gym.make("RanGym/OranSlicing-v0", params={
-            "nRus": 1, "nUes": 2, "embbShare": 1.0, "urllcShare": 0.0, "mmtcShare": 0.0,
-            "maxSteps": 20, "embbMbps": 40.0, "radius": 1500.0})
-        owner = np.array([[0, 1] * 8 + [0]], np.int32)
-        action = {"association": np.zeros(2, np.int32), "prb_owner": owner,
-                  "power_level": np.full(2, level, np.int32)}
-        try:
-            env.reset(seed=3)
-            mbps = [env.step(action)[4]["ue"]["throughput_mbps"] for _ in range(20)]
-        finally:
-            env.close()
-        return np.mean(mbps[10:], axis=0)
-
     low, nominal, high = far_ue_mbps(0), far_ue_mbps(4), far_ue_mbps(7)
     assert low[0] == 0 < nominal[0] and high[0] > 1.3 * nominal[0]
     assert high[1] == pytest.approx(nominal[1])  # the near UE is at the top MCS anyway
+
+
+def far_ue_mbps(level, **params):
+    """Mean throughput of the two eMBB UEs of one cell over steps 10-19 with both at
+    ``level``, and the levels in force at the last step (test above)."""
+    env = gym.make("RanGym/OranSlicing-v0", params={
+        "nRus": 1, "nUes": 2, "embbShare": 1.0, "urllcShare": 0.0, "mmtcShare": 0.0,
+        "maxSteps": 20, "embbMbps": 40.0, "radius": 1500.0, **params})
+    owner = np.array([[0, 1] * 8 + [0]], np.int32)
+    action = {"association": np.zeros(2, np.int32), "prb_owner": owner,
+              "power_level": np.full(2, level, np.int32)}
+    try:
+        env.reset(seed=3)
+        infos = [env.step(action)[4] for _ in range(20)]
+    finally:
+        env.close()
+    mbps = np.mean([i["ue"]["throughput_mbps"] for i in infos[10:]], axis=0)
+    return (mbps, infos[-1]["ue"]["power_level"]) if params else mbps
+
+
+def test_a_slice_power_cap_lowers_the_levels_asked_for():
+    """embbMaxPaDb = -1: +3 dB asked, -1.77 dB (level 3) applied, and the far UE gets
+    what it gets at -1.77 dB; a cap on another slice leaves eMBB at +3 dB."""
+    capped, levels = far_ue_mbps(7, embbMaxPaDb=-1.0)
+    asked, _ = far_ue_mbps(3, embbMaxPaDb=3.0)
+    other, other_levels = far_ue_mbps(7, urllcMaxPaDb=-6.0)
+    assert levels == [3, 3] and other_levels == [7, 7]
+    assert capped[0] == pytest.approx(asked[0]) and capped[0] < 0.9 * other[0]
+
+
+def test_a_slice_power_cap_outside_the_p_a_table_is_refused():
+    with pytest.raises(ValueError, match="embbMaxPaDb"):
+        make(embbMaxPaDb=4.0)
 
 
 def test_seven_cells_under_random_actions_keep_harq_and_rbg_accounting_sound():

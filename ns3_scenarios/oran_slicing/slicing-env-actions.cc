@@ -95,10 +95,11 @@ SlicingEnv::ApplyPower(const std::vector<int32_t>& levels)
 {
     for (uint32_t u = 0; u < m_o.nUes; ++u)
     {
+        int32_t level = std::min(levels[u], m_o.MaxPaLevel(m_o.SliceOf(u)));
         int32_t ru = ServingRu(u);
         bool handingOver =
             std::find(m_handingOver.begin(), m_handingOver.end(), u) != m_handingOver.end();
-        if ((levels[u] == m_power[u] && ru == m_powerRu[u]) || ru < 0 || handingOver)
+        if ((level == m_power[u] && ru == m_powerRu[u]) || ru < 0 || handingOver)
         {
             continue; // unchanged, or the UE is between cells
         }
@@ -109,9 +110,9 @@ SlicingEnv::ApplyPower(const std::vector<int32_t>& levels)
             continue; // RRC reconfiguration only in CONNECTED_NORMALLY; retried next step
         }
         LteRrcSap::PdschConfigDedicated pdsch;
-        pdsch.pa = uint8_t(levels[u]); // the P_A enum follows PA_LEVELS_DB's order
+        pdsch.pa = uint8_t(level); // the P_A enum follows PA_LEVELS_DB's order
         rrc->GetLteFfrRrcSapUser(0)->SetPdschConfigDedicated(Rnti(u), pdsch);
-        m_power[u] = levels[u];
+        m_power[u] = level;
         m_powerRu[u] = ru;
     }
 }

@@ -60,6 +60,20 @@ SlicingOptions::SchedulerTypeName() const
     return "ns3::GymFfMacScheduler";
 }
 
+int32_t
+SlicingOptions::MaxPaLevel(Slice s) const
+{
+    int32_t level = 0; // the lowest level is always allowed (Check keeps caps >= it)
+    for (uint32_t l = 0; l < PA_LEVELS_DB.size(); ++l)
+    {
+        if (PA_LEVELS_DB[l] <= maxPaDb[static_cast<uint32_t>(s)] + 1e-9)
+        {
+            level = static_cast<int32_t>(l);
+        }
+    }
+    return level;
+}
+
 namespace
 {
 
@@ -117,6 +131,11 @@ Check(const SlicingOptions& o)
                 std::isfinite(o.thetaBias),
             "--thetaRate, --thetaConst and --thetaBias must be finite");
     Require(!o.pcap || !o.traceDir.empty(), "--pcap needs --traceDir");
+    for (uint32_t s = 0; s < SLICE_COUNT; ++s)
+    {
+        RequireRange(o.maxPaDb[s], PA_LEVELS_DB.front(), PA_LEVELS_DB.back(),
+                     std::string(SliceName(Slice(s))) + "MaxPaDb");
+    }
 }
 
 } // namespace
@@ -171,6 +190,12 @@ ParseSlicingOptions(int argc, char* argv[], GymCommandLine& gymArgs)
     cmd.AddValue("handover",
                  "follow the action's association with X2 handovers (else it is only checked)",
                  o.handover);
+    cmd.AddValue("embbMaxPaDb",
+                 "slice power cap: the highest P_A [dB] an eMBB UE may be given, -6..3 "
+                 "(higher requested levels are lowered to it)",
+                 o.maxPaDb[0]);
+    cmd.AddValue("urllcMaxPaDb", "slice power cap of URLLC UEs [dB], -6..3", o.maxPaDb[1]);
+    cmd.AddValue("mmtcMaxPaDb", "slice power cap of mMTC UEs [dB], -6..3", o.maxPaDb[2]);
     gymArgs.AddTo(cmd);
     cmd.Parse(argc, argv);
     if (o.traceDir == "none")

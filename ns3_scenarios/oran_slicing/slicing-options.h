@@ -61,12 +61,17 @@ struct SlicingOptions
     bool pcap{false};             ///< pcap on the EPC point-to-point links (needs traceDir)
     bool lteStats{true};          ///< LTE stats files and FlowMonitor too (with traceDir)
     bool handover{false};         ///< follow the action's association with X2 handovers
+    /// Slice power caps: the highest P_A [dB] a UE of each slice may be given (eMBB, URLLC,
+    /// mMTC); a requested level above its slice's cap is lowered to the highest one within.
+    std::array<double, SLICE_COUNT> maxPaDb{3.0, 3.0, 3.0};
 
     /// Slice of UE u (0-based).
     Slice SliceOf(uint32_t u) const;
     /// Number of UEs in each slice.
     std::array<uint32_t, SLICE_COUNT> SliceSizes() const;
     std::string SchedulerTypeName() const;
+    /// The highest power_level index a UE of slice s may be given (its cap, in levels).
+    int32_t MaxPaLevel(Slice s) const;
 };
 
 /// Parses and checks the command line; exits with GYM_EXIT_CONFIG on a bad value.
