@@ -1,11 +1,12 @@
 """Fig. 3 of the O-RAN slicing paper from ``scripts/fig3.sh``'s runs: (a) Diffusion-QL's
 reward per training episode, (b) aggregate throughput against U, (c) against the O-RU
-power, (d) per-slice throughput against the O-RU power, (f) against the external
-interference power. Every curve: mean over the seeds with a 95 % t interval
+power, (d) per-slice throughput against the O-RU power, (e) against the slice power cap,
+(f) against the external interference power. Every curve: mean over the seeds with a 95 % t interval
 (:func:`analysis.sweep.curves`).
 
 The table is the sweeps' ``results.parquet`` files stacked, with a ``sweep`` column
-naming the sweep directory: ``3b-*`` for panel b, ``3cd-*`` for c and d, ``3f-*`` for f.
+naming the sweep directory: ``3b-*`` for panel b, ``3cd-*`` for c and d, ``3e-*`` for e,
+``3f-*`` for f.
 
     python -m analysis.fig3 --runs runs/fig3 --out docs/results/fig3
 """
@@ -92,19 +93,23 @@ def figure_xy(data: pd.DataFrame, x: str, xlabel: str, title: str, path: Path,
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
     _draw(ax, data, x, series, unit)
     ax.set(xlabel=xlabel, ylabel="aggregate throughput [Mbit/s]", title=title)
-    ax.legend(fontsize="x-small", ncol=2)
+    if data.empty:
+        ax.text(0.5, 0.5, "not measured", ha="center", transform=ax.transAxes)
+    else:
+        ax.legend(fontsize="x-small", ncol=2)
     return _save(fig, path)
 
 
-def figure_slices(table: pd.DataFrame, path: Path) -> tuple[Path, pd.DataFrame]:
+def figure_slices(table: pd.DataFrame, prefix: str, x: str, xlabel: str, letter: str,
+                  path: Path) -> tuple[Path, pd.DataFrame]:
     fig, axes = plt.subplots(1, 3, figsize=(13, 4), sharex=True)
     frames = []
     for ax, name in zip(axes, SLICES, strict=True):
-        data = panel(table, "3cd", "ruPowerDbm", f"mean_slice_{name}_throughput_mbps")
+        data = panel(table, prefix, x, f"mean_slice_{name}_throughput_mbps")
         frames.append(data)
-        _draw(ax, data, "ruPowerDbm")
-        ax.set(xlabel="O-RU power [dBm]", ylabel=f"{name} throughput [Mbit/s]",
-               title=f"(d) {name}, U = 25")
+        _draw(ax, data, x)
+        ax.set(xlabel=xlabel, ylabel=f"{name} throughput [Mbit/s]",
+               title=f"({letter}) {name}, U = 25")
         ax.title.set_color(SLICE_COLOURS[name])
     axes[0].legend(fontsize="x-small")
     return _save(fig, path), pd.concat(frames, ignore_index=True)
@@ -121,14 +126,18 @@ def fig3_figures(table: pd.DataFrame, progress: Mapping[int, pd.DataFrame],
     paths.append(figure_xy(b, "nUes", "number of UEs U", "(b) 46 dBm", out / "fig3b.png"))
     paths.append(figure_xy(c, "ruPowerDbm", "O-RU power [dBm] (0.1 .. 0.7 W)", "(c) U = 25",
                            out / "fig3c.png"))
-    d_path, d = figure_slices(table, out / "fig3d.png")
-    paths.append(d_path)
+    d_path, d = figure_slices(table, "3cd", "ruPowerDbm", "O-RU power [dBm]", "d",
+                              out / "fig3d.png")
+    e_path, e = figure_slices(table, "3e", "embbMaxPaDb",
+                              "slice power cap: highest P_A of every slice [dB]", "e",
+                              out / "fig3e.png")
+    paths += [d_path, e_path]
     paths.append(figure_xy(f, "extInterfDbm", "power of each external interferer [dBm]",
                            "(f) U = 20, 3 interferers at 1000 m", out / "fig3f.png",
                            series="ruPowerDbm", unit=" dBm"))
-    for name, data in (("b", b), ("c", c), ("d", d), ("f", f)):
+    for name, data in (("b", b), ("c", c), ("d", d), ("e", e), ("f", f)):
         data.insert(0, "panel", name)
-    pd.concat([b, c, d, f], ignore_index=True).to_csv(out / "curves.csv", index=False)
+    pd.concat([b, c, d, e, f], ignore_index=True).to_csv(out / "curves.csv", index=False)
     return paths
 
 

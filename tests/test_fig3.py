@@ -34,6 +34,12 @@ def _table() -> pd.DataFrame:
                          "ruPowerDbm": dbm, "mean_reward_rate_mbps": dbm + shift,
                          **{f"mean_slice_{s}_throughput_mbps": 1.0 for s in
                             ("embb", "urllc", "mmtc")}})
+        for cap in (-6.0, 3.0):
+            rows.append({"sweep": "3e-slice-power-u25", "agent": "max-sinr", "seed": seed,
+                         "embbMaxPaDb": cap, "mean_reward_rate_mbps": 30.0,
+                         "mean_slice_embb_throughput_mbps": 10.0 + cap + shift,
+                         "mean_slice_urllc_throughput_mbps": 5.0,
+                         "mean_slice_mmtc_throughput_mbps": 0.1})
     return pd.DataFrame(rows)
 
 
@@ -49,6 +55,8 @@ def test_panel_keeps_its_sweep_and_averages_the_seeds(tmp_path: Path):
     paths = fig3_figures(table, {5: pd.DataFrame({"step": [1, 2], "reward": [0.1, 0.3]})},
                          2, tmp_path)
     assert [p.name for p in paths] == ["fig3a.png", "fig3b.png", "fig3c.png", "fig3d.png",
-                                       "fig3f.png"]
+                                       "fig3e.png", "fig3f.png"]
     curves = pd.read_csv(tmp_path / "curves.csv")
-    assert set(curves["panel"]) == {"b", "c", "d"}
+    assert set(curves["panel"]) == {"b", "c", "d", "e"}
+    e = curves[(curves["panel"] == "e") & (curves["metric"] == "mean_slice_embb_throughput_mbps")]
+    assert e.sort_values("embbMaxPaDb")["mean"].tolist() == pytest.approx([4.0, 13.0])

@@ -94,6 +94,19 @@ def test_grid_cells_ids_and_checks():
         parse_grid({**TINY, "sweeep": {}})
 
 
+def test_tied_parameters_follow_their_swept_one():
+    grid = parse_grid({**TINY, "sweep": {"embbMaxPaDb": [-6.0, 0.0]},
+                       "tied": {"urllcMaxPaDb": "embbMaxPaDb", "mmtcMaxPaDb": "embbMaxPaDb"},
+                       "report": {}})
+    caps = {tuple(dict(c.params)[f"{s}MaxPaDb"] for s in ("embb", "urllc", "mmtc"))
+            for c in grid.cells()}
+    assert caps == {(-6.0, -6.0, -6.0), (0.0, 0.0, 0.0)} and len(grid.cells()) == 8
+    with pytest.raises(ValueError, match="tied.urllcMaxPaDb"):
+        parse_grid({**TINY, "tied": {"urllcMaxPaDb": "nope"}})
+    with pytest.raises(ValueError, match="parameter 'urllcMaxPaDb': 5"):  # range-checked
+        parse_grid({**TINY, "sweep": {"nUes": [5]}, "tied": {"urllcMaxPaDb": "nUes"}})
+
+
 def test_example_grids_parse():
     grids = sorted(EXAMPLES.glob("*.yaml"))
     assert len(grids) >= 3

@@ -5,6 +5,8 @@ scenario: oran-slicing
 params: {maxSteps: 20}          # every cell
 sweep:                          # every combination of these values
   nUes: [5, 10, 15, 20, 25, 30, 35]
+tied: {}                        # parameters that take a swept one's value, e.g.
+                                # {urllcMaxPaDb: embbMaxPaDb} (one axis, several knobs)
 agents:                         # AGENTS names; a checkpoint where the agent loads one
   - random
   - {name: diffusion-ql, checkpoint: runs/dql/checkpoint.pt}
@@ -32,7 +34,7 @@ from typing import Any
 
 from bridge.scenarios import get_scenario
 
-KEYS = {"scenario", "params", "sweep", "agents", "seeds", "episodes", "steps", "runtime",
+KEYS = {"scenario", "params", "sweep", "tied", "agents", "seeds", "episodes", "steps", "runtime",
         "timeout", "cpus_per_cell", "report"}
 
 
@@ -82,6 +84,8 @@ class Grid:
     """Parameters of every cell."""
     sweep: dict[str, list[Any]] = field(default_factory=dict)
     """Swept parameters and their values (every combination)."""
+    tied: dict[str, str] = field(default_factory=dict)
+    """Parameter -> the swept parameter whose value it takes in every cell."""
     agents: tuple[tuple[str, str | None], ...] = (("random", None),)
     """(agent name, checkpoint or None) pairs."""
     seeds: tuple[int, ...] = (0,)
@@ -103,7 +107,9 @@ class Grid:
         names = sorted(self.sweep)
         out = []
         for values in itertools.product(*(self.sweep[n] for n in names)):
-            params = tuple(sorted({**self.params, **dict(zip(names, values, strict=True))}.items()))
+            swept = dict(zip(names, values, strict=True))
+            swept.update({name: swept[source] for name, source in self.tied.items()})
+            params = tuple(sorted({**self.params, **swept}.items()))
             for (agent, checkpoint), seed in itertools.product(self.agents, self.seeds):
                 out.append(Cell(self.scenario, params, agent, checkpoint, seed,
                                 self.episodes, self.steps, self.runtime, self.timeout_s))
@@ -131,8 +137,15 @@ def parse_grid(data: dict[str, Any], where: str = "grid") -> Grid:
     for name, values in sweep.items():
         if not isinstance(values, list) or not values:
             raise ValueError(f"{where}: sweep.{name} must be a non-empty list")
+    tied = {str(k): str(v) for k, v in (data.get("tied") or {}).items()}
+    for name, source in tied.items():
+        if source not in sweep or name in sweep or name in tied.values():
+            raise ValueError(f"{where}: tied.{name}: {source!r} must be a swept parameter "
+                             f"({', '.join(sorted(sweep)) or 'none'}) and {name!r} neither "
+                             "swept nor tied to")
     grid = Grid(
         scenario=str(data["scenario"]), params=dict(data.get("params") or {}), sweep=sweep,
+        tied=tied,
         agents=_agents(data.get("agents", ["random"]), where),
         seeds=_seeds(data.get("seeds", [0]), where),
         episodes=_positive(data, "episodes", 1, where),
