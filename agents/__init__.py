@@ -81,6 +81,7 @@ AGENTS: dict[str, Callable[..., Policy]] = {
     "dqn": _dqn,
     "max-sinr": _slicing("MaxSinrAgent"),
     "esa": _slicing("EsaAgent"),
+    "milp": _slicing("MilpAgent"),
     "ns3-pf": _slicing("Ns3PfAgent"),
     "ns3-rr": _slicing("Ns3RrAgent"),
     "ss-vae": _ssvae,

@@ -10,17 +10,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from agents.baselines.slicing import EsaAgent, MaxSinrAgent
+from agents.baselines.slicing import EsaAgent, MaxSinrAgent, MilpAgent
 from agents.ssvae import SsVaeAgent, SsVaeConfig
 from bridge.cli import main
 from bridge.evaluation import agent_params
+from bridge.slicing import esa
 from bridge.slicing.config import SlicingConfig
 from bridge.slicing.layout import observation_space
 from bridge.slicing.params import config_for
 from bridge.slicing.unified import unified_space
 from tests.conftest import program
 
-AGENTS = ["max-sinr", "esa", "ns3-pf", "ns3-rr", "ss-vae"]
+AGENTS = ["max-sinr", "esa", "milp", "ns3-pf", "ns3-rr", "ss-vae"]
 NET = ["--param", "nUes=3", "--param", "nRus=1", "--param", "maxSteps=1",
        "--param", "warmupMs=40"]
 
@@ -41,6 +42,26 @@ def test_max_sinr_splits_rbgs_and_fills_the_budget() -> None:
 def test_esa_refuses_sizes_over_its_limit() -> None:
     with pytest.raises(ValueError, match="ESA_MAX_CANDIDATES"):
         EsaAgent(SimpleNamespace(cfg=SlicingConfig(n_ues=5, n_rus=2)))  # type: ignore[arg-type]
+
+
+def test_milp_agent_reaches_the_esa_optimum_and_solves_again_only_when_gains_move() -> None:
+    cfg = SlicingConfig(n_ues=3, n_rus=2, n_prbs=6, rbg_size=2,
+                        power_levels_db=(-6.0, -3.0, 0.0))
+    agent = MilpAgent(SimpleNamespace(cfg=cfg))  # type: ignore[arg-type]
+    gains = np.array([[-80.0, -95.0], [-92.0, -84.0], [-88.0, -87.0]])
+    agent.allocate(gains)
+    assert agent.solution is not None and agent.solution.exact
+    assert agent.solution.reward == pytest.approx(esa.solve(cfg, gains).reward)
+    agent.allocate(gains + 0.5)  # within resolve_db = 1: the same solution
+    assert agent.solves == 1
+    moved = gains.copy()
+    moved[2] = [-100.0, -80.0]
+    agent.allocate(moved)
+    assert agent.solves == 2
+    assert agent.solution.reward == pytest.approx(esa.solve(cfg, moved).reward)
+    for bad in ({"time_limit_s": 0.0}, {"resolve_db": -1.0}):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            MilpAgent(SimpleNamespace(cfg=cfg), **bad)  # type: ignore[arg-type]
 
 
 def test_stock_scheduler_agents_pin_their_scheduler() -> None:
@@ -93,7 +114,7 @@ def test_compare_has_one_row_per_agent_over_the_seeds(compared) -> None:
 def test_every_agent_met_the_same_traffic_and_pf_rr_ran_stock(compared) -> None:
     steps = pd.read_parquet(compared / "steps.parquet")
     scheduler = steps.groupby("agent")["info_scheduler"].agg(set).to_dict()
-    assert scheduler == {"max-sinr": {"gym"}, "esa": {"gym"}, "ns3-pf": {"pf"},
+    assert scheduler == {"max-sinr": {"gym"}, "esa": {"gym"}, "milp": {"gym"}, "ns3-pf": {"pf"},
                          "ns3-rr": {"rr"}, "ss-vae": {"gym"}}
     commands = (compared / "commands.txt").read_text()
     assert commands.count("--scheduler=pf") == 2 and commands.count("--scheduler=rr") == 2

@@ -4,6 +4,9 @@
   turn among its UEs, the highest power levels the RU's budget allows.
 - :class:`EsaAgent`: the twin's exact optimum (:func:`bridge.slicing.esa.solve`) under
   the gains of the latest observation, at every step; small networks only.
+- :class:`MilpAgent`: the twin's MILP allocation (:func:`bridge.slicing.milp.solve`:
+  exact on small networks, else the bounds model's, with a certified gap) at any size,
+  solved again only when the observed long-term gains move.
 - :class:`Ns3PfAgent`, :class:`Ns3RrAgent`: ns-3's own proportional-fair / round-robin
   schedulers decide. The agent only observes; its ``scenario_params`` name the scheduler
   the scenario must be run with, and ``ran-gym evaluate`` / ``compare`` apply them.
@@ -18,11 +21,11 @@ from typing import Any, ClassVar
 import gymnasium as gym
 import numpy as np
 
-from bridge.slicing import esa
+from bridge.slicing import esa, milp
 from bridge.slicing.allocation import Allocation, repair_power
 from bridge.slicing.config import LTE_PA_DB, SlicingConfig
 from bridge.slicing.layout import gains_from_observation
-from bridge.slicing.solution import strongest_ru
+from bridge.slicing.solution import Solution, strongest_ru
 
 ESA_MAX_CANDIDATES = 5_000_000
 """The ESA agent refuses networks whose search may exceed this (about 2 s a decision)."""
@@ -106,6 +109,36 @@ class EsaAgent(_SlicingAgent):
 
     def allocate(self, gain_db: np.ndarray) -> Allocation:
         return esa.solve(self.cfg, gain_db).allocation
+
+
+class MilpAgent(_SlicingAgent):
+    """The twin's MILP allocation for the observed long-term gains. The gains change
+    only with the UEs' slow movement, so the solution is kept until some gain has moved
+    by more than ``resolve_db`` from the one it was solved for (a new drop always does).
+    ``time_limit_s`` bounds each MILP and each polish; the bounds model solves two, so a
+    decision takes at most about 4 x that, within the simulator's 60 s wait."""
+
+    def __init__(self, env: gym.Env, seed: int | None = None, time_limit_s: float = 8.0,
+                 resolve_db: float = 1.0):
+        super().__init__(env, seed)
+        if not (math.isfinite(time_limit_s) and time_limit_s > 0):
+            raise ValueError(f"milp: time_limit_s must be > 0 seconds, got {time_limit_s}")
+        if not (math.isfinite(resolve_db) and resolve_db >= 0):
+            raise ValueError(f"milp: resolve_db must be >= 0 dB, got {resolve_db}")
+        self.time_limit_s, self.resolve_db = float(time_limit_s), float(resolve_db)
+        self.solution: Solution | None = None
+        """The solution in use: allocation, twin reward, certified bound and gap."""
+        self.solves = 0
+        self._solved_for: np.ndarray | None = None
+
+    def allocate(self, gain_db: np.ndarray) -> Allocation:
+        stale = (self._solved_for is None
+                 or float(np.max(np.abs(gain_db - self._solved_for))) > self.resolve_db)
+        if stale or self.solution is None:
+            self.solution = milp.solve(self.cfg, gain_db, time_limit_s=self.time_limit_s)
+            self._solved_for = np.array(gain_db, dtype=np.float64)
+            self.solves += 1
+        return self.solution.allocation
 
 
 class _Ns3SchedulerAgent(_SlicingAgent):
