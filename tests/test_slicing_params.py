@@ -31,6 +31,13 @@ def test_shares_and_packet_sizes_reach_the_program():
     assert cfg.packet_bytes == (1000, 100, 50) and cfg.power_levels_db == (-6.0, -4.77)
 
 
+def test_a_text_field_reaches_the_decoder_as_text():
+    program, cfg = _config({"nUes": "4", "link_model": "tr36942"})
+    assert program == {"nUes": "4"} and cfg.link_model == "tr36942"
+    with pytest.raises(ValueError, match="link_model"):
+        _config({"link_model": "mcs"})
+
+
 @pytest.mark.parametrize("params,match", [
     ({"n_ues": "4", "nUes": "5"}, "nUes is given twice"),
     ({"n_prbs": "12"}, "fixed at 50 PRBs"),

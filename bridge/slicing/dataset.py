@@ -94,6 +94,8 @@ def config_from_params(params: dict[str, str]) -> SlicingConfig:
             elif isinstance(default, tuple):
                 kind = type(default[0])
                 values[name] = tuple(kind(part) for part in text.split(","))
+            elif isinstance(default, str):
+                values[name] = text
             else:
                 values[name] = type(default)(float(text)) if isinstance(default, int) \
                     else float(text)
