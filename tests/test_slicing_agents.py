@@ -47,7 +47,7 @@ def test_esa_refuses_sizes_over_its_limit() -> None:
 def test_milp_agent_reaches_the_esa_optimum_and_solves_again_only_when_gains_move() -> None:
     cfg = SlicingConfig(n_ues=3, n_rus=2, n_prbs=6, rbg_size=2,
                         power_levels_db=(-6.0, -3.0, 0.0))
-    agent = MilpAgent(SimpleNamespace(cfg=cfg))  # type: ignore[arg-type]
+    agent = MilpAgent(SimpleNamespace(cfg=cfg), link_model="shannon")  # type: ignore[arg-type]
     gains = np.array([[-80.0, -95.0], [-92.0, -84.0], [-88.0, -87.0]])
     agent.allocate(gains)
     assert agent.solution is not None and agent.solution.exact
@@ -59,7 +59,13 @@ def test_milp_agent_reaches_the_esa_optimum_and_solves_again_only_when_gains_mov
     agent.allocate(moved)
     assert agent.solves == 2
     assert agent.solution.reward == pytest.approx(esa.solve(cfg, moved).reward)
-    for bad in ({"time_limit_s": 0.0}, {"resolve_db": -1.0}):
+    lte = MilpAgent(SimpleNamespace(cfg=cfg))  # type: ignore[arg-type]
+    assert lte.cfg.link_model == "tr36942"
+    lte.allocate(gains)
+    optimum = esa.solve(lte.cfg, gains).reward
+    assert lte.solution is not None and lte.solution.reward == pytest.approx(optimum)
+    assert optimum < esa.solve(cfg, gains).reward  # the LTE fit's rates are the lower
+    for bad in ({"time_limit_s": 0.0}, {"resolve_db": -1.0}, {"link_model": "mcs"}):
         with pytest.raises(ValueError, match=next(iter(bad))):
             MilpAgent(SimpleNamespace(cfg=cfg), **bad)  # type: ignore[arg-type]
 

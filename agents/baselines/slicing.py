@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import abc
+import dataclasses
 import math
 from typing import Any, ClassVar
 
@@ -116,11 +117,16 @@ class MilpAgent(_SlicingAgent):
     only with the UEs' slow movement, so the solution is kept until some gain has moved
     by more than ``resolve_db`` from the one it was solved for (a new drop always does).
     ``time_limit_s`` bounds each MILP and each polish; the bounds model solves two, so a
-    decision takes at most about 4 x that, within the simulator's 60 s wait."""
+    decision takes at most about 4 x that, within the simulator's 60 s wait.
+
+    The twin's rates follow ``link_model``, by default LTE's fit (``tr36942``), which
+    tracks ns-3's delivered rates where Shannon's overstates them about twofold
+    (docs/slicing-solvers.md, "Twin against ns-3")."""
 
     def __init__(self, env: gym.Env, seed: int | None = None, time_limit_s: float = 8.0,
-                 resolve_db: float = 1.0):
+                 resolve_db: float = 1.0, link_model: str = "tr36942"):
         super().__init__(env, seed)
+        self.cfg = dataclasses.replace(self.cfg, link_model=link_model)
         if not (math.isfinite(time_limit_s) and time_limit_s > 0):
             raise ValueError(f"milp: time_limit_s must be > 0 seconds, got {time_limit_s}")
         if not (math.isfinite(resolve_db) and resolve_db >= 0):
