@@ -3,6 +3,7 @@ constraint guidance and the agent's entry points."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -198,3 +199,30 @@ def test_agent_refuses_a_bad_dual_window():
 
     with pytest.raises(ValueError, match="t0"):
         GdmAgent(10.0, t0=0)
+
+
+def test_dagger_labels_the_gdms_own_dual_states_with_the_expert():
+    from agents.gdm.dagger import dagger_rows
+    from agents.sapd.agent import ETA, dual_update, policy_powers
+    from agents.sapd.networks import SapdPolicy
+    from bridge.twins.interference import InterferenceConfig, lte_rates
+
+    torch.manual_seed(0)
+    gdm = GdmPolicy(dataclasses.replace(TINY, duals=True, dual_dither=0.5)).eval()
+    expert = SapdPolicy(hidden=8, layers=2).eval()
+    family = InterferenceConfig()
+    frame = dagger_rows(gdm, expert, lte_rates, networks=2, steps=12, t0=4, seed=3)
+    assert len(frame) == 24 and set(frame["network"]) == {0, 1}
+    for _, net in frame.groupby("network"):
+        x = net["gains"].iloc[0].reshape(8, 8).astype(np.float64)
+        mu, seen, rates = (np.stack(net[c].to_list()) for c in ("mu", "mu_seen", "rates"))
+        assert np.all(mu[:4] == 0)  # first window from mu = 0, then moved by its own rates
+        np.testing.assert_allclose(mu[4], dual_update(mu[0], rates[:4].mean(0), ETA))
+        np.testing.assert_allclose(mu[8], dual_update(mu[4], rates[4:8].mean(0), ETA))
+        assert np.all((seen <= mu + 1e-12) & (seen >= 0.5 * mu - 1e-12))
+        for t in (0, 5, 11):  # the label: the expert's answer to the duals the GDM saw
+            np.testing.assert_allclose(net["power_w"].iloc[t],
+                                       family.pmax_w * policy_powers(expert, x, seen[t]))
+    plain = GdmPolicy(TINY).eval()
+    with pytest.raises(ValueError, match="conditioned on the duals"):
+        dagger_rows(plain, expert, lte_rates, networks=1, steps=4, t0=2, seed=0)

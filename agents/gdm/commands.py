@@ -29,8 +29,9 @@ def train_command(args: argparse.Namespace) -> Path:
     network = GdmConfig(duals=bool(getattr(args, "duals", False)), dual_dither=dither)
     config = GdmTrainConfig(policy=network, seed=args.seed, device=args.device,
                             **({"iterations": args.iterations} if args.iterations else {}))
-    data = expert_data(pd.read_parquet(dataset), config.pmax_w, config.policy.duals,
-                       "mu_seen" if dither < 1 else "mu")
+    frames = [pd.read_parquet(path) for path in str(dataset).split(",")]
+    data = expert_data(pd.concat(frames, ignore_index=True), config.pmax_w,
+                       config.policy.duals, "mu_seen" if dither < 1 else "mu")
     policy, state = train_gdm(config, data, progress=sys.stderr)
     out = Path(args.out)
     save_trained(policy, config, state, out / "policy.pt")
@@ -41,7 +42,9 @@ def train_command(args: argparse.Namespace) -> Path:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--dataset", required=True)
+    parser.add_argument("--dataset", required=True,
+                        help="data set file, or several joined by commas (e.g. the expert's "
+                             "and agents.gdm.dagger's)")
     parser.add_argument("--out", required=True)
     parser.add_argument("--duals", action="store_true", help="condition on the duals mu too")
     parser.add_argument("--dual-dither", type=float, default=None,

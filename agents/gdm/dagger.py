@@ -1,0 +1,109 @@
+"""Data-set aggregation (DAgger) for the GDM: the expert's labels on the states the GDM
+visits when it acts.
+
+The expert data set holds the states of the expert's own trajectories. Executed with the
+dual dynamics, a GDM that serves a weak pair a little less than the expert would lets
+that pair's dual climb, into states the expert's trajectories seldom reach: on a hard
+ns-3 network where the expert's duals stayed near 4-5, the GDM's sat at mu_max for
+several pairs at once for most of the episode (docs/results/gdm/). Imitation has no
+labels there. Here the GDM runs its own execution on the twin (a fresh sample per step,
+its duals moved every ``t0`` steps by the rates it got, dithered as it dithers them) on
+networks of the family, and every step is labelled with what the expert answers for the
+duals the GDM saw: Pmax pi(x, mu_seen). The rows have the expert data set's columns
+(``mu``, ``mu_seen`` the GDM's; ``power_w`` the expert's label; ``rates`` what the GDM's
+own sample got), so data sets concatenate into the next round's training set:
+
+    python -m agents.gdm.dagger --gdm runs/gdm/train/policy.pt --networks 200 --seed 8 \
+        --out runs/gdm/dagger-1.parquet
+    python -m agents.gdm.commands --duals --dual-dither 0.5 \
+        --dataset runs/gdm/expert.parquet,runs/gdm/dagger-1.parquet --out runs/gdm/round-1
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from agents.gdm.policy import GdmPolicy, load_policy
+from agents.sapd.agent import DEFAULT_CHECKPOINT, EXECUTION_T0, dual_dynamics, policy_powers
+from agents.sapd.networks import SapdPolicy
+from agents.sapd.train import checkpoint_rate_model, load_checkpoint
+from bridge.twins.interference import (
+    InterferenceConfig,
+    drop_network,
+    fading,
+    normalise_gains,
+    rate_function,
+)
+
+
+def dagger_rows(gdm: GdmPolicy, expert: SapdPolicy, rates_of: object, networks: int,
+                steps: int, t0: int, seed: int,
+                family: InterferenceConfig | None = None) -> pd.DataFrame:
+    """One row per (network, step) of the GDM's execution on ``networks`` twin networks
+    drawn with ``seed``, labelled with the expert's powers for the GDM's dithered duals."""
+    if not gdm.config.duals:
+        raise ValueError("dagger: the GDM must be conditioned on the duals (GdmConfig.duals); "
+                         "a gains-only GDM visits no dual states")
+    if networks < 1 or steps < 1:
+        raise ValueError(f"dagger: networks and steps must be >= 1, got {networks}, {steps}")
+    family = family or InterferenceConfig()
+    rng = np.random.default_rng(seed)
+    generator = torch.Generator().manual_seed(seed)
+    rows = []
+    for m in range(networks):
+        gains = drop_network(family, rng).gains
+        x = normalise_gains(gains, family.pmax_w, family.noise_w)
+        channel = gains * fading(gains.shape, steps, family.fading_correlation, rng)
+        cond = torch.tensor(x[None], dtype=torch.float32)
+
+        def decide(mu_seen: np.ndarray, k: int, cond: torch.Tensor = cond) -> np.ndarray:
+            mu = torch.tensor(mu_seen[None, :, None], dtype=torch.float32)
+            c = torch.cat([cond, mu], dim=-1).repeat(k, 1, 1)
+            return gdm.sample(c, generator).numpy().astype(np.float64)
+
+        run = dual_dynamics(decide, channel * family.pmax_w / family.noise_w, rates_of, rng,
+                            t0=t0, dither=gdm.config.dual_dither)
+        labels = {}
+        for t in range(steps):
+            key = run.seen[t].tobytes()  # one expert answer per dual window
+            if key not in labels:
+                labels[key] = family.pmax_w * policy_powers(expert, x, run.seen[t])
+            rows.append({"network": m, "step": t, "gains": x.ravel().astype(np.float32),
+                         "mu": run.mu[t], "mu_seen": run.seen[t], "power_w": labels[key],
+                         "rates": run.rates[t]})
+    return pd.DataFrame(rows)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--gdm", required=True, help="dual-conditioned GDM checkpoint")
+    parser.add_argument("--expert", default=str(DEFAULT_CHECKPOINT),
+                        help="SA-PD checkpoint that labels the states")
+    parser.add_argument("--networks", type=int, default=200)
+    parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--t0", type=int, default=EXECUTION_T0,
+                        help="steps between the GDM's dual updates (as it acts in ns-3)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    if out.exists():
+        raise SystemExit(f"dagger: {out} exists; choose another --out")
+    expert = Path(args.expert)
+    frame = dagger_rows(load_policy(args.gdm), load_checkpoint(expert),
+                        rate_function(checkpoint_rate_model(expert)), args.networks,
+                        args.steps, args.t0, args.seed)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(out.name + ".partial")
+    frame.to_parquet(partial)
+    partial.replace(out)
+    print(f"data set: {out} ({len(frame)} rows)")
+
+
+if __name__ == "__main__":
+    main()
