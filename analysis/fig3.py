@@ -28,7 +28,7 @@ from analysis.sweep import curves  # noqa: E402
 
 THROUGHPUT = "mean_reward_rate_mbps"
 SLICES = ("embb", "urllc", "mmtc")
-AGENT_COLOURS = {"diffusion-ql": "C3", "dqn": "C1", "ss-vae": "C5", "esa": "k",
+AGENT_COLOURS = {"diffusion-ql": "C3", "dqn": "C1", "ss-vae": "C5", "esa": "k", "milp": "k",
                  "max-sinr": "C0", "ns3-pf": "C2", "ns3-rr": "C4", "random": "C7"}
 
 
