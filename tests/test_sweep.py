@@ -103,6 +103,10 @@ def test_tied_parameters_follow_their_swept_one():
     assert caps == {(-6.0, -6.0, -6.0), (0.0, 0.0, 0.0)} and len(grid.cells()) == 8
     with pytest.raises(ValueError, match="tied.urllcMaxPaDb"):
         parse_grid({**TINY, "tied": {"urllcMaxPaDb": "nope"}})
+    with pytest.raises(ValueError, match="tied.nRus"):  # fixed in params: not both
+        parse_grid({**TINY, "tied": {"nRus": "nUes"}})
+    with pytest.raises(ValueError, match="tied must be a mapping"):
+        parse_grid({**TINY, "tied": ["urllcMaxPaDb"]})
     with pytest.raises(ValueError, match="parameter 'urllcMaxPaDb': 5"):  # range-checked
         parse_grid({**TINY, "sweep": {"nUes": [5]}, "tied": {"urllcMaxPaDb": "nUes"}})
 

@@ -137,12 +137,16 @@ def parse_grid(data: dict[str, Any], where: str = "grid") -> Grid:
     for name, values in sweep.items():
         if not isinstance(values, list) or not values:
             raise ValueError(f"{where}: sweep.{name} must be a non-empty list")
-    tied = {str(k): str(v) for k, v in (data.get("tied") or {}).items()}
+    raw_tied = data.get("tied") or {}
+    if not isinstance(raw_tied, dict):
+        raise ValueError(f"{where}: tied must be a mapping {{parameter: swept parameter}}")
+    tied = {str(k): str(v) for k, v in raw_tied.items()}
+    fixed = data.get("params") or {}
     for name, source in tied.items():
-        if source not in sweep or name in sweep or name in tied.values():
+        if source not in sweep or name in sweep or name in fixed or name in tied.values():
             raise ValueError(f"{where}: tied.{name}: {source!r} must be a swept parameter "
                              f"({', '.join(sorted(sweep)) or 'none'}) and {name!r} neither "
-                             "swept nor tied to")
+                             "swept, fixed in params, nor tied to")
     grid = Grid(
         scenario=str(data["scenario"]), params=dict(data.get("params") or {}), sweep=sweep,
         tied=tied,
