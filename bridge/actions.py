@@ -57,7 +57,7 @@ def _box(action: Any, space: spaces.Box, where: str) -> np.ndarray:
         # Fast path: in bounds (NaN fails both comparisons) and integral where it must be.
         inside = bool(np.all((value >= space.low) & (value <= space.high)))
         integral = (value.dtype.kind != "f" or not np.issubdtype(space.dtype, np.integer)
-                    or bool(np.all(np.mod(value, 1) == 0)))
+                    or (inside and bool(np.all(np.mod(value, 1) == 0))))
         if inside and integral:
             return value.astype(space.dtype, copy=False)
     raise InvalidAction(_box_problem(value, space, where))
