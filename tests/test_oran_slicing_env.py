@@ -209,14 +209,14 @@ def test_power_level_sets_the_ues_pdsch_power():
     """One cell, two eMBB UEs sharing the RBGs; the far one (UE 0 at this seed) gets
     more throughput at P_A = +3 dB than at 0 dB, and none at -6 dB (CQI 0)."""
 
-    low, nominal, high = far_ue_mbps(0), far_ue_mbps(4), far_ue_mbps(7)
+    (low, _), (nominal, _), (high, _) = far_ue_mbps(0), far_ue_mbps(4), far_ue_mbps(7)
     assert low[0] == 0 < nominal[0] and high[0] > 1.3 * nominal[0]
     assert high[1] == pytest.approx(nominal[1])  # the near UE is at the top MCS anyway
 
 
 def far_ue_mbps(level, **params):
-    """Mean throughput of the two eMBB UEs of one cell over steps 10-19 with both at
-    ``level``, and the levels in force at the last step (test above)."""
+    """Mean throughput of the two eMBB UEs of one cell over steps 10-19 with both asking
+    for ``level``, and the levels in force at the last step (test above)."""
     env = gym.make("RanGym/OranSlicing-v0", params={
         "nRus": 1, "nUes": 2, "embbShare": 1.0, "urllcShare": 0.0, "mmtcShare": 0.0,
         "maxSteps": 20, "embbMbps": 40.0, "radius": 1500.0, **params})
@@ -229,7 +229,7 @@ def far_ue_mbps(level, **params):
     finally:
         env.close()
     mbps = np.mean([i["ue"]["throughput_mbps"] for i in infos[10:]], axis=0)
-    return (mbps, infos[-1]["ue"]["power_level"]) if params else mbps
+    return mbps, infos[-1]["ue"]["power_level"]
 
 
 def test_a_slice_power_cap_lowers_the_levels_asked_for():

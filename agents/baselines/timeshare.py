@@ -26,7 +26,13 @@ import itertools
 import numpy as np
 from scipy.optimize import linprog
 
-from bridge.twins.interference import F_MIN, fading, lte_rates, rate_function
+from bridge.twins.interference import (
+    F_MIN,
+    fading,
+    lte_rates,
+    rate_function,
+    snr_from_observation,
+)
 
 MAX_PAIRS = 12
 
@@ -82,8 +88,7 @@ def main() -> None:
     try:
         for k in range(args.episodes):
             obs, _ = env.reset(seed=args.seed + k)
-            snr = 10.0 ** (4.0 * np.asarray(obs["gains"], float))
-            z = timeshare_bound(snr, rates_of)
+            z = timeshare_bound(snr_from_observation(obs["gains"]), rates_of)
             print(f"| {k} | {args.seed + k} | {z:.3f} | {'yes' if z >= F_MIN else 'no'} |",
                   flush=True)
     finally:

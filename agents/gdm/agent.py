@@ -18,6 +18,7 @@ on the sample.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ import numpy as np
 import torch
 
 from agents.gdm.guidance import slack_guidance
-from agents.gdm.policy import load_policy
+from agents.gdm.policy import GdmPolicy, load_policy
 from agents.sapd.agent import EXECUTION_T0, OnlineDuals, dithered, dual_dynamics, twin_channel
 from bridge.twins.interference import F_MIN, lte_rates
 
@@ -98,13 +99,22 @@ class GdmAgent:
         the twin (LTE rates); the samples of a dual window are drawn in one batch."""
         rng = np.random.default_rng(int(torch.randint(0, 2**31, (1,), generator=self.generator)))
         channel = twin_channel(x, self.warm_steps, self.fading_rho, rng)
-        cond = torch.tensor(x[None], dtype=torch.float32)
-
-        def decide(mu_seen: np.ndarray, steps: int) -> np.ndarray:
-            mu = torch.tensor(mu_seen[None, :, None], dtype=torch.float32)
-            c = torch.cat([cond, mu], dim=-1).repeat(steps, 1, 1)
-            return self.policy.sample(c, self.generator).numpy().astype(np.float64)
-
         d = self.duals
-        return dual_dynamics(decide, channel, lte_rates, rng, d.eta, d.t0, d.f_min,
+        return dual_dynamics(window_sampler(self.policy, x, self.generator), channel,
+                             lte_rates, rng, d.eta, d.t0, d.f_min,
                              self.policy.config.dual_dither).final_mu
+
+
+def window_sampler(policy: GdmPolicy, x: np.ndarray, generator: torch.Generator
+                   ) -> Callable[[np.ndarray, int], np.ndarray]:
+    """``decide`` of ``agents.sapd.agent.dual_dynamics`` for a dual-conditioned GDM: given
+    the duals seen, ``k`` fresh power-fraction samples [k, N] for the gains x [N, N],
+    drawn in one batch."""
+    cond = torch.tensor(x[None], dtype=torch.float32)
+
+    def decide(mu_seen: np.ndarray, k: int) -> np.ndarray:
+        mu = torch.tensor(mu_seen[None, :, None], dtype=torch.float32)
+        c = torch.cat([cond, mu], dim=-1).repeat(k, 1, 1)
+        return policy.sample(c, generator).numpy().astype(np.float64)
+
+    return decide

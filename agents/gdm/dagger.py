@@ -28,17 +28,13 @@ import numpy as np
 import pandas as pd
 import torch
 
+from agents.gdm.agent import window_sampler
 from agents.gdm.policy import GdmPolicy, load_policy
 from agents.sapd.agent import DEFAULT_CHECKPOINT, EXECUTION_T0, dual_dynamics, policy_powers
+from agents.sapd.commands import trajectory_rows, twin_network
 from agents.sapd.networks import SapdPolicy
 from agents.sapd.train import checkpoint_rate_model, load_checkpoint
-from bridge.twins.interference import (
-    InterferenceConfig,
-    drop_network,
-    fading,
-    normalise_gains,
-    rate_function,
-)
+from bridge.twins.interference import InterferenceConfig, rate_function
 
 
 def dagger_rows(gdm: GdmPolicy, expert: SapdPolicy, rates_of: object, networks: int,
@@ -56,26 +52,15 @@ def dagger_rows(gdm: GdmPolicy, expert: SapdPolicy, rates_of: object, networks: 
     generator = torch.Generator().manual_seed(seed)
     rows = []
     for m in range(networks):
-        gains = drop_network(family, rng).gains
-        x = normalise_gains(gains, family.pmax_w, family.noise_w)
-        channel = gains * fading(gains.shape, steps, family.fading_correlation, rng)
-        cond = torch.tensor(x[None], dtype=torch.float32)
-
-        def decide(mu_seen: np.ndarray, k: int, cond: torch.Tensor = cond) -> np.ndarray:
-            mu = torch.tensor(mu_seen[None, :, None], dtype=torch.float32)
-            c = torch.cat([cond, mu], dim=-1).repeat(k, 1, 1)
-            return gdm.sample(c, generator).numpy().astype(np.float64)
-
-        run = dual_dynamics(decide, channel * family.pmax_w / family.noise_w, rates_of, rng,
+        x, channel = twin_network(family, steps, rng)
+        run = dual_dynamics(window_sampler(gdm, x, generator), channel, rates_of, rng,
                             t0=t0, dither=gdm.config.dual_dither)
-        labels = {}
-        for t in range(steps):
-            key = run.seen[t].tobytes()  # one expert answer per dual window
-            if key not in labels:
-                labels[key] = family.pmax_w * policy_powers(expert, x, run.seen[t])
-            rows.append({"network": m, "step": t, "gains": x.ravel().astype(np.float32),
-                         "mu": run.mu[t], "mu_seen": run.seen[t], "power_w": labels[key],
-                         "rates": run.rates[t]})
+        labels: dict[bytes, np.ndarray] = {}  # one expert answer per dual window
+        for seen in run.seen:
+            if seen.tobytes() not in labels:
+                labels[seen.tobytes()] = family.pmax_w * policy_powers(expert, x, seen)
+        power_w = np.array([labels[seen.tobytes()] for seen in run.seen])
+        rows += trajectory_rows(m, x, run, power_w)
     return pd.DataFrame(rows)
 
 

@@ -29,7 +29,7 @@ import torch
 
 from agents.sapd.networks import SapdPolicy
 from agents.sapd.train import checkpoint_rate_model, load_checkpoint
-from bridge.twins.interference import F_MIN, fading, rate_function
+from bridge.twins.interference import F_MIN, fading, rate_function, snr_from_observation
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent / "pretrained" / "default.pt"
 ETA = 5.0
@@ -125,7 +125,7 @@ def twin_channel(x: np.ndarray, steps: int, rho: float, rng: np.random.Generator
     """Twin channel [steps, N, N] for normalised long-term gains x, with Pmax and the
     noise as units (full-power SNR G Pmax / noise = 10^(4x)), under fading of step
     correlation rho: the twin needs nothing but the observation."""
-    snr = 10.0 ** (4.0 * np.asarray(x, float))
+    snr = snr_from_observation(x)
     return snr * fading(snr.shape, steps, rho, rng)
 
 

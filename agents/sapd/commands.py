@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from agents.sapd.agent import rollout
+from agents.sapd.agent import Rollout, rollout
 from agents.sapd.train import (
     SapdTrainConfig,
     checkpoint_rate_model,
@@ -39,6 +39,26 @@ def train_command(args: argparse.Namespace) -> Path:
     return out / "policy.pt"
 
 
+def twin_network(family: InterferenceConfig, steps: int, rng: np.random.Generator
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """A network of the family on the twin: its gains as observed (normalised) [N, N] and
+    the channel G Pmax / noise of each of ``steps`` steps under the family's fading."""
+    gains = drop_network(family, rng).gains
+    x = normalise_gains(gains, family.pmax_w, family.noise_w)
+    h = gains * fading(gains.shape, steps, family.fading_correlation, rng)
+    return x, h * family.pmax_w / family.noise_w
+
+
+def trajectory_rows(network: int, x: np.ndarray, run: Rollout, power_w: np.ndarray
+                    ) -> list[dict]:
+    """The data-set rows of one network's rollout, ``power_w`` [T, N] the powers that
+    label each step."""
+    gains = x.ravel().astype(np.float32)
+    return [{"network": network, "step": t, "gains": gains, "mu": run.mu[t],
+             "mu_seen": run.seen[t], "power_w": power_w[t], "rates": run.rates[t]}
+            for t in range(len(run.mu))]
+
+
 def dataset_command(args: argparse.Namespace) -> Path:
     """Expert trajectories on the twin: one row per (network, step) with the long-term
     gains (normalised, rx-major), the duals mu before the step (the dynamics' state),
@@ -54,15 +74,9 @@ def dataset_command(args: argparse.Namespace) -> Path:
     rng = np.random.default_rng(args.seed)
     rows = []
     for m in range(networks):
-        gains = drop_network(family, rng).gains
-        x = normalise_gains(gains, family.pmax_w, family.noise_w)
-        h = gains * fading(gains.shape, steps, family.fading_correlation, rng)
-        run = rollout(policy, x, h * family.pmax_w / family.noise_w, rates_of, rng)
-        for t in range(steps):
-            rows.append({"network": m, "step": t, "gains": x.ravel().astype(np.float32),
-                         "mu": run.mu[t], "mu_seen": run.seen[t],
-                         "power_w": family.pmax_w * run.powers[t],
-                         "rates": run.rates[t]})
+        x, channel = twin_network(family, steps, rng)
+        run = rollout(policy, x, channel, rates_of, rng)
+        rows += trajectory_rows(m, x, run, family.pmax_w * run.powers)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(rows).to_parquet(out)

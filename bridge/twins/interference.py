@@ -189,9 +189,15 @@ def normalise_gains(gains: np.ndarray, pmax_w: float, noise_w: float) -> np.ndar
     return np.log10(np.asarray(gains, float) * pmax_w / noise_w) / 4
 
 
+def snr_from_observation(x: np.ndarray) -> np.ndarray:
+    """Full-power SNR G Pmax / noise of the observation's normalised gains x: the twin
+    needs nothing else."""
+    return 10.0 ** (4.0 * np.asarray(x, float))
+
+
 def gains_from_observation(x: np.ndarray, pmax_w: float, noise_w: float) -> np.ndarray:
     """Inverse of :func:`normalise_gains`."""
-    return 10 ** (4 * np.asarray(x, float)) * noise_w / pmax_w
+    return snr_from_observation(x) * noise_w / pmax_w
 
 
 def config_from_params(params: dict) -> InterferenceConfig:
