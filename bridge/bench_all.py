@@ -1,6 +1,6 @@
-"""``ran-gym bench scaling | sweep | all``.
+"""``ran-gym bench scaling | learner | sweep | all``.
 
-``all`` runs every suite (bridge, scenario, agents, analysis, scaling, sweep) one after
+``all`` runs every suite (bridge, scenario, agents, analysis, scaling, learner, sweep) one after
 the other, writes their results into one JSON file and regenerates the block between
 :data:`BEGIN` and :data:`END` in docs/benchmarks.md (appended when the file has none;
 the rest of the file is left as it is). A suite that fails is recorded with its error
@@ -21,7 +21,7 @@ from typing import Any
 
 BEGIN = "<!-- ran-gym bench all: begin (generated; edits here are overwritten) -->"
 END = "<!-- ran-gym bench all: end -->"
-SUITES = ("bridge", "scenario", "agents", "analysis", "scaling", "sweep")
+SUITES = ("bridge", "scenario", "agents", "analysis", "scaling", "learner", "sweep")
 
 
 def num_envs(text: str) -> list[int]:
@@ -48,6 +48,15 @@ def _scaling(args: argparse.Namespace) -> dict[str, Any]:
 
     return bench_scaling(num_envs(args.num_envs), args.steps, args.seed,
                          parse_params(args.param), args.repeats)
+
+
+def _learner(args: argparse.Namespace) -> dict[str, Any]:
+    from bridge.commands.run import parse_params
+    from bridge.learner_bench import bench_learner, resolve_devices
+
+    return bench_learner(num_envs(args.num_envs), resolve_devices(args.devices), args.steps,
+                         args.warmup_steps, args.seed, parse_params(args.param),
+                         args.torch_threads)
 
 
 def _sweep(args: argparse.Namespace) -> dict[str, Any]:
@@ -82,7 +91,7 @@ def _analysis(args: argparse.Namespace) -> dict[str, Any]:
 
 SUITE_RUNNERS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
     "bridge": _bridge, "scenario": _scenario, "agents": _agents, "analysis": _analysis,
-    "scaling": _scaling, "sweep": _sweep,
+    "scaling": _scaling, "learner": _learner, "sweep": _sweep,
 }
 
 

@@ -65,6 +65,18 @@ def _scaling(r: dict[str, Any]) -> str:
               f"{b.get('vector_overhead_ms', '?')} ms per step at N = 1.{verdict}")
 
 
+def _learner(r: dict[str, Any]) -> str:
+    rows = [[device, n, v["env_steps_per_s"], v["updates_per_s"], v["simulators_ms"],
+             v["decide_ms"], v["learn_ms"], v["update_ms"]]
+            for device, per_n in r["devices"].items() for n, v in per_n.items()]
+    return (_table(["learner", "N", "env steps/s", "updates/s", "simulators ms/step",
+                    "decide ms/step", "learn ms/step", "ms/update"], rows)
+            + f"\n\nDiffusion-QL's training loop, {r['steps']} timed vector steps per row "
+              f"after {r['warmup']} untimed, learning from the first transition; torch "
+              f"{r['torch']}, {r['torch_threads']} intra-op thread(s)"
+              + (f", GPU {r['gpu']}" if r.get("gpu") else "") + ".")
+
+
 def _sweep(r: dict[str, Any]) -> str:
     over = r["overhead_s_per_cell"]
     return (_table(["cells", "direct s/cell", "sweep s/cell", "overhead s/cell",
@@ -75,7 +87,7 @@ def _sweep(r: dict[str, Any]) -> str:
 
 
 RENDER = {"bridge": _bridge, "scenario": _scenario, "agents": _agents,
-          "analysis": _analysis, "scaling": _scaling, "sweep": _sweep}
+          "analysis": _analysis, "scaling": _scaling, "learner": _learner, "sweep": _sweep}
 
 
 def render(results: dict[str, Any], json_path: Path) -> str:

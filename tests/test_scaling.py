@@ -7,6 +7,7 @@ import copy
 import io
 import json
 from contextlib import redirect_stdout
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -99,3 +100,43 @@ def test_generated_block_replaces_only_itself(tmp_path):
     second = doc.read_text()
     assert second.count(BEGIN) == 1 and second.count(END) == 1
     assert "not met (1.50×)" in second and second.endswith("\n## Later, by hand\n")
+
+
+def test_bench_learner_command():
+    """N simulators feeding one Diffusion-QL learner: every timed transition is stored and
+    learnt from (2 vector steps of N transitions, one update each), and each part of the
+    wall time is measured."""
+    program("ran-gym-oran-slicing")
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert main(["bench", "learner", "--num-envs", "1,2", "--steps", "2",
+                     "--warmup-steps", "1", "--devices", "cpu",
+                     *(f"--param={k}={v}" for k, v in TINY.items() if k != "maxSteps")]) == 0
+    result = json.loads(out.getvalue())
+    assert list(result["devices"]) == ["cpu"] and result["torch_threads"] == 1
+    for n in (1, 2):
+        r = result["devices"]["cpu"][str(n)]
+        # 2 vector steps of n transitions, one update each (updates_per_step = 1)
+        assert r["env_steps_per_s"] == pytest.approx(2 * n / r["wall_s"], rel=1e-2)
+        assert r["updates_per_s"] == pytest.approx(r["env_steps_per_s"], rel=1e-2)
+        assert min(r["simulators_ms"], r["decide_ms"], r["learn_ms"]) > 0
+        assert r["simulators_ms"] < 1e3 * r["wall_s"] / 2
+        assert r["update_ms"] == pytest.approx(r["learn_ms"] / n, rel=1e-2)
+    table = render({"command": "c", "date": "d", "suites": {"learner": result}}, Path("r.json"))
+    assert "| cpu | 1 |" in table and "| cpu | 2 |" in table and "1 intra-op thread" in table
+
+
+def test_learner_devices_are_checked_before_any_simulator():
+    from bridge.learner_bench import resolve_devices
+
+    assert resolve_devices("cpu") == ["cpu"]
+    assert resolve_devices(None)[0] == "cpu"
+    with pytest.raises(ValueError, match="unknown device 'tpu'"):
+        resolve_devices("cpu,tpu")
+    with pytest.raises(ValueError, match="--devices expects"):
+        resolve_devices(" , ")
+    import torch
+
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="no CUDA device"):
+            resolve_devices("cuda")

@@ -7,11 +7,13 @@ import json
 import sys
 from pathlib import Path
 
+from bridge.bench_all import SUITES
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("bench", help="benchmarks (JSON on stdout)")
     parser.add_argument("suite", choices=["bridge", "scenario", "agents", "analysis", "scaling",
-                                          "sweep", "all"],
+                                          "learner", "sweep", "all"],
                         help="which benchmark")
     parser.add_argument("--iterations", type=int, default=2000, help="timed iterations")
     parser.add_argument("--warmup", type=int, default=200, help="untimed iterations first")
@@ -33,11 +35,19 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="analysis suite: simulate the trace in ns-3 (oran-slicing, "
                              "PF scheduler) instead of generating it")
     parser.add_argument("--num-envs", default="1,2,4",
-                        help="scaling suite: simulators in one run, N,N,... (default 1,2,4)")
+                        help="scaling and learner suites: simulators in one run, N,N,... "
+                             "(default 1,2,4)")
     parser.add_argument("--steps", type=int, default=50,
-                        help="scaling suite: timed vector steps per N")
+                        help="scaling and learner suites: timed vector steps per N")
+    parser.add_argument("--warmup-steps", type=int, default=3,
+                        help="learner suite: untimed vector steps per (device, N) first")
+    parser.add_argument("--devices", default=None,
+                        help="learner suite: the learner's devices, cpu,cuda (default: cpu, "
+                             "and cuda where torch sees a GPU)")
+    parser.add_argument("--torch-threads", type=int, default=1,
+                        help="learner suite: torch intra-op threads (ran-gym train uses 1)")
     parser.add_argument("--cells", type=int, default=16, help="sweep suite: tiny cells run")
-    parser.add_argument("--suites", default="bridge,scenario,agents,analysis,scaling,sweep",
+    parser.add_argument("--suites", default=",".join(SUITES),
                         help="all: which suites, in order")
     parser.add_argument("--json", type=Path, default=Path("docs/results/bench-all.json"),
                         help="all: where the results go")
@@ -49,7 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from bridge.bench import bench_bridge
 
-    if args.suite in ("scaling", "sweep", "all"):
+    if args.suite in ("scaling", "learner", "sweep", "all"):
         from bridge.bench_all import run as run_more
 
         return run_more(args)
