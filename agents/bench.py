@@ -73,14 +73,17 @@ def _decisions(obs_space: spaces.Box, act_space: spaces.Box, device: str, iterat
 
 
 def _updates_per_s(obs_space: spaces.Box, act_space: spaces.Box, device: str,
-                   updates: int) -> float:
-    agent = DiffusionQL(obs_space, act_space, DiffusionQLConfig(), seed=0, device=device)
+                   updates: int, cuda_graphs: bool = True) -> float:
+    """Updates per second at batch 128; on CUDA with the update as a CUDA graph unless
+    ``cuda_graphs`` is False (no effect on the CPU)."""
+    agent = DiffusionQL(obs_space, act_space, DiffusionQLConfig(cuda_graphs=cuda_graphs),
+                        seed=0, device=device)
     rng = np.random.default_rng(0)
     for _ in range(1024):
         agent.replay.add(obs_space.sample(), act_space.sample(), float(rng.normal()),
                          obs_space.sample(), False)
     batch = agent.replay.sample(128, agent.rng, agent.device)
-    agent.train_step(batch)  # warm-up
+    agent.train_step(batch)  # warm-up (on CUDA also the graph's capture)
     start = time.perf_counter()
     for _ in range(updates):
         agent.train_step(agent.replay.sample(128, agent.rng, agent.device))
@@ -108,6 +111,9 @@ def bench_agents(iterations: int = 200, warmup: int = 20, updates: int = 20) -> 
                      "updates_per_s": _updates_per_s(obs_space, act_space, device, updates)}
             for device in devices
         }
+        if "cuda" in results:  # the same updates without the CUDA graph, in the same run
+            results["cuda"]["updates_per_s_eager"] = _updates_per_s(
+                obs_space, act_space, "cuda", updates, cuda_graphs=False)
     finally:
         torch.set_num_threads(threads)
     return {

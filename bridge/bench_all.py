@@ -56,7 +56,7 @@ def _learner(args: argparse.Namespace) -> dict[str, Any]:
 
     return bench_learner(num_envs(args.num_envs), resolve_devices(args.devices), args.steps,
                          args.warmup_steps, args.seed, parse_params(args.param),
-                         args.torch_threads)
+                         args.torch_threads, args.cuda_graphs)
 
 
 def _sweep(args: argparse.Namespace) -> dict[str, Any]:

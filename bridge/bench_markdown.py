@@ -35,8 +35,9 @@ def _scenario(r: dict[str, Any]) -> str:
 
 
 def _agents(r: dict[str, Any]) -> str:
-    keys = ("ddpm_t20_ms", "ddim5_ms", "default_decision_ms", "updates_per_s")
-    rows = [[d, *(r[d][k] for k in keys)] for d in ("cpu", "cuda") if d in r]
+    keys = ("ddpm_t20_ms", "ddim5_ms", "default_decision_ms", "updates_per_s",
+            "updates_per_s_eager")
+    rows = [[d, *(r[d].get(k, "—") for k in keys)] for d in ("cpu", "cuda") if d in r]
     return _table(["device", *keys], rows) + (
         f"\n\nDiffusion-QL, observation {r['obs_dim']}, action {r['action_dim']}; "
         f"decisions at batch 1, updates at batch 128.")
@@ -74,7 +75,9 @@ def _learner(r: dict[str, Any]) -> str:
             + f"\n\nDiffusion-QL's training loop, {r['steps']} timed vector steps per row "
               f"after {r['warmup']} untimed, learning from the first transition; torch "
               f"{r['torch']}, {r['torch_threads']} intra-op thread(s)"
-              + (f", GPU {r['gpu']}" if r.get("gpu") else "") + ".")
+              + (f", GPU {r['gpu']}" if r.get("gpu") else "")
+              + (", CUDA learner's updates as CUDA graphs" if r.get("cuda_graphs") else "")
+              + ".")
 
 
 def _sweep(r: dict[str, Any]) -> str:

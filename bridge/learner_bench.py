@@ -16,7 +16,8 @@ steps run untimed first (the simulators' attach, the first kernels on the device
 - ``update_ms``: ``learn_ms`` over the updates of one vector step.
 
 Every (device, N) pair uses the same drop seed and agent seed; torch runs with
-``torch_threads`` intra-op threads (1, as ``ran-gym train`` sets, unless asked).
+``torch_threads`` intra-op threads (1, as ``ran-gym train`` sets, unless asked); with
+``cuda_graphs`` the CUDA learner replays each update as a CUDA graph.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def _timed(call: Callable[..., Any], total: list[float]) -> Callable[..., Any]:
 
 
 def time_learner(params: Mapping[str, Any], n: int, device: str, steps: int, warmup: int,
-                 seed: int) -> dict[str, float]:
+                 seed: int, cuda_graphs: bool = False) -> dict[str, float]:
     """One (device, N) measurement; see the module's docstring."""
     import torch
 
@@ -76,7 +77,8 @@ def time_learner(params: Mapping[str, Any], n: int, device: str, steps: int, war
     envs = _TimedSteps(make_vector_env("oran-slicing", episode, n, timeout_s=600.0))
     try:
         agent = DiffusionQL(envs.single_observation_space, envs.single_action_space,
-                            DiffusionQLConfig(learning_starts=0), seed=seed, device=device)
+                            DiffusionQLConfig(learning_starts=0, cuda_graphs=cuda_graphs),
+                            seed=seed, device=device)
         decide = [0.0]
         agent.act = _timed(agent.act, decide)  # type: ignore[method-assign]
         if warmup:
@@ -120,8 +122,8 @@ def resolve_devices(text: str | None) -> list[str]:
 
 def bench_learner(num_envs: Sequence[int] = (1, 2, 4), devices: Sequence[str] = ("cpu",),
                   steps: int = 20, warmup: int = 3, seed: int = 1,
-                  params: Mapping[str, Any] | None = None, torch_threads: int = 1
-                  ) -> dict[str, Any]:
+                  params: Mapping[str, Any] | None = None, torch_threads: int = 1,
+                  cuda_graphs: bool = False) -> dict[str, Any]:
     import torch
 
     if steps < 1 or warmup < 0 or torch_threads < 1 or not num_envs or min(num_envs) < 1:
@@ -134,7 +136,7 @@ def bench_learner(num_envs: Sequence[int] = (1, 2, 4), devices: Sequence[str] = 
     try:
         results = {device: {str(n): {k: _figure(v) for k, v in
                                      time_learner(params or {}, n, device, steps, warmup,
-                                                  seed).items()}
+                                                  seed, cuda_graphs).items()}
                             for n in num_envs}
                    for device in devices}
     finally:
@@ -144,6 +146,7 @@ def bench_learner(num_envs: Sequence[int] = (1, 2, 4), devices: Sequence[str] = 
         "benchmark": "learner", "scenario": "oran-slicing", "agent": "diffusion-ql",
         "params": dict(params or {}), "seed": seed, "steps": steps, "warmup": warmup,
         "torch_threads": torch_threads, "torch": torch.__version__, "gpu": gpu,
+        "cuda_graphs": cuda_graphs,
         "devices": results,
         "machine": machine(),
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),

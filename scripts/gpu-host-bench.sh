@@ -2,9 +2,10 @@
 # On a GPU host without ns-3 (see scripts/gpu-host-bundle.sh for what travels with the
 # checkout: .ns3rt/, .whl/ and build/): unpack the ns-3 runtime into a folder, put the
 # wheels on the Python path, point the bridge at wrappers of the built programs that find
-# that runtime, and run `ran-gym bench learner` (N simulators on CPU cores feeding one
-# Diffusion-QL learner, on CUDA and on CPU) and `ran-gym bench agents`.
-# Results: $OUT (or runs/gpu-host) /learner.json, agents.json, host.txt.
+# that runtime, check Diffusion-QL's CUDA-graph update against the eager one (the tests that
+# need a GPU), and run `ran-gym bench agents` and `ran-gym bench learner` (N simulators on
+# CPU cores feeding one Diffusion-QL learner, on CUDA and on CPU).
+# Results: $OUT (or runs/gpu-host) /learner.json, agents.json, host.txt, cuda-tests.txt.
 # Usage: scripts/gpu-host-bench.sh [NUM_ENVS [STEPS]]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,9 +39,11 @@ cat "$out/host.txt"
 # One step of the scenario first: a missing library shows here, named by the loader.
 "$RAN_GYM_BIN_DIR/ran-gym-oran-slicing" --help > /dev/null
 
-python3 -m bridge.cli bench agents > "$out/agents.json"
+python3 -m pytest -q -p no:cacheprovider tests/test_diffusion_ql.py -k cuda -rs \
+  2>&1 | tee "$out/cuda-tests.txt" || echo "gpu-host: CUDA tests FAILED"
+python3 -m bridge.cli bench agents --iterations 200 --warmup 20 > "$out/agents.json"
 python3 -m bridge.cli bench learner --num-envs "$num_envs" --steps "$steps" \
-  --devices cuda,cpu > "$out/learner.json"
+  --devices cuda,cpu --cuda-graphs > "$out/learner.json"
 python3 - "$out" <<'PY'
 import json, sys
 from bridge.bench_markdown import RENDER

@@ -110,10 +110,15 @@ class Diffusion(torch.nn.Module):
 
     def loss(self, model: Denoiser, x0: torch.Tensor, cond: torch.Tensor,
              generator: torch.Generator | None = None,
-             weight: Callable[[torch.Tensor], torch.Tensor] | None = None) -> torch.Tensor:
-        """Noise-prediction loss E‖ε − ε_θ(x_t, t, c)‖², optionally weighted per t."""
-        t = torch.randint(0, self.steps, (x0.shape[0],), device=x0.device, generator=generator)
-        noise = torch.randn(x0.shape, device=x0.device, generator=generator)
+             weight: Callable[[torch.Tensor], torch.Tensor] | None = None,
+             t: torch.Tensor | None = None, noise: torch.Tensor | None = None) -> torch.Tensor:
+        """Noise-prediction loss E‖ε − ε_θ(x_t, t, c)‖², optionally weighted per t. The
+        time steps ``t`` and the noise ``noise`` are drawn from ``generator`` unless given."""
+        if t is None:
+            t = torch.randint(0, self.steps, (x0.shape[0],), device=x0.device,
+                              generator=generator)
+        if noise is None:
+            noise = torch.randn(x0.shape, device=x0.device, generator=generator)
         error = (model(self.q_sample(x0, t, noise), t, cond) - noise) ** 2
         per_sample = error.reshape(x0.shape[0], -1).mean(1)
         if weight is not None:

@@ -5,10 +5,12 @@ term, twin critics with targets, and an EMA actor for targets and decisions."""
 from __future__ import annotations
 
 import copy
+import dataclasses
+import hashlib
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import gymnasium as gym
 import numpy as np
@@ -22,7 +24,21 @@ from agents.common.nn import EMA, resolve_device, soft_update
 from agents.common.replay import Batch, ReplayBuffer
 from agents.diffusion_ql.config import DiffusionQLConfig
 from agents.diffusion_ql.fast import FastDecider
+from agents.diffusion_ql.graphs import GraphedUpdate, set_capturable
 from agents.diffusion_ql.networks import NoisePredictor, TwinCritic
+
+LOSSES = ("critic_loss", "bc_loss", "q_loss", "q_mean")
+"""What :meth:`DiffusionQL.train_step` returns, in this order."""
+
+
+class UpdateDraws(NamedTuple):
+    """The random numbers of one update (:meth:`DiffusionQL._draws`)."""
+
+    next_noise: torch.Tensor  # (T, batch, action): sampling the target's next actions
+    t: torch.Tensor  # (batch,): the BC loss's time steps
+    bc_noise: torch.Tensor  # (batch, action): the BC loss's noise
+    new_noise: torch.Tensor  # (T, batch, action): sampling the policy's actions for Q
+    q1_first: torch.Tensor  # (): True when the Q term uses Q1 (normalised by |Q2|)
 
 
 class DiffusionQL:
@@ -52,8 +68,11 @@ class DiffusionQL:
         self.actor, self.critic = actor.to(self.device), critic.to(self.device)
         self.ema_actor = copy.deepcopy(self.actor).requires_grad_(False)
         self.critic_target = copy.deepcopy(self.critic).requires_grad_(False)
-        self.actor_optimizer = torch.optim.Adam(self.actor.parameters(), lr=c.lr_actor)
-        self.critic_optimizer = torch.optim.Adam(self.critic.parameters(), lr=c.lr_critic)
+        graphs = c.cuda_graphs and self.device.type == "cuda"
+        self.actor_optimizer = torch.optim.Adam(self.actor.parameters(), lr=c.lr_actor,
+                                                capturable=graphs)
+        self.critic_optimizer = torch.optim.Adam(self.critic.parameters(), lr=c.lr_critic,
+                                                 capturable=graphs)
         self.ema = EMA(c.ema_decay)
         self.generator = torch.Generator(device=self.device).manual_seed(seed)
         self.rng = np.random.default_rng(seed)
@@ -62,6 +81,7 @@ class DiffusionQL:
         self.num_updates = 0
         self._fast: FastDecider | None = None
         self._fast_version = -1
+        self._graphed: GraphedUpdate | None = GraphedUpdate(self) if graphs else None
 
     # -- acting ------------------------------------------------------------------
 
@@ -163,12 +183,42 @@ class DiffusionQL:
     # -- learning ----------------------------------------------------------------
 
     def train_step(self, batch: Batch) -> dict[str, float]:
-        """One update of the critics, the policy, the EMA actor and the target critics."""
+        """One update of the critics, the policy, the EMA actor and the target critics.
+        Its randomness is drawn first (:meth:`_draws`); the rest (:meth:`_update`) is a
+        fixed sequence of tensor operations, replayed as a CUDA graph on CUDA
+        (``config.cuda_graphs``, agents.diffusion_ql.graphs) and run as it is elsewhere."""
         c = self.config
+        draws = self._draws(len(batch.observations))
+        if self._graphed is not None:
+            losses = self._graphed.run(batch, draws)
+        else:
+            losses = self._update(batch, draws)
+        self.num_updates += 1
+        if self.num_updates < c.ema_start:
+            self.ema_actor.load_state_dict(self.actor.state_dict())
+        elif self.num_updates % c.ema_every == 0:
+            self.ema.update(self.ema_actor, self.actor)
+        return dict(zip(LOSSES, losses.tolist(), strict=True))
+
+    def _draws(self, n: int) -> UpdateDraws:
+        """Every random number one update of ``n`` transitions takes, in a fixed order."""
+        steps, shape = self.diffusion.steps, (n, self.action_dim)
+        g, device = self.generator, self.device
+        return UpdateDraws(
+            next_noise=torch.randn((steps, *shape), device=device, generator=g),
+            t=torch.randint(0, steps, (n,), device=device, generator=g),
+            bc_noise=torch.randn(shape, device=device, generator=g),
+            new_noise=torch.randn((steps, *shape), device=device, generator=g),
+            q1_first=torch.tensor(self.rng.random() < 0.5))
+
+    def _update(self, batch: Batch, draws: UpdateDraws) -> torch.Tensor:
+        """The update given its random numbers: critics, policy and target critics step;
+        returns [critic loss, BC loss, Q loss, mean Q] as one tensor."""
+        c = self.config
+        shape = (len(batch.observations), self.action_dim)
         with torch.no_grad():
-            shape = (len(batch.next_observations), self.action_dim)
             next_a = self.diffusion.sample_ddpm(self.ema_actor, batch.next_observations, shape,
-                                                self.generator)
+                                                noise=draws.next_noise)
             target = batch.rewards + c.gamma * (1 - batch.dones) * self.critic_target.q_min(
                 batch.next_observations, next_a)
         q1, q2 = self.critic(batch.observations, batch.actions)
@@ -176,26 +226,19 @@ class DiffusionQL:
         self._step(self.critic_optimizer, critic_loss, self.critic)
 
         bc_loss = self.diffusion.loss(self.actor, batch.actions, batch.observations,
-                                      self.generator)
-        new_a = self.diffusion.sample_ddpm(self.actor, batch.observations,
-                                           (len(batch.observations), self.action_dim),
-                                           self.generator)
+                                      t=draws.t, noise=draws.bc_noise)
+        new_a = self.diffusion.sample_ddpm(self.actor, batch.observations, shape,
+                                           noise=draws.new_noise)
         q1_new, q2_new = self.critic(batch.observations, new_a)
-        if self.rng.random() < 0.5:  # normalised by the other critic's detached |Q|
-            q_loss = -q1_new.mean() / q2_new.abs().mean().detach().clamp(min=1e-6)
-        else:
-            q_loss = -q2_new.mean() / q1_new.abs().mean().detach().clamp(min=1e-6)
+        # One critic's Q, normalised by the other's detached |Q|; which one is a coin flip.
+        q_loss = torch.where(
+            draws.q1_first.to(self.device, non_blocking=True),
+            -q1_new.mean() / q2_new.abs().mean().detach().clamp(min=1e-6),
+            -q2_new.mean() / q1_new.abs().mean().detach().clamp(min=1e-6))
         actor_loss = bc_loss + c.q_weight * q_loss
         self._step(self.actor_optimizer, actor_loss, self.actor)
-
-        self.num_updates += 1
-        if self.num_updates < c.ema_start:
-            self.ema_actor.load_state_dict(self.actor.state_dict())
-        elif self.num_updates % c.ema_every == 0:
-            self.ema.update(self.ema_actor, self.actor)
         soft_update(self.critic_target, self.critic, c.tau)
-        return {"critic_loss": critic_loss.item(), "bc_loss": bc_loss.item(),
-                "q_loss": q_loss.item(), "q_mean": q1.mean().item()}
+        return torch.stack([critic_loss, bc_loss, q_loss, q1.mean()]).detach()
 
     def _step(self, optimizer: torch.optim.Optimizer, loss: torch.Tensor, net: nn.Module) -> None:
         optimizer.zero_grad(set_to_none=True)
@@ -244,11 +287,19 @@ class DiffusionQL:
         for name in ("actor", "ema_actor", "critic", "critic_target", "actor_optimizer",
                      "critic_optimizer"):
             getattr(self, name).load_state_dict(state[name])
-        self.generator.set_state(state["generator"])
+        try:
+            self.generator.set_state(state["generator"])
+        except RuntimeError:  # saved on another kind of device (a CUDA state on the CPU, ...)
+            self.generator.manual_seed(_seed_from(state["generator"]))
         self.rng.bit_generator.state = state["rng"]
         self.replay.load_state_dict(state["replay"])
         self.num_timesteps, self.num_updates = state["num_timesteps"], state["num_updates"]
         self._fast = None
+        graphs = self._graphed is not None
+        for optimizer in (self.actor_optimizer, self.critic_optimizer):
+            set_capturable(optimizer, graphs, self.device)
+        if graphs:  # the optimisers' state tensors are new: capture again
+            self._graphed = GraphedUpdate(self)
 
     def save(self, path: str | Path) -> Path:
         """Write a complete checkpoint atomically (agents.common.checkpoint)."""
@@ -256,13 +307,24 @@ class DiffusionQL:
 
     @classmethod
     def load(cls, path: str | Path, observation_space: gym.Space, action_space: gym.Space,
-             device: str = "auto") -> DiffusionQL:
-        """Load a checkpoint written by :meth:`save` (``torch.load(weights_only=True)``)."""
+             device: str = "auto", cuda_graphs: bool | None = None) -> DiffusionQL:
+        """Load a checkpoint written by :meth:`save` (``torch.load(weights_only=True)``);
+        ``cuda_graphs`` replaces the checkpoint's setting where given."""
         state = load_torch(path)
         config = _config_from_dict(state["config"])
+        if cuda_graphs is not None:
+            config = dataclasses.replace(config, cuda_graphs=cuda_graphs)
         agent = cls(observation_space, action_space, config, state["seed"], device)
         agent.load_state_dict(state)
         return agent
+
+
+def _seed_from(generator_state: torch.Tensor) -> int:
+    """A seed that follows from a generator state this device's generator cannot take: a
+    checkpoint moved between CPU and CUDA goes on deterministically, if not as it would
+    have on its own device."""
+    digest = hashlib.sha256(generator_state.cpu().numpy().tobytes()).digest()
+    return int.from_bytes(digest[:8], "little") >> 1
 
 
 def _config_from_dict(values: dict[str, Any]) -> DiffusionQLConfig:

@@ -111,9 +111,11 @@ def _agent(args: argparse.Namespace, env: gym.Env | AsyncVectorEnv, checkpoint: 
     spaces = (env.single_observation_space, env.single_action_space) if isinstance(
         env, AsyncVectorEnv) else (env.observation_space, env.action_space)
     device = getattr(args, "device", "auto")
+    graphs = getattr(args, "cuda_graphs", False)
     if getattr(args, "resume", False) and checkpoint.is_file():
-        return DiffusionQL.load(checkpoint, *spaces, device=device)
-    return DiffusionQL(*spaces, DiffusionQLConfig(), seed=args.seed, device=device)
+        return DiffusionQL.load(checkpoint, *spaces, device=device, cuda_graphs=graphs)
+    return DiffusionQL(*spaces, DiffusionQLConfig(cuda_graphs=graphs), seed=args.seed,
+                       device=device)
 
 
 def _learn(agent: DiffusionQL, env: gym.Env | AsyncVectorEnv, steps: int, log: TrainingLog,

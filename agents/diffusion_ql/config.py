@@ -59,6 +59,11 @@ class DiffusionQLConfig:
     fast_decisions: bool = True
     """Decide through the NumPy path (agents.diffusion_ql.fast) on CPU: the same samples as
     the PyTorch sampler to float tolerance, with the per-decision overheads hoisted."""
+    cuda_graphs: bool = False
+    """On CUDA, capture one update as a CUDA graph and replay it (agents.diffusion_ql.graphs):
+    the same tensor operations, launched as one graph instead of some thousands of kernels
+    (about 6.7x the updates per second on an H100, docs/benchmarks.md). Off by default
+    until tests/test_diffusion_ql.py's CUDA test has run on a GPU."""
 
     def __post_init__(self) -> None:
         check_fields(self, {

@@ -46,6 +46,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                              "and cuda where torch sees a GPU)")
     parser.add_argument("--torch-threads", type=int, default=1,
                         help="learner suite: torch intra-op threads (ran-gym train uses 1)")
+    parser.add_argument("--cuda-graphs", action="store_true",
+                        help="learner suite: the CUDA learner replays each update as a CUDA "
+                             "graph (ran-gym train --cuda-graphs)")
     parser.add_argument("--cells", type=int, default=16, help="sweep suite: tiny cells run")
     parser.add_argument("--suites", default=",".join(SUITES),
                         help="all: which suites, in order")
