@@ -140,9 +140,11 @@ class FastDecider:
                                 np.array([math.sqrt(a[s]) for s in order]),
                                 np.array([math.sqrt(1 - a[s]) for s in order]),
                                 np.array(coef_x0), np.array(coef_x))
-        step_bias, *coefficients = self._plans[key]
+        step_bias, sqrt_abar, sqrt_one_minus_abar, x0_coefs, x_coefs = self._plans[key]
         fixed = (obs @ self.w_state)[None] + step_bias
-        x = self.kernel.run(x, fixed, *coefficients, noise, self.clip)
+        assert self.kernel is not None  # the caller checked
+        x = self.kernel.run(x, fixed, sqrt_abar, sqrt_one_minus_abar, x0_coefs, x_coefs, noise,
+                            self.clip)
         return x if self.clip is None else np.clip(x, -self.clip, self.clip, out=x)
 
     def _x0(self, x: np.ndarray, eps: np.ndarray, step: int) -> np.ndarray:

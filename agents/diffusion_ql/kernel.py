@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -64,7 +65,8 @@ def switched(on: bool) -> Iterator[None]:
         load.cache_clear()
 
 
-def _f(a: np.ndarray) -> ctypes.Array:
+def _f(a: np.ndarray) -> Any:
+    """A float pointer to ``a``'s data (a ctypes pointer; typed Any for the array slots)."""
     return a.ctypes.data_as(_F)
 
 
@@ -82,8 +84,9 @@ class ReverseKernel:
         if self.out_w.shape != (self.hidden, self.a_dim) or any(
                 w.shape != (self.hidden, self.hidden) for w in self.inner):
             raise ValueError("the kernel needs an MLP of equal hidden layers")
-        self._inner_w = (_F * max(len(inner), 1))(*[_f(w) for w in self.inner])
-        self._inner_b = (_F * max(len(inner), 1))(*[_f(b) for b in self.inner_bias])
+        slots: Any = _F * max(len(inner), 1)
+        self._inner_w = slots(*[_f(w) for w in self.inner])
+        self._inner_b = slots(*[_f(b) for b in self.inner_bias])
         self._work = np.empty(2 * self.hidden + self.a_dim, np.float32)
 
     def run(self, x: np.ndarray, fixed: np.ndarray, sqrt_abar: np.ndarray,
