@@ -6,18 +6,14 @@
 #            and libstdc++6 are left to the host, whose Python and torch load them too;
 #   .whl/    wheels of the Python packages the bridge needs beyond what a PyTorch image
 #            has, at this checkout's versions, for the host's Python (PYVER, default 3.12).
-# Both folders are ignored by git (added to .git/info/exclude). The built programs stay
-# in build/ns3/bin. Usage: scripts/gpu-host-bundle.sh [PYVER]
+# Both folders are ignored by git (.gitignore). The built programs stay in build/ns3/bin.
+# Usage: scripts/gpu-host-bundle.sh [PYVER]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pyver=${1:-3.12}
 python=${PYTHON:-.venv/bin/python}
 bin=build/ns3/bin
 [ -x "$bin/ran-gym-oran-slicing" ] || { echo "no built programs in $bin: run make first" >&2; exit 2; }
-
-for folder in .ns3rt .whl; do
-  grep -qx "/$folder/" .git/info/exclude 2>/dev/null || echo "/$folder/" >> .git/info/exclude
-done
 
 # The package of every shared library the programs load, but the C and C++ runtimes.
 packages=$(for program in "$bin"/ran-gym-*; do
