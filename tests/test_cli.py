@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -117,3 +118,19 @@ def test_run_with_pcap_traces_of_oran_slicing(tmp_path):
             "--param", "pcap=true")
     assert list((out / "traces-episode-0000").glob("*.pcap"))
     assert not (out / ".probe").exists()
+
+
+def test_the_command_runs_numpy_blas_on_one_thread():
+    """NumPy's BLAS is loaded before main() runs; main() still holds its pool to one thread
+    (several spin against the simulators for the cores), unless the user set the count."""
+    script = ("from threadpoolctl import threadpool_info; from bridge.cli import main; "
+              "main(['scenarios']); print(sorted({p['num_threads'] for p in threadpool_info() "
+              "if p['user_api'] == 'blas'}))")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+    ran = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                         text=True, check=True, timeout=120)
+    assert ran.stdout.strip().splitlines()[-1] == "[1]"
+    user = subprocess.run([sys.executable, "-c", script], check=True, timeout=120, text=True,
+                          env={**env, "OPENBLAS_NUM_THREADS": "2"}, capture_output=True)
+    assert user.stdout.strip().splitlines()[-1] == "[2]"
