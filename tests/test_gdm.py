@@ -226,3 +226,124 @@ def test_dagger_labels_the_gdms_own_dual_states_with_the_expert():
     plain = GdmPolicy(TINY).eval()
     with pytest.raises(ValueError, match="conditioned on the duals"):
         dagger_rows(plain, expert, lte_rates, networks=1, steps=4, t0=2, seed=0)
+
+
+def test_power_maps_round_trip_and_fix_the_ends():
+    from agents.gdm.policy import from_diffusion, to_diffusion
+
+    fraction = torch.tensor([0.0, 1e-4, 0.0025, 0.01, 0.25, 0.5, 0.81, 1.0])
+    for power_map in ("affine", "sqrt"):
+        y = to_diffusion(fraction, power_map)
+        assert y[0].item() == -1.0 and y[-1].item() == 1.0  # 0 -> -1, Pmax -> 1
+        assert bool((y.diff() > 0).all())  # monotone
+        torch.testing.assert_close(from_diffusion(y, power_map), fraction, atol=1e-6, rtol=0)
+    sqrt = to_diffusion(fraction, "sqrt")
+    # by hand: 2 sqrt(p) - 1
+    torch.testing.assert_close(sqrt[[2, 3, 4, 6]], torch.tensor([-0.9, -0.8, 0.0, 0.8]))
+    # finer near 0: 1 % of Pmax is 0.2 away from the bound instead of 0.02
+    assert to_diffusion(fraction, "affine")[3].item() == pytest.approx(-0.98)
+    # both inverses clamp to [0, 1] outside [-1, 1]
+    for power_map in ("affine", "sqrt"):
+        assert from_diffusion(torch.tensor([-1.5, 1.5]), power_map).tolist() == [0.0, 1.0]
+    # the policy's methods follow its config
+    policy = GdmPolicy(dataclasses.replace(TINY, power_map="sqrt"))
+    torch.testing.assert_close(policy.to_diffusion(fraction), sqrt)
+    assert GdmPolicy(TINY).to_diffusion(torch.tensor([0.25])).item() == pytest.approx(-0.5)
+
+
+def test_sqrt_map_policy_samples_within_zero_and_pmax_and_trains_on_sqrt_powers():
+    torch.manual_seed(0)
+    affine = GdmPolicy(TINY)  # untrained: raw samples run far outside [-1, 1]
+    sqrt = GdmPolicy(dataclasses.replace(TINY, power_map="sqrt"))
+    sqrt.load_state_dict(affine.state_dict())
+    cond = _gains(64, 5, 2)
+    for sampler in ("ddim", "ddpm"):
+        for policy in (affine, sqrt):
+            policy.config = dataclasses.replace(policy.config, sampler=sampler)
+        p = sqrt.sample(cond, torch.Generator().manual_seed(0))
+        assert p.shape == (64, 5) and p.min() >= 0 and p.max() <= 1
+        assert p.std() > 0.05
+        # same weights, same noise: the same diffusion sample, read through the other map
+        a = affine.sample(cond, torch.Generator().manual_seed(0))
+        torch.testing.assert_close(p, a.square())
+        assert not torch.allclose(p, a)
+    # the loss of the sqrt map on p is the affine one's on sqrt(p)
+    fraction = torch.rand(16, 5, generator=torch.Generator().manual_seed(1))
+    c = cond[:16]
+    torch.testing.assert_close(sqrt.loss(fraction, c, torch.Generator().manual_seed(2)),
+                               affine.loss(fraction.sqrt(), c, torch.Generator().manual_seed(2)))
+
+
+def test_power_map_is_saved_and_old_checkpoints_load_as_affine(tmp_path):
+    torch.manual_seed(1)
+    policy = GdmPolicy(dataclasses.replace(TINY, power_map="sqrt"))
+    save_policy(policy, tmp_path / "s.pt")
+    assert torch.load(tmp_path / "s.pt", weights_only=True)["config"]["power_map"] == "sqrt"
+    loaded = load_policy(tmp_path / "s.pt")
+    assert loaded.config.power_map == "sqrt"
+    cond = _gains(8, 5, 7)
+    assert torch.equal(policy.sample(cond, torch.Generator().manual_seed(9)),
+                       loaded.sample(cond, torch.Generator().manual_seed(9)))
+    # a checkpoint written before the field existed
+    old = torch.load(tmp_path / "s.pt", weights_only=True)
+    del old["config"]["power_map"]
+    torch.save(old, tmp_path / "old.pt")
+    assert load_policy(tmp_path / "old.pt").config.power_map == "affine"
+
+
+def test_unknown_power_map_is_refused(tmp_path, monkeypatch):
+    import sys
+
+    from agents.gdm import commands
+    from agents.gdm.policy import from_diffusion, to_diffusion
+
+    with pytest.raises(ValueError, match="power_map.*'log'"):
+        GdmConfig(power_map="log")
+    with pytest.raises(ValueError, match="'log'"):
+        to_diffusion(torch.zeros(2), "log")
+    with pytest.raises(ValueError, match="'log'"):
+        from_diffusion(torch.zeros(2), "log")
+    with pytest.raises(ValueError, match="'log'"):
+        slack_guidance(power_map="log")
+    bad = {**dataclasses.asdict(TINY), "power_map": "log"}
+    torch.save({"state_dict": GdmPolicy(TINY).state_dict(), "config": bad}, tmp_path / "b.pt")
+    with pytest.raises(ValueError, match="'log'"):
+        load_policy(tmp_path / "b.pt")
+    # the training command: --power-map sqrt reaches the checkpoint, a bad one is refused
+    n = 3
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"gains": [rng.normal(size=n * n).astype(np.float32) for _ in range(4)],
+                          "mu": [rng.random(n) for _ in range(4)],
+                          "mu_seen": [rng.random(n) for _ in range(4)],
+                          "power_w": [0.01 * rng.random(n) for _ in range(4)]})
+    frame.to_parquet(tmp_path / "d.parquet")
+    base = ["gdm", "--dataset", str(tmp_path / "d.parquet"), "--iterations", "2",
+            "--device", "cpu", "--duals", "--dual-dither", "0.5"]
+    monkeypatch.setattr(sys, "argv", [*base, "--out", str(tmp_path / "t"), "--power-map", "sqrt"])
+    commands.main()
+    assert load_policy(tmp_path / "t" / "policy.pt").config.power_map == "sqrt"
+    monkeypatch.setattr(sys, "argv", [*base, "--out", str(tmp_path / "u")])
+    commands.main()
+    assert load_policy(tmp_path / "u" / "policy.pt").config.power_map == "affine"
+    monkeypatch.setattr(sys, "argv", [*base, "--out", str(tmp_path / "v"), "--power-map", "log"])
+    with pytest.raises(SystemExit):
+        commands.main()
+    assert not (tmp_path / "v").exists()
+
+
+def test_slack_guidance_under_the_sqrt_map():
+    # the same pair as test_slack_guidance_favours_the_failing_pair, sqrt map: the signs
+    # hold, and the gradient is that of the squared smooth map (chain rule by hand)
+    from agents.gdm.guidance import SMOOTHING
+
+    cond = torch.tensor([[[0.3, 0.5], [-0.5, 1.0]]])
+    y = torch.tensor([[0.2, -0.4]])
+    w = torch.tensor([[1.0, 0.0]])
+    grad = slack_guidance(w, power_map="sqrt")(y, cond)
+    assert grad[0, 0] > 0 and grad[0, 1] < 0
+    snr = 10 ** (4 * cond.double())
+    v = y.double().requires_grad_(True)
+    s = torch.nn.functional.softplus(SMOOTHING * (v + 1) / 2) / SMOOTHING
+    expected = torch.autograd.grad(constraint_slack(snr, s * s, w.double()).sum(), v)[0]
+    torch.testing.assert_close(grad, expected.float())
+    assert not torch.allclose(grad, slack_guidance(w)(y, cond))

@@ -90,7 +90,7 @@ class GdmAgent:
             if self.guidance_feedback and self._count:
                 deficit = (f_min - self._total / self._count) / f_min
                 weights = torch.tensor(deficit.clip(0, 1)[None])
-            guidance = slack_guidance(weights, f_min)
+            guidance = slack_guidance(weights, f_min, self.policy.config.power_map)
         out = self.policy.sample(cond, self.generator, guidance, self.guidance_scale)
         return out[0].numpy().astype(np.float64)
 

@@ -3,7 +3,8 @@
 ``ran-gym train --scenario interference --agent gdm --dataset FILE --out DIR
 [--iterations N] [--seed S] [--device D]`` writes DIR/policy.pt and DIR/config.json.
 The variant conditioned on the expert's duals as well (executed with the expert's dual
-dynamics): ``python -m agents.gdm.commands --duals --dataset FILE --out DIR``.
+dynamics): ``python -m agents.gdm.commands --duals --dataset FILE --out DIR``;
+``--power-map sqrt`` diffuses sqrt(p / Pmax) instead of p / Pmax (finer near p = 0).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from agents.gdm.policy import GdmConfig
+from agents.gdm.policy import POWER_MAPS, GdmConfig
 from agents.gdm.train import GdmTrainConfig, expert_data, save_trained, train_gdm
 
 
@@ -26,7 +27,8 @@ def train_command(args: argparse.Namespace) -> Path:
         raise ValueError("gdm imitates an expert: pass --dataset FILE (ran-gym dataset "
                          "--scenario interference --solver sapd --out FILE)")
     dither = float(getattr(args, "dual_dither", None) or 1.0)
-    network = GdmConfig(duals=bool(getattr(args, "duals", False)), dual_dither=dither)
+    network = GdmConfig(duals=bool(getattr(args, "duals", False)), dual_dither=dither,
+                        power_map=getattr(args, "power_map", None) or "affine")
     config = GdmTrainConfig(policy=network, seed=args.seed, device=args.device,
                             **({"iterations": args.iterations} if args.iterations else {}))
     frames = [pd.read_parquet(path) for path in str(dataset).split(",")]
@@ -50,6 +52,9 @@ def main() -> None:
     parser.add_argument("--dual-dither", type=float, default=None,
                         help="with --duals: condition on the expert's dithered duals "
                              "(mu_seen), drawn at run time with u ~ U[this, 1]")
+    parser.add_argument("--power-map", choices=POWER_MAPS, default="affine",
+                        help="map of powers onto the diffusion space: affine 2p/Pmax - 1 "
+                             "(default) or sqrt 2 sqrt(p/Pmax) - 1 (finer near p = 0)")
     parser.add_argument("--iterations", type=int, default=None)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="auto")

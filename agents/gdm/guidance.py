@@ -6,7 +6,8 @@ LTE rate model of the twin (``bridge.twins.interference.lte_rates``) on the long
 gains, w_i ≥ 0 a weight per pair. Only pairs below f_min contribute: the gradient raises
 their own power and lowers that of their interferers. The powers of a diffusion sample y
 are p = softplus(k (y + 1) / 2) / k with k = 20 — (y + 1) / 2 made smooth at 0, so a
-silenced pair still receives a gradient.
+silenced pair still receives a gradient — squared for a policy diffused under the "sqrt"
+power map (``agents.gdm.policy.POWER_MAPS``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import torch
 
 from agents.common.diffusion import Guidance
+from agents.gdm.policy import POWER_MAPS
 from bridge.twins.interference import F_MIN, LTE_EFFICIENCY, LTE_GAP, LTE_MAX_RATE
 
 SMOOTHING = 20.0
@@ -38,9 +40,13 @@ def constraint_slack(snr: torch.Tensor, fraction: torch.Tensor, weights: torch.T
     return (weights * (lte_rate_model(snr, fraction) - f_min).clamp(max=0)).sum(-1)
 
 
-def slack_guidance(weights: torch.Tensor | None = None, f_min: float = F_MIN) -> Guidance:
+def slack_guidance(weights: torch.Tensor | None = None, f_min: float = F_MIN,
+                   power_map: str = "affine") -> Guidance:
     """``guidance(y, cond)`` for the sampler: ∇_y of the constraint slack of the sample.
-    cond holds normalised gains x (first N columns): SNR at full power = 10^(4x)."""
+    cond holds normalised gains x (first N columns): SNR at full power = 10^(4x).
+    ``power_map`` is the policy's (``GdmConfig.power_map``)."""
+    if power_map not in POWER_MAPS:
+        raise ValueError(f"unknown power_map {power_map!r}: expected one of {POWER_MAPS}")
 
     def gradient(y: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
         n = y.shape[-1]
@@ -49,6 +55,8 @@ def slack_guidance(weights: torch.Tensor | None = None, f_min: float = F_MIN) ->
         with torch.enable_grad():
             v = y.detach().double().requires_grad_(True)
             fraction = torch.nn.functional.softplus(SMOOTHING * (v + 1) / 2) / SMOOTHING
+            if power_map == "sqrt":
+                fraction = fraction.square()
             slack = constraint_slack(snr, fraction, w, f_min).sum()
             return torch.autograd.grad(slack, v)[0].to(y.dtype)
 

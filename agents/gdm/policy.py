@@ -1,9 +1,12 @@
-"""The GDM policy: the graph denoiser inside the shared diffusion sampler, with the affine
-map between powers and the centred diffusion space.
+"""The GDM policy: the graph denoiser inside the shared diffusion sampler, with the map
+between powers and the centred diffusion space.
 
-Powers p ∈ [0, Pmax] are diffused as y = 2 p / Pmax − 1 ∈ [−1, 1]; the sampler clamps x̂₀
-to [−1, 1] at every step and the final sample too, so the inverse map lands in
-[0, Pmax] by construction. Training minimises the DDPM noise-prediction loss weighted by
+Powers p ∈ [0, Pmax] are diffused as y = 2 p / Pmax − 1 ∈ [−1, 1] (``power_map``
+"affine", the default) or y = 2 sqrt(p / Pmax) − 1 ("sqrt": more resolution near p = 0,
+where a switched-off transmitter's small leaked power still interferes; an error δ in y
+near −1 is a power of δ² / 4 Pmax instead of δ / 2 Pmax). The sampler clamps x̂₀ to
+[−1, 1] at every step and the final sample too, so the inverse map lands in [0, Pmax] by
+construction. Training minimises the DDPM noise-prediction loss weighted by
 w(t) = sigmoid(b − λ_t), λ_t the log-SNR of step t, normalised to mean 1 over the steps
 (a sigmoid weighting of the log-SNR: the nearly noise-free steps, whose ε is hard to see
 and matters little to the sample, count less; b = 4 leaves them 0.1 of the weight — on a
@@ -21,6 +24,30 @@ import torch
 
 from agents.common.diffusion import Diffusion, DiffusionConfig, Guidance
 from agents.gdm.networks import GraphDenoiser
+
+POWER_MAPS = ("affine", "sqrt")
+"""Maps of power fractions p / Pmax ∈ [0, 1] onto the diffusion space [−1, 1]: affine
+y = 2 p / Pmax − 1, sqrt y = 2 sqrt(p / Pmax) − 1."""
+
+
+def to_diffusion(fraction: torch.Tensor, power_map: str = "affine") -> torch.Tensor:
+    """p / Pmax ∈ [0, 1] -> y ∈ [−1, 1]: 0 -> −1 and 1 -> 1 under both maps; the middle
+    y = 0 is p = 0.5 Pmax (affine) or 0.25 Pmax (sqrt)."""
+    if power_map == "affine":
+        return 2 * fraction - 1
+    if power_map == "sqrt":
+        return 2 * fraction.clamp(0, 1).sqrt() - 1
+    raise ValueError(f"unknown power_map {power_map!r}: expected one of {POWER_MAPS}")
+
+
+def from_diffusion(y: torch.Tensor, power_map: str = "affine") -> torch.Tensor:
+    """y -> p / Pmax, constrained to [0, 1]; the inverse of :func:`to_diffusion`."""
+    unit = ((y + 1) / 2).clamp(0, 1)
+    if power_map == "affine":
+        return unit
+    if power_map == "sqrt":
+        return unit.square()
+    raise ValueError(f"unknown power_map {power_map!r}: expected one of {POWER_MAPS}")
 
 
 @dataclass(frozen=True)
@@ -54,8 +81,15 @@ class GdmConfig:
     """Steps of the DDIM sampler."""
     ddim_eta: float = 1.0
     """DDIM's η: 1 is stochastic like DDPM, 0 deterministic given the initial noise."""
+    power_map: str = "affine"
+    """How powers are diffused (``POWER_MAPS``): affine y = 2 p / Pmax − 1, or sqrt
+    y = 2 sqrt(p / Pmax) − 1 (finer near p = 0). Checkpoints from before the field are
+    affine."""
 
     def __post_init__(self) -> None:
+        if self.power_map not in POWER_MAPS:
+            raise ValueError(f"GdmConfig.power_map must be one of {POWER_MAPS}, got "
+                             f"{self.power_map!r}")
         if self.sampler not in ("ddim", "ddpm"):
             raise ValueError(f"GdmConfig.sampler must be 'ddim' or 'ddpm', got {self.sampler!r}")
         if not 1 <= self.ddim_steps <= self.steps:
@@ -84,15 +118,13 @@ class GdmPolicy(torch.nn.Module):
             weights = weights / weights.mean()
         self.register_buffer("loss_weights", weights, persistent=False)
 
-    @staticmethod
-    def to_diffusion(fraction: torch.Tensor) -> torch.Tensor:
-        """p / Pmax ∈ [0, 1] -> y ∈ [−1, 1] (0 -> −1, 0.5 -> 0, 1 -> 1)."""
-        return 2 * fraction - 1
+    def to_diffusion(self, fraction: torch.Tensor) -> torch.Tensor:
+        """p / Pmax ∈ [0, 1] -> y ∈ [−1, 1] under the config's ``power_map``."""
+        return to_diffusion(fraction, self.config.power_map)
 
-    @staticmethod
-    def from_diffusion(y: torch.Tensor) -> torch.Tensor:
-        """y -> p / Pmax, constrained to [0, 1]."""
-        return ((y + 1) / 2).clamp(0, 1)
+    def from_diffusion(self, y: torch.Tensor) -> torch.Tensor:
+        """y -> p / Pmax, constrained to [0, 1], under the config's ``power_map``."""
+        return from_diffusion(y, self.config.power_map)
 
     def loss(self, fraction: torch.Tensor, cond: torch.Tensor,
              generator: torch.Generator | None = None) -> torch.Tensor:
@@ -126,7 +158,9 @@ def save_policy(policy: GdmPolicy, path: Path, extra: dict[str, Any] | None = No
 
 def load_policy(path: str | Path, device: str | torch.device = "cpu", **overrides: Any
                 ) -> GdmPolicy:
-    """The policy of a checkpoint; ``overrides`` replace sampler fields (e.g. sampler="ddpm")."""
+    """The policy of a checkpoint; ``overrides`` replace sampler fields (e.g. sampler="ddpm").
+    A checkpoint saved before a config field existed gets the field's default (e.g.
+    ``power_map`` "affine", the only map there was)."""
     checkpoint = torch.load(path, map_location=device, weights_only=True)
     policy = GdmPolicy(GdmConfig(**{**checkpoint["config"], **overrides}))
     policy.load_state_dict(checkpoint["state_dict"])

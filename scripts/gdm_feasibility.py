@@ -1,0 +1,35 @@
+"""Feasibility of an interference agent on ns-3 networks, with the agent's own seed free:
+``python scripts/gdm_feasibility.py AGENT SEED EPISODES AGENT_SEED [CHECKPOINT]``
+prints one JSON line: the share of pairs whose ergodic rate over the episode's 200 steps
+reaches f_min = 0.75, the mean, the 5th percentile and the failing pairs per network.
+Episode k uses network seed SEED + k, as ``ran-gym evaluate --seed SEED`` does; with
+AGENT_SEED = SEED the figures are those of ``ran-gym evaluate`` (whose agent takes the
+run's seed). Used in docs/results/gdm/ to measure the spread between agent seeds."""
+
+import json
+import sys
+
+import numpy as np
+import torch
+
+from agents import make_agent
+from bridge.evaluation import make_env, play_episode
+from bridge.twins.interference import F_MIN
+
+torch.set_num_threads(1)
+agent_name, seed, episodes, agent_seed = sys.argv[1], *map(int, sys.argv[2:5])
+options = {"checkpoint": sys.argv[5]} if len(sys.argv) > 5 else {}
+env = make_env("interference", agent_name, {})
+try:
+    agent = make_agent(agent_name, env, seed=agent_seed, **options)
+    ergodic = []
+    for k in range(episodes):
+        rows = play_episode(env, agent, seed + k, None)
+        ergodic.append(np.stack([row["info_rates"] for row in rows]).mean(0))
+finally:
+    env.close()
+rates = np.concatenate(ergodic)
+print(json.dumps({"agent": agent_name, "checkpoint": options.get("checkpoint"), "seed": seed,
+                  "agent_seed": agent_seed, "feasible": float((rates >= F_MIN).mean()),
+                  "mean": float(rates.mean()), "p5": float(np.percentile(rates, 5)),
+                  "fails_per_net": [int((e < F_MIN).sum()) for e in ergodic]}))
