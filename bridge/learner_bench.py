@@ -23,6 +23,7 @@ Every (device, N) pair uses the same drop seed and agent seed; torch runs with
 from __future__ import annotations
 
 import datetime
+import functools
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -32,36 +33,32 @@ from gymnasium.vector import VectorEnv, VectorWrapper
 from bridge.scaling_bench import _figure, machine
 
 
-class _TimedSteps(VectorWrapper):
-    """The vector env, with the wall time spent in its ``step`` and ``reset`` summed."""
+class _Stopwatch:
+    """Wall seconds summed over the calls made through it."""
 
-    def __init__(self, env: VectorEnv) -> None:
-        super().__init__(env)
+    def __init__(self) -> None:
         self.seconds = 0.0
 
-    def step(self, actions: Any) -> Any:
-        start = time.perf_counter()
-        try:
-            return self.env.step(actions)
-        finally:
-            self.seconds += time.perf_counter() - start
-
-    def reset(self, **kwargs: Any) -> Any:
-        start = time.perf_counter()
-        try:
-            return self.env.reset(**kwargs)
-        finally:
-            self.seconds += time.perf_counter() - start
-
-
-def _timed(call: Callable[..., Any], total: list[float]) -> Callable[..., Any]:
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
+    def __call__(self, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         start = time.perf_counter()
         try:
             return call(*args, **kwargs)
         finally:
-            total[0] += time.perf_counter() - start
-    return wrapped
+            self.seconds += time.perf_counter() - start
+
+
+class _TimedSteps(VectorWrapper):
+    """The vector env, with the wall time of its ``step`` and ``reset`` on ``watch``."""
+
+    def __init__(self, env: VectorEnv) -> None:
+        super().__init__(env)
+        self.watch = _Stopwatch()
+
+    def step(self, actions: Any) -> Any:
+        return self.watch(self.env.step, actions)
+
+    def reset(self, **kwargs: Any) -> Any:
+        return self.watch(self.env.reset, **kwargs)
 
 
 def time_learner(params: Mapping[str, Any], n: int, device: str, steps: int, warmup: int,
@@ -79,20 +76,20 @@ def time_learner(params: Mapping[str, Any], n: int, device: str, steps: int, war
         agent = DiffusionQL(envs.single_observation_space, envs.single_action_space,
                             DiffusionQLConfig(learning_starts=0, cuda_graphs=cuda_graphs),
                             seed=seed, device=device)
-        decide = [0.0]
-        agent.act = _timed(agent.act, decide)  # type: ignore[method-assign]
+        decide = _Stopwatch()
+        agent.act = functools.partial(decide, agent.act)  # type: ignore[method-assign]
         if warmup:
             agent.learn(envs, warmup * n)
         sync = torch.cuda.synchronize if agent.device.type == "cuda" else (lambda: None)
         sync()
-        envs.seconds, decide[0] = 0.0, 0.0
+        envs.watch.seconds = decide.seconds = 0.0
         stored, updates = agent.num_timesteps, agent.num_updates
         start = time.perf_counter()
         agent.learn(envs, steps * n)
         sync()
         wall = time.perf_counter() - start
         stored, updates = agent.num_timesteps - stored, agent.num_updates - updates
-        simulators, deciding = envs.seconds, decide[0]
+        simulators, deciding = envs.watch.seconds, decide.seconds
     finally:
         envs.close()
     learning = wall - simulators - deciding

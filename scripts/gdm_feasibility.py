@@ -13,23 +13,23 @@ import numpy as np
 import torch
 
 from agents import make_agent
-from bridge.evaluation import make_env, play_episode
+from agents.gdm.reproduce import ergodic_rates, metrics
+from bridge.envs import ScenarioEnv
 from bridge.twins.interference import F_MIN
+
+STEPS = 200
 
 torch.set_num_threads(1)
 agent_name, seed, episodes, agent_seed = sys.argv[1], *map(int, sys.argv[2:5])
 options = {"checkpoint": sys.argv[5]} if len(sys.argv) > 5 else {}
-env = make_env("interference", agent_name, {})
+env = ScenarioEnv("interference", {})
 try:
     agent = make_agent(agent_name, env, seed=agent_seed, **options)
-    ergodic = []
-    for k in range(episodes):
-        rows = play_episode(env, agent, seed + k, None)
-        ergodic.append(np.stack([row["info_rates"] for row in rows]).mean(0))
+    ergodic = [ergodic_rates(agent, env, seed + k, STEPS) for k in range(episodes)]
 finally:
     env.close()
-rates = np.concatenate(ergodic)
+m = metrics(np.concatenate(ergodic))
 print(json.dumps({"agent": agent_name, "checkpoint": options.get("checkpoint"), "seed": seed,
-                  "agent_seed": agent_seed, "feasible": float((rates >= F_MIN).mean()),
-                  "mean": float(rates.mean()), "p5": float(np.percentile(rates, 5)),
+                  "agent_seed": agent_seed, "feasible": m["feasible_share"],
+                  "mean": m["mean_rate"], "p5": m["p5"],
                   "fails_per_net": [int((e < F_MIN).sum()) for e in ergodic]}))

@@ -15,7 +15,7 @@ from __future__ import annotations
 import torch
 
 from agents.common.diffusion import Guidance
-from agents.gdm.policy import POWER_MAPS
+from agents.gdm.policy import check_power_map, fraction_of
 from bridge.twins.interference import F_MIN, LTE_EFFICIENCY, LTE_GAP, LTE_MAX_RATE
 
 SMOOTHING = 20.0
@@ -45,8 +45,7 @@ def slack_guidance(weights: torch.Tensor | None = None, f_min: float = F_MIN,
     """``guidance(y, cond)`` for the sampler: ∇_y of the constraint slack of the sample.
     cond holds normalised gains x (first N columns): SNR at full power = 10^(4x).
     ``power_map`` is the policy's (``GdmConfig.power_map``)."""
-    if power_map not in POWER_MAPS:
-        raise ValueError(f"unknown power_map {power_map!r}: expected one of {POWER_MAPS}")
+    check_power_map(power_map)
 
     def gradient(y: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
         n = y.shape[-1]
@@ -54,9 +53,8 @@ def slack_guidance(weights: torch.Tensor | None = None, f_min: float = F_MIN,
         w = torch.ones_like(y, dtype=torch.float64) if weights is None else weights.double()
         with torch.enable_grad():
             v = y.detach().double().requires_grad_(True)
-            fraction = torch.nn.functional.softplus(SMOOTHING * (v + 1) / 2) / SMOOTHING
-            if power_map == "sqrt":
-                fraction = fraction.square()
+            unit = torch.nn.functional.softplus(SMOOTHING * (v + 1) / 2) / SMOOTHING
+            fraction = fraction_of(unit, power_map)
             slack = constraint_slack(snr, fraction, w, f_min).sum()
             return torch.autograd.grad(slack, v)[0].to(y.dtype)
 

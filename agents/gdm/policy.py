@@ -30,24 +30,27 @@ POWER_MAPS = ("affine", "sqrt")
 y = 2 p / Pmax − 1, sqrt y = 2 sqrt(p / Pmax) − 1."""
 
 
+def check_power_map(power_map: str) -> None:
+    if power_map not in POWER_MAPS:
+        raise ValueError(f"unknown power_map {power_map!r}: expected one of {POWER_MAPS}")
+
+
 def to_diffusion(fraction: torch.Tensor, power_map: str = "affine") -> torch.Tensor:
     """p / Pmax ∈ [0, 1] -> y ∈ [−1, 1]: 0 -> −1 and 1 -> 1 under both maps; the middle
     y = 0 is p = 0.5 Pmax (affine) or 0.25 Pmax (sqrt)."""
-    if power_map == "affine":
-        return 2 * fraction - 1
-    if power_map == "sqrt":
-        return 2 * fraction.clamp(0, 1).sqrt() - 1
-    raise ValueError(f"unknown power_map {power_map!r}: expected one of {POWER_MAPS}")
+    check_power_map(power_map)
+    return 2 * (fraction if power_map == "affine" else fraction.clamp(0, 1).sqrt()) - 1
+
+
+def fraction_of(unit: torch.Tensor, power_map: str = "affine") -> torch.Tensor:
+    """(y + 1) / 2 ∈ [0, 1] -> p / Pmax: itself (affine) or its square (sqrt)."""
+    check_power_map(power_map)
+    return unit if power_map == "affine" else unit.square()
 
 
 def from_diffusion(y: torch.Tensor, power_map: str = "affine") -> torch.Tensor:
     """y -> p / Pmax, constrained to [0, 1]; the inverse of :func:`to_diffusion`."""
-    unit = ((y + 1) / 2).clamp(0, 1)
-    if power_map == "affine":
-        return unit
-    if power_map == "sqrt":
-        return unit.square()
-    raise ValueError(f"unknown power_map {power_map!r}: expected one of {POWER_MAPS}")
+    return fraction_of(((y + 1) / 2).clamp(0, 1), power_map)
 
 
 @dataclass(frozen=True)
