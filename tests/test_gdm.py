@@ -134,6 +134,29 @@ def test_expert_data_checks_the_power_range():
     assert seen.cond[0, :, 2].tolist() == [1.5, 3.0]
     with pytest.raises(ValueError, match="dual_dither"):
         GdmConfig(duals=True, dual_dither=1.5)
+    for bad in ({"hidden": 0}, {"layers": 0}, {"taps": -1}):
+        with pytest.raises(ValueError, match=f"GdmConfig.{next(iter(bad))} must be >= 1"):
+            GdmConfig(**bad)
+
+
+def test_commands_train_the_network_shape_asked_for(tmp_path):
+    import argparse
+
+    from agents.gdm.commands import train_command
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"gains": [rng.normal(size=9).astype(np.float32) for _ in range(6)],
+                          "mu": [rng.uniform(0, 5, 3) for _ in range(6)],
+                          "power_w": [rng.uniform(0, 0.01, 3) for _ in range(6)]})
+    frame.to_parquet(tmp_path / "d.parquet")
+    args = argparse.Namespace(dataset=str(tmp_path / "d.parquet"), out=str(tmp_path / "t"),
+                              duals=True, dual_dither=None, power_map="sqrt", hidden=8,
+                              layers=1, taps=3, iterations=2, seed=0, device="cpu")
+    policy = load_policy(train_command(args))
+    config = policy.config
+    assert (config.hidden, config.layers, config.taps) == (8, 1, 3)
+    assert config.duals and config.power_map == "sqrt"
+    assert len(policy.denoiser.layers) == 1 and len(policy.denoiser.layers[0].taps) == 4
 
 
 def test_train_command_then_agent_in_ns3(tmp_path):
@@ -226,6 +249,46 @@ def test_dagger_labels_the_gdms_own_dual_states_with_the_expert():
     plain = GdmPolicy(TINY).eval()
     with pytest.raises(ValueError, match="conditioned on the duals"):
         dagger_rows(plain, expert, lte_rates, networks=1, steps=4, t0=2, seed=0)
+
+
+def test_ns3_dagger_labels_the_states_the_gdm_visits_in_ns3(tmp_path):
+    from agents.gdm import GdmAgent
+    from agents.gdm.dagger import ns3_dagger_rows
+    from agents.sapd.agent import dual_update, policy_powers
+    from agents.sapd.networks import SapdPolicy
+    from bridge.envs import ScenarioEnv
+    from tests.conftest import program
+
+    program("ran-gym-interference")
+    torch.manual_seed(1)
+    save_policy(GdmPolicy(dataclasses.replace(TINY, duals=True, dual_dither=0.5)),
+                tmp_path / "d.pt")
+    expert = SapdPolicy(hidden=8, layers=2).eval()
+    env = ScenarioEnv("interference", {"pairs": 3, "warmupMs": 30})
+    try:  # f_min = 3: the duals move with ns-3's rates (at most 3.5 bit/s/Hz)
+        agent = GdmAgent(10.0, tmp_path / "d.pt", seed=0, t0=2, warm_steps=0, f_min=3.0)
+        frame = ns3_dagger_rows(agent, expert, env, range(3, 5), steps=6, pmax_w=0.01)
+        plain = tmp_path / "p.pt"
+        save_policy(GdmPolicy(TINY), plain)
+        with pytest.raises(ValueError, match="conditioned on the duals"):
+            ns3_dagger_rows(GdmAgent(10.0, plain), expert, env, range(1), steps=2, pmax_w=0.01)
+    finally:
+        env.close()
+    assert len(frame) == 12 and list(frame["network"]) == [0] * 6 + [1] * 6
+    assert not np.array_equal(frame["gains"].iloc[0], frame["gains"].iloc[6])  # two drops
+    for _, net in frame.groupby("network"):
+        x = net["gains"].iloc[0].reshape(3, 3).astype(np.float64)
+        mu, seen, rates = (np.stack(net[c].to_list()) for c in ("mu", "mu_seen", "rates"))
+        assert np.all(mu[:2] == 0) and np.all(rates >= 0) and rates.max() > 0  # ns-3's rates
+        np.testing.assert_allclose(mu[2], dual_update(mu[0], rates[:2].mean(0), 5.0, 3.0),
+                                   rtol=1e-6)
+        np.testing.assert_allclose(mu[4], dual_update(mu[2], rates[2:4].mean(0), 5.0, 3.0),
+                                   rtol=1e-6)
+        assert mu[2].max() > 0 and np.all(seen[2] == seen[3])  # one dither per window
+        assert np.all((seen <= mu + 1e-12) & (seen >= 0.5 * mu - 1e-12))
+        for t in (1, 2, 5):
+            np.testing.assert_allclose(net["power_w"].iloc[t],
+                                       0.01 * policy_powers(expert, x, seen[t]), rtol=1e-6)
 
 
 def test_power_maps_round_trip_and_fix_the_ends():

@@ -61,6 +61,11 @@ class GdmAgent:
     def mu(self) -> np.ndarray:
         return self.duals.mu
 
+    @property
+    def seen(self) -> np.ndarray:
+        """The dithered duals the last sample was conditioned on (empty without duals)."""
+        return self._seen
+
     def predict(self, observation: Any, state: Any = None, episode_start: Any = None,
                 deterministic: bool = True) -> tuple[Any, Any]:
         x = np.asarray(observation["gains"], np.float32)

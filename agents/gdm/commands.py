@@ -27,8 +27,10 @@ def train_command(args: argparse.Namespace) -> Path:
         raise ValueError("gdm imitates an expert: pass --dataset FILE (ran-gym dataset "
                          "--scenario interference --solver sapd --out FILE)")
     dither = float(getattr(args, "dual_dither", None) or 1.0)
+    shape = {name: getattr(args, name) for name in ("hidden", "layers", "taps")
+             if getattr(args, name, None) is not None}
     network = GdmConfig(duals=bool(getattr(args, "duals", False)), dual_dither=dither,
-                        power_map=getattr(args, "power_map", None) or "affine")
+                        power_map=getattr(args, "power_map", None) or "affine", **shape)
     config = GdmTrainConfig(policy=network, seed=args.seed, device=args.device,
                             **({"iterations": args.iterations} if args.iterations else {}))
     frames = [pd.read_parquet(path) for path in str(dataset).split(",")]
@@ -55,6 +57,9 @@ def main() -> None:
     parser.add_argument("--power-map", choices=POWER_MAPS, default="affine",
                         help="map of powers onto the diffusion space: affine 2p/Pmax - 1 "
                              "(default) or sqrt 2 sqrt(p/Pmax) - 1 (finer near p = 0)")
+    parser.add_argument("--hidden", type=int, default=None, help="features per node (64)")
+    parser.add_argument("--layers", type=int, default=None, help="graph-convolution layers (3)")
+    parser.add_argument("--taps", type=int, default=None, help="filter taps K per layer (2)")
     parser.add_argument("--iterations", type=int, default=None)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="auto")

@@ -90,6 +90,9 @@ class GdmConfig:
     affine."""
 
     def __post_init__(self) -> None:
+        for name in ("hidden", "layers", "taps", "time_dim", "steps"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"GdmConfig.{name} must be >= 1, got {getattr(self, name)}")
         if self.power_map not in POWER_MAPS:
             raise ValueError(f"GdmConfig.power_map must be one of {POWER_MAPS}, got "
                              f"{self.power_map!r}")
