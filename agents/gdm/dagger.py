@@ -7,15 +7,15 @@ that pair's dual climb, into states the expert's trajectories seldom reach: on a
 ns-3 network where the expert's duals stayed near 4-5, the GDM's sat at mu_max for
 several pairs at once for most of the episode (docs/results/gdm/). Imitation has no
 labels there. The expert is a function of (gains, duals seen), so any visited state can
-be labelled after the fact. With ``--ns3`` the GDM acts as agent ``gdm`` does, in ns-3,
-on the networks of seeds seed, seed + 1, ... (choose them apart from the held-out sets):
-its duals move with the rates ns-3 measures, which is where it drifts. Without it the
-GDM runs its own execution on the twin (a fresh sample per step,
-its duals moved every ``t0`` steps by the rates it got, dithered as it dithers them) on
-networks of the family, and every step is labelled with what the expert answers for the
-duals the GDM saw: Pmax pi(x, mu_seen). The rows have the expert data set's columns
-(``mu``, ``mu_seen`` the GDM's; ``power_w`` the expert's label; ``rates`` what the GDM's
-own sample got), so data sets concatenate into the next round's training set:
+be labelled after the fact. By default the GDM runs its own execution on the twin (a
+fresh sample per step, its duals moved every ``t0`` steps by the rates it got, dithered
+as it dithers them) on networks of the family; with ``--ns3`` it acts as agent ``gdm``
+does, in ns-3, one episode on each network of seeds seed, seed + 1, ... (keep them apart
+from the held-out sets), its duals moved by the rates ns-3 measures. Every step is
+labelled with what the expert answers for the duals the GDM saw: Pmax pi(x, mu_seen).
+The rows have the expert data set's columns (``mu``, ``mu_seen`` the GDM's; ``power_w``
+the expert's label; ``rates`` what the GDM's own sample got), so data sets concatenate
+into the next round's training set:
 
     python -m agents.gdm.dagger --gdm runs/gdm/train/policy.pt --networks 200 --seed 8 \
         --out runs/gdm/dagger-1.parquet
