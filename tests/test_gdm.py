@@ -410,3 +410,17 @@ def test_slack_guidance_under_the_sqrt_map():
     expected = torch.autograd.grad(constraint_slack(snr, s * s, w.double()).sum(), v)[0]
     torch.testing.assert_close(grad, expected.float())
     assert not torch.allclose(grad, slack_guidance(w)(y, cond))
+
+
+@pytest.mark.parametrize("dither", [1.0, 0.5])
+def test_slices_condition_a_dual_gdm_on_the_experts_duals(tmp_path, dither):
+    from agents.gdm.slices import plot_slices
+
+    torch.manual_seed(0)
+    save_policy(GdmPolicy(dataclasses.replace(TINY, duals=True, dual_dither=dither)),
+                tmp_path / "d.pt")
+    distances = plot_slices(tmp_path / "d.pt", tmp_path / "s.png", networks=1, steps=6,
+                            pairs=((0, 1),))
+    assert (tmp_path / "s.png").stat().st_size > 0 and len(distances) == 8
+    assert distances["wasserstein"].between(0, 1).all()
+    assert distances["expert_mean"].between(0, 1).all()

@@ -2,7 +2,9 @@
 
 The expert's samples are the SA-PD powers along its dual trajectory over ``steps`` steps
 (LTE rates of the twin, as in the data set); the GDM's are ``steps`` independent samples
-conditioned on the same gains. Per node, the 1-Wasserstein distance between the two
+conditioned on the same gains and, for a dual-conditioned GDM, each on the duals the
+expert answered at that step (its dithered duals, or μ itself for a GDM trained on μ):
+the two are then compared state by state along one trajectory. Per node, the 1-Wasserstein distance between the two
 empirical distributions of p / Pmax measures how closely the GDM matches the expert
 (0: identical; 0.5: the GDM at 0 where the expert is at 0.5 all the time).
 """
@@ -21,7 +23,7 @@ import torch  # noqa: E402
 from scipy.stats import wasserstein_distance  # noqa: E402
 
 from agents.gdm.policy import load_policy  # noqa: E402
-from agents.sapd.agent import DEFAULT_CHECKPOINT, rollout  # noqa: E402
+from agents.sapd.agent import DEFAULT_CHECKPOINT, Rollout, rollout  # noqa: E402
 from agents.sapd.train import load_checkpoint  # noqa: E402
 from bridge.twins.interference import (  # noqa: E402
     InterferenceConfig,
@@ -33,10 +35,11 @@ from bridge.twins.interference import (  # noqa: E402
 
 
 def expert_samples(x: np.ndarray, h: np.ndarray, family: InterferenceConfig,
-                   rng: np.random.Generator) -> np.ndarray:
-    """SA-PD power fractions [T, N] along the dual dynamics on faded gains h [T, N, N]."""
+                   rng: np.random.Generator) -> Rollout:
+    """The SA-PD dual dynamics on faded gains h [T, N, N]: ``.powers`` the expert's power
+    fractions [T, N], ``.seen`` / ``.mu`` the duals it answered / held at each step."""
     policy = load_checkpoint(DEFAULT_CHECKPOINT)
-    return rollout(policy, x, h * family.pmax_w / family.noise_w, lte_rates, rng).powers
+    return rollout(policy, x, h * family.pmax_w / family.noise_w, lte_rates, rng)
 
 
 def plot_slices(checkpoint: str | Path, path: Path, seed: int = 2000, networks: int = 2,
@@ -53,8 +56,12 @@ def plot_slices(checkpoint: str | Path, path: Path, seed: int = 2000, networks: 
         gains = drop_network(family, rng).gains
         h = gains * fading(gains.shape, steps, family.fading_correlation, rng)
         x = normalise_gains(gains, family.pmax_w, family.noise_w).astype(np.float32)
-        expert = expert_samples(x, h, family, rng)
+        run = expert_samples(x, h, family, rng)
+        expert = run.powers
         cond = torch.tensor(x[None], dtype=torch.float32).repeat(steps, 1, 1)
+        if policy.config.duals:
+            duals = run.seen if policy.config.dual_dither < 1 else run.mu
+            cond = torch.cat([cond, torch.tensor(duals[..., None], dtype=torch.float32)], -1)
         gdm = policy.sample(cond, gen).numpy()
         for i in range(family.pairs):
             rows.append({"network": m, "node": i, "expert_mean": expert[:, i].mean(),
