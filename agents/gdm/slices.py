@@ -4,9 +4,10 @@ The expert's samples are the SA-PD powers along its dual trajectory over ``steps
 (LTE rates of the twin, as in the data set); the GDM's are ``steps`` independent samples
 conditioned on the same gains and, for a dual-conditioned GDM, each on the duals the
 expert answered at that step (its dithered duals, or μ itself for a GDM trained on μ):
-the two are then compared state by state along one trajectory. Per node, the 1-Wasserstein distance between the two
-empirical distributions of p / Pmax measures how closely the GDM matches the expert
-(0: identical; 0.5: the GDM at 0 where the expert is at 0.5 all the time).
+the two are then compared state by state along one trajectory. Per node, the
+1-Wasserstein distance between the two empirical distributions of p / Pmax measures how
+closely the GDM matches the expert (0: identical; 0.5: the GDM at 0 where the expert is
+at 0.5 all the time).
 """
 
 from __future__ import annotations
