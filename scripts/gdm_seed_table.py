@@ -14,11 +14,16 @@ EXPERT = "sapd"
 runs: dict[tuple[int, str], dict[int, tuple[float, float]]] = defaultdict(dict)
 episodes: dict[int, int] = {}
 for path in sys.argv[1:]:
-    with open(path) as f:
-        line = json.loads(f.read())
-    agent_seed = line["agent_seed"] if "agent_seed" in line else line["aseed"]  # older files
-    runs[(line["seed"], line["agent"])][agent_seed] = (line["feasible"], line["mean"])
-    if episodes.setdefault(line["seed"], len(line["fails_per_net"])) != len(line["fails_per_net"]):
+    try:
+        with open(path) as f:
+            line = json.loads(f.read())
+        agent_seed = line["agent_seed"] if "agent_seed" in line else line["aseed"]  # older
+        runs[(line["seed"], line["agent"])][agent_seed] = (line["feasible"], line["mean"])
+        networks = len(line["fails_per_net"])
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise SystemExit(f"gdm_seed_table: {path} is not a result of "
+                         f"scripts/gdm_feasibility.py ({e!r})") from None
+    if episodes.setdefault(line["seed"], networks) != networks:
         raise SystemExit(f"gdm_seed_table: {path} covers another number of networks from "
                          f"seed {line['seed']} than the files before it")
 if not runs:
@@ -35,8 +40,8 @@ for seed in sorted({s for s, _ in runs}):
         feasible = 100 * sum(f for f, _ in shares.values()) / len(shares)
         rate = sum(r for _, r in shares.values()) / len(shares)
         means[agent] = (feasible, rate)
-        networks = f"{seed}–{seed + episodes[seed] - 1}"
-        print(f"| {networks} | {agent} | {cells} | {feasible:.2f} | {rate:.3f} |")
+        span = f"{seed}–{seed + episodes[seed] - 1}"
+        print(f"| {span} | {agent} | {cells} | {feasible:.2f} | {rate:.3f} |")
     if EXPERT in means:
         for agent in agents[1:]:
             points = means[agent][0] - means[EXPERT][0]
