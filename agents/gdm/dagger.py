@@ -94,16 +94,18 @@ def ns3_dagger_rows(agent: GdmAgent, expert: SapdPolicy, env: Any, seeds: range,
     for m, seed in enumerate(seeds):
         obs, _ = env.reset(seed=seed)
         x = np.asarray(obs["gains"], np.float32)
-        mus, seen, rates = [], [], []
+        mus, seen, powers, rates = [], [], [], []
         for t in range(steps):
             action, _ = agent.predict(obs, episode_start=t == 0)
             mus.append(agent.mu.copy())
             seen.append(agent.seen.copy())
+            powers.append(np.asarray(action, float) / agent.pmax_mw)
             obs, _, terminated, truncated, info = env.step(action)
             rates.append(np.asarray(info["rates"], float))
             if terminated or truncated:
                 break
-        run = Rollout(np.array(mus), np.array(seen), np.zeros(0), np.array(rates), mus[-1])
+        run = Rollout(np.array(mus), np.array(seen), np.array(powers), np.array(rates),
+                      agent.mu.copy())
         rows += trajectory_rows(m, x, run, expert_labels(expert, x, run.seen, pmax_w))
     return pd.DataFrame(rows)
 
