@@ -12,9 +12,7 @@ from bridge.bench_all import SUITES
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("bench", help="benchmarks (JSON on stdout)")
-    parser.add_argument("suite", choices=["bridge", "scenario", "agents", "analysis", "scaling",
-                                          "learner", "sweep", "all"],
-                        help="which benchmark")
+    parser.add_argument("suite", choices=[*SUITES, "all"], help="which benchmark")
     parser.add_argument("--iterations", type=int, default=2000, help="timed iterations")
     parser.add_argument("--warmup", type=int, default=200, help="untimed iterations first")
     parser.add_argument("--scenario", choices=["oran-slicing"], default="oran-slicing",
