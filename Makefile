@@ -5,6 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 BUILD := build/ns3
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+PACKAGES := bridge agents analysis ran_gym
 
 .PHONY: all system venv build kernels test demo bench lint docker clean
 
@@ -42,7 +43,7 @@ $(KERNEL): agents/diffusion_ql/csrc/reverse.c | system
 kernels: $(KERNEL)
 
 test: build kernels venv
-	$(VENV)/bin/ruff check bridge agents analysis tests
+	$(VENV)/bin/ruff check $(PACKAGES) tests
 	$(PY) -m pytest --durations=12
 
 # A short co-simulation of the O-RAN slicing scenario (3 O-RUs, 25 UEs, packet level)
@@ -65,7 +66,7 @@ docker: venv
 	docker build -q --force-rm -f docker/agent.Dockerfile -t ran-gym-agent .
 
 lint: venv
-	$(VENV)/bin/ruff check bridge agents analysis tests
+	$(VENV)/bin/ruff check $(PACKAGES) tests
 	$(VENV)/bin/mypy
 
 clean:

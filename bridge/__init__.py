@@ -1,10 +1,13 @@
-"""ran-gym's bridge: the ns3-gym wire protocol, the simulator launcher and Gymnasium envs.
+"""ran-gym's bridge: the ns3-gym wire protocol, the simulator launcher, Gymnasium envs,
+and the scenarios' Python models (``bridge.slicing``, ``bridge.twins``, ``bridge.metrics``).
 
-``import bridge`` registers ``RanGym/Reference-v0`` and ``RanGym/Ns3Gym-v0``.
+``import bridge`` registers the env ids below with Gymnasium by entry-point strings; the
+env modules (and with them ZeroMQ and protobuf) load when an env is made, so code that
+needs only a scenario model does not pay for them.
 """
 
-from bridge.env import Ns3Env, decode_info
-from bridge.envs import ScenarioEnv, make_ns3gym, make_reference, register_envs
+import gymnasium as gym
+
 from bridge.errors import (
     BridgeError,
     EndpointInUse,
@@ -14,19 +17,31 @@ from bridge.errors import (
     SimulatorTimeout,
 )
 
+ENV_IDS: dict[str, str] = {
+    "RanGym/Reference-v0": "bridge.envs:make_reference",
+    "RanGym/Ns3Gym-v0": "bridge.envs:make_ns3gym",
+    "RanGym/Interference-v0": "bridge.envs:make_interference",
+    "RanGym/OranSlicing-v0": "bridge.envs:make_oran_slicing",
+}
+"""Env id -> ``"module:function"`` that makes it."""
+
+
+def register_envs() -> None:
+    """Register :data:`ENV_IDS` with Gymnasium (done on ``import bridge``)."""
+    for env_id, entry_point in ENV_IDS.items():
+        if env_id not in gym.registry:
+            gym.register(id=env_id, entry_point=entry_point, disable_env_checker=True)
+
+
 register_envs()
 
 __all__ = [
+    "ENV_IDS",
     "BridgeError",
     "EndpointInUse",
-    "Ns3Env",
     "ProtocolError",
-    "ScenarioEnv",
     "SimulatorCrashed",
     "SimulatorNotFound",
     "SimulatorTimeout",
-    "decode_info",
-    "make_ns3gym",
-    "make_reference",
     "register_envs",
 ]

@@ -1,12 +1,10 @@
-"""Gymnasium envs for the scenarios ran-gym ships, and their registration."""
+"""Gymnasium envs for the scenarios ran-gym ships (``bridge.ENV_IDS`` registers them)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
-
-import gymnasium as gym
 
 from bridge.env import FLAGS_NS3_GYM, Ns3Env
 from bridge.scenarios import find_program, get_scenario
@@ -54,15 +52,3 @@ def make_ns3gym(
         program = find_program(str(binary))
     return Ns3Env(program, args, flags=FLAGS_NS3_GYM, endpoint=endpoint, **bridge)
 
-
-def register_envs() -> None:
-    """Register the env ids with Gymnasium (done on ``import bridge``)."""
-    ids = {
-        "RanGym/Reference-v0": "bridge.envs:make_reference",
-        "RanGym/Ns3Gym-v0": "bridge.envs:make_ns3gym",
-        "RanGym/Interference-v0": "bridge.envs:make_interference",
-        "RanGym/OranSlicing-v0": "bridge.envs:make_oran_slicing",
-    }
-    for env_id, entry_point in ids.items():
-        if env_id not in gym.registry:
-            gym.register(id=env_id, entry_point=entry_point, disable_env_checker=True)

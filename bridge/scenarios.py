@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -241,3 +241,14 @@ def get_scenario(name: str) -> Scenario:
         raise ValueError(
             f"unknown scenario {name!r}; known: {', '.join(sorted(SCENARIOS))}"
         ) from None
+
+
+def parse_params(pairs: Sequence[str]) -> dict[str, str]:
+    """``["a=1", "b=x"]`` -> ``{"a": "1", "b": "x"}``; the scenario checks the values."""
+    params = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--param expects NAME=VALUE, got {pair!r}")
+        params[key.strip()] = value.strip()
+    return params

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from agents.gdm.reproduce import markdown, metrics
+from ran_gym.experiments.gdm_reproduce import markdown, metrics
 
 rows = []
 for run in map(Path, sys.argv[1:]):

@@ -12,10 +12,10 @@ import sys
 import numpy as np
 import torch
 
-from agents import make_agent
-from agents.gdm.reproduce import ergodic_rates, metrics
+from agents.registry import make_agent
 from bridge.envs import ScenarioEnv
 from bridge.twins.interference import F_MIN
+from ran_gym.experiments.gdm_reproduce import ergodic_rates, metrics
 
 STEPS = 200
 

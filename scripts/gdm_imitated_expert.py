@@ -8,7 +8,7 @@ import sys
 
 import torch
 
-from agents.gdm.reproduce import markdown, run_ns3, table
+from ran_gym.experiments.gdm_reproduce import markdown, run_ns3, table
 
 torch.set_num_threads(1)
 seed, out = int(sys.argv[1]), sys.argv[2]

@@ -41,12 +41,12 @@ cat "$out/host.txt"
 
 python3 -m pytest -q -p no:cacheprovider tests/test_diffusion_ql.py -k cuda -rs \
   2>&1 | tee "$out/cuda-tests.txt" || echo "gpu-host: CUDA tests FAILED"
-python3 -m bridge.cli bench agents --iterations 200 --warmup 20 > "$out/agents.json"
-python3 -m bridge.cli bench learner --num-envs "$num_envs" --steps "$steps" \
+python3 -m ran_gym.cli bench agents --iterations 200 --warmup 20 > "$out/agents.json"
+python3 -m ran_gym.cli bench learner --num-envs "$num_envs" --steps "$steps" \
   --devices cuda,cpu --cuda-graphs > "$out/learner.json"
 python3 - "$out" <<'PY'
 import json, sys
-from bridge.bench_markdown import RENDER
+from ran_gym.bench.markdown import RENDER
 for name in ("agents", "learner"):
     print(f"\n### {name}\n")
     print(RENDER[name](json.load(open(f"{sys.argv[1]}/{name}.json"))))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bridge.run import RunConfig, run
+from ran_gym.run import RunConfig, run
 
 SLICING = {"nUes": 4, "nRus": 2, "maxSteps": 10, "pcap": "true"}
 INTERFERENCE = {"pairs": 3, "maxSteps": 4}

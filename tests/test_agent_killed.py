@@ -22,7 +22,8 @@ def test_nothing_is_left_after_the_agent_is_killed(reference_program, tmp_path):
     agent = textwrap.dedent(f"""
         import sys, time
         sys.path.insert(0, {str(REPO)!r})
-        from bridge import ScenarioEnv, janitor
+        from bridge import janitor
+        from bridge.envs import ScenarioEnv
         envs = [ScenarioEnv("reference", sim_timeout_s=1.5),
                 ScenarioEnv("reference", endpoint="tcp", sim_timeout_s=1.5)]
         for env in envs:

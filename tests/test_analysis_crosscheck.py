@@ -166,7 +166,7 @@ def pq_row_groups(path):
 
 
 def test_the_qos_rule_recomputed_is_the_programs(tmp_path):
-    from bridge.run import RunConfig, run
+    from ran_gym.run import RunConfig, run
 
     # 10 UEs: 4 eMBB, 4 URLLC, 2 mMTC; a URLLC delay bound that can hold (5 ms).
     run_dir = run(RunConfig(scenario="oran-slicing", agent="random", steps=10,
@@ -187,7 +187,7 @@ def test_the_qos_rule_recomputed_is_the_programs(tmp_path):
 
 
 def test_reference_trace_is_what_the_agent_saw(tmp_path):
-    from bridge.run import RunConfig, run
+    from ran_gym.run import RunConfig, run
 
     run_dir = run(RunConfig(scenario="reference", agent="random", steps=10,
                             out=tmp_path / "ref", seed=4, params={"maxSteps": 10}),

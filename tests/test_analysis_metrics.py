@@ -114,7 +114,7 @@ def test_comparison_keeps_common_seeds_and_pairs_them():
 
 
 def test_bench_analysis_generates_and_parses_a_trace(tmp_path):
-    from analysis.bench import bench_analysis
+    from ran_gym.bench.analysis import bench_analysis
 
     result = bench_analysis(tmp_path, target_mb=1.0, chunk=20_000)
     # One chunk of 20 000 packets (tx + rx rows, ~35 B each) already passes 1 MB.

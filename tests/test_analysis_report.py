@@ -15,7 +15,7 @@ from analysis_runs import interference_run, slicing_run
 
 from analysis import captures, traces
 from analysis.report import build_report
-from bridge.cli import main
+from ran_gym.cli import main
 
 
 @pytest.fixture(scope="module")

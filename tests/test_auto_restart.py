@@ -12,9 +12,10 @@ import time
 import numpy as np
 import pytest
 
-from bridge import ScenarioEnv, SimulatorCrashed
+from bridge import SimulatorCrashed
 from bridge.env import FAILURE_KEY
-from bridge.run import RunConfig, run
+from bridge.envs import ScenarioEnv
+from ran_gym.run import RunConfig, run
 
 
 def seeds_after(seed: int, count: int) -> list[int]:

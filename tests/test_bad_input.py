@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from gymnasium import spaces
 
-from bridge import ScenarioEnv
 from bridge.actions import InvalidAction
+from bridge.envs import ScenarioEnv
 from bridge.scenarios import SCENARIOS
 from bridge.validate import Bounds
 

@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 
 from analysis import load_run
-from bridge.cli import main
+from ran_gym.cli import main
 from tests.conftest import program
 
 
 def ran_gym(*args, check=True):
-    result = subprocess.run([sys.executable, "-m", "bridge.cli", *args],
+    result = subprocess.run([sys.executable, "-m", "ran_gym.cli", *args],
                             capture_output=True, text=True, timeout=300)
     if check:
         assert result.returncode == 0, result.stderr
@@ -123,7 +123,7 @@ def test_run_with_pcap_traces_of_oran_slicing(tmp_path):
 def test_the_command_runs_numpy_blas_on_one_thread():
     """NumPy's BLAS is loaded before main() runs; main() still holds its pool to one thread
     (several spin against the simulators for the cores), unless the user set the count."""
-    script = ("from threadpoolctl import threadpool_info; from bridge.cli import main; "
+    script = ("from threadpoolctl import threadpool_info; from ran_gym.cli import main; "
               "main(['scenarios']); print(sorted({p['num_threads'] for p in threadpool_info() "
               "if p['user_api'] == 'blas'}))")
     env = {k: v for k, v in os.environ.items()

@@ -14,8 +14,8 @@ from gymnasium import spaces
 
 from agents.common.diffusion import DiffusionConfig
 from agents.diffusion_ql import DiffusionQL, DiffusionQLConfig
-from bridge import ScenarioEnv
-from bridge.cli import main
+from bridge.envs import ScenarioEnv
+from ran_gym.cli import main
 
 MODES = np.array([[0.6, 0.6], [-0.6, -0.6]], np.float32)
 OBS = spaces.Box(-1, 1, (1,), np.float32)

@@ -17,7 +17,8 @@ import pytest
 import torch
 from gymnasium.spaces import flatten as gym_flatten
 
-from bridge import ScenarioEnv, SimulatorCrashed
+from bridge import SimulatorCrashed
+from bridge.envs import ScenarioEnv
 from bridge.runtime import CONTAINER_LABEL, DockerRuntime
 from tests.conftest import TESTS_DIR, sigint_as_in_a_terminal
 
@@ -170,7 +171,7 @@ def test_agent_killed_leaves_no_container_and_no_files(tmp_path):
     agent = (
         "import sys, time\n"
         f"sys.path.insert(0, {str(REPO)!r})\n"
-        "from bridge import ScenarioEnv\n"
+        "from bridge.envs import ScenarioEnv\n"
         "env = ScenarioEnv('reference', runtime='docker', sim_timeout_s=1.5)\n"
         "env.reset(seed=1)\n"
         "print(env._session.process.container, flush=True)\n"
@@ -237,7 +238,7 @@ def test_ctrl_c_in_the_agent_removes_the_container(tmp_path):
     agent = (
         "import sys, numpy as np\n"
         f"sys.path.insert(0, {str(REPO)!r})\n"
-        "from bridge import ScenarioEnv\n"
+        "from bridge.envs import ScenarioEnv\n"
         "env = ScenarioEnv('reference', {'maxSteps': 10_000_000}, runtime='docker')\n"
         "env.reset(seed=1)\n"
         "print(env._session.process.container, flush=True)\n"

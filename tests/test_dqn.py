@@ -8,9 +8,9 @@ import pytest
 from gymnasium import spaces
 
 from agents.dqn import DqnAgent, DqnConfig
-from agents.dqn.commands import RateLevels, make_env
-from bridge import ScenarioEnv
-from bridge.cli import main
+from bridge.envs import ScenarioEnv
+from ran_gym.cli import main
+from ran_gym.train.dqn import RateLevels, make_env
 from tests.conftest import program
 
 

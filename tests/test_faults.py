@@ -18,13 +18,13 @@ import zmq
 
 from bridge import (
     EndpointInUse,
-    Ns3Env,
     ProtocolError,
-    ScenarioEnv,
     SimulatorCrashed,
     SimulatorNotFound,
     SimulatorTimeout,
 )
+from bridge.env import Ns3Env
+from bridge.envs import ScenarioEnv
 from bridge.transport import AgentSocket
 from tests.conftest import TESTS_DIR, sigint_as_in_a_terminal
 
@@ -165,7 +165,7 @@ def test_agent_killed_simulator_exits_by_itself(reference_program, tmp_path):
     agent = textwrap.dedent(f"""
         import sys, time
         sys.path.insert(0, {str(REPO)!r})
-        from bridge import ScenarioEnv
+        from bridge.envs import ScenarioEnv
         env = ScenarioEnv("reference", sim_timeout_s=1.5, run_dir={str(tmp_path)!r})
         env.reset(seed=1)
         print(env._session.process.pid, flush=True)
@@ -239,7 +239,7 @@ def test_ctrl_c_in_the_agent_ends_its_simulator(reference_program, tmp_path):
         import sys
         import numpy as np
         sys.path.insert(0, {str(REPO)!r})
-        from bridge import ScenarioEnv
+        from bridge.envs import ScenarioEnv
         env = ScenarioEnv("reference", {{"maxSteps": 10_000_000}}, sim_timeout_s=60)
         env.reset(seed=1)
         print(env._session.process.pid, flush=True)

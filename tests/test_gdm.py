@@ -142,7 +142,7 @@ def test_expert_data_checks_the_power_range():
 def test_commands_train_the_network_shape_asked_for(tmp_path):
     import argparse
 
-    from agents.gdm.commands import train_command
+    from ran_gym.train.gdm import train_command
 
     rng = np.random.default_rng(0)
     frame = pd.DataFrame({"gains": [rng.normal(size=9).astype(np.float32) for _ in range(6)],
@@ -160,9 +160,9 @@ def test_commands_train_the_network_shape_asked_for(tmp_path):
 
 
 def test_train_command_then_agent_in_ns3(tmp_path):
-    from agents import make_agent
-    from bridge.cli import main
+    from agents.registry import make_agent
     from bridge.envs import ScenarioEnv
+    from ran_gym.cli import main
     from tests.conftest import program
 
     program("ran-gym-interference")
@@ -225,10 +225,10 @@ def test_agent_refuses_a_bad_dual_window():
 
 
 def test_dagger_labels_the_gdms_own_dual_states_with_the_expert():
-    from agents.gdm.dagger import dagger_rows
     from agents.sapd.agent import ETA, dual_update, policy_powers
     from agents.sapd.networks import SapdPolicy
     from bridge.twins.interference import InterferenceConfig, lte_rates
+    from ran_gym.dataset.dagger import dagger_rows
 
     torch.manual_seed(0)
     gdm = GdmPolicy(dataclasses.replace(TINY, duals=True, dual_dither=0.5)).eval()
@@ -253,10 +253,10 @@ def test_dagger_labels_the_gdms_own_dual_states_with_the_expert():
 
 def test_ns3_dagger_labels_the_states_the_gdm_visits_in_ns3(tmp_path):
     from agents.gdm import GdmAgent
-    from agents.gdm.dagger import ns3_dagger_rows
     from agents.sapd.agent import dual_update, policy_powers
     from agents.sapd.networks import SapdPolicy
     from bridge.envs import ScenarioEnv
+    from ran_gym.dataset.dagger import ns3_dagger_rows
     from tests.conftest import program
 
     program("ran-gym-interference")
@@ -357,8 +357,8 @@ def test_power_map_is_saved_and_old_checkpoints_load_as_affine(tmp_path):
 def test_unknown_power_map_is_refused(tmp_path, monkeypatch):
     import sys
 
-    from agents.gdm import commands
     from agents.gdm.policy import from_diffusion, to_diffusion
+    from ran_gym.train import gdm as train_gdm
 
     with pytest.raises(ValueError, match="power_map.*'log'"):
         GdmConfig(power_map="log")
@@ -383,14 +383,14 @@ def test_unknown_power_map_is_refused(tmp_path, monkeypatch):
     base = ["gdm", "--dataset", str(tmp_path / "d.parquet"), "--iterations", "2",
             "--device", "cpu", "--duals", "--dual-dither", "0.5"]
     monkeypatch.setattr(sys, "argv", [*base, "--out", str(tmp_path / "t"), "--power-map", "sqrt"])
-    commands.main()
+    train_gdm.main()
     assert load_policy(tmp_path / "t" / "policy.pt").config.power_map == "sqrt"
     monkeypatch.setattr(sys, "argv", [*base, "--out", str(tmp_path / "u")])
-    commands.main()
+    train_gdm.main()
     assert load_policy(tmp_path / "u" / "policy.pt").config.power_map == "affine"
     monkeypatch.setattr(sys, "argv", [*base, "--out", str(tmp_path / "v"), "--power-map", "log"])
     with pytest.raises(SystemExit):
-        commands.main()
+        train_gdm.main()
     assert not (tmp_path / "v").exists()
 
 

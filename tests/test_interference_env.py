@@ -8,7 +8,7 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 import bridge  # noqa: F401 - registers the env ids
-from bridge import ScenarioEnv
+from bridge.envs import ScenarioEnv
 from bridge.errors import SimulatorCrashed
 from bridge.twins.interference import gains_from_observation, shannon_rates
 

@@ -8,7 +8,8 @@ import time
 import numpy as np
 import pytest
 
-from bridge import ScenarioEnv, SimulatorCrashed, SimulatorNotFound
+from bridge import SimulatorCrashed, SimulatorNotFound
+from bridge.envs import ScenarioEnv
 from bridge.errors import BridgeError
 from bridge.remote import LauncherClient
 from bridge.scenarios import find_program

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from bridge.scenario_bench import bench_oran_slicing, fixed_allocation
+from ran_gym.bench.scenario import bench_oran_slicing, fixed_allocation
 from tests.conftest import program
 
 
@@ -43,7 +43,7 @@ def test_bench_times_gym_and_pf_on_the_same_interval():
 def test_bench_scenario_command_prints_the_figures():
     program("ran-gym-oran-slicing")
     result = subprocess.run(
-        [sys.executable, "-m", "bridge.cli", "bench", "scenario", "--scenario", "oran-slicing",
+        [sys.executable, "-m", "ran_gym.cli", "bench", "scenario", "--scenario", "oran-slicing",
          "--sim-seconds", "0.03", "--param", "nRus=2", "--param", "nUes=3"],
         capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stderr

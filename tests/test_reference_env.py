@@ -9,7 +9,7 @@ from gymnasium.utils.env_checker import check_env as gym_check_env
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
 import bridge
-from bridge import ScenarioEnv
+from bridge.envs import ScenarioEnv
 
 
 def rollout(env, seed, actions):
@@ -128,4 +128,4 @@ def test_registered_with_gymnasium(reference_program):
         assert env.step(env.action_space.sample())[3] is True  # TimeLimit truncates at 2
     finally:
         env.close()
-    assert "RanGym/Ns3Gym-v0" in gym.registry and bridge.Ns3Env
+    assert set(bridge.ENV_IDS) <= set(gym.registry)

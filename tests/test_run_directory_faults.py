@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from bridge.cli import main as cli
-from bridge.rundir import LOCK_NAME, RunDirectory
+from ran_gym.cli import main as cli
+from ran_gym.rundir import LOCK_NAME, RunDirectory
 from tests.conftest import TESTS_DIR
 
 REPO = TESTS_DIR.parent
@@ -121,7 +121,7 @@ def test_a_killed_run_leaves_a_lock_the_next_run_takes_over(reference_program, t
                                                           capsys):
     out = tmp_path / "run"
     agent = subprocess.Popen(
-        [sys.executable, "-m", "bridge.cli", "run", "--scenario", "reference", "--steps",
+        [sys.executable, "-m", "ran_gym.cli", "run", "--scenario", "reference", "--steps",
          "10000000", "--param", "maxSteps=1000000", "--out", str(out), "--timeout", "5"],
         cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

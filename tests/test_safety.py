@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from bridge.cli import main as cli
 from bridge.scenarios import find_program
 from bridge.transport import AgentSocket
+from ran_gym.cli import main as cli
 from tests.conftest import TESTS_DIR
 
 REPO = TESTS_DIR.parent
@@ -76,8 +76,8 @@ CHECKPOINTS_ELSEWHERE = ("agents/diffusion_ql", "agents/dqn")
 def unsafe_loads(root: Path) -> list[str]:
     """torch.load calls without weights_only=True, and pickle loads, in our packages."""
     found = []
-    for path in sorted(p for d in ("bridge", "agents", "analysis") for p in (root / d).rglob(
-            "*.py")):
+    packages = ("bridge", "agents", "analysis", "ran_gym")
+    for path in sorted(p for d in packages for p in (root / d).rglob("*.py")):
         relative = path.relative_to(root).as_posix()
         if relative.startswith(CHECKPOINTS_ELSEWHERE):
             continue

@@ -17,7 +17,6 @@ from agents.sapd.agent import (
     rollout,
 )
 from agents.sapd.train import load_checkpoint
-from bridge.cli import main
 from bridge.twins.interference import (
     InterferenceConfig,
     drop_network,
@@ -27,6 +26,7 @@ from bridge.twins.interference import (
     normalise_gains,
     shannon_rates,
 )
+from ran_gym.cli import main
 
 
 def test_dual_update_by_hand():

@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 
 from agents.baselines import RandomAgent
-from bridge.bench_all import BEGIN, END, num_envs, write_block
-from bridge.bench_markdown import render
-from bridge.cli import main
 from bridge.vector import batch_actions, make_vector_env
+from ran_gym.bench.markdown import render
+from ran_gym.bench.suites import BEGIN, END, num_envs, write_block
+from ran_gym.cli import main
 from tests.conftest import program
 
 TINY = {"nRus": 1, "nUes": 3, "warmupMs": 20, "maxSteps": 3}
@@ -127,7 +127,7 @@ def test_bench_learner_command():
 
 
 def test_learner_devices_are_checked_before_any_simulator():
-    from bridge.learner_bench import resolve_devices
+    from ran_gym.bench.learner import resolve_devices
 
     assert resolve_devices("cpu") == ["cpu"]
     assert resolve_devices(None)[0] == "cpu"

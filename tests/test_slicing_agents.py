@@ -12,13 +12,13 @@ import pytest
 
 from agents.baselines.slicing import EsaAgent, MaxSinrAgent, MilpAgent
 from agents.ssvae import SsVaeAgent, SsVaeConfig
-from bridge.cli import main
-from bridge.evaluation import agent_params
 from bridge.slicing import esa
 from bridge.slicing.config import SlicingConfig
 from bridge.slicing.layout import observation_space
 from bridge.slicing.params import config_for
 from bridge.slicing.unified import unified_space
+from ran_gym.cli import main
+from ran_gym.evaluation import agent_params
 from tests.conftest import program
 
 AGENTS = ["max-sinr", "esa", "milp", "ns3-pf", "ns3-rr", "ss-vae"]

@@ -10,13 +10,13 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from bridge.cli import main
 from bridge.slicing import esa
 from bridge.slicing.allocation import Allocation
-from bridge.slicing.dataset import config_from_params
 from bridge.slicing.layout import gains_from_observation
+from bridge.slicing.params import config_from_params
 from bridge.slicing.twin import evaluate
 from bridge.slicing.unified import decode
+from ran_gym.cli import main
 
 TINY_PARAMS = ["n_rus=2", "n_ues=3", "n_prbs=6", "rbg_size=2", "power_levels_db=-3,0,3",
                "embb_min_rate_mbps=4", "slice_shares=embb:0.34,urllc:0.33,mmtc:0.33",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bridge import ScenarioEnv
+from bridge.envs import ScenarioEnv
 from bridge.runtime import NativeRuntime
 
 RESETS = 1000

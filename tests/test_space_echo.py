@@ -9,7 +9,7 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-from bridge import ScenarioEnv
+from bridge.envs import ScenarioEnv
 from bridge.protocol import codec, messages
 from bridge.protocol import schema as pb
 from tests.conftest import WIRE_VECTORS

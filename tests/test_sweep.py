@@ -13,9 +13,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from bridge.cli import main
-from bridge.sweep import gather, load_grid, parse_grid, run_sweep
-from bridge.sweep.cell import evaluate_argv
+from ran_gym.cli import main
+from ran_gym.sweep import gather, load_grid, parse_grid, run_sweep
+from ran_gym.sweep.cell import evaluate_argv
 from tests.conftest import program
 
 TINY = {"scenario": "oran-slicing", "params": {"nRus": 1, "warmupMs": 20, "maxSteps": 2},

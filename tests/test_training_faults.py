@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from agents.common.checkpoint import load_torch
-from bridge.cli import main
+from ran_gym.cli import main
 from tests.conftest import TESTS_DIR, program
 
 SLICING = ["--scenario", "oran-slicing", "--param", "n_ues=4", "--param", "n_rus=2",
@@ -111,7 +111,7 @@ def test_a_second_training_into_the_same_out_is_refused(tmp_path, capsys):
     refused because --out holds the earlier training."""
     program("ran-gym-reference")
     out = tmp_path / "dqn"
-    first = subprocess.Popen([sys.executable, "-m", "bridge.cli", *REFERENCE, "--out", str(out),
+    first = subprocess.Popen([sys.executable, "-m", "ran_gym.cli", *REFERENCE, "--out", str(out),
                               "--iterations", "1000000"], cwd=TESTS_DIR.parent,
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:

@@ -25,8 +25,8 @@ from agents.common.diffusion import DiffusionConfig
 from agents.common.training import StopOnSignal, TrainingLog
 from agents.diffusion_ql import DiffusionQL, DiffusionQLConfig
 from agents.dqn import DqnAgent, DqnConfig
-from agents.dqn.commands import make_env as make_dqn_env
-from bridge.cli import main
+from ran_gym.cli import main
+from ran_gym.train.dqn import make_env as make_dqn_env
 from tests.conftest import program
 
 ROOT = Path(__file__).resolve().parents[1]

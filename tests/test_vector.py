@@ -6,7 +6,7 @@ import numpy as np
 from gymnasium.vector import AsyncVectorEnv, AutoresetMode
 from stable_baselines3.common.vec_env import SubprocVecEnv
 
-from bridge import ScenarioEnv
+from bridge.envs import ScenarioEnv
 
 N = 4
 

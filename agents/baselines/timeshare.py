@@ -71,8 +71,8 @@ def timeshare_bound(snr: np.ndarray, rates_of=lte_rates, fading_draws: int = 64)
 
 
 def main() -> None:
-    from bridge.commands.run import parse_params
     from bridge.envs import ScenarioEnv
+    from bridge.scenarios import parse_params
 
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)

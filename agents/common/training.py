@@ -83,7 +83,7 @@ class SimulatorRestarts:
 
 
 def write_summary(directory: Any, steps: int, restarts: int) -> None:
-    """``summary.json`` in the run directory (a bridge.rundir.RunDirectory, atomic)."""
+    """``summary.json`` through ``directory.write_json`` (a run directory, written atomically)."""
     directory.write_json(SUMMARY, {"steps": steps, RESTARTS: restarts})
 
 

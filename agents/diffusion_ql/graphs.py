@@ -19,16 +19,36 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import torch
-
-if TYPE_CHECKING:
-    from agents.common.replay import Batch
-    from agents.diffusion_ql.agent import DiffusionQL, UpdateDraws
+from torch import nn
 
 WARMUP = 3
 """Updates run on a side stream before capture (PyTorch's whole-network capture recipe)."""
+
+Tensors = tuple[torch.Tensor, ...]
+"""A batch or the random numbers of an update: a NamedTuple of tensors."""
+
+
+class Updater(Protocol):
+    """What is recorded: an update of the networks by their optimisers, given a batch and
+    its random numbers (both tuples of tensors), returning the losses as one tensor."""
+
+    @property
+    def device(self) -> torch.device: ...
+    @property
+    def actor(self) -> nn.Module: ...
+    @property
+    def critic(self) -> nn.Module: ...
+    @property
+    def critic_target(self) -> nn.Module: ...
+    @property
+    def actor_optimizer(self) -> torch.optim.Optimizer: ...
+    @property
+    def critic_optimizer(self) -> torch.optim.Optimizer: ...
+
+    def _update(self, batch: Any, draws: Any) -> torch.Tensor: ...
 
 
 def set_capturable(optimizer: torch.optim.Optimizer, capturable: bool,
@@ -46,15 +66,15 @@ def set_capturable(optimizer: torch.optim.Optimizer, capturable: bool,
 
 
 class GraphedUpdate:
-    """:meth:`DiffusionQL._update` captured at the first call and replayed after it."""
+    """An :class:`Updater`'s update captured at the first call and replayed after it."""
 
-    def __init__(self, agent: DiffusionQL):
+    def __init__(self, agent: Updater):
         self.agent = agent
         self.graph: torch.cuda.CUDAGraph | None = None
         self.inputs: list[torch.Tensor] = []
         self.losses: torch.Tensor | None = None
 
-    def run(self, batch: Batch, draws: UpdateDraws) -> torch.Tensor:
+    def run(self, batch: Tensors, draws: Tensors) -> torch.Tensor:
         values = [*batch, *draws]
         if self.graph is not None and any(
                 v.shape != s.shape for v, s in zip(values, self.inputs, strict=True)):
@@ -67,7 +87,7 @@ class GraphedUpdate:
         self.graph.replay()
         return self.losses.clone()
 
-    def _capture(self, batch: Batch, draws: UpdateDraws) -> None:
+    def _capture(self, batch: Tensors, draws: Tensors) -> None:
         a = self.agent
         device = a.device
         self.inputs = [v.detach().to(device).clone() for v in (*batch, *draws)]
@@ -88,7 +108,7 @@ class GraphedUpdate:
 
 
 @contextlib.contextmanager
-def state_kept(agent: DiffusionQL) -> Iterator[None]:
+def state_kept(agent: Updater) -> Iterator[None]:
     """What an update changes (networks, target critics, optimiser state) is put back, in
     place, when the block ends: the tensors the graph records stay those the agent uses.
     Optimiser state that did not exist before the block is zeroed, which is how Adam

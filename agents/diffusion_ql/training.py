@@ -13,7 +13,7 @@ A plain env is wrapped in a one-env ``SyncVectorEnv``; for N ns-3 processes pass
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, TypeVar
 
 import gymnasium as gym
 import numpy as np
@@ -21,8 +21,22 @@ from gymnasium.vector import AutoresetMode, SyncVectorEnv, VectorEnv
 
 from bridge.env import FAILURE_KEY
 
-if TYPE_CHECKING:
-    from agents.diffusion_ql.agent import DiffusionQL
+
+class Learner(Protocol):
+    """What the loop drives: an agent that acts on a batch of observations, stores and
+    learns from one transition at a time, and owns the Generator the seeds come from."""
+
+    @property
+    def rng(self) -> np.random.Generator: ...
+    @property
+    def num_timesteps(self) -> int: ...
+
+    def act(self, observations: Any, deterministic: bool = False) -> np.ndarray: ...
+    def observe(self, obs: Any, action: Any, reward: float, next_obs: Any, terminated: bool
+                ) -> dict[str, float]: ...
+
+
+L = TypeVar("L", bound=Learner)
 
 
 def as_vector_env(env: gym.Env | VectorEnv) -> VectorEnv:
@@ -35,8 +49,8 @@ def as_vector_env(env: gym.Env | VectorEnv) -> VectorEnv:
     return SyncVectorEnv([lambda: env], autoreset_mode=AutoresetMode.DISABLED)
 
 
-def collect(agent: DiffusionQL, env: gym.Env | VectorEnv, total_timesteps: int,
-            callback: Callable[[DiffusionQL, dict[str, float]], None] | None = None,
+def collect(agent: L, env: gym.Env | VectorEnv, total_timesteps: int,
+            callback: Callable[[L, dict[str, float]], None] | None = None,
             should_stop: Callable[[], bool] | None = None) -> None:
     """Act (stochastic choice), store and learn until ``total_timesteps`` more transitions
     are stored (N per vector step, so up to N − 1 more) or ``should_stop()`` turns true

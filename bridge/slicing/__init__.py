@@ -5,7 +5,8 @@ observation offsets), ``allocation`` (structured decisions, feasibility), ``twin
 (closed-form system model), ``unified`` and ``catalogue`` (agent action spaces),
 ``wrappers`` (Gymnasium ActionWrappers), ``drop`` (Python drops), ``esa`` and ``milp``
 (optimal allocations, with ``milp_model``, ``milp_patterns`` and ``polish``),
-``dataset`` (labelled data sets), ``crosscheck`` (twin against ns-3).
+``params`` (SlicingConfig from and to the program's parameters), ``labels`` (data-set
+rows as allocations), ``crosscheck`` (twin against ns-3).
 """
 
 from bridge.slicing.allocation import Allocation, is_feasible, violations

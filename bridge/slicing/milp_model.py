@@ -86,7 +86,7 @@ def build_model(cfg: SlicingConfig, owners: np.ndarray, levels: np.ndarray,
         if joint:
             m.add_row(col[k], np.ones(n_options), size, size)
         elif pattern is not None:
-            add_pattern_rows(m, pattern, owners, col[k], size, r_count)
+            add_pattern_rows(m.add_row, pattern, owners, col[k], size, r_count)
         else:
             for r in range(r_count):
                 mine = np.flatnonzero(owners[:, r] >= 0)

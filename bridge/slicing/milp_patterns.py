@@ -11,16 +11,16 @@ its own block of RBGs realises those interference sets exactly.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import product
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from bridge.slicing.config import SlicingConfig
 from bridge.slicing.twin import spectral_efficiency
 
-if TYPE_CHECKING:
-    from bridge.slicing.milp_model import Model
+AddRow = Callable[[np.ndarray, np.ndarray, float, float], None]
+"""``add_row(cols, values, low, high)``: one row low <= values @ x[cols] <= high."""
 
 MAX_PATTERN_RUS = 4
 """Options grow as R 2^(R-1) U L; above this many RUs the model uses per-RU slots."""
@@ -78,10 +78,9 @@ def place_patterns(cfg: SlicingConfig, classes: list[np.ndarray], owners: np.nda
     return prb_owner
 
 
-def add_pattern_rows(model: Model, pattern: np.ndarray, owners: np.ndarray,
+def add_pattern_rows(add_row: AddRow, pattern: np.ndarray, owners: np.ndarray,
                      col: np.ndarray, size: float, n_rus: int) -> None:
     """Equal counts for the RUs of each pattern; the patterns' RBGs within the class."""
-    add_row = model.add_row
     firsts = []
     for mask in np.unique(pattern):
         rus = [r for r in range(n_rus) if mask >> r & 1]

@@ -1,11 +1,12 @@
 """The SlicingConfig an ns-3 oran-slicing run stands for, from its parameters.
 
-:func:`bridge.slicing.dataset.ns3_params` goes from a SlicingConfig to the program's
-parameters; :func:`config_for` goes back, so that agents acting in the native action
-space (and the decoders of the wrapped ones) read the observation with the numbers the
-program was started with. SlicingConfig fields that the program has no parameter for
-(``power_levels_db``, ``fixed_association``, ``link_model``, ``ru_capacity_mbps``, ...)
-may be given by their own names beside the program's.
+:func:`ns3_params` goes from a SlicingConfig to the program's parameters;
+:func:`config_for` goes back, so that agents acting in the native action space (and the
+decoders of the wrapped ones) read the observation with the numbers the program was
+started with; :func:`config_from_params` reads a SlicingConfig from text values.
+SlicingConfig fields that the program has no parameter for (``power_levels_db``,
+``fixed_association``, ``link_model``, ``ru_capacity_mbps``, ...) may be given by their
+own names beside the program's.
 
 ``fixed_association`` defaults to ``handover=false``: the program then keeps every UE on
 the O-RU it attached to (its strongest), so decoders must assume the same. Power levels
@@ -16,7 +17,7 @@ index the program's LTE P_A table, so custom ``power_levels_db`` must be a prefi
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from bridge.slicing.config import LTE_PA_DB, SlicingConfig
@@ -50,8 +51,6 @@ _CARRIED = {*_NUMBERS, "slice_shares", "packet_bytes", "n_prbs", "rbg_size"}
 
 def _carried(own: Mapping[str, str]) -> dict[str, str]:
     """The program parameters for the SlicingConfig fields in ``own`` it carries."""
-    from bridge.slicing.dataset import config_from_params
-
     given = {k: v for k, v in own.items() if k in _CARRIED}
     cfg = config_from_params(given)  # typed and range-checked like every field
     if (cfg.n_prbs, cfg.rbg_size) != (50, 3):
@@ -71,8 +70,6 @@ def config_for(resolved: Mapping[str, Any], own: Mapping[str, str] | None = None
                ) -> SlicingConfig:
     """The SlicingConfig of a run with ``resolved`` program parameters (every one, as
     ``Scenario.resolve`` gives them) and ``own`` SlicingConfig fields (text values)."""
-    from bridge.slicing.dataset import config_from_params
-
     own = dict(own or {})
     clash = sorted(k for k in own if k in _NUMBERS)
     if clash:
@@ -90,3 +87,54 @@ def config_for(resolved: Mapping[str, Any], own: Mapping[str, str] | None = None
         raise ValueError(f"power_levels_db: {levels} must be the first {len(levels)} of the "
                          f"program's LTE P_A levels {LTE_PA_DB}")
     return cfg
+
+
+def config_from_params(params: Mapping[str, str], also_known: Iterable[str] = ()
+                       ) -> SlicingConfig:
+    """A SlicingConfig from text values, typed by each field's default. ``also_known``:
+    the caller's other parameters, listed beside the fields when a name is unknown."""
+    defaults = SlicingConfig()
+    fields = {f.name for f in dataclasses.fields(SlicingConfig)}
+    unknown = sorted(set(params) - fields)
+    if unknown:
+        raise ValueError(f"--param: unknown {', '.join(unknown)}; known: "
+                         f"{', '.join(sorted(fields | set(also_known)))}")
+    values: dict[str, Any] = {}
+    for name, text in params.items():
+        default = getattr(defaults, name)
+        try:
+            if name == "slice_shares":
+                pairs = [part.split(":") for part in text.split(",")]
+                values[name] = tuple((key.strip(), float(share)) for key, share in pairs)
+            elif isinstance(default, bool):
+                if text.lower() not in ("true", "false", "1", "0"):
+                    raise ValueError(text)
+                values[name] = text.lower() in ("true", "1")
+            elif isinstance(default, tuple):
+                kind = type(default[0])
+                values[name] = tuple(kind(part) for part in text.split(","))
+            elif isinstance(default, str):
+                values[name] = text
+            else:
+                values[name] = type(default)(float(text)) if isinstance(default, int) \
+                    else float(text)
+        except ValueError:
+            raise ValueError(f"--param {name}: {text!r} is not a valid value") from None
+    return SlicingConfig(**values)
+
+
+def ns3_params(cfg: SlicingConfig) -> dict[str, Any]:
+    """The ns-3 program's parameters for ``cfg`` (its RBG grid is fixed at 17 x 3 PRBs)."""
+    if (cfg.n_prbs, cfg.rbg_size) != (50, 3):
+        raise ValueError("source=ns3 needs n_prbs=50 and rbg_size=3 (LTE 10 MHz)")
+    shares = dict(cfg.slice_shares)
+    return {
+        "nRus": cfg.n_rus, "nUes": cfg.n_ues, "embbShare": shares.get("embb", 0.0),
+        "urllcShare": shares.get("urllc", 0.0), "mmtcShare": shares.get("mmtc", 0.0),
+        "ruPowerDbm": cfg.ru_power_dbm, "noiseFigureDb": cfg.noise_figure_db,
+        "embbMinMbps": cfg.embb_min_rate_mbps, "urllcMinMbps": cfg.urllc_min_rate_mbps,
+        "urllcMaxDelayMs": cfg.urllc_max_delay_ms, "thetaRate": cfg.theta_rate,
+        "thetaConst": cfg.theta_const, "thetaBias": cfg.theta_bias,
+        "embbPacketBytes": cfg.packet_bytes[0], "urllcPacketBytes": cfg.packet_bytes[1],
+        "mmtcPacketBytes": cfg.packet_bytes[2],
+    }

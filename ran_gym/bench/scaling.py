@@ -1,0 +1,137 @@
+"""``ran-gym bench scaling``: environment steps per second of the O-RAN slicing scenario
+with N simulators in one run (Gymnasium's AsyncVectorEnv, one random agent per sub-env).
+
+For each N it times ``steps`` vector steps after the reset (the attach warm-up is not
+timed) and reports
+
+- ``steps_per_s``: environment steps (N per vector step) per wall second, and
+  ``speedup`` against N = 1;
+- ``sim_cpu_ms_per_step`` / ``python_cpu_ms_per_step``: CPU milliseconds per
+  environment step of the simulators, and of the Python side (this process plus the
+  vector env's workers), from /proc, which a busy machine disturbs less than wall time.
+
+``bridge`` times one plain :class:`ScenarioEnv` on the same drop (no vector env): wall
+and CPU per step, split into the simulator's CPU and this process's (action check,
+encoding, exchange, decoding: the per-step bridge cost), and ``vector_overhead_ms``,
+what a step of the N = 1 vector env costs over the plain env's step. The variants take
+turns over ``repeats`` rounds; each figure is the best round's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import datetime
+import os
+import platform
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from agents.baselines import RandomAgent
+from bridge.envs import ScenarioEnv
+from bridge.vector import batch_actions, make_vector_env, worker_pids
+from ran_gym.bench.scenario import _process_cpu_s
+
+
+def tree_cpu_s(pid: int) -> float:
+    """CPU seconds of ``pid`` and its live descendants."""
+    total = _process_cpu_s(pid)
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            children = [int(c) for c in f.read().split()]
+    except FileNotFoundError:
+        return total
+    for child in children:
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+            total += tree_cpu_s(child)
+    return total
+
+
+def time_vector(params: Mapping[str, Any], n: int, steps: int, seed: int) -> dict[str, float]:
+    envs = make_vector_env("oran-slicing", {**params, "maxSteps": steps + 1}, n,
+                           timeout_s=600.0)
+    try:
+        envs.reset(seed=seed)
+        # One space per agent: RandomAgent seeds the space it is given.
+        agents = [RandomAgent(copy.deepcopy(envs.single_action_space), seed + i)
+                  for i in range(n)]
+        pids = worker_pids(envs)
+        cpu0 = [tree_cpu_s(p) for p in pids]
+        workers0 = [_process_cpu_s(p) for p in pids]
+        own0, start = time.process_time(), time.perf_counter()
+        for _ in range(steps):
+            envs.step(batch_actions(envs, [a.predict(None)[0] for a in agents]))
+        wall = time.perf_counter() - start
+        own = time.process_time() - own0
+        workers = sum(_process_cpu_s(p) for p in pids) - sum(workers0)
+        sims = sum(tree_cpu_s(p) for p in pids) - sum(cpu0) - workers
+    finally:
+        envs.close()
+    env_steps = n * steps
+    return {"wall_s": wall, "steps_per_s": env_steps / wall,
+            "sim_cpu_ms_per_step": 1e3 * sims / env_steps,
+            "python_cpu_ms_per_step": 1e3 * (own + workers) / env_steps}
+
+
+def time_plain(params: Mapping[str, Any], steps: int, seed: int) -> dict[str, float]:
+    env = ScenarioEnv("oran-slicing", {**params, "maxSteps": steps + 1}, timeout_s=600.0)
+    try:
+        env.reset(seed=seed)
+        agent = RandomAgent(env.action_space, seed)
+        assert env._session is not None and env._session.process.pid is not None
+        pid = env._session.process.pid
+        sim0, own0, start = _process_cpu_s(pid), time.process_time(), time.perf_counter()
+        for _ in range(steps):
+            env.step(agent.predict(None)[0])
+        wall = time.perf_counter() - start
+        sim, own = _process_cpu_s(pid) - sim0, time.process_time() - own0
+    finally:
+        env.close()
+    return {"step_ms": 1e3 * wall / steps, "sim_cpu_ms_per_step": 1e3 * sim / steps,
+            "bridge_cpu_ms_per_step": 1e3 * own / steps}
+
+
+def _figure(value: float) -> float:
+    """Four significant digits (a fixed number of decimals loses small wall times)."""
+    return float(f"{value:.4g}")
+
+
+def _best(rounds: list[dict[str, float]], key: str, highest: bool) -> dict[str, float]:
+    return (max if highest else min)(rounds, key=lambda r: r[key])
+
+
+def bench_scaling(num_envs: Sequence[int] = (1, 2, 4), steps: int = 50, seed: int = 1,
+                  params: Mapping[str, Any] | None = None, repeats: int = 1) -> dict[str, Any]:
+    if steps < 1 or repeats < 1 or not num_envs or min(num_envs) < 1:
+        raise ValueError("steps and repeats must be >= 1, num_envs a list of N >= 1")
+    base = dict(params or {})
+    vector: dict[int, list[dict[str, float]]] = {n: [] for n in num_envs}
+    plain: list[dict[str, float]] = []
+    for _ in range(repeats):  # the variants take turns
+        plain.append(time_plain(base, steps, seed))
+        for n in num_envs:
+            vector[n].append(time_vector(base, n, steps, seed))
+    best = {n: _best(r, "steps_per_s", True) for n, r in vector.items()}
+    one = best[1]["steps_per_s"] if 1 in best else None
+    bridge = _best(plain, "step_ms", False)
+    if 1 in best:
+        bridge["vector_overhead_ms"] = 1e3 / best[1]["steps_per_s"] - bridge["step_ms"]
+    return {
+        "benchmark": "scaling", "scenario": "oran-slicing", "params": base, "seed": seed,
+        "steps": steps, "repeats": repeats,
+        "num_envs": {str(n): {**{k: _figure(v) for k, v in b.items()},
+                              "speedup": _figure(b["steps_per_s"] / one) if one else None}
+                     for n, b in best.items()},
+        "bridge": {k: _figure(v) for k, v in bridge.items()},
+        "machine": machine(),
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def machine() -> dict[str, Any]:
+    """Platform, CPUs, Python and the load average when asked (the machine is shared)."""
+    return {"platform": platform.platform(), "cpus": os.cpu_count(),
+            "python": sys.version.split()[0],
+            "load_average": [round(x, 2) for x in os.getloadavg()]}

@@ -1,0 +1,69 @@
+"""``ran-gym train``: train an agent for a scenario; writes a checkpoint into --out.
+
+Each (scenario, agent) pair names its training function as ``"module:function"``; the
+function takes the parsed arguments and returns the checkpoint path.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ran_gym.commands import dispatch
+from ran_gym.train.common import Interrupted
+
+TRAINERS: dict[tuple[str, str], str] = {
+    ("interference", "sapd"): "ran_gym.train.sapd:train_command",
+    ("interference", "gdm"): "ran_gym.train.gdm:train_command",
+    ("reference", "diffusion-ql"): "ran_gym.train.diffusion_ql:train_command",
+    ("oran-slicing", "diffusion-ql"): "ran_gym.train.diffusion_ql:train_command",
+    ("reference", "dqn"): "ran_gym.train.dqn:train_command",
+    ("oran-slicing", "dqn"): "ran_gym.train.dqn:train_command",
+    ("oran-slicing", "ss-vae"): "ran_gym.train.ssvae:train_command",
+}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("train", help="train an agent (checkpoint into --out)")
+    parser.add_argument("--scenario", required=True, help="scenario name")
+    parser.add_argument("--agent", required=True, help="agent to train")
+    parser.add_argument("--iterations", type=int, default=None, help="training iterations")
+    parser.add_argument("--seed", type=int, default=0, help="seed (default: 0)")
+    parser.add_argument("--dataset", default=None,
+                        help="expert data set (Parquet) for imitation learners (gdm)")
+    parser.add_argument("--out", required=True, help="directory for the checkpoint")
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                        help="scenario parameter; repeatable")
+    parser.add_argument("--device", default="auto", help="auto (CUDA if present), cpu, cuda")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue from the checkpoint in --out")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace an earlier training in --out")
+    parser.add_argument("--auto-restart", action="store_true",
+                        help="a simulator that dies or hangs ends its episode (truncated) "
+                             "and training goes on; the restarts are counted")
+    parser.add_argument("--runtime", default="native",
+                        help="native, docker or launcher:ENDPOINT[@SOCKET_DIR]")
+    parser.add_argument("--traces", action="store_true",
+                        help="let ns-3 write every episode's traces into --out")
+    parser.add_argument("--num-envs", type=int, default=1,
+                        help="simulator processes collecting at once (default: 1)")
+    parser.add_argument("--checkpoint-every", type=int, default=1000, metavar="STEPS",
+                        help="write the checkpoint every STEPS steps; 0: only at the end "
+                             "(default: 1000)")
+    parser.add_argument("--log-every", type=int, default=100, metavar="STEPS",
+                        help="a progress line every STEPS steps (default: 100)")
+    parser.add_argument("--cuda-graphs", action="store_true",
+                        help="diffusion-ql on CUDA: replay each update as one CUDA graph")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    train = dispatch(TRAINERS, (args.scenario, args.agent), "trainer")
+    try:
+        path: Path = train(args)
+    except Interrupted as stop:
+        print(f"interrupted; checkpoint: {stop.checkpoint} (--resume continues)")
+        return stop.exit_code
+    print(f"checkpoint: {path}")
+    return 0
