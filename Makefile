@@ -42,8 +42,11 @@ $(KERNEL): agents/diffusion_ql/csrc/reverse.c | system
 
 kernels: $(KERNEL)
 
+# Imports point only down (docs/architecture.md); lint-imports checks the contracts in
+# pyproject.toml, and a broken one fails the tests as well as the lint.
 test: build kernels venv
 	$(VENV)/bin/ruff check $(PACKAGES) tests
+	$(VENV)/bin/lint-imports --no-logo
 	$(PY) -m pytest --durations=12
 
 # A short co-simulation of the O-RAN slicing scenario (3 O-RUs, 25 UEs, packet level)
@@ -68,6 +71,7 @@ docker: venv
 lint: venv
 	$(VENV)/bin/ruff check $(PACKAGES) tests
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-logo
 
 clean:
 	rm -rf build $(VENV)
