@@ -46,3 +46,17 @@ def test_a_text_field_reaches_the_decoder_as_text():
 def test_contradictions_are_refused(params, match):
     with pytest.raises(ValueError, match=match):
         split_params(params)
+
+
+def test_the_paper_preset_brings_back_table_i_urllc_bound():
+    spec = get_scenario("oran-slicing")
+    assert spec.resolve()["urllcMaxDelayMs"] == 10.0
+    assert spec.resolve({"preset": "paper-table-i"})["urllcMaxDelayMs"] == 1.0
+    # a parameter given beside the preset wins over it; the preset never reaches ns-3
+    both = spec.resolve({"preset": "paper-table-i", "urllcMaxDelayMs": "4"})
+    assert both["urllcMaxDelayMs"] == 4.0 and "preset" not in both
+    assert "--urllcMaxDelayMs=1" in spec.args({"preset": "paper-table-i"})
+    with pytest.raises(ValueError, match="no preset 'table-1'; known: paper-table-i"):
+        spec.resolve({"preset": "table-1"})
+    with pytest.raises(ValueError, match="no preset 'x'; known: none"):
+        get_scenario("reference").resolve({"preset": "x"})

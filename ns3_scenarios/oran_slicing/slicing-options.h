@@ -50,7 +50,7 @@ struct SlicingOptions
     uint32_t rlcBufferBytes{102400}; ///< RLC UM transmit buffer per bearer [B]
     double embbMinMbps{10.0};     ///< eMBB QoS: throughput at least this [Mbit/s]
     double urllcMinMbps{2.0};     ///< URLLC QoS: throughput at least this [Mbit/s]
-    double urllcMaxDelayMs{1.0};  ///< URLLC QoS: mean delay at most this [ms]
+    double urllcMaxDelayMs{10.0};  ///< URLLC QoS: mean delay at most this [ms] (Table I: 1)
     double thetaRate{0.01};       ///< reward weight of the aggregate throughput [1/(Mbit/s)]
     double thetaConst{1.0};       ///< reward weight of the constraint term
     double thetaBias{0.0};        ///< reward bias
