@@ -22,6 +22,7 @@ ENV_IDS: dict[str, str] = {
     "RanGym/Ns3Gym-v0": "bridge.envs:make_ns3gym",
     "RanGym/Interference-v0": "bridge.envs:make_interference",
     "RanGym/OranSlicing-v0": "bridge.envs:make_oran_slicing",
+    "RanGym/OranSlicingTwin-v0": "bridge.slicing.twin_env:make_oran_slicing_twin",
 }
 """Env id -> ``"module:function"`` that makes it."""
 

@@ -38,12 +38,17 @@ INNER = {c["containers"][0]: _layers(c) for c in CONTRACTS
 
 def layer(module: str) -> tuple[int, int]:
     """(the layer of the module's package, its layer inside that package; 0 where the
-    package has no inner layers); a module may use what compares lower or equal."""
+    package has no inner layers); a module may use what compares lower or equal. A
+    package's root (its ``__init__``) is its front door, above all its inner layers:
+    ``bridge`` registers the env ids of every sub-package by string, as Gymnasium's
+    ``envs/__init__.py`` does."""
     parts = module.split(".")
     top = next(i for i, names in enumerate(TOP) if parts[0] in names)
     inner = INNER.get(parts[0], [])
-    if len(parts) == 1 or not inner:
+    if not inner:
         return top, 0
+    if len(parts) == 1:
+        return top, len(inner) - 1
     return top, next(i for i, names in enumerate(inner) if parts[1] in names)
 
 

@@ -78,6 +78,15 @@ def observation_size(cfg: SlicingConfig) -> int:
     return sum(field_sizes(cfg).values())
 
 
+PROGRAM_OBS_BOUNDS = (-10.0, 1e9)
+"""The (scalar) Box bounds the program sends for its observation space (slicing-env.cc)."""
+
+
+def program_observation_space(cfg: SlicingConfig) -> gym.spaces.Box:
+    """The observation space exactly as the ns-3 program declares it."""
+    return gym.spaces.Box(*PROGRAM_OBS_BOUNDS, (observation_size(cfg),), np.float32)
+
+
 def observation_space(cfg: SlicingConfig) -> gym.spaces.Box:
     return gym.spaces.Box(-np.inf, np.inf, (observation_size(cfg),), np.float32)
 

@@ -107,7 +107,14 @@ def evaluate(cfg: SlicingConfig, gain_db: np.ndarray, alloc: Allocation) -> Twin
     if gain_db.shape != (cfg.n_ues, cfg.n_rus):
         raise ValueError(f"gain_db: shape {gain_db.shape}, expected ({cfg.n_ues}, {cfg.n_rus})")
     broken = tuple(violations(cfg, alloc))
-    gain = np.power(10.0, gain_db / 10.0)
+    sinr, rate = ue_rates(cfg, np.power(10.0, gain_db / 10.0), alloc)
+    return _finish(cfg, alloc, sinr, rate, broken)
+
+
+def ue_rates(cfg: SlicingConfig, gain: np.ndarray, alloc: Allocation
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """SINR of the owner of each (RU, RBG) [R, G] and rate of each UE [U] (Mbps), for
+    linear gains ``gain`` [U, R]: eq. (3), the other RUs sending on the RBG interfere."""
     power = prb_powers_w(cfg, alloc)
     owner = alloc.prb_owner
     used = owner >= 0
@@ -121,7 +128,7 @@ def evaluate(cfg: SlicingConfig, gain_db: np.ndarray, alloc: Allocation) -> Twin
     bits = cfg.rbg_prbs[None, :] * cfg.prb_bandwidth_hz * spectral_efficiency(cfg, sinr) / 1e6
     rate = np.zeros(cfg.n_ues)
     np.add.at(rate, owner[used], bits[used])
-    return _finish(cfg, alloc, sinr, rate, broken)
+    return sinr, rate
 
 
 def _finish(cfg: SlicingConfig, alloc: Allocation, sinr: np.ndarray, rate: np.ndarray,
