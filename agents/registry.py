@@ -80,6 +80,7 @@ AGENTS: dict[str, Callable[..., Policy]] = {
     "diffusion-ql": _diffusion_ql,
     "dqn": _dqn,
     "max-sinr": _slicing("MaxSinrAgent"),
+    "qos-greedy": _slicing("QosGreedyAgent"),
     "esa": _slicing("EsaAgent"),
     "milp": _slicing("MilpAgent"),
     "ns3-pf": _slicing("Ns3PfAgent"),

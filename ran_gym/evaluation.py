@@ -7,11 +7,12 @@
   proportional-fair scheduler decides, the agent only observes). They are applied to
   that agent's env only, so every other agent keeps the scenario as given; a ``--param``
   that contradicts them is an error, not silently overridden.
-- **The action form it acts in** (oran-slicing only): the native Dict (baselines), the
-  unified Box of ``bridge.slicing.unified`` (``diffusion-ql``, ``ss-vae``) or the
-  Discrete catalogue (``dqn``). The env is wrapped accordingly; the wrapper carries the
-  SlicingConfig the run stands for (:func:`bridge.slicing.params.config_for`), and
-  SlicingConfig fields may be given by their own names beside the program's.
+- **The action form it acts in** (oran-slicing and its twin): the native Dict
+  (baselines), the share Box of ``bridge.slicing.shares`` (``diffusion-ql``), the unified
+  Box of ``bridge.slicing.unified`` (``ss-vae``) or the Discrete catalogue (``dqn``). The
+  env is wrapped accordingly; the wrapper carries the SlicingConfig the run stands for
+  (:func:`bridge.slicing.params.config_for`), and SlicingConfig fields may be given by
+  their own names beside the program's.
 
 Everything else (drop, channels, traffic) follows from the episode seed alone.
 """
@@ -22,12 +23,15 @@ from typing import Any
 
 import gymnasium as gym
 
-ACTION_FORMS: dict[tuple[str, str], str] = {
-    ("oran-slicing", "diffusion-ql"): "unified",
-    ("oran-slicing", "ss-vae"): "unified",
-    ("oran-slicing", "dqn"): "catalogue",
+ACTION_FORMS: dict[str, str] = {
+    "diffusion-ql": "shares",
+    "ss-vae": "unified",
+    "dqn": "catalogue",
 }
-"""(scenario, agent) -> the action form it acts in; absent: the scenario's own."""
+"""agent -> the action form it acts in, in the slicing scenario and its twin; absent:
+the native Dict."""
+SLICING = ("oran-slicing", "oran-slicing-twin")
+"""The slicing scenario in ns-3 and in the closed-form twin (RanGym/OranSlicingTwin-v0)."""
 
 
 class SlicingEnv(gym.Wrapper):
@@ -63,24 +67,28 @@ def make_env(scenario: str, agent: str, params: dict[str, Any], **bridge: Any) -
     from bridge.envs import ScenarioEnv
 
     params = agent_params(agent, params)
-    if scenario != "oran-slicing":
+    if scenario not in SLICING:
         return ScenarioEnv(scenario, params, **bridge)
     from bridge.slicing.params import config_for, split_params
-    from bridge.slicing.wrappers import CatalogueActionWrapper, UnifiedActionWrapper
+    from bridge.slicing.wrappers import make_base_env
 
     program, own = split_params(params)
-    env = ScenarioEnv(scenario, program, **bridge)
+    env = make_base_env(program, twin=scenario == "oran-slicing-twin", **bridge)
     try:
-        cfg = config_for(env.params, own)
+        cfg = config_for(env.unwrapped.params, own)  # type: ignore[attr-defined]
     except ValueError:
         env.close()
         raise
-    form = ACTION_FORMS.get((scenario, agent), "native")
-    if form == "unified":
-        return UnifiedActionWrapper(env, cfg)
-    if form == "catalogue":
-        return CatalogueActionWrapper(env, cfg)
-    return SlicingEnv(env, cfg)
+    wrapper = action_wrapper(ACTION_FORMS.get(agent, "native"))
+    return wrapper(env, cfg)
+
+
+def action_wrapper(form: str) -> Any:
+    """The wrapper class of an action form: ``(env, cfg) -> env``."""
+    from bridge.slicing import wrappers
+
+    return {"unified": wrappers.UnifiedActionWrapper, "shares": wrappers.ShareActionWrapper,
+            "catalogue": wrappers.CatalogueActionWrapper, "native": SlicingEnv}[form]
 
 
 def number_episodes_from(env: gym.Env, first: int) -> None:

@@ -2,6 +2,8 @@
 
 - :class:`MaxSinrAgent`: every UE on its strongest O-RU, the RU's RBGs dealt out in
   turn among its UEs, the highest power levels the RU's budget allows.
+- :class:`QosGreedyAgent`: every UE on its strongest O-RU, each O-RU's RBGs to the UEs
+  whose QoS costs the fewest RBGs first, then to unmet load (bridge.slicing.greedy).
 - :class:`EsaAgent`: the twin's exact optimum (:func:`bridge.slicing.esa.solve`) under
   the gains of the latest observation, at every step; small networks only.
 - :class:`MilpAgent`: the twin's MILP allocation (:func:`bridge.slicing.milp.solve`:
@@ -22,7 +24,7 @@ from typing import Any, ClassVar
 import gymnasium as gym
 import numpy as np
 
-from bridge.slicing import esa, milp
+from bridge.slicing import esa, greedy, milp
 from bridge.slicing.allocation import Allocation, repair_power
 from bridge.slicing.config import LTE_PA_DB, SlicingConfig
 from bridge.slicing.layout import gains_from_observation
@@ -80,6 +82,14 @@ class MaxSinrAgent(_SlicingAgent):
         owner = equal_split(self.cfg, association)
         top = np.full(self.cfg.n_ues, self.cfg.n_levels - 1, dtype=np.int64)
         return Allocation(association, owner, repair_power(self.cfg, association, owner, top))
+
+
+class QosGreedyAgent(_SlicingAgent):
+    """QoS first, then throughput, on the twin's LTE link fit (bridge.slicing.greedy):
+    the demonstrator of "Diffusion-QL + demonstrations"."""
+
+    def allocate(self, gain_db: np.ndarray) -> Allocation:
+        return greedy.allocate(self.cfg, gain_db)
 
 
 def esa_worst_case(cfg: SlicingConfig) -> int:

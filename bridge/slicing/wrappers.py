@@ -16,6 +16,9 @@ from bridge.slicing.allocation import Allocation
 from bridge.slicing.catalogue import Catalogue
 from bridge.slicing.config import SlicingConfig
 from bridge.slicing.layout import gains_from_observation, observation_size
+from bridge.slicing.params import config_for, split_params
+from bridge.slicing.shares import decode as decode_shares
+from bridge.slicing.shares import share_space
 from bridge.slicing.unified import decode, unified_space
 
 
@@ -69,6 +72,19 @@ class UnifiedActionWrapper(_GainsActionWrapper):
         return decode(self.cfg, np.asarray(action), gains)
 
 
+class ShareActionWrapper(_GainsActionWrapper):
+    """Box [-1, 1]^d of per-UE association, RBG share and power (see
+    :mod:`bridge.slicing.shares`) to the native action."""
+
+    def __init__(self, env: gym.Env, cfg: SlicingConfig):
+        super().__init__(env, cfg)
+        self.action_space = share_space(cfg)
+
+    def allocate(self, action: Any) -> Allocation:
+        gains = self.gains() if self.cfg.fixed_association else None
+        return decode_shares(self.cfg, np.asarray(action), gains)
+
+
 class CatalogueActionWrapper(_GainsActionWrapper):
     """Discrete catalogue (see :mod:`bridge.slicing.catalogue`) to the native action."""
 
@@ -82,15 +98,24 @@ class CatalogueActionWrapper(_GainsActionWrapper):
 
 
 def make_wrapped_env(params: dict[str, str], wrapper: type[_GainsActionWrapper],
-                     **bridge: Any) -> gym.Env:
-    """The ns-3 slicing env for ``--param`` values, wrapped in ``wrapper``: the program's
+                     twin: bool = False, **bridge: Any) -> gym.Env:
+    """The slicing env for ``--param`` values, wrapped in ``wrapper``: the program's
     parameters (``nUes``, ``scheduler``, ``extInterferers``, ...) and SlicingConfig fields
     (``n_ues``, ``power_levels_db``, ...) alike (bridge.slicing.params); the decoder's
     SlicingConfig is the one the program was started with. ``bridge`` goes to the env
-    (runtime, run_dir, extra_args, ...)."""
-    from bridge.envs import ScenarioEnv
-    from bridge.slicing.params import config_for, split_params
-
+    (runtime, run_dir, extra_args, ...). ``twin``: the closed-form twin
+    (``RanGym/OranSlicingTwin-v0``) instead of ns-3, with the same parameters."""
     program, own = split_params(params)
-    env = ScenarioEnv("oran-slicing", program, **bridge)
-    return wrapper(env, config_for(env.params, own))
+    env = make_base_env(program, twin, **bridge)
+    return wrapper(env, config_for(env.unwrapped.params, own))  # type: ignore[attr-defined]
+
+
+def make_base_env(program: dict[str, Any], twin: bool = False, **bridge: Any) -> gym.Env:
+    """The native slicing env: ns-3's, or the twin's (which takes no bridge options)."""
+    if twin:
+        from bridge.slicing.twin_env import OranSlicingTwinEnv
+
+        return OranSlicingTwinEnv(program)
+    from bridge.envs import ScenarioEnv
+
+    return ScenarioEnv("oran-slicing", program, **bridge)

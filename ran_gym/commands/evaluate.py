@@ -27,6 +27,7 @@ from ran_gym.commands.run import add_scenario_arguments
 METRICS: dict[str, str] = {
     "interference": "bridge.metrics.interference:summarise",
     "oran-slicing": "bridge.metrics.slicing:summarise",
+    "oran-slicing-twin": "bridge.metrics.slicing:summarise",
 }
 
 
