@@ -21,6 +21,7 @@ COMMANDS = [
     "ran_gym.commands.run",
     "ran_gym.commands.bench",
     "ran_gym.commands.dataset",
+    "ran_gym.commands.collect",
     "ran_gym.commands.train",
     "ran_gym.commands.evaluate",
     "ran_gym.commands.compare",

@@ -1,0 +1,209 @@
+"""``ran-gym collect``: behaviour policies roll out in the slicing scenario (ns-3 or its
+twin) and every transition goes to Parquet.
+
+A policy is an agent name of the native Dict action (``qos-greedy``, ``max-sinr``,
+``random``, ...), optionally with Gaussian noise on its share-form action
+(``qos-greedy:noise=0.2``: the allocation encoded as per-UE claims and power,
+bridge.slicing.shares, each value plus N(0, 0.2²), decoded again): near-demonstrator
+actions that differ from it, which a critic needs to rank actions. ``--policy A,B``
+alternates the policies episode by episode.
+
+Episode i (0, 1, ...) has reset seed ``--seed`` + i and policy i mod P, so a collection
+is the same whatever ``--num-envs`` and however often it was resumed. Episodes are written
+in parts (``part-NNNNN.parquet``, one per batch of episodes, each written atomically);
+``--resume`` counts the episodes already there and goes on. ``manifest.json`` holds the
+command's settings and the column schema.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+SCHEMA = pa.schema([
+    ("episode", pa.int64()), ("step", pa.int32()), ("seed", pa.int64()),
+    ("policy", pa.string()),
+    ("obs", pa.list_(pa.float32())), ("next_obs", pa.list_(pa.float32())),
+    ("association", pa.list_(pa.int32())), ("prb_owner", pa.list_(pa.int32())),
+    ("power_level", pa.list_(pa.int32())),
+    ("reward", pa.float32()), ("terminated", pa.bool_()), ("truncated", pa.bool_()),
+    ("throughput_mbps", pa.float32()), ("qos_share", pa.float32()),
+])
+"""One row per transition. The action is the native one the env applied (flat
+association [U], prb_owner [R·G] RU-major, power_level [U]), from which every action form
+is derived; ``throughput_mbps`` and ``qos_share`` are the step's aggregate (from info)."""
+
+PART = "part-{:05d}.parquet"
+SCENARIOS = ("oran-slicing", "oran-slicing-twin")
+
+
+def parse_policy(spec: str) -> tuple[str, float]:
+    """``"name"`` or ``"name:noise=S"`` -> (name, S)."""
+    name, _, option = spec.partition(":")
+    if not option:
+        return name, 0.0
+    key, _, value = option.partition("=")
+    try:
+        noise = float(value)
+    except ValueError:
+        noise = -1.0
+    if key != "noise" or not noise >= 0:
+        raise ValueError(f"--policy {spec!r}: expected NAME or NAME:noise=S with S >= 0")
+    return name, noise
+
+
+class Behaviour:
+    """A policy of the native action, with its optional share-space noise."""
+
+    def __init__(self, spec: str, env: gym.Env, seed: int):
+        from agents.registry import make_agent
+
+        self.spec = spec
+        name, self.noise = parse_policy(spec)
+        self.agent = make_agent(name, env, seed=seed)
+        self.cfg = env.cfg  # type: ignore[attr-defined]
+        self.rng = np.random.default_rng(seed)
+
+    def act(self, obs: np.ndarray) -> dict[str, np.ndarray]:
+        action, _ = self.agent.predict(obs, deterministic=True)
+        if not self.noise:
+            return action
+        from bridge.slicing import shares
+        from bridge.slicing.allocation import Allocation
+        from bridge.slicing.layout import gains_from_observation
+
+        x = shares.encode(self.cfg, Allocation.from_native(action))
+        x = x + self.rng.normal(0.0, self.noise, x.shape)
+        return shares.decode(self.cfg, x, gains_from_observation(obs, self.cfg)).to_native()
+
+
+def collect_command(args: argparse.Namespace) -> Path:
+    """Roll out ``--steps`` transitions (whole episodes) into the directory ``--out``."""
+    if args.scenario not in SCENARIOS:
+        raise ValueError(f"collect: scenario {args.scenario!r}; known: {', '.join(SCENARIOS)}")
+    policies = [p.strip() for p in args.policy.split(",") if p.strip()]
+    if not policies:
+        raise ValueError("--policy: give at least one policy")
+    for spec in policies:
+        parse_policy(spec)
+    if args.steps < 1 or args.num_envs < 1:
+        raise ValueError(f"--steps and --num-envs must be >= 1, got {args.steps}, "
+                         f"{args.num_envs}")
+    from bridge.scenarios import parse_params
+
+    out = Path(args.out)
+    params = parse_params(args.param)
+    done = _start(out, args, policies, params)
+    envs = [_env(args.scenario, params, args.runtime) for _ in range(args.num_envs)]
+    try:
+        steps = int(sum(pq.read_metadata(p).num_rows for p in sorted(out.glob("part-*"))))
+        episode = done
+        while steps < args.steps:
+            batch = range(episode, episode + args.num_envs)
+            rows = _episodes(envs, batch, policies, args.seed)
+            _write_part(out, episode, rows)
+            steps += len(rows)
+            episode += len(batch)
+            print(f"collect: {min(steps, args.steps)}/{args.steps} steps, {episode} episodes",
+                  file=sys.stderr)
+    finally:
+        for env in envs:
+            env.close()
+    return out
+
+
+def _start(out: Path, args: argparse.Namespace, policies: list[str],
+           params: dict[str, str]) -> int:
+    """Episodes already collected in ``out`` (0 for a new collection)."""
+    manifest = {"scenario": args.scenario, "policies": policies, "seed": args.seed,
+                "params": params, "columns": {f.name: str(f.type) for f in SCHEMA}}
+    path = out / "manifest.json"
+    if path.exists():
+        if not args.resume:
+            raise ValueError(f"--out {out} holds a collection; pass --resume to continue it")
+        earlier = json.loads(path.read_text())
+        same = {k: earlier.get(k) for k in ("scenario", "policies", "seed", "params")}
+        if same != {k: manifest[k] for k in same}:
+            raise ValueError(f"--resume: {path} was collected with {same}, not with these "
+                             "settings")
+        parts = sorted(out.glob("part-*.parquet"))
+        return int(sum(len(set(pq.read_table(p, columns=["episode"])["episode"].to_pylist()))
+                       for p in parts))
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(manifest, indent=1))
+    tmp.replace(path)
+    return 0
+
+
+def _env(scenario: str, params: dict[str, str], runtime: str) -> gym.Env:
+    from ran_gym.evaluation import make_env
+
+    bridge = {} if scenario == "oran-slicing-twin" else {"runtime": runtime}
+    return make_env(scenario, "max-sinr", dict(params), **bridge)  # the native action
+
+
+def _episodes(envs: list[gym.Env], episodes: range, policies: list[str], seed: int
+              ) -> list[dict[str, Any]]:
+    """One whole episode per env, episode i in env i - first, the envs in parallel (one
+    thread each: ns-3 runs in its own process, the thread waits on its socket); rows in
+    episode order."""
+    from concurrent.futures import ThreadPoolExecutor
+    from itertools import repeat
+
+    n = min(len(envs), len(episodes))
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        done = pool.map(_episode, envs[:n], episodes[:n], repeat(policies), repeat(seed))
+        return [row for rows in done for row in rows]
+
+
+def _episode(env: gym.Env, episode: int, policies: list[str], seed: int
+             ) -> list[dict[str, Any]]:
+    spec = policies[episode % len(policies)]
+    behaviour = Behaviour(spec, env, seed + episode)
+    obs, _ = env.reset(seed=seed + episode)
+    rows: list[dict[str, Any]] = []
+    ended = False
+    while not ended:
+        action = behaviour.act(obs)
+        nxt, reward, terminated, truncated, info = env.step(action)
+        rows.append({
+            "episode": episode, "step": len(rows) + 1, "seed": seed + episode, "policy": spec,
+            "obs": np.asarray(obs, np.float32), "next_obs": np.asarray(nxt, np.float32),
+            **{k: np.asarray(action[k], np.int32).reshape(-1)
+               for k in ("association", "prb_owner", "power_level")},
+            "reward": float(reward), "terminated": bool(terminated),
+            "truncated": bool(truncated),
+            "throughput_mbps": float(info.get("reward_rate_mbps", np.nan)),
+            "qos_share": float(info.get("reward_constraint", np.nan))})
+        obs, ended = nxt, bool(terminated or truncated)
+    return rows
+
+
+def _write_part(out: Path, first_episode: int, rows: list[dict[str, Any]]) -> None:
+    table = pa.Table.from_pylist(rows, schema=SCHEMA)
+    path = out / PART.format(first_episode)
+    tmp = path.with_suffix(".tmp")
+    pq.write_table(table, tmp)
+    tmp.replace(path)
+
+
+def load(path: str | Path) -> pa.Table:
+    """Every part of a collection directory, in episode order (checked against SCHEMA)."""
+    root = Path(path)
+    parts = sorted(root.glob("part-*.parquet"))
+    if not (root / "manifest.json").is_file() or not parts:
+        raise ValueError(f"{root}: not a collection (no manifest.json and part-*.parquet; "
+                         "made by ran-gym collect)")
+    table = pa.concat_tables([pq.read_table(p) for p in parts])
+    if not table.schema.equals(SCHEMA):
+        raise ValueError(f"{root}: columns {table.schema.names} do not match the schema")
+    return table
