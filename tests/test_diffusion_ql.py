@@ -116,6 +116,12 @@ def test_bench_agents_reports_every_figure(capsys):
     # the compiled loop is timed too where `make kernels` built it (make test does)
     assert report["kernel"] is not None
     assert all(cpu[f"{key}_kernel_cpu_ms"] > 0 for key in ("ddpm_t20", "ddim5"))
+    # the defaults on the share action, beside the Table I path: T = 5 and a one-step Q
+    # term make both the guided decision and the update cheaper
+    default = report["default"]
+    assert default["action_dim"] == 125
+    assert 0 < default["decision_cpu_ms"] < cpu["default_decision_cpu_ms"]
+    assert default["updates_per_s"] > cpu["updates_per_s"]
 
 
 def _trained_pair(device: str, graphs: tuple[bool, bool], updates: int):
@@ -212,3 +218,79 @@ def test_the_graph_warm_up_leaves_the_agent_as_it_found_it(updates_before):
         for sa, sb in zip(a.state.values(), b.state.values(), strict=True):
             for key in sa:
                 torch.testing.assert_close(sa[key], sb[key], rtol=0, atol=0)
+
+
+def test_the_bc_term_clones_the_demonstrations_not_the_other_transitions():
+    """Demonstrations at one mode, other behaviour at the other, equal rewards: the policy
+    follows the demonstrations (its BC term sees them alone), while the critic learns
+    from both."""
+    agent = DiffusionQL(OBS, ACT, dataclasses.replace(SMALL, q_weight=0.0), seed=5,
+                        device="cpu")
+    rng = np.random.default_rng(5)
+    demos = MODES[0] + rng.normal(0, 0.05, (512, 2)).astype(np.float32)
+    others = MODES[1] + rng.normal(0, 0.05, (512, 2)).astype(np.float32)
+    zeros, ones = np.zeros((512, 1)), np.ones(512)
+    assert agent.add_demonstrations(zeros, demos, ones, zeros, ones) == 512
+    assert agent.add_transitions(zeros, others, ones, zeros, ones) == 512
+    assert (agent.demos.size, agent.replay.size, agent.num_timesteps) == (512, 512, 0)
+    agent.pretrain(300)
+    samples = np.array([agent.predict(np.zeros(1), deterministic=False)[0] for _ in range(100)])
+    near = np.linalg.norm(samples[:, None, :] - MODES[None], axis=2) < 0.25
+    assert near[:, 0].mean() > 0.8 and near[:, 1].mean() < 0.1
+
+
+def test_offline_training_lowers_the_bc_loss_and_raises_q_of_the_data_actions(tmp_path):
+    """A small fixed collection in the slicing twin: offline updates fit the diffusion
+    loss on the demonstrations and move Q of their actions towards their returns."""
+    from ran_gym.dataset.collect import load
+    from ran_gym.train.diffusion_ql import load_transitions, make_env
+
+    assert main(["collect", "--scenario", "oran-slicing-twin", "--param", "maxSteps=4",
+                 "--policy", "qos-greedy,random", "--steps", "160",
+                 "--out", str(tmp_path)]) == 0
+    env = make_env("oran-slicing-twin", {"maxSteps": "4"})
+    demos, other = load_transitions(str(tmp_path), env, "qos-greedy")
+    assert len(demos[0]) == len(other[0]) == 80 == len(load(tmp_path)) // 2
+    config = dataclasses.replace(DiffusionQLConfig(), hidden=64, batch_size=64, lr_actor=1e-3)
+    agent = DiffusionQL(env.observation_space, env.action_space, config, seed=0, device="cpu")
+    agent.add_demonstrations(*demos)
+    agent.add_transitions(*other)
+    obs = torch.as_tensor(agent._inputs(demos[0]))
+    acts = torch.as_tensor(np.stack([agent._from_env(a) for a in demos[1]]))
+
+    def q_of_demos():
+        with torch.no_grad():
+            return agent.critic.q_min(obs, acts).mean().item()
+
+    q_before, bc = q_of_demos(), []
+    agent.pretrain(200, lambda _, losses: bc.append(losses["bc_loss"]))
+    assert np.mean(bc[-20:]) < 0.7 * np.mean(bc[:20])
+    returns = float(np.mean(demos[2]))  # about 1.2 a step; Q's target r + γ Q' is larger
+    assert q_before < 0.3 * returns < q_of_demos()
+    env.close()
+
+
+def test_the_x0_denoiser_returns_the_noise_its_clean_action_implies():
+    agent = DiffusionQL(OBS, ACT, SMALL, seed=2, device="cpu")
+    x = torch.randn(4, 2)
+    t = torch.tensor([0, 3, 6, 9])
+    cond = torch.zeros(4, 1)
+    x0 = agent.actor.clean(x, t, cond)
+    a = agent.diffusion.alphas_bar[t][:, None]
+    assert torch.all(x0.abs() <= 1)
+    torch.testing.assert_close(a.sqrt() * x0 + (1 - a).sqrt() * agent.actor(x, t, cond), x)
+
+
+def test_table_i_is_a_preset_and_the_default_schedule_reaches_noise():
+    from agents.common.diffusion import Diffusion
+    from agents.diffusion_ql.config import preset
+
+    table_i = preset("table-i")
+    assert (table_i.diffusion.steps, table_i.diffusion.schedule, table_i.hidden,
+            table_i.gamma, table_i.denoiser) == (20, "linear", 128, 0.98, "eps")
+    # Table I's schedule leaves x_T mostly signal; the default's is noise
+    assert Diffusion(table_i.diffusion).alphas_bar[-1] > 0.8
+    assert Diffusion(DiffusionQLConfig().diffusion).alphas_bar[-1] < 0.01
+    with pytest.raises(ValueError, match="unknown Diffusion-QL preset 'paper'; known: "
+                                         "default, table-i"):
+        preset("paper")

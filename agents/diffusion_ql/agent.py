@@ -25,7 +25,7 @@ from agents.common.replay import Batch, ReplayBuffer
 from agents.diffusion_ql.config import DiffusionQLConfig
 from agents.diffusion_ql.fast import FastDecider
 from agents.diffusion_ql.graphs import GraphedUpdate, set_capturable
-from agents.diffusion_ql.networks import NoisePredictor, TwinCritic
+from agents.diffusion_ql.networks import NoisePredictor, TwinCritic, X0Denoiser
 
 LOSSES = ("critic_loss", "bc_loss", "q_loss", "q_mean")
 """What :meth:`DiffusionQL.train_step` returns, in this order."""
@@ -63,7 +63,10 @@ class DiffusionQL:
         self.diffusion = Diffusion(c.diffusion).to(self.device)
         with torch.random.fork_rng(devices=[]):  # seeded initialisation, global RNG untouched
             torch.manual_seed(seed)
-            actor = NoisePredictor(self.obs_dim, self.action_dim, c.hidden, c.layers)
+            actor: nn.Module = (
+                X0Denoiser(self.obs_dim, self.action_dim, self.diffusion.alphas_bar.cpu(),
+                           c.hidden, c.layers) if c.denoiser == "x0"
+                else NoisePredictor(self.obs_dim, self.action_dim, c.hidden, c.layers))
             critic = TwinCritic(self.obs_dim, self.action_dim, c.hidden, c.layers)
         self.actor, self.critic = actor.to(self.device), critic.to(self.device)
         self.ema_actor = copy.deepcopy(self.actor).requires_grad_(False)
@@ -77,6 +80,8 @@ class DiffusionQL:
         self.generator = torch.Generator(device=self.device).manual_seed(seed)
         self.rng = np.random.default_rng(seed)
         self.replay = ReplayBuffer(c.buffer_size, self.obs_dim, self.action_dim)
+        self.demos = ReplayBuffer(c.buffer_size, self.obs_dim, self.action_dim)
+        self._bc_rows: int | None = None  # the batch's first rows are demonstrations
         self.num_timesteps = 0
         self.num_updates = 0
         self._fast: FastDecider | None = None
@@ -151,11 +156,14 @@ class DiffusionQL:
         return x, fast.q_min(cond, x)[0] if c.candidates > 1 else None
 
     def _fast_enabled(self) -> bool:
-        return self.config.fast_decisions and self._on_cpu
+        """The NumPy path copies a noise-predicting MLP; an x̂₀ denoiser decides in torch."""
+        return self.config.fast_decisions and self._on_cpu and self.config.denoiser == "eps"
 
     def _fast_decider(self) -> FastDecider:
         """The NumPy decision path, rebuilt when the networks it copies have changed."""
         if self._fast is None or self._fast_version != self.num_updates:
+            if not isinstance(self.ema_actor, NoisePredictor):
+                raise TypeError("the NumPy decision path needs a noise-predicting denoiser")
             self._fast = FastDecider(self.diffusion, self.ema_actor, self.critic_target,
                                      self.obs_dim, self.action_dim)
             self._fast_version = self.num_updates
@@ -189,7 +197,7 @@ class DiffusionQL:
         (``config.cuda_graphs``, agents.diffusion_ql.graphs) and run as it is elsewhere."""
         c = self.config
         draws = self._draws(len(batch.observations))
-        if self._graphed is not None:
+        if self._graphed is not None and self._bc_rows is None:
             losses = self._graphed.run(batch, draws)
         else:
             losses = self._update(batch, draws)
@@ -217,18 +225,27 @@ class DiffusionQL:
         c = self.config
         shape = (len(batch.observations), self.action_dim)
         with torch.no_grad():
-            next_a = self.diffusion.sample_ddpm(self.ema_actor, batch.next_observations, shape,
-                                                noise=draws.next_noise)
-            target = batch.rewards + c.gamma * (1 - batch.dones) * self.critic_target.q_min(
-                batch.next_observations, next_a)
+            target = batch.rewards
+            if c.gamma > 0:  # γ = 0 (a bandit): no next action to sample
+                next_a = self.diffusion.sample_ddpm(self.ema_actor, batch.next_observations,
+                                                    shape, noise=draws.next_noise)
+                target = target + c.gamma * (1 - batch.dones) * self.critic_target.q_min(
+                    batch.next_observations, next_a)
         q1, q2 = self.critic(batch.observations, batch.actions)
         critic_loss = nn.functional.mse_loss(q1, target) + nn.functional.mse_loss(q2, target)
         self._step(self.critic_optimizer, critic_loss, self.critic)
 
-        bc_loss = self.diffusion.loss(self.actor, batch.actions, batch.observations,
-                                      t=draws.t, noise=draws.bc_noise)
-        new_a = self.diffusion.sample_ddpm(self.actor, batch.observations, shape,
-                                           noise=draws.new_noise)
+        n = self._bc_rows or shape[0]  # BC on the demonstrations when the batch holds any
+        if c.q_action == "chain":
+            bc_loss = self.diffusion.loss(self.actor, batch.actions[:n], batch.observations[:n],
+                                          t=draws.t[:n], noise=draws.bc_noise[:n])
+            new_a = self.diffusion.sample_ddpm(self.actor, batch.observations, shape,
+                                               noise=draws.new_noise)
+        else:  # one-step: x̂₀ of the BC term's noised action stands for a fresh sample
+            x_t = self.diffusion.q_sample(batch.actions, draws.t, draws.bc_noise)
+            eps = self.actor(x_t, draws.t, batch.observations)
+            bc_loss = ((eps[:n] - draws.bc_noise[:n]) ** 2).mean()
+            new_a = self.diffusion.predict_x0(x_t, draws.t, eps)
         q1_new, q2_new = self.critic(batch.observations, new_a)
         # One critic's Q, normalised by the other's detached |Q|; which one is a coin flip.
         q_loss = torch.where(
@@ -254,11 +271,74 @@ class DiffusionQL:
                         self._inputs(np.asarray(next_obs, np.float32)), terminated)
         self.num_timesteps += 1
         losses: dict[str, float] = {}
-        if self.num_timesteps > self.config.learning_starts:
+        if self.replay.size + self.demos.size > self.config.learning_starts:
             for _ in range(self.config.updates_per_step):
-                losses = self.train_step(self.replay.sample(self.config.batch_size, self.rng,
-                                                            self.device))
+                losses = self.train_step(self.sample_batch())
         return losses
+
+    def add_demonstrations(self, observations: Any, actions: Any, rewards: Any,
+                           next_observations: Any, terminated: Any) -> int:
+        """Store transitions of a demonstrator (rows, env units) apart from the agent's own;
+        each mini-batch then draws ``config.demo_fraction`` of its rows from them."""
+        count = 0
+        for o, a, r, n, d in zip(observations, actions, rewards, next_observations, terminated,
+                                 strict=True):
+            self.demos.add(self._inputs(np.asarray(o, np.float32)), self._from_env(a), float(r),
+                           self._inputs(np.asarray(n, np.float32)), bool(d))
+            count += 1
+        return count
+
+    def add_transitions(self, observations: Any, actions: Any, rewards: Any,
+                        next_observations: Any, terminated: Any) -> int:
+        """Store transitions of other behaviour policies (rows, env units) in the replay,
+        without counting them as the agent's own steps."""
+        count = 0
+        for o, a, r, n, d in zip(observations, actions, rewards, next_observations, terminated,
+                                 strict=True):
+            self.replay.add(self._inputs(np.asarray(o, np.float32)), self._from_env(a), float(r),
+                            self._inputs(np.asarray(n, np.float32)), bool(d))
+            count += 1
+        return count
+
+    def start_again(self, seed: int) -> None:
+        """Keep what was learnt (networks, optimisers, demonstrations) and start a new
+        training: empty replay, step counter at 0, generators from ``seed``."""
+        self.replay = ReplayBuffer(self.config.buffer_size, self.obs_dim, self.action_dim)
+        self.num_timesteps = 0
+        self.seed = seed
+        self.generator.manual_seed(seed)
+        self.rng = np.random.default_rng(seed)
+
+    def sample_batch(self) -> Batch:
+        """A mini-batch of the agent's replay, ``demo_fraction`` of it from the
+        demonstrations when there are both (those rows first: the BC term then clones
+        them alone, the critic and the Q term see every row), all of it from whichever
+        holds transitions (the BC term then sees every row). The eager update handles
+        such a mixed batch (a CUDA graph captured without one is not replayed on it)."""
+        size = self.config.batch_size
+        own, demos = self.replay.size, self.demos.size
+        self._bc_rows = None
+        if not demos:
+            return self.replay.sample(size, self.rng, self.device)
+        if not own:
+            return self.demos.sample(size, self.rng, self.device)
+        n_demo = round(size * self.config.demo_fraction)
+        self._bc_rows = n_demo or None
+        parts = [buffer.sample(n, self.rng, self.device)
+                 for buffer, n in ((self.demos, n_demo), (self.replay, size - n_demo)) if n]
+        return Batch(*(torch.cat(fields) for fields in zip(*parts, strict=True)))
+
+    def pretrain(self, updates: int, callback: Callable[[DiffusionQL, dict[str, float]], None]
+                 | None = None) -> DiffusionQL:
+        """``updates`` updates from the stored transitions alone (offline), e.g. a data set
+        of demonstrations and other behaviour policies before acting online."""
+        if self.replay.size + self.demos.size == 0:
+            raise ValueError("pretrain: no transitions stored (add a data set first)")
+        for _ in range(updates):
+            losses = self.train_step(self.sample_batch())
+            if callback is not None:
+                callback(self, losses)
+        return self
 
     def learn(self, env: gym.Env | VectorEnv, total_timesteps: int, callback: Any = None,
               should_stop: Callable[[], bool] | None = None) -> DiffusionQL:
@@ -279,7 +359,7 @@ class DiffusionQL:
             "actor_optimizer": self.actor_optimizer.state_dict(),
             "critic_optimizer": self.critic_optimizer.state_dict(),
             "generator": self.generator.get_state(), "rng": self.rng.bit_generator.state,
-            "replay": self.replay.state_dict(),
+            "replay": self.replay.state_dict(), "demos": self.demos.state_dict(),
             "num_timesteps": self.num_timesteps, "num_updates": self.num_updates,
         }
 
@@ -293,6 +373,8 @@ class DiffusionQL:
             self.generator.manual_seed(_seed_from(state["generator"]))
         self.rng.bit_generator.state = state["rng"]
         self.replay.load_state_dict(state["replay"])
+        if "demos" in state:
+            self.demos.load_state_dict(state["demos"])
         self.num_timesteps, self.num_updates = state["num_timesteps"], state["num_updates"]
         self._fast = None
         graphs = self._graphed is not None

@@ -1,15 +1,23 @@
 """``ran-gym bench agents``: decision latency and training speed of Diffusion-QL on the
-default slicing scenario's sizes (153 observations, 525-dimensional unified action).
+default slicing scenario's sizes, its Table I setting and its defaults side by side.
 
-Decisions are timed at batch 1 (one state, one action): T = 20 DDPM without guidance,
-DDIM with 5 steps, and the full default decision (T = 20 DDPM with Q guidance, best
-of 10 candidates by Q), each through the PyTorch sampler and, on CPU, through the NumPy
-decision path (agents.diffusion_ql.fast; keys ``*_fast_*``) and, where it is built, the
-same path with the compiled reverse loop (agents.diffusion_ql.kernel; ``*_kernel_*``;
-guided decisions keep NumPy for the guidance) in the same run. Wall and
-CPU-time medians after a warm-up (``*_cpu_ms``: this thread's CPU time, the cost on one
-core even when other processes share it). Training: gradient updates per second at
-batch 128. CPU with one intra-op thread (and CUDA too when present).
+- ``cpu`` / ``cuda``: the ``table-i`` preset (linear schedule at T = 20, 3 × 128 noise
+  predictor, γ 0.98, the Q term through the reverse chain) on the 525-value unified
+  action, the path this benchmark has always measured;
+- ``default``: the defaults (VP at T = 5, x̂₀ denoiser of 256, γ 0.5, one-step Q term)
+  on the 125-value share action Diffusion-QL acts in: its guided decision (best of 10
+  by Q) and its updates per second, on the CPU.
+
+Decisions of the ``table-i`` preset are timed at batch 1 (one state, one action):
+T = 20 DDPM without guidance, DDIM with 5 steps, and the full guided decision (T = 20
+DDPM with Q guidance, best of 10 candidates by Q), each through the PyTorch sampler
+and, on CPU, through the NumPy decision path (agents.diffusion_ql.fast; keys
+``*_fast_*``) and, where it is built, the same path with the compiled reverse loop
+(agents.diffusion_ql.kernel; ``*_kernel_*``; guided decisions keep NumPy for the
+guidance) in the same run. Wall and CPU-time medians after a warm-up (``*_cpu_ms``: this
+thread's CPU time, the cost on one core even when other processes share it). Training:
+gradient updates per second at batch 128. CPU with one intra-op thread (and CUDA too
+when present).
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ import torch
 from gymnasium import spaces
 
 from agents.diffusion_ql import DiffusionQL, DiffusionQLConfig, kernel
+from agents.diffusion_ql.config import preset
 
 
 def _time(call: Any, iterations: int, warmup: int) -> dict[str, float]:
@@ -48,7 +57,7 @@ def _decisions(obs_space: spaces.Box, act_space: spaces.Box, device: str, iterat
     """Each decision through the PyTorch sampler (``*_ms``, ``*_cpu_ms``) and, on CPU,
     through the NumPy path (``*_fast_*``) and the compiled loop (``*_kernel_*``) too,
     with the same weights."""
-    base = DiffusionQLConfig()
+    base = preset("table-i")
     variants = {
         "ddpm_t20": replace(base, candidates=1, guidance=0.0),
         "ddim5": replace(base, candidates=1, decision_sampler="ddim", ddim_steps=5),
@@ -73,11 +82,13 @@ def _decisions(obs_space: spaces.Box, act_space: spaces.Box, device: str, iterat
 
 
 def _updates_per_s(obs_space: spaces.Box, act_space: spaces.Box, device: str,
-                   updates: int, cuda_graphs: bool = True) -> float:
-    """Updates per second at batch 128; on CUDA with the update as a CUDA graph unless
-    ``cuda_graphs`` is False (no effect on the CPU)."""
-    agent = DiffusionQL(obs_space, act_space, DiffusionQLConfig(cuda_graphs=cuda_graphs),
-                        seed=0, device=device)
+                   updates: int, cuda_graphs: bool = True,
+                   config: DiffusionQLConfig | None = None) -> float:
+    """Updates per second at batch 128 (``config``: the table-i preset unless given); on
+    CUDA with the update as a CUDA graph unless ``cuda_graphs`` is False (no effect on
+    the CPU)."""
+    config = replace(config or preset("table-i"), cuda_graphs=cuda_graphs)
+    agent = DiffusionQL(obs_space, act_space, config, seed=0, device=device)
     rng = np.random.default_rng(0)
     for _ in range(1024):
         agent.replay.add(obs_space.sample(), act_space.sample(), float(rng.normal()),
@@ -92,9 +103,24 @@ def _updates_per_s(obs_space: spaces.Box, act_space: spaces.Box, device: str,
     return round(updates / (time.perf_counter() - start), 2)
 
 
+def _defaults(obs_space: spaces.Box, action_dim: int, iterations: int, warmup: int,
+              updates: int) -> dict[str, Any]:
+    """The default setting on the share action, on the CPU: guided decision and updates."""
+    act_space = spaces.Box(-1, 1, (action_dim,), np.float32)
+    act_space.seed(0)
+    agent = DiffusionQL(obs_space, act_space, DiffusionQLConfig(), seed=0, device="cpu")
+    obs = obs_space.sample()
+    timing = _time(lambda: agent.predict(obs), iterations, warmup)
+    return {"action_dim": action_dim, "decision_ms": timing["wall"],
+            "decision_cpu_ms": timing["cpu"],
+            "updates_per_s": _updates_per_s(obs_space, act_space, "cpu", updates,
+                                            config=DiffusionQLConfig())}
+
+
 def bench_agents(iterations: int = 200, warmup: int = 20, updates: int = 20) -> dict[str, Any]:
     from bridge.slicing.config import SlicingConfig
     from bridge.slicing.layout import observation_size
+    from bridge.slicing.shares import share_size
     from bridge.slicing.unified import unified_size
 
     cfg = SlicingConfig()
@@ -114,6 +140,7 @@ def bench_agents(iterations: int = 200, warmup: int = 20, updates: int = 20) -> 
         if "cuda" in results:  # the same updates without the CUDA graph, in the same run
             results["cuda"]["updates_per_s_eager"] = _updates_per_s(
                 obs_space, act_space, "cuda", updates, cuda_graphs=False)
+        results["default"] = _defaults(obs_space, share_size(cfg), iterations, warmup, updates)
     finally:
         torch.set_num_threads(threads)
     return {

@@ -17,8 +17,10 @@ TRAINERS: dict[tuple[str, str], str] = {
     ("interference", "gdm"): "ran_gym.train.gdm:train_command",
     ("reference", "diffusion-ql"): "ran_gym.train.diffusion_ql:train_command",
     ("oran-slicing", "diffusion-ql"): "ran_gym.train.diffusion_ql:train_command",
+    ("oran-slicing-twin", "diffusion-ql"): "ran_gym.train.diffusion_ql:train_command",
     ("reference", "dqn"): "ran_gym.train.dqn:train_command",
     ("oran-slicing", "dqn"): "ran_gym.train.dqn:train_command",
+    ("oran-slicing-twin", "dqn"): "ran_gym.train.dqn:train_command",
     ("oran-slicing", "ss-vae"): "ran_gym.train.ssvae:train_command",
 }
 
@@ -30,7 +32,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--iterations", type=int, default=None, help="training iterations")
     parser.add_argument("--seed", type=int, default=0, help="seed (default: 0)")
     parser.add_argument("--dataset", default=None,
-                        help="expert data set (Parquet) for imitation learners (gdm)")
+                        help="expert data set (Parquet) for imitation learners (gdm); a "
+                             "ran-gym collect directory for diffusion-ql")
+    parser.add_argument("--demo-policy", default="qos-greedy",
+                        help="diffusion-ql: the --dataset policy whose episodes are "
+                             "demonstrations (default: qos-greedy)")
+    parser.add_argument("--pretrain-updates", type=int, default=0,
+                        help="diffusion-ql: offline updates before the first online step")
+    parser.add_argument("--init", default=None, metavar="CHECKPOINT",
+                        help="start from another training's checkpoint (diffusion-ql: "
+                             "networks, optimisers, demonstrations; dqn: the model)")
+    parser.add_argument("--preset", default="default",
+                        help="diffusion-ql settings: default or table-i (the paper's)")
+    parser.add_argument("--agent-param", action="append", default=[], metavar="NAME=VALUE",
+                        help="diffusion-ql: a DiffusionQLConfig field over the preset's "
+                             "(e.g. q_weight=0.05); repeatable")
     parser.add_argument("--out", required=True, help="directory for the checkpoint")
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                         help="scenario parameter; repeatable")

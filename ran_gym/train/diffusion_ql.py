@@ -11,13 +11,23 @@ simulator restarts). ``--out`` is locked while the training runs (ran_gym.rundir
 failed step is not stored; ``simulator_restarts`` in progress.csv counts them).
 ``--resume`` continues the step counter, replay buffer, optimisers and RNG states;
 ``--num-envs N`` collects from N simulators at once (Gymnasium AsyncVectorEnv).
-The oran-slicing scenario is trained in the unified [-1, 1]^d action space
-(bridge.slicing.unified), decoded to a feasible allocation before it reaches ns-3.
+The oran-slicing scenario (in ns-3, or ``oran-slicing-twin``, the closed-form twin) is
+trained in the share action space (bridge.slicing.shares), decoded to a feasible
+allocation before it reaches the env.
+
+"Diffusion-QL + demonstrations": ``--dataset DIR[,DIR...]`` (``ran-gym collect``
+collections, e.g. one in the twin and one in ns-3) loads their ``--demo-policy`` episodes
+as demonstrations, kept apart from the replay (each mini-batch draws ``demo_fraction`` of
+its rows from them), and their other episodes into the replay; ``--pretrain-updates N``
+then trains offline before the first online step (losses in ``pretrain.csv``).
+``--init CHECKPOINT`` starts from another training's networks, optimisers and
+demonstrations (e.g. pre-trained on the twin, fine-tuned in ns-3), with an empty replay.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 from collections.abc import Callable
 from dataclasses import asdict
@@ -35,7 +45,7 @@ from agents.common.training import (
     write_summary,
 )
 from agents.diffusion_ql.agent import DiffusionQL
-from agents.diffusion_ql.config import DiffusionQLConfig
+from agents.diffusion_ql.config import preset
 from bridge.envs import ScenarioEnv
 from ran_gym.rundir import RunDirectory
 from ran_gym.train.common import (
@@ -52,11 +62,12 @@ LOSSES = ["reward", "critic_loss", "bc_loss", "q_loss", "q_mean", RESTARTS]
 
 def make_env(scenario: str, params: dict[str, str], **bridge: Any) -> gym.Env:
     """The scenario's env in a Box action space Diffusion-QL can act in."""
-    if scenario != "oran-slicing":
+    if scenario not in ("oran-slicing", "oran-slicing-twin"):
         return ScenarioEnv(scenario, params, **bridge)
-    from bridge.slicing.wrappers import UnifiedActionWrapper, make_wrapped_env
+    from bridge.slicing.wrappers import ShareActionWrapper, make_wrapped_env
 
-    return make_wrapped_env(params, UnifiedActionWrapper, **bridge)
+    twin = scenario == "oran-slicing-twin"
+    return make_wrapped_env(params, ShareActionWrapper, twin=twin, **({} if twin else bridge))
 
 
 def make_vector_env(scenario: str, params: dict[str, str], num_envs: int, **bridge: Any
@@ -94,6 +105,7 @@ def _train(args: argparse.Namespace, steps: int, directory: RunDirectory,
                           getattr(args, "log_every", 100))
         with StopOnSignal() as stop:
             try:
+                _pretrain(agent, getattr(args, "pretrain_updates", 0), out, stop)
                 _learn(agent, env, steps, log, checkpoint, getattr(args, "checkpoint_every", 0),
                        stop, restarts)
             finally:
@@ -114,8 +126,102 @@ def _agent(args: argparse.Namespace, env: gym.Env | AsyncVectorEnv, checkpoint: 
     graphs = getattr(args, "cuda_graphs", False)
     if getattr(args, "resume", False) and checkpoint.is_file():
         return DiffusionQL.load(checkpoint, *spaces, device=device, cuda_graphs=graphs)
-    return DiffusionQL(*spaces, DiffusionQLConfig(cuda_graphs=graphs), seed=args.seed,
-                       device=device)
+    init = getattr(args, "init", None)
+    if init:
+        agent = DiffusionQL.load(init, *spaces, device=device, cuda_graphs=graphs)
+        agent.start_again(args.seed)
+    else:
+        config = dataclasses.replace(preset(getattr(args, "preset", "default")),
+                                     cuda_graphs=graphs,
+                                     **agent_params(getattr(args, "agent_param", [])))
+        agent = DiffusionQL(*spaces, config, seed=args.seed, device=device)
+    if getattr(args, "dataset", None):
+        demos, other = load_transitions(args.dataset, env, args.demo_policy)
+        agent.add_demonstrations(*demos)
+        agent.add_transitions(*other)
+        print(f"data set: {len(demos[0])} demonstration and {len(other[0])} other "
+              "transitions")
+    return agent
+
+
+def agent_params(pairs: list[str]) -> dict[str, Any]:
+    """``--agent-param NAME=VALUE`` as typed DiffusionQLConfig fields (numbers and words;
+    the diffusion schedule has its preset); an unknown or nested field is an error."""
+    from agents.diffusion_ql.config import DiffusionQLConfig
+
+    kinds = {f.name: f.default for f in dataclasses.fields(DiffusionQLConfig)
+             if not isinstance(f.default, dataclasses._MISSING_TYPE)}
+    values: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        if not sep or name not in kinds:
+            raise ValueError(f"--agent-param {pair!r}: expected NAME=VALUE with NAME one of "
+                             f"{', '.join(sorted(kinds))}")
+        kind = type(kinds[name])
+        try:
+            values[name] = text.lower() in ("1", "true", "yes") if kind is bool else kind(text)
+        except ValueError:
+            raise ValueError(f"--agent-param {pair!r}: not a {kind.__name__}") from None
+    return values
+
+
+def load_transitions(path: str, env: gym.Env | AsyncVectorEnv, demo_policy: str
+                     ) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """A collection's transitions in the agent's action form, as (obs, actions, rewards,
+    next obs, terminated) columns: those of ``demo_policy``, and the others."""
+    import numpy as np
+    import pyarrow as pa
+
+    from bridge.slicing.allocation import Allocation
+    from bridge.slicing.shares import encode
+    from ran_gym.dataset.collect import load
+
+    table = pa.concat_tables([load(p.strip()) for p in path.split(",")]).to_pydict()
+    cfg = env.get_attr("cfg")[0] if isinstance(env, AsyncVectorEnv) else env.cfg  # type: ignore[attr-defined]
+    n_rbgs = cfg.n_rbgs
+    actions = [encode(cfg, Allocation(np.asarray(a), np.asarray(o).reshape(-1, n_rbgs),
+                                      np.asarray(p)))
+               for a, o, p in zip(table["association"], table["prb_owner"],
+                                  table["power_level"], strict=True)]
+    demo = np.asarray(table["policy"]) == demo_policy
+    if not demo.any():
+        raise ValueError(f"--dataset {path}: no episode of --demo-policy {demo_policy!r} "
+                         f"(policies there: {', '.join(sorted(set(table['policy'])))})")
+    columns = (np.asarray(table["obs"], np.float32), np.asarray(actions, np.float32),
+               np.asarray(table["reward"], np.float32),
+               np.asarray(table["next_obs"], np.float32), np.asarray(table["terminated"]))
+    return (tuple(c[demo] for c in columns), tuple(c[~demo] for c in columns))
+
+
+def _pretrain(agent: DiffusionQL, updates: int, out: Path, stop: StopOnSignal) -> None:
+    """Offline updates from the stored transitions; their losses, every 50 updates, to
+    ``pretrain.csv`` (update, then the losses of that update)."""
+    import csv
+    import sys
+    import time
+
+    if updates < 0:
+        raise ValueError(f"--pretrain-updates must be >= 0, got {updates}")
+    if not updates:
+        return
+    started = time.monotonic()
+    with open(out / "pretrain.csv", "w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["update", *LOSSES[1:5]])
+        for done in range(0, updates, 50):
+            rows: list[dict[str, float]] = []
+            agent.pretrain(min(50, updates - done), functools.partial(_keep, rows))
+            writer.writerow([agent.num_updates, *(rows[-1][k] for k in LOSSES[1:5])])
+            if (done + 50) % 500 == 0 or done + 50 >= updates:
+                print(f"pretrain: {min(done + 50, updates)}/{updates} updates, bc_loss "
+                      f"{rows[-1]['bc_loss']:.4g}, {time.monotonic() - started:.0f} s",
+                      file=sys.stderr)
+            if stop():
+                return
+
+
+def _keep(rows: list[dict[str, float]], _: DiffusionQL, row: dict[str, float]) -> None:
+    rows.append(row)
 
 
 def _learn(agent: DiffusionQL, env: gym.Env | AsyncVectorEnv, steps: int, log: TrainingLog,
