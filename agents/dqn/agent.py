@@ -16,6 +16,7 @@ from typing import Any
 import gymnasium as gym
 from stable_baselines3 import DQN
 from stable_baselines3.common.logger import Logger
+from stable_baselines3.common.utils import get_linear_fn
 from stable_baselines3.common.vec_env import VecEnv
 
 from agents.common.checkpoint import MANIFEST_SUFFIX, check_trusted, write_trusted
@@ -93,6 +94,19 @@ class DqnAgent:
             # this one keeps the values (callbacks read them) and writes nowhere
             self.model.set_logger(Logger(None, []))
         self.model.learn(total_timesteps, callback=callback, reset_num_timesteps=not resume)
+        return self
+
+    def fine_tune(self, seed: int) -> DqnAgent:
+        """Go on from a loaded model in a new training: replay buffer and networks kept,
+        ε held at its final value (no second exploration from 1), updates from the first
+        step, the step counter and generators started again from ``seed``."""
+        model = self.model
+        model.exploration_initial_eps = model.exploration_final_eps
+        model.exploration_schedule = get_linear_fn(model.exploration_final_eps,
+                                                   model.exploration_final_eps, 1.0)
+        model.learning_starts = 0
+        model.num_timesteps = 0
+        model.set_random_seed(seed)
         return self
 
     def save(self, path: str | Path) -> Path:

@@ -11,6 +11,8 @@ files are loaded back, see DqnAgent.load), written atomically every
 simulators under SB3's SubprocVecEnv. ``--out`` is locked while the training runs;
 with ``--auto-restart`` a simulator that dies or hangs ends its episode (truncated) and
 SB3 stores that step as a transition of reward 0 that is not terminal.
+``--init CHECKPOINT`` fine-tunes another training's model (e.g. pre-trained on
+``oran-slicing-twin``) with its replay buffer kept and ε at its final value.
 """
 
 from __future__ import annotations
@@ -63,11 +65,13 @@ class RateLevels(gym.ActionWrapper):
 def make_env(scenario: str, params: dict[str, str], **bridge: Any) -> gym.Env:
     if scenario == "reference":
         return RateLevels(ScenarioEnv(scenario, params, **bridge))
-    if scenario != "oran-slicing":
+    if scenario not in ("oran-slicing", "oran-slicing-twin"):
         raise ValueError(f"no Discrete action form for scenario {scenario!r}")
     from bridge.slicing.wrappers import CatalogueActionWrapper, make_wrapped_env
 
-    return make_wrapped_env(params, CatalogueActionWrapper, **bridge)
+    twin = scenario == "oran-slicing-twin"
+    return make_wrapped_env(params, CatalogueActionWrapper, twin=twin,
+                            **({} if twin else bridge))
 
 
 def train_command(args: argparse.Namespace) -> Path:
@@ -87,8 +91,13 @@ def _train(args: argparse.Namespace, steps: int, directory: RunDirectory,
     checkpoint = out / CHECKPOINT
     try:
         resume = args.resume and checkpoint.is_file()
-        agent = (DqnAgent.load(checkpoint, env, device=args.device) if resume
-                 else DqnAgent(env, DqnConfig(), seed=args.seed, device=args.device))
+        init = getattr(args, "init", None)
+        if resume:
+            agent = DqnAgent.load(checkpoint, env, device=args.device)
+        elif init:
+            agent = DqnAgent.load(init, env, device=args.device).fine_tune(args.seed)
+        else:
+            agent = DqnAgent(env, DqnConfig(), seed=args.seed, device=args.device)
         restarts = SimulatorRestarts(env, out, resume)
         directory.write_json("config.json", {
             "scenario": args.scenario, "agent": "dqn", "steps": steps, "seed": args.seed,
