@@ -118,9 +118,11 @@ def test_learner_config_errors_give_the_range():
     assert DiffusionConfig(clip=None).clip is None  # no clamp
     with pytest.raises(ValueError, match=r"DiffusionQLConfig.gamma = 1 must be \[0, 1\)"):
         DiffusionQLConfig(gamma=1)
-    # ddim_steps is bounded by the diffusion's T (20 by default)
+    # ddim_steps is bounded by the diffusion's T (5 by default, 20 in Table I's preset)
+    with pytest.raises(ValueError, match=r"ddim_steps = 6 must be an integer in \[1, 5\]"):
+        DiffusionQLConfig(ddim_steps=6)
     with pytest.raises(ValueError, match=r"ddim_steps = 21 must be an integer in \[1, 20\]"):
-        DiffusionQLConfig(ddim_steps=21)
+        DiffusionQLConfig(diffusion=DiffusionConfig(steps=20), ddim_steps=21)
     with pytest.raises(ValueError, match=r"DiffusionQLConfig.ema_decay = -0.5 must be \[0, 1\]"):
         DiffusionQLConfig(ema_decay=-0.5)
 

@@ -16,8 +16,9 @@ from agents.diffusion_ql.fast import mish, mish_grad
 
 OBS = spaces.Box(-1, 1, (7,), np.float32)
 ACT = spaces.Box(0, 4, (5,), np.float32)
+# the NumPy path copies a noise-predicting MLP (an x̂₀ denoiser decides in PyTorch)
 BASE = DiffusionQLConfig(diffusion=DiffusionConfig(steps=8, schedule="cosine"), hidden=32,
-                         candidates=1, guidance=0.0)
+                         candidates=1, guidance=0.0, denoiser="eps")
 
 
 def trained_pair(config: DiffusionQLConfig) -> tuple[DiffusionQL, DiffusionQL]:
@@ -78,3 +79,9 @@ def test_mish_and_its_derivative():
     np.testing.assert_allclose(mish_grad(values), z.grad.numpy(), atol=1e-9)
     # by hand: mish(0) = 0; mish'(0) = tanh(ln 2) = 0.6
     assert mish(np.zeros(1))[0] == 0 and abs(mish_grad(np.zeros(1))[0] - 0.6) < 1e-12
+
+
+def test_an_x0_denoiser_decides_in_pytorch():
+    agent = DiffusionQL(OBS, ACT, replace(BASE, denoiser="x0"), seed=0, device="cpu")
+    assert not agent._fast_enabled()
+    assert DiffusionQL(OBS, ACT, BASE, seed=0, device="cpu")._fast_enabled()
