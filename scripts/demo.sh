@@ -1,18 +1,29 @@
 #!/usr/bin/env bash
 # make demo: a short but real job on the default O-RAN slicing scenario (3 O-RUs,
-# 25 UEs). Diffusion-QL and DQN train against ns-3, then every agent — the two
-# learners, max-SINR, ns-3's PF and RR schedulers and random — plays the same drops,
-# channels and traffic (same ns-3 seeds), and one report gathers the comparison table,
-# the training curves and the per-slice traces.
+# 25 UEs). "Diffusion-QL + demonstrations" and DQN learn in the closed-form twin
+# (RanGym/OranSlicingTwin-v0, thousands of steps a second) and are fine-tuned against
+# ns-3; then every agent — the two learners, the qos-greedy demonstrator, max-SINR,
+# ns-3's own PF and RR schedulers and random — plays the same ns-3 drops, channels and
+# traffic (same seeds, never used in training), and one report gathers the comparison
+# table, the training curves and the per-slice traces.
 #
-# Sizes come from the environment so that a quick look and a longer run use the same
-# script: DEMO_DQL_STEPS, DEMO_DQN_STEPS, DEMO_EVAL_STEPS, DEMO_SEEDS, DEMO_PARAMS.
+# Budgets (environment variables, defaults in brackets): DEMO_TWIN_STEPS [8000] twin
+# transitions collected (qos-greedy, the same with share-space noise 0.3 and 1, random)
+# and, the same number, DQN's twin training; DEMO_NS3_DEMO [600] ns-3 transitions of the
+# demonstrator (and its noisy self) collected; DEMO_PRETRAIN [3000] Diffusion-QL's
+# offline updates on both collections (η = 0: the BC term on the demonstrations, the
+# critic on everything, Q at decision time: best of 10 candidates, Q-gradient guidance);
+# DEMO_NS3_STEPS [200] its ns-3 fine-tuning steps; DQN gets the same ns-3 budget
+# (DEMO_NS3_DEMO + DEMO_NS3_STEPS steps) after its twin training; DEMO_EVAL_STEPS [50]
+# and DEMO_SEEDS [100,101,102] the evaluation; DEMO_PARAMS extra scenario parameters.
 set -euo pipefail
 
 RAN_GYM=${RAN_GYM:-.venv/bin/ran-gym}
 OUT=${DEMO_OUT:-runs/demo}
-DQL_STEPS=${DEMO_DQL_STEPS:-1500}
-DQN_STEPS=${DEMO_DQN_STEPS:-1500}
+TWIN_STEPS=${DEMO_TWIN_STEPS:-8000}
+PRETRAIN=${DEMO_PRETRAIN:-3000}
+NS3_DEMO=${DEMO_NS3_DEMO:-600}
+NS3_STEPS=${DEMO_NS3_STEPS:-200}
 EVAL_STEPS=${DEMO_EVAL_STEPS:-50}
 SEEDS=${DEMO_SEEDS:-100,101,102}
 PARAMS=()
@@ -23,17 +34,37 @@ mkdir -p "$OUT"
 started=$(date +%s)
 stage() { echo "== $1 ($(( $(date +%s) - started )) s)"; }
 
-stage "training Diffusion-QL for $DQL_STEPS steps"
-"$RAN_GYM" train --scenario oran-slicing --agent diffusion-ql --iterations "$DQL_STEPS" \
-    "${PARAMS[@]}" --log-every 250 --out "$OUT/train-diffusion-ql"
+stage "collecting $TWIN_STEPS twin transitions of the behaviour policies"
+"$RAN_GYM" collect --scenario oran-slicing-twin "${PARAMS[@]}" --param maxSteps=10 \
+    --policy qos-greedy,qos-greedy:noise=0.3,qos-greedy:noise=1,random \
+    --steps "$TWIN_STEPS" --seed 1000000 --out "$OUT/data-twin"
 
-stage "training DQN for $DQN_STEPS steps"
-"$RAN_GYM" train --scenario oran-slicing --agent dqn --iterations "$DQN_STEPS" \
-    "${PARAMS[@]}" --log-every 250 --out "$OUT/train-dqn"
+stage "collecting $NS3_DEMO ns-3 transitions of the demonstrator (2 simulators)"
+"$RAN_GYM" collect --scenario oran-slicing "${PARAMS[@]}" --param maxSteps=20 \
+    --policy qos-greedy,qos-greedy:noise=0.3 --num-envs 2 \
+    --steps "$NS3_DEMO" --seed 2000000 --out "$OUT/data-ns3"
+
+stage "Diffusion-QL + demonstrations: $PRETRAIN offline updates on both collections"
+"$RAN_GYM" train --scenario oran-slicing-twin --agent diffusion-ql "${PARAMS[@]}" \
+    --param maxSteps=10 --dataset "$OUT/data-twin,$OUT/data-ns3" \
+    --pretrain-updates "$PRETRAIN" --agent-param q_weight=0 --iterations 1 \
+    --out "$OUT/twin-diffusion-ql"
+
+stage "Diffusion-QL: $NS3_STEPS fine-tuning steps in ns-3"
+"$RAN_GYM" train --scenario oran-slicing --agent diffusion-ql "${PARAMS[@]}" \
+    --init "$OUT/twin-diffusion-ql/diffusion-ql.pt" --iterations "$NS3_STEPS" \
+    --log-every 100 --out "$OUT/train-diffusion-ql"
+
+stage "DQN: $TWIN_STEPS twin steps, then $(( NS3_DEMO + NS3_STEPS )) in ns-3"
+"$RAN_GYM" train --scenario oran-slicing-twin --agent dqn "${PARAMS[@]}" \
+    --param maxSteps=10 --iterations "$TWIN_STEPS" --log-every 2000 --out "$OUT/twin-dqn"
+"$RAN_GYM" train --scenario oran-slicing --agent dqn "${PARAMS[@]}" \
+    --init "$OUT/twin-dqn/dqn.zip" --iterations "$(( NS3_DEMO + NS3_STEPS ))" \
+    --log-every 200 --out "$OUT/train-dqn"
 
 stage "every agent on seeds $SEEDS, $EVAL_STEPS steps each"
 "$RAN_GYM" compare --scenario oran-slicing "${PARAMS[@]}" \
-    --agents diffusion-ql,dqn,max-sinr,ns3-pf,ns3-rr,random --seeds "$SEEDS" \
+    --agents diffusion-ql,dqn,qos-greedy,max-sinr,ns3-pf,ns3-rr,random --seeds "$SEEDS" \
     --steps "$EVAL_STEPS" --param "maxSteps=$EVAL_STEPS" \
     --checkpoint "diffusion-ql=$OUT/train-diffusion-ql/diffusion-ql.pt" \
     --checkpoint "dqn=$OUT/train-dqn/dqn.zip" \
