@@ -7,22 +7,24 @@
 # traffic (same seeds, never used in training), and one report gathers the comparison
 # table, the training curves and the per-slice traces.
 #
-# Budgets (environment variables, defaults in brackets): DEMO_TWIN_STEPS [8000] twin
-# transitions collected (qos-greedy, the same with share-space noise 0.3 and 1, random)
-# and, the same number, DQN's twin training; DEMO_NS3_DEMO [600] ns-3 transitions of the
-# demonstrator (and its noisy self) collected; DEMO_PRETRAIN [3000] Diffusion-QL's
-# offline updates on both collections (η = 0: the BC term on the demonstrations, the
-# critic on everything, Q at decision time: best of 10 candidates, Q-gradient guidance);
-# DEMO_NS3_STEPS [200] its ns-3 fine-tuning steps; DQN gets the same ns-3 budget
-# (DEMO_NS3_DEMO + DEMO_NS3_STEPS steps) after its twin training; DEMO_EVAL_STEPS [50]
-# and DEMO_SEEDS [100,101,102] the evaluation; DEMO_PARAMS extra scenario parameters.
+# Budgets (environment variables, defaults in brackets): DEMO_TWIN_STEPS [40000] twin
+# transitions collected (qos-greedy, the same with share-space noise 0.3 and 1, random);
+# DEMO_NS3_DEMO [2000] ns-3 transitions of the demonstrator (and its noisy self), from 2
+# simulators; DEMO_PRETRAIN [3000] Diffusion-QL's offline updates on both collections
+# (η = 0: the BC term on the demonstrations, the critic on everything, Q at decision
+# time: best of 10 candidates, Q-gradient guidance); DEMO_NS3_STEPS [200] its ns-3
+# fine-tuning steps. DQN: DEMO_DQN_TWIN_STEPS [8000] twin steps (its twin reward peaked
+# near 3000 and fell after), then the same ns-3 budget as Diffusion-QL (DEMO_NS3_DEMO +
+# DEMO_NS3_STEPS steps). DEMO_EVAL_STEPS [50] and DEMO_SEEDS [100,101,102]: the
+# evaluation; DEMO_PARAMS extra scenario parameters.
 set -euo pipefail
 
 RAN_GYM=${RAN_GYM:-.venv/bin/ran-gym}
 OUT=${DEMO_OUT:-runs/demo}
-TWIN_STEPS=${DEMO_TWIN_STEPS:-8000}
+TWIN_STEPS=${DEMO_TWIN_STEPS:-40000}
+DQN_TWIN_STEPS=${DEMO_DQN_TWIN_STEPS:-8000}
 PRETRAIN=${DEMO_PRETRAIN:-3000}
-NS3_DEMO=${DEMO_NS3_DEMO:-600}
+NS3_DEMO=${DEMO_NS3_DEMO:-2000}
 NS3_STEPS=${DEMO_NS3_STEPS:-200}
 EVAL_STEPS=${DEMO_EVAL_STEPS:-50}
 SEEDS=${DEMO_SEEDS:-100,101,102}
@@ -55,9 +57,9 @@ stage "Diffusion-QL: $NS3_STEPS fine-tuning steps in ns-3"
     --init "$OUT/twin-diffusion-ql/diffusion-ql.pt" --iterations "$NS3_STEPS" \
     --log-every 100 --out "$OUT/train-diffusion-ql"
 
-stage "DQN: $TWIN_STEPS twin steps, then $(( NS3_DEMO + NS3_STEPS )) in ns-3"
+stage "DQN: $DQN_TWIN_STEPS twin steps, then $(( NS3_DEMO + NS3_STEPS )) in ns-3"
 "$RAN_GYM" train --scenario oran-slicing-twin --agent dqn "${PARAMS[@]}" \
-    --param maxSteps=10 --iterations "$TWIN_STEPS" --log-every 2000 --out "$OUT/twin-dqn"
+    --param maxSteps=10 --iterations "$DQN_TWIN_STEPS" --log-every 2000 --out "$OUT/twin-dqn"
 "$RAN_GYM" train --scenario oran-slicing --agent dqn "${PARAMS[@]}" \
     --init "$OUT/twin-dqn/dqn.zip" --iterations "$(( NS3_DEMO + NS3_STEPS ))" \
     --log-every 200 --out "$OUT/train-dqn"

@@ -10,7 +10,8 @@ alternates the policies episode by episode.
 
 Episode i (0, 1, ...) has reset seed ``--seed`` + i and policy i mod P, so a collection
 is the same whatever ``--num-envs`` and however often it was resumed. Episodes are written
-in parts (``part-NNNNN.parquet``, one per batch of episodes, each written atomically);
+in parts (``part-NNNNN.parquet``, named by their first episode, about PART_ROWS rows of
+whole episodes each, each written atomically);
 ``--resume`` counts the episodes already there and goes on. ``manifest.json`` holds the
 command's settings and the column schema.
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +44,8 @@ association [U], prb_owner [R·G] RU-major, power_level [U]), from which every a
 is derived; ``throughput_mbps`` and ``qos_share`` are the step's aggregate (from info)."""
 
 PART = "part-{:05d}.parquet"
+PART_ROWS = 2000
+"""Rows gathered before a part is written (whole episodes; the last part may be smaller)."""
 SCENARIOS = ("oran-slicing", "oran-slicing-twin")
 
 
@@ -105,15 +109,18 @@ def collect_command(args: argparse.Namespace) -> Path:
     envs = [_env(args.scenario, params, args.runtime) for _ in range(args.num_envs)]
     try:
         steps = int(sum(pq.read_metadata(p).num_rows for p in sorted(out.glob("part-*"))))
-        episode = done
-        while steps < args.steps:
-            batch = range(episode, episode + args.num_envs)
-            rows = _episodes(envs, batch, policies, args.seed)
-            _write_part(out, episode, rows)
-            steps += len(rows)
-            episode += len(batch)
-            print(f"collect: {min(steps, args.steps)}/{args.steps} steps, {episode} episodes",
-                  file=sys.stderr)
+        episode, first, pending, shown = done, done, [], 0.0
+        while steps + len(pending) < args.steps:
+            pending += _episodes(envs, range(episode, episode + args.num_envs), policies,
+                                 args.seed)
+            episode += args.num_envs
+            if len(pending) >= PART_ROWS or steps + len(pending) >= args.steps:
+                _write_part(out, first, pending)
+                steps, first, pending = steps + len(pending), episode, []
+            if time.monotonic() - shown > 2 or not pending and steps >= args.steps:
+                shown = time.monotonic()
+                print(f"collect: {min(steps + len(pending), args.steps)}/{args.steps} "
+                      f"steps, {episode} episodes", file=sys.stderr)
     finally:
         for env in envs:
             env.close()
