@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# docs/results/slicing: the learners of `make demo` against every slicing baseline on
+# five ns-3 seeds never used in training, beside the paper's online Diffusion-QL
+# (the table-i preset) trained in ns-3 alone on the same ns-3 budget, and the gap
+# between the twin and ns-3 for the same agents.
+#
+#   scripts/slicing_results.sh DEMO_DIR OUT      (DEMO_DIR: a finished `make demo`, runs/demo)
+#
+# Stages: plain (the table-i Diffusion-QL, online in ns-3), eval (the baselines, the
+# demo's learners and the table-i one, seeds 200-204, 50 steps: the same episodes in
+# each), gap (twin and ns-3, the same agents and seeds, 20 steps), then one table.
+# Each stage is skipped when its output is there.
+set -euo pipefail
+DEMO=${1:?usage: slicing_results.sh DEMO_DIR OUT}
+OUT=${2:?usage: slicing_results.sh DEMO_DIR OUT}
+RAN_GYM=${RAN_GYM:-.venv/bin/ran-gym}
+NS3_BUDGET=${NS3_BUDGET:-800}  # the demo's: 600 collected + 200 fine-tuning steps
+SEEDS=200,201,202,203,204
+mkdir -p "$OUT"
+started=$(date +%s)
+stage() { echo "== $1 ($(( $(date +%s) - started )) s)"; }
+
+stage "plain online Diffusion-QL (table-i preset), $NS3_BUDGET ns-3 steps"
+[ -f "$OUT/plain-diffusion-ql/diffusion-ql.pt" ] || "$RAN_GYM" train --scenario oran-slicing \
+    --agent diffusion-ql --preset table-i --iterations "$NS3_BUDGET" --log-every 200 \
+    --out "$OUT/plain-diffusion-ql" --overwrite
+
+stage "the baselines on seeds $SEEDS"
+[ -f "$OUT/eval-baselines/table.csv" ] || "$RAN_GYM" compare --scenario oran-slicing \
+    --agents qos-greedy,max-sinr,ns3-pf,ns3-rr,random,milp --seeds "$SEEDS" \
+    --steps 50 --param maxSteps=50 --out "$OUT/eval-baselines"
+stage "the demo's learners on seeds $SEEDS"
+[ -f "$OUT/eval-learners/table.csv" ] || "$RAN_GYM" compare --scenario oran-slicing \
+    --agents diffusion-ql,dqn --seeds "$SEEDS" --steps 50 --param maxSteps=50 \
+    --checkpoint "diffusion-ql=$DEMO/train-diffusion-ql/diffusion-ql.pt" \
+    --checkpoint "dqn=$DEMO/train-dqn/dqn.zip" --out "$OUT/eval-learners"
+stage "the table-i Diffusion-QL on seeds $SEEDS"
+[ -f "$OUT/eval-plain/table.csv" ] || "$RAN_GYM" compare --scenario oran-slicing \
+    --agents diffusion-ql --seeds "$SEEDS" --steps 50 --param maxSteps=50 \
+    --checkpoint "diffusion-ql=$OUT/plain-diffusion-ql/diffusion-ql.pt" --out "$OUT/eval-plain"
+
+for scenario in oran-slicing-twin oran-slicing; do
+  stage "gap: $scenario"
+  [ -f "$OUT/gap-$scenario/table.csv" ] || "$RAN_GYM" compare --scenario "$scenario" \
+      --agents diffusion-ql,dqn,qos-greedy,max-sinr,random --seeds "$SEEDS" --steps 20 \
+      --param maxSteps=20 --checkpoint "diffusion-ql=$DEMO/train-diffusion-ql/diffusion-ql.pt" \
+      --checkpoint "dqn=$DEMO/train-dqn/dqn.zip" --out "$OUT/gap-$scenario"
+done
+stage "one table"
+.venv/bin/python - "$OUT" <<'PY'
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+out = Path(sys.argv[1])
+parts = [pd.read_csv(out / f"eval-{name}" / "table.csv").assign(run=name)
+         for name in ("learners", "plain", "baselines")]
+table = pd.concat(parts, ignore_index=True)
+table.loc[table.run == "learners", "agent"] = table.agent.replace(
+    {"diffusion-ql": "diffusion-ql + demonstrations"})
+table.loc[table.run == "plain", "agent"] = "diffusion-ql (table-i, online in ns-3)"
+table.drop(columns="run").to_csv(out / "table.csv", index=False)
+print(table[["agent", "mean_reward", "mean_reward_ci95", "throughput_mbps",
+             "throughput_mbps_ci95"]].round(3).to_string(index=False))
+PY
+stage "training curves"
+[ -f "$OUT/curves/report.html" ] || "$RAN_GYM" analyze "$DEMO/twin-dqn" "$DEMO/train-dqn" \
+    "$DEMO/train-diffusion-ql" "$OUT/plain-diffusion-ql" --out "$OUT/curves"
+stage "done"
