@@ -280,23 +280,23 @@ class DiffusionQL:
                            next_observations: Any, terminated: Any) -> int:
         """Store transitions of a demonstrator (rows, env units) apart from the agent's own;
         each mini-batch then draws ``config.demo_fraction`` of its rows from them."""
-        count = 0
-        for o, a, r, n, d in zip(observations, actions, rewards, next_observations, terminated,
-                                 strict=True):
-            self.demos.add(self._inputs(np.asarray(o, np.float32)), self._from_env(a), float(r),
-                           self._inputs(np.asarray(n, np.float32)), bool(d))
-            count += 1
-        return count
+        return self._store(self.demos, observations, actions, rewards, next_observations,
+                           terminated)
 
     def add_transitions(self, observations: Any, actions: Any, rewards: Any,
                         next_observations: Any, terminated: Any) -> int:
         """Store transitions of other behaviour policies (rows, env units) in the replay,
         without counting them as the agent's own steps."""
+        return self._store(self.replay, observations, actions, rewards, next_observations,
+                           terminated)
+
+    def _store(self, buffer: ReplayBuffer, *columns: Any) -> int:
+        """Rows of (obs, action, reward, next obs, terminated) into ``buffer``, as the
+        networks see them (``_inputs``, actions scaled to [-1, 1]); returns the count."""
         count = 0
-        for o, a, r, n, d in zip(observations, actions, rewards, next_observations, terminated,
-                                 strict=True):
-            self.replay.add(self._inputs(np.asarray(o, np.float32)), self._from_env(a), float(r),
-                            self._inputs(np.asarray(n, np.float32)), bool(d))
+        for o, a, r, n, d in zip(*columns, strict=True):
+            buffer.add(self._inputs(np.asarray(o, np.float32)), self._from_env(a), float(r),
+                       self._inputs(np.asarray(n, np.float32)), bool(d))
             count += 1
         return count
 

@@ -109,7 +109,8 @@ def collect_command(args: argparse.Namespace) -> Path:
     envs = [_env(args.scenario, params, args.runtime) for _ in range(args.num_envs)]
     try:
         steps = int(sum(pq.read_metadata(p).num_rows for p in sorted(out.glob("part-*"))))
-        episode, first, pending, shown = done, done, [], 0.0
+        episode, first, shown = done, done, 0.0
+        pending: list[dict[str, Any]] = []
         while steps + len(pending) < args.steps:
             pending += _episodes(envs, range(episode, episode + args.num_envs), policies,
                                  args.seed)
