@@ -69,3 +69,18 @@ def test_bad_collections_are_refused_by_name(tmp_path, capsys):
     assert "known: oran-slicing, oran-slicing-twin" in capsys.readouterr().err
     with pytest.raises(ValueError, match="not a collection"):
         load(tmp_path)
+
+
+def test_training_from_a_collection_refuses_what_it_cannot_use(tmp_path, capsys):
+    train = ["train", "--agent", "diffusion-ql", "--iterations", "1", "--param", "maxSteps=2"]
+    assert main([*TWIN, "--policy", "random", "--steps", "3", "--out", str(tmp_path / "c")]) == 0
+    assert main([*train, "--scenario", "oran-slicing-twin", "--dataset", str(tmp_path / "c"),
+                 "--out", str(tmp_path / "t1")]) == 2
+    assert "no episode of --demo-policy 'qos-greedy' (policies there: random)" in \
+        capsys.readouterr().err
+    assert main([*train, "--scenario", "oran-slicing-twin", "--dataset", str(tmp_path / "no"),
+                 "--out", str(tmp_path / "t2")]) == 2
+    assert "not a collection" in capsys.readouterr().err
+    assert main([*train, "--scenario", "oran-slicing-twin", "--agent-param", "gama=0.5",
+                 "--out", str(tmp_path / "t3")]) == 2
+    assert "--agent-param 'gama=0.5': expected NAME=VALUE" in capsys.readouterr().err

@@ -136,6 +136,9 @@ def _agent(args: argparse.Namespace, env: gym.Env | AsyncVectorEnv, checkpoint: 
                                      **agent_params(getattr(args, "agent_param", [])))
         agent = DiffusionQL(*spaces, config, seed=args.seed, device=device)
     if getattr(args, "dataset", None):
+        if args.scenario not in ("oran-slicing", "oran-slicing-twin"):
+            raise ValueError(f"--dataset: diffusion-ql learns from ran-gym collect's "
+                             f"collections of the slicing scenario, not {args.scenario!r}")
         demos, other = load_transitions(args.dataset, env, args.demo_policy)
         agent.add_demonstrations(*demos)
         agent.add_transitions(*other)
