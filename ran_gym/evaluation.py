@@ -23,6 +23,8 @@ from typing import Any
 
 import gymnasium as gym
 
+from bridge.slicing.wrappers import SCENARIOS as SLICING_SCENARIOS
+
 ACTION_FORMS: dict[str, str] = {
     "diffusion-ql": "shares",
     "ss-vae": "unified",
@@ -30,8 +32,6 @@ ACTION_FORMS: dict[str, str] = {
 }
 """agent -> the action form it acts in, in the slicing scenario and its twin; absent:
 the native Dict."""
-SLICING = ("oran-slicing", "oran-slicing-twin")
-"""The slicing scenario in ns-3 and in the closed-form twin (RanGym/OranSlicingTwin-v0)."""
 
 
 class SlicingEnv(gym.Wrapper):
@@ -67,13 +67,13 @@ def make_env(scenario: str, agent: str, params: dict[str, Any], **bridge: Any) -
     from bridge.envs import ScenarioEnv
 
     params = agent_params(agent, params)
-    if scenario not in SLICING:
+    if scenario not in SLICING_SCENARIOS:
         return ScenarioEnv(scenario, params, **bridge)
     from bridge.slicing.params import config_for, split_params
     from bridge.slicing.wrappers import make_base_env
 
     program, own = split_params(params)
-    env = make_base_env(program, twin=scenario == "oran-slicing-twin", **bridge)
+    env = make_base_env(scenario, program, **bridge)
     try:
         cfg = config_for(env.unwrapped.params, own)  # type: ignore[attr-defined]
     except ValueError:

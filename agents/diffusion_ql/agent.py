@@ -81,7 +81,6 @@ class DiffusionQL:
         self.rng = np.random.default_rng(seed)
         self.replay = ReplayBuffer(c.buffer_size, self.obs_dim, self.action_dim)
         self.demos = ReplayBuffer(c.buffer_size, self.obs_dim, self.action_dim)
-        self._bc_rows: int | None = None  # the batch's first rows are demonstrations
         self.num_timesteps = 0
         self.num_updates = 0
         self._fast: FastDecider | None = None
@@ -190,17 +189,18 @@ class DiffusionQL:
 
     # -- learning ----------------------------------------------------------------
 
-    def train_step(self, batch: Batch) -> dict[str, float]:
+    def train_step(self, batch: Batch, bc_rows: int | None = None) -> dict[str, float]:
         """One update of the critics, the policy, the EMA actor and the target critics.
         Its randomness is drawn first (:meth:`_draws`); the rest (:meth:`_update`) is a
         fixed sequence of tensor operations, replayed as a CUDA graph on CUDA
-        (``config.cuda_graphs``, agents.diffusion_ql.graphs) and run as it is elsewhere."""
+        (``config.cuda_graphs``, agents.diffusion_ql.graphs) and run as it is elsewhere.
+        ``bc_rows``: the BC term on the batch's first rows only (:meth:`sample_batch`)."""
         c = self.config
         draws = self._draws(len(batch.observations))
-        if self._graphed is not None and self._bc_rows is None:
+        if self._graphed is not None and bc_rows is None:
             losses = self._graphed.run(batch, draws)
         else:
-            losses = self._update(batch, draws)
+            losses = self._update(batch, draws, bc_rows)
         self.num_updates += 1
         if self.num_updates < c.ema_start:
             self.ema_actor.load_state_dict(self.actor.state_dict())
@@ -219,7 +219,8 @@ class DiffusionQL:
             new_noise=torch.randn((steps, *shape), device=device, generator=g),
             q1_first=torch.tensor(self.rng.random() < 0.5))
 
-    def _update(self, batch: Batch, draws: UpdateDraws) -> torch.Tensor:
+    def _update(self, batch: Batch, draws: UpdateDraws, bc_rows: int | None = None
+                ) -> torch.Tensor:
         """The update given its random numbers: critics, policy and target critics step;
         returns [critic loss, BC loss, Q loss, mean Q] as one tensor."""
         c = self.config
@@ -235,7 +236,7 @@ class DiffusionQL:
         critic_loss = nn.functional.mse_loss(q1, target) + nn.functional.mse_loss(q2, target)
         self._step(self.critic_optimizer, critic_loss, self.critic)
 
-        n = self._bc_rows or shape[0]  # BC on the demonstrations when the batch holds any
+        n = bc_rows or shape[0]  # BC on the batch's first rows, its demonstrations, if any
         if c.q_action == "chain":
             bc_loss = self.diffusion.loss(self.actor, batch.actions[:n], batch.observations[:n],
                                           t=draws.t[:n], noise=draws.bc_noise[:n])
@@ -273,7 +274,7 @@ class DiffusionQL:
         losses: dict[str, float] = {}
         if self.replay.size + self.demos.size > self.config.learning_starts:
             for _ in range(self.config.updates_per_step):
-                losses = self.train_step(self.sample_batch())
+                losses = self.train_step(*self.sample_batch())
         return losses
 
     def add_demonstrations(self, observations: Any, actions: Any, rewards: Any,
@@ -309,24 +310,23 @@ class DiffusionQL:
         self.generator.manual_seed(seed)
         self.rng = np.random.default_rng(seed)
 
-    def sample_batch(self) -> Batch:
-        """A mini-batch of the agent's replay, ``demo_fraction`` of it from the
-        demonstrations when there are both (those rows first: the BC term then clones
-        them alone, the critic and the Q term see every row), all of it from whichever
-        holds transitions (the BC term then sees every row). The eager update handles
-        such a mixed batch (a CUDA graph captured without one is not replayed on it)."""
+    def sample_batch(self) -> tuple[Batch, int | None]:
+        """A mini-batch and how many of its first rows are demonstrations (``train_step``'s
+        ``bc_rows``): ``demo_fraction`` of the rows from the demonstrations, the rest from
+        the agent's replay, when there are both (the BC term then clones the
+        demonstrations alone, the critic and the Q term see every row); all from whichever
+        holds transitions otherwise (None: the BC term sees every row). The eager update
+        takes a mixed batch (a CUDA graph captured without one is not replayed on it)."""
         size = self.config.batch_size
         own, demos = self.replay.size, self.demos.size
-        self._bc_rows = None
         if not demos:
-            return self.replay.sample(size, self.rng, self.device)
+            return self.replay.sample(size, self.rng, self.device), None
         if not own:
-            return self.demos.sample(size, self.rng, self.device)
+            return self.demos.sample(size, self.rng, self.device), None
         n_demo = round(size * self.config.demo_fraction)
-        self._bc_rows = n_demo or None
         parts = [buffer.sample(n, self.rng, self.device)
                  for buffer, n in ((self.demos, n_demo), (self.replay, size - n_demo)) if n]
-        return Batch(*(torch.cat(fields) for fields in zip(*parts, strict=True)))
+        return Batch(*(torch.cat(fields) for fields in zip(*parts, strict=True))), n_demo or None
 
     def pretrain(self, updates: int, callback: Callable[[DiffusionQL, dict[str, float]], None]
                  | None = None) -> DiffusionQL:
@@ -335,7 +335,7 @@ class DiffusionQL:
         if self.replay.size + self.demos.size == 0:
             raise ValueError("pretrain: no transitions stored (add a data set first)")
         for _ in range(updates):
-            losses = self.train_step(self.sample_batch())
+            losses = self.train_step(*self.sample_batch())
             if callback is not None:
                 callback(self, losses)
         return self

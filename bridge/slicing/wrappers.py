@@ -97,22 +97,30 @@ class CatalogueActionWrapper(_GainsActionWrapper):
         return self.catalogue.allocation(int(np.asarray(action).reshape(-1)[0]), self.gains())
 
 
+SCENARIOS = ("oran-slicing", "oran-slicing-twin")
+"""The slicing scenario in ns-3 and in the closed-form twin (RanGym/OranSlicingTwin-v0):
+the scenario names these envs are made for."""
+
+
 def make_wrapped_env(params: dict[str, str], wrapper: type[_GainsActionWrapper],
-                     twin: bool = False, **bridge: Any) -> gym.Env:
+                     scenario: str = "oran-slicing", **bridge: Any) -> gym.Env:
     """The slicing env for ``--param`` values, wrapped in ``wrapper``: the program's
     parameters (``nUes``, ``scheduler``, ``extInterferers``, ...) and SlicingConfig fields
     (``n_ues``, ``power_levels_db``, ...) alike (bridge.slicing.params); the decoder's
     SlicingConfig is the one the program was started with. ``bridge`` goes to the env
-    (runtime, run_dir, extra_args, ...). ``twin``: the closed-form twin
-    (``RanGym/OranSlicingTwin-v0``) instead of ns-3, with the same parameters."""
+    (runtime, run_dir, extra_args, ...). ``scenario`` is one of :data:`SCENARIOS`."""
     program, own = split_params(params)
-    env = make_base_env(program, twin, **bridge)
+    env = make_base_env(scenario, program, **bridge)
     return wrapper(env, config_for(env.unwrapped.params, own))  # type: ignore[attr-defined]
 
 
-def make_base_env(program: dict[str, Any], twin: bool = False, **bridge: Any) -> gym.Env:
-    """The native slicing env: ns-3's, or the twin's (which takes no bridge options)."""
-    if twin:
+def make_base_env(scenario: str, program: dict[str, Any], **bridge: Any) -> gym.Env:
+    """The native slicing env of ``scenario``: ns-3's, or the twin's (which needs no
+    bridge options and ignores them)."""
+    if scenario not in SCENARIOS:
+        raise ValueError(f"scenario {scenario!r} is not the slicing scenario; known: "
+                         f"{', '.join(SCENARIOS)}")
+    if scenario == "oran-slicing-twin":
         from bridge.slicing.twin_env import OranSlicingTwinEnv
 
         return OranSlicingTwinEnv(program)

@@ -46,7 +46,6 @@ is derived; ``throughput_mbps`` and ``qos_share`` are the step's aggregate (from
 PART = "part-{:05d}.parquet"
 PART_ROWS = 2000
 """Rows gathered before a part is written (whole episodes; the last part may be smaller)."""
-SCENARIOS = ("oran-slicing", "oran-slicing-twin")
 
 
 def parse_policy(spec: str) -> tuple[str, float]:
@@ -91,6 +90,8 @@ class Behaviour:
 
 def collect_command(args: argparse.Namespace) -> Path:
     """Roll out ``--steps`` transitions (whole episodes) into the directory ``--out``."""
+    from bridge.slicing.wrappers import SCENARIOS
+
     if args.scenario not in SCENARIOS:
         raise ValueError(f"collect: scenario {args.scenario!r}; known: {', '.join(SCENARIOS)}")
     policies = [p.strip() for p in args.policy.split(",") if p.strip()]
@@ -155,8 +156,7 @@ def _start(out: Path, args: argparse.Namespace, policies: list[str],
 def _env(scenario: str, params: dict[str, str], runtime: str) -> gym.Env:
     from ran_gym.evaluation import make_env
 
-    bridge = {} if scenario == "oran-slicing-twin" else {"runtime": runtime}
-    return make_env(scenario, "max-sinr", dict(params), **bridge)  # the native action
+    return make_env(scenario, "max-sinr", dict(params), runtime=runtime)  # native action
 
 
 def _episodes(envs: list[gym.Env], episodes: range, policies: list[str], seed: int

@@ -62,12 +62,11 @@ LOSSES = ["reward", "critic_loss", "bc_loss", "q_loss", "q_mean", RESTARTS]
 
 def make_env(scenario: str, params: dict[str, str], **bridge: Any) -> gym.Env:
     """The scenario's env in a Box action space Diffusion-QL can act in."""
-    if scenario not in ("oran-slicing", "oran-slicing-twin"):
-        return ScenarioEnv(scenario, params, **bridge)
-    from bridge.slicing.wrappers import ShareActionWrapper, make_wrapped_env
+    from bridge.slicing.wrappers import SCENARIOS, ShareActionWrapper, make_wrapped_env
 
-    twin = scenario == "oran-slicing-twin"
-    return make_wrapped_env(params, ShareActionWrapper, twin=twin, **({} if twin else bridge))
+    if scenario not in SCENARIOS:
+        return ScenarioEnv(scenario, params, **bridge)
+    return make_wrapped_env(params, ShareActionWrapper, scenario, **bridge)
 
 
 def make_vector_env(scenario: str, params: dict[str, str], num_envs: int, **bridge: Any
@@ -136,7 +135,9 @@ def _agent(args: argparse.Namespace, env: gym.Env | AsyncVectorEnv, checkpoint: 
                                      **agent_params(getattr(args, "agent_param", [])))
         agent = DiffusionQL(*spaces, config, seed=args.seed, device=device)
     if getattr(args, "dataset", None):
-        if args.scenario not in ("oran-slicing", "oran-slicing-twin"):
+        from bridge.slicing.wrappers import SCENARIOS
+
+        if args.scenario not in SCENARIOS:
             raise ValueError(f"--dataset: diffusion-ql learns from ran-gym collect's "
                              f"collections of the slicing scenario, not {args.scenario!r}")
         demos, other = load_transitions(args.dataset, env, args.demo_policy)

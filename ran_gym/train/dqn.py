@@ -65,13 +65,11 @@ class RateLevels(gym.ActionWrapper):
 def make_env(scenario: str, params: dict[str, str], **bridge: Any) -> gym.Env:
     if scenario == "reference":
         return RateLevels(ScenarioEnv(scenario, params, **bridge))
-    if scenario not in ("oran-slicing", "oran-slicing-twin"):
-        raise ValueError(f"no Discrete action form for scenario {scenario!r}")
-    from bridge.slicing.wrappers import CatalogueActionWrapper, make_wrapped_env
+    from bridge.slicing.wrappers import SCENARIOS, CatalogueActionWrapper, make_wrapped_env
 
-    twin = scenario == "oran-slicing-twin"
-    return make_wrapped_env(params, CatalogueActionWrapper, twin=twin,
-                            **({} if twin else bridge))
+    if scenario not in SCENARIOS:
+        raise ValueError(f"no Discrete action form for scenario {scenario!r}")
+    return make_wrapped_env(params, CatalogueActionWrapper, scenario, **bridge)
 
 
 def train_command(args: argparse.Namespace) -> Path:
