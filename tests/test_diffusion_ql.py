@@ -141,22 +141,48 @@ def _assert_same_networks(a: DiffusionQL, b: DiffusionQL, rtol: float) -> None:
             torch.testing.assert_close(p, q, rtol=rtol, atol=1e-6)
 
 
+CUDA_RTOL = 1e-3
+"""Graphed and eager CUDA updates may take other cuBLAS kernels (other summation orders):
+on an H200 their Q terms, ratios of two critics' means, differed by up to 2e-4 after 6
+updates (docs/benchmarks.md). A replay of stale inputs or a missed step is off by far more."""
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_cuda_graph_updates_equal_the_eager_updates(tmp_path):
     (graphed, eager), (graph_losses, eager_losses) = _trained_pair("cuda", (True, False), 6)
     assert graphed._graphed is not None and graphed._graphed.graph is not None
     assert eager._graphed is None
     for g, e in zip(graph_losses, eager_losses, strict=True):
-        assert g == pytest.approx(e, rel=1e-4, abs=1e-6)
-    _assert_same_networks(graphed, eager, 1e-4)
+        assert g == pytest.approx(e, rel=CUDA_RTOL, abs=1e-6)
+    _assert_same_networks(graphed, eager, CUDA_RTOL)
     # a checkpoint of the graphed agent goes on the same way, graphed or on the CPU
     again = DiffusionQL.load(graphed.save(tmp_path / "g.pt"), OBS, ACT, device="cuda")
     on_cpu = DiffusionQL.load(tmp_path / "g.pt", OBS, ACT, device="cpu")
     for agent in (graphed, again, on_cpu):
         for _ in range(2):
             agent.train_step(agent.replay.sample(64, agent.rng, agent.device))
-    _assert_same_networks(graphed, again, 1e-4)
+    _assert_same_networks(graphed, again, CUDA_RTOL)
     assert on_cpu.num_updates == graphed.num_updates == 8
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_graph_updates_with_demonstrations_equal_the_eager_updates():
+    """Mixed batches (BC on the demonstration rows alone) replay as a graph too."""
+    pair = []
+    for graphs in (True, False):
+        agent, actions = filled_agent(5, 256, dataclasses.replace(SMALL, cuda_graphs=graphs),
+                                      "cuda")
+        n = len(actions)
+        agent.add_demonstrations(np.zeros((n, 1)), actions, bimodal_reward(actions),
+                                 np.zeros((n, 1)), np.ones(n, bool))
+        pair.append(agent)
+    losses = [[agent.train_step(*agent.sample_batch()) for _ in range(6)] for agent in pair]
+    graphed, eager = pair
+    assert graphed._graphed is not None and graphed._graphed.graph is not None
+    assert graphed._graphed.bc_rows == round(SMALL.batch_size * SMALL.demo_fraction)
+    for g, e in zip(*losses, strict=True):
+        assert g == pytest.approx(e, rel=CUDA_RTOL, abs=1e-6)
+    _assert_same_networks(graphed, eager, CUDA_RTOL)
 
 
 def test_a_loaded_optimiser_fits_the_agent_whatever_it_was_saved_as():

@@ -197,8 +197,8 @@ class DiffusionQL:
         ``bc_rows``: the BC term on the batch's first rows only (:meth:`sample_batch`)."""
         c = self.config
         draws = self._draws(len(batch.observations))
-        if self._graphed is not None and bc_rows is None:
-            losses = self._graphed.run(batch, draws)
+        if self._graphed is not None:
+            losses = self._graphed.run(batch, draws, bc_rows)
         else:
             losses = self._update(batch, draws, bc_rows)
         self.num_updates += 1
@@ -315,8 +315,7 @@ class DiffusionQL:
         ``bc_rows``): ``demo_fraction`` of the rows from the demonstrations, the rest from
         the agent's replay, when there are both (the BC term then clones the
         demonstrations alone, the critic and the Q term see every row); all from whichever
-        holds transitions otherwise (None: the BC term sees every row). The eager update
-        takes a mixed batch (a CUDA graph captured without one is not replayed on it)."""
+        holds transitions otherwise (None: the BC term sees every row)."""
         size = self.config.batch_size
         own, demos = self.replay.size, self.demos.size
         if not demos:

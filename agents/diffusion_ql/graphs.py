@@ -48,7 +48,7 @@ class Updater(Protocol):
     @property
     def critic_optimizer(self) -> torch.optim.Optimizer: ...
 
-    def _update(self, batch: Any, draws: Any) -> torch.Tensor: ...
+    def _update(self, batch: Any, draws: Any, bc_rows: int | None = None) -> torch.Tensor: ...
 
 
 def set_capturable(optimizer: torch.optim.Optimizer, capturable: bool,
@@ -73,22 +73,26 @@ class GraphedUpdate:
         self.graph: torch.cuda.CUDAGraph | None = None
         self.inputs: list[torch.Tensor] = []
         self.losses: torch.Tensor | None = None
+        self.bc_rows: int | None = None
 
-    def run(self, batch: Tensors, draws: Tensors) -> torch.Tensor:
+    def run(self, batch: Tensors, draws: Tensors, bc_rows: int | None = None) -> torch.Tensor:
+        """One update; ``bc_rows`` as in the agent's ``_update`` (the graph is recorded
+        for one batch size and one split of demonstrations and other rows)."""
         values = [*batch, *draws]
-        if self.graph is not None and any(
-                v.shape != s.shape for v, s in zip(values, self.inputs, strict=True)):
-            self.graph = None  # another batch size: record again
+        if self.graph is not None and (bc_rows != self.bc_rows or any(
+                v.shape != s.shape for v, s in zip(values, self.inputs, strict=True))):
+            self.graph = None  # another batch size or split: record again
         if self.graph is None:
-            self._capture(batch, draws)
+            self._capture(batch, draws, bc_rows)
         for static, value in zip(self.inputs, values, strict=True):
             static.copy_(value, non_blocking=True)
         assert self.graph is not None and self.losses is not None
         self.graph.replay()
         return self.losses.clone()
 
-    def _capture(self, batch: Tensors, draws: Tensors) -> None:
+    def _capture(self, batch: Tensors, draws: Tensors, bc_rows: int | None) -> None:
         a = self.agent
+        self.bc_rows = bc_rows
         device = a.device
         self.inputs = [v.detach().to(device).clone() for v in (*batch, *draws)]
         static_batch = type(batch)(*self.inputs[:len(batch)])
@@ -98,13 +102,13 @@ class GraphedUpdate:
             side.wait_stream(torch.cuda.current_stream(device))
             with torch.cuda.stream(side):
                 for _ in range(WARMUP):
-                    a._update(static_batch, static_draws)
+                    a._update(static_batch, static_draws, bc_rows)
             torch.cuda.current_stream(device).wait_stream(side)
         for optimizer in (a.actor_optimizer, a.critic_optimizer):
             optimizer.zero_grad(set_to_none=True)
         self.graph = torch.cuda.CUDAGraph()
         with torch.cuda.graph(self.graph):
-            self.losses = a._update(static_batch, static_draws)
+            self.losses = a._update(static_batch, static_draws, bc_rows)
 
 
 @contextlib.contextmanager

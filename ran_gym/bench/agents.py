@@ -6,7 +6,8 @@ default slicing scenario's sizes, its Table I setting and its defaults side by s
   action, the path this benchmark has always measured;
 - ``default``: the defaults (VP at T = 5, x̂₀ denoiser of 256, γ 0.5, one-step Q term)
   on the 125-value share action Diffusion-QL acts in: its guided decision (best of 10
-  by Q) and its updates per second, on the CPU.
+  by Q) and its updates per second, on the CPU (and in ``default_cuda`` on CUDA, graphed
+  and eager).
 
 Decisions of the ``table-i`` preset are timed at batch 1 (one state, one action):
 T = 20 DDPM without guidance, DDIM with 5 steps, and the full guided decision (T = 20
@@ -104,17 +105,22 @@ def _updates_per_s(obs_space: spaces.Box, act_space: spaces.Box, device: str,
 
 
 def _defaults(obs_space: spaces.Box, action_dim: int, iterations: int, warmup: int,
-              updates: int) -> dict[str, Any]:
-    """The default setting on the share action, on the CPU: guided decision and updates."""
+              updates: int, device: str = "cpu") -> dict[str, Any]:
+    """The default setting on the share action: guided decision and updates (on CUDA
+    with the update as a CUDA graph, and eagerly beside it in ``updates_per_s_eager``)."""
     act_space = spaces.Box(-1, 1, (action_dim,), np.float32)
     act_space.seed(0)
-    agent = DiffusionQL(obs_space, act_space, DiffusionQLConfig(), seed=0, device="cpu")
+    agent = DiffusionQL(obs_space, act_space, DiffusionQLConfig(), seed=0, device=device)
     obs = obs_space.sample()
     timing = _time(lambda: agent.predict(obs), iterations, warmup)
-    return {"action_dim": action_dim, "decision_ms": timing["wall"],
-            "decision_cpu_ms": timing["cpu"],
-            "updates_per_s": _updates_per_s(obs_space, act_space, "cpu", updates,
-                                            config=DiffusionQLConfig())}
+    out = {"action_dim": action_dim, "decision_ms": timing["wall"],
+           "decision_cpu_ms": timing["cpu"],
+           "updates_per_s": _updates_per_s(obs_space, act_space, device, updates,
+                                           config=DiffusionQLConfig())}
+    if device == "cuda":
+        out["updates_per_s_eager"] = _updates_per_s(obs_space, act_space, device, updates,
+                                                    cuda_graphs=False, config=DiffusionQLConfig())
+    return out
 
 
 def bench_agents(iterations: int = 200, warmup: int = 20, updates: int = 20) -> dict[str, Any]:
@@ -141,6 +147,9 @@ def bench_agents(iterations: int = 200, warmup: int = 20, updates: int = 20) -> 
             results["cuda"]["updates_per_s_eager"] = _updates_per_s(
                 obs_space, act_space, "cuda", updates, cuda_graphs=False)
         results["default"] = _defaults(obs_space, share_size(cfg), iterations, warmup, updates)
+        if "cuda" in results:
+            results["default_cuda"] = _defaults(obs_space, share_size(cfg), iterations, warmup,
+                                                updates, "cuda")
     finally:
         torch.set_num_threads(threads)
     return {

@@ -38,9 +38,17 @@ def _agents(r: dict[str, Any]) -> str:
     keys = ("ddpm_t20_ms", "ddim5_ms", "default_decision_ms", "updates_per_s",
             "updates_per_s_eager")
     rows = [[d, *(r[d].get(k, "—") for k in keys)] for d in ("cpu", "cuda") if d in r]
-    return _table(["device", *keys], rows) + (
-        f"\n\nDiffusion-QL, observation {r['obs_dim']}, action {r['action_dim']}; "
-        f"decisions at batch 1, updates at batch 128.")
+    text = _table(["device", *keys], rows) + (
+        f"\n\nTable I's setting: Diffusion-QL, observation {r['obs_dim']}, action "
+        f"{r['action_dim']}; decisions at batch 1, updates at batch 128.")
+    default_keys = ("decision_ms", "decision_cpu_ms", "updates_per_s", "updates_per_s_eager")
+    rows = [[d, *(r[f"default{s}"].get(k, "—") for k in default_keys)]
+            for d, s in (("cpu", ""), ("cuda", "_cuda")) if f"default{s}" in r]
+    if rows:
+        text += "\n\n" + _table(["device (defaults)", *default_keys], rows) + (
+            f"\n\nThe defaults on the share action ({r['default']['action_dim']} values): "
+            "guided decision, best of 10 by Q.")
+    return text
 
 
 def _analysis(r: dict[str, Any]) -> str:

@@ -69,8 +69,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                              "(default: 1000)")
     parser.add_argument("--log-every", type=int, default=100, metavar="STEPS",
                         help="a progress line every STEPS steps (default: 100)")
-    parser.add_argument("--cuda-graphs", action="store_true",
-                        help="diffusion-ql on CUDA: replay each update as one CUDA graph")
+    parser.add_argument("--cuda-graphs", action=argparse.BooleanOptionalAction, default=True,
+                        help="diffusion-ql on CUDA: replay each update as one CUDA graph "
+                             "(default; --no-cuda-graphs: eager updates)")
     parser.set_defaults(func=run)
 
 

@@ -199,7 +199,7 @@ def load_transitions(path: str, env: gym.Env | AsyncVectorEnv, demo_policy: str
 
 def _pretrain(agent: DiffusionQL, updates: int, out: Path, stop: StopOnSignal) -> None:
     """Offline updates from the stored transitions; their losses, every 50 updates, to
-    ``pretrain.csv`` (update, then the losses of that update)."""
+    ``pretrain.csv`` (update, the losses of that update, wall seconds since the first)."""
     import csv
     import sys
     import time
@@ -211,11 +211,12 @@ def _pretrain(agent: DiffusionQL, updates: int, out: Path, stop: StopOnSignal) -
     started = time.monotonic()
     with open(out / "pretrain.csv", "w", newline="") as file:
         writer = csv.writer(file)
-        writer.writerow(["update", *LOSSES[1:5]])
+        writer.writerow(["update", *LOSSES[1:5], "seconds"])
         for done in range(0, updates, 50):
             rows: list[dict[str, float]] = []
             agent.pretrain(min(50, updates - done), functools.partial(_keep, rows))
-            writer.writerow([agent.num_updates, *(rows[-1][k] for k in LOSSES[1:5])])
+            writer.writerow([agent.num_updates, *(rows[-1][k] for k in LOSSES[1:5]),
+                             round(time.monotonic() - started, 3)])
             if (done + 50) % 500 == 0 or done + 50 >= updates:
                 print(f"pretrain: {min(done + 50, updates)}/{updates} updates, bc_loss "
                       f"{rows[-1]['bc_loss']:.4g}, {time.monotonic() - started:.0f} s",
