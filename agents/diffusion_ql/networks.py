@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from agents.common.nn import SinusoidalEmbedding, mlp
+from agents.common.nn import Mish, SinusoidalEmbedding, mlp
 
 
 class NoisePredictor(nn.Module):
@@ -15,7 +15,7 @@ class NoisePredictor(nn.Module):
                  time_dim: int = 16):
         super().__init__()
         self.time = nn.Sequential(SinusoidalEmbedding(time_dim), nn.Linear(time_dim, 2 * time_dim),
-                                  nn.Mish(), nn.Linear(2 * time_dim, time_dim))
+                                  Mish(), nn.Linear(2 * time_dim, time_dim))
         self.net = mlp([action_dim + time_dim + obs_dim, *[hidden] * layers, action_dim])
 
     def forward(self, x: torch.Tensor, t: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
@@ -37,7 +37,7 @@ class X0Denoiser(nn.Module):
                  hidden: int = 128, layers: int = 3, time_dim: int = 16):
         super().__init__()
         self.time = nn.Sequential(SinusoidalEmbedding(time_dim), nn.Linear(time_dim, 2 * time_dim),
-                                  nn.Mish(), nn.Linear(2 * time_dim, time_dim))
+                                  Mish(), nn.Linear(2 * time_dim, time_dim))
         self.net = mlp([action_dim + time_dim + obs_dim, *[hidden] * layers, action_dim])
         self.register_buffer("sqrt_alphas_bar", alphas_bar.float().sqrt(), persistent=False)
         self.register_buffer("sqrt_one_minus", (1 - alphas_bar.float()).sqrt(), persistent=False)
