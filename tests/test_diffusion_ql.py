@@ -65,6 +65,21 @@ def test_save_then_load_gives_identical_actions(tmp_path):
     assert not list(tmp_path.glob(".agent.pt.*"))  # no temporary file left
 
 
+def test_a_slim_checkpoint_decides_alike_without_the_buffers(tmp_path):
+    agent, actions = filled_agent(seed=2, n=256)
+    agent.add_demonstrations(np.zeros((64, 1)), actions[:64], bimodal_reward(actions[:64]),
+                             np.zeros((64, 1)), np.ones(64, bool))
+    for _ in range(5):
+        agent.train_step(*agent.sample_batch())
+    full = agent.save(tmp_path / "full.pt")
+    slim = DiffusionQL.slim(full, tmp_path / "slim.pt")
+    assert slim.stat().st_size < full.stat().st_size
+    a, b = (DiffusionQL.load(p, OBS, ACT, device="cpu") for p in (full, slim))
+    assert (a.replay.size, a.demos.size) == (256, 64) and (b.replay.size, b.demos.size) == (0, 0)
+    np.testing.assert_array_equal(a.predict(np.ones(1) * 0.2)[0], b.predict(np.ones(1) * 0.2)[0])
+    assert b.num_updates == 5
+
+
 def test_learns_the_link_rate_trade_off_in_ns3(reference_program):
     """On the reference scenario reward = Mbps received − 0.25 × link rate: paying for
     a 20 Mbps link under a 6 Mbps mean load is wasteful. After a short training the

@@ -371,9 +371,9 @@ class DiffusionQL:
         except RuntimeError:  # saved on another kind of device (a CUDA state on the CPU, ...)
             self.generator.manual_seed(_seed_from(state["generator"]))
         self.rng.bit_generator.state = state["rng"]
-        self.replay.load_state_dict(state["replay"])
-        if "demos" in state:
-            self.demos.load_state_dict(state["demos"])
+        for name in ("replay", "demos"):  # absent from a slim checkpoint (:meth:`slim`)
+            if name in state:
+                getattr(self, name).load_state_dict(state[name])
         self.num_timesteps, self.num_updates = state["num_timesteps"], state["num_updates"]
         self._fast = None
         graphs = self._graphed is not None
@@ -385,6 +385,16 @@ class DiffusionQL:
     def save(self, path: str | Path) -> Path:
         """Write a complete checkpoint atomically (agents.common.checkpoint)."""
         return save_torch(self.state_dict(), path)
+
+    @staticmethod
+    def slim(path: str | Path, out: str | Path) -> Path:
+        """Copy the checkpoint ``path`` to ``out`` without its replay and demonstrations:
+        networks, optimisers and counters only (a few MB instead of tens), enough to
+        evaluate the agent or fine-tune it on a fresh replay."""
+        state = load_torch(path)
+        for name in ("replay", "demos"):
+            state.pop(name, None)
+        return save_torch(state, out)
 
     @classmethod
     def load(cls, path: str | Path, observation_space: gym.Space, action_space: gym.Space,
