@@ -8,7 +8,8 @@
 #
 # Stages: plain (the table-i Diffusion-QL, online in ns-3), eval (the baselines, the
 # demo's learners and the table-i one, seeds 200-204, 50 steps: the same episodes in
-# each), gap (twin and ns-3, the same agents and seeds, 20 steps), then one table.
+# each), gap (twin and ns-3, the same agents and seeds, 20 steps), then one table, and the
+# checkpoints behind it (Diffusion-QL's without its buffers, DQN's without its replay).
 # Each stage is skipped when its output is there.
 set -euo pipefail
 DEMO=${1:?usage: slicing_results.sh DEMO_DIR OUT}
@@ -67,4 +68,15 @@ PY
 stage "training curves"
 [ -f "$OUT/curves/report.html" ] || "$RAN_GYM" analyze "$DEMO/twin-dqn" "$DEMO/train-dqn" \
     "$DEMO/train-diffusion-ql" "$OUT/plain-diffusion-ql" --out "$OUT/curves"
+stage "checkpoints"
+mkdir -p "$OUT/checkpoints"
+.venv/bin/python - "$DEMO" "$OUT" <<'PY'
+import sys
+from agents.diffusion_ql import DiffusionQL
+demo, out = sys.argv[1:]
+DiffusionQL.slim(f"{demo}/train-diffusion-ql/diffusion-ql.pt", f"{out}/checkpoints/diffusion-ql.pt")
+DiffusionQL.slim(f"{out}/plain-diffusion-ql/diffusion-ql.pt",
+                 f"{out}/checkpoints/diffusion-ql-table-i.pt")
+PY
+cp "$DEMO/train-dqn/dqn.zip" "$DEMO/train-dqn/dqn.sha256.json" "$OUT/checkpoints/"
 stage "done"
