@@ -84,3 +84,37 @@ def test_training_from_a_collection_refuses_what_it_cannot_use(tmp_path, capsys)
     assert main([*train, "--scenario", "oran-slicing-twin", "--agent-param", "gama=0.5",
                  "--out", str(tmp_path / "t3")]) == 2
     assert "--agent-param 'gama=0.5': expected NAME=VALUE" in capsys.readouterr().err
+
+
+def test_a_label_set_loads_as_one_step_episodes_of_its_solver(tmp_path):
+    import pyarrow as pa
+
+    from bridge.slicing import greedy
+    from bridge.slicing.shares import encode
+    from ran_gym.train.diffusion_ql import load_transitions, make_env
+
+    env = make_env("oran-slicing-twin", {"maxSteps": "2"})
+    cfg = env.unwrapped.cfg
+    rows = []
+    for drop in range(3):
+        obs, _ = env.reset(seed=drop)
+        alloc = greedy.allocate(cfg, gains_from_observation(obs, cfg))
+        rows.append({"drop": drop, "seed": 40 + drop, "solver": "esa",
+                     "observation": obs.astype(float).tolist(),
+                     "association": alloc.association.tolist(),
+                     "prb_owner": alloc.prb_owner.reshape(-1).tolist(),
+                     "power_level": alloc.power_level.tolist(), "reward": 1.5 + drop,
+                     "sum_rate_mbps": 50.0, "qos_share": 0.5, "gap": 0.0})
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "labels.parquet")
+    table = load(tmp_path / "labels.parquet")
+    assert table.schema.equals(SCHEMA) and table.num_rows == 3
+    assert table["policy"].to_pylist() == ["esa"] * 3 and all(table["terminated"].to_pylist())
+    demos, other = load_transitions(str(tmp_path / "labels.parquet"), env, "esa")
+    assert len(other[0]) == 0
+    np.testing.assert_allclose(demos[2], [1.5, 2.5, 3.5])
+    np.testing.assert_allclose(demos[1][1], encode(cfg, greedy.allocate(
+        cfg, gains_from_observation(demos[0][1], cfg))), atol=1e-6)
+    pq.write_table(pa.Table.from_pylist([{"drop": 0, "reward": 1.0}]), tmp_path / "bad.parquet")
+    with pytest.raises(ValueError, match="bad.parquet: neither a collection directory nor a "
+                                         r"label set .* \(no column seed, solver, "):
+        load(tmp_path / "bad.parquet")

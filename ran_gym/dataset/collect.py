@@ -204,9 +204,18 @@ def _write_part(out: Path, first_episode: int, rows: list[dict[str, Any]]) -> No
     tmp.replace(path)
 
 
+LABEL_COLUMNS = ("drop", "seed", "solver", "observation", "association", "prb_owner",
+                 "power_level", "reward", "sum_rate_mbps", "qos_share")
+"""The columns of a label set (``ran-gym dataset``: an expert's allocation per drop) that
+:func:`load` reads."""
+
+
 def load(path: str | Path) -> pa.Table:
-    """Every part of a collection directory, in episode order (checked against SCHEMA)."""
+    """Every part of a collection directory, in episode order (checked against SCHEMA);
+    or a label set's Parquet file, as one-step episodes whose policy is its solver."""
     root = Path(path)
+    if root.is_file() and root.suffix == ".parquet":
+        return _labels(root)
     parts = sorted(root.glob("part-*.parquet"))
     if not (root / "manifest.json").is_file() or not parts:
         raise ValueError(f"{root}: not a collection (no manifest.json and part-*.parquet; "
@@ -215,3 +224,22 @@ def load(path: str | Path) -> pa.Table:
     if not table.schema.equals(SCHEMA):
         raise ValueError(f"{root}: columns {table.schema.names} do not match the schema")
     return table
+
+
+def _labels(path: Path) -> pa.Table:
+    """A label set as transitions of SCHEMA: one step per drop, the expert's allocation
+    on the drop's first observation, terminated there (next_obs repeats obs)."""
+    table = pq.read_table(path)
+    missing = [c for c in LABEL_COLUMNS if c not in table.schema.names]
+    if missing:
+        raise ValueError(f"{path}: neither a collection directory nor a label set of ran-gym "
+                         f"dataset (no column {', '.join(missing)})")
+    d = table.select(list(LABEL_COLUMNS)).to_pydict()
+    n = table.num_rows
+    return pa.Table.from_pydict({
+        "episode": d["drop"], "step": [0] * n, "seed": d["seed"], "policy": d["solver"],
+        "obs": d["observation"], "next_obs": d["observation"],
+        "association": d["association"], "prb_owner": d["prb_owner"],
+        "power_level": d["power_level"], "reward": d["reward"], "terminated": [True] * n,
+        "truncated": [False] * n, "throughput_mbps": d["sum_rate_mbps"],
+        "qos_share": d["qos_share"]}, schema=SCHEMA)
