@@ -12,20 +12,28 @@ import numpy as np
 import pandas as pd
 
 from analysis import compare, figures, metrics, training
-from analysis.rundir import RunTables, read_paths, seed_row
+from analysis.rundir import RunTables, not_a_run_directory, read_paths, seed_row
 
 COMPARED = {"mean_reward": "reward", "mean_cell_throughput_mbps": "Mbit/s",
             "mean_ergodic_rate_bps_hz": "bit/s/Hz"}
 
 
 def build_report(paths: Sequence[str | Path], out: str | Path) -> Path:
-    """Analyse ``paths`` into ``out``; returns the HTML report's path."""
+    """Analyse ``paths`` into ``out``; returns the HTML report's path. Inputs that are
+    not run directories are named among the problems; when none is one, a ValueError
+    naming each, and nothing written."""
+    rejected = {Path(p): why for p in paths if (why := not_a_run_directory(p))}
+    if len(rejected) == len(paths):
+        raise ValueError("nothing to analyse: " + "; ".join(
+            f"{p}: {why}" for p, why in rejected.items()))
+    paths = [p for p in paths if Path(p) not in rejected]
     out = Path(out)
     (out / "tables").mkdir(parents=True, exist_ok=True)
     (out / "figures").mkdir(exist_ok=True)
     trainings = [Path(p) for p in paths if training.is_training_dir(p)]
     runs = [unit for p in paths if Path(p) not in trainings for unit in read_paths(p)]
-    problems = [p for r in runs for p in r.problems]
+    problems = [f"{p}: {why}" for p, why in rejected.items()]
+    problems += [p for r in runs for p in r.problems]
     sections: list[tuple[str, list[Path], str]] = []
     if trainings:
         sections.append(_training_section(trainings, out, problems))

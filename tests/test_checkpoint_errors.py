@@ -121,7 +121,7 @@ def test_a_diffusion_ql_checkpoint_for_other_spaces_is_named(checkpoints):
 
 
 def test_the_cli_prints_one_line_and_exits_2(capsys, tmp_path):
-    status = main(["compare", "--scenario", "oran-slicing-twin", "--agents", "diffusion-ql",
+    status = main(["evaluate", "--scenario", "oran-slicing-twin", "--agents", "diffusion-ql",
                    "--checkpoint", "diffusion-ql=/etc/passwd", "--seeds", "0", "--steps", "1",
                    "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
