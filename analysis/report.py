@@ -60,6 +60,10 @@ def _training_section(paths: list[Path], out: Path, problems: list[str]) -> Sect
         except ValueError as error:
             problems.append(str(error))
             continue
+        if curve.empty:
+            problems.append(f"{path / training.PROGRESS}: fewer than half a block of "
+                            f"{training.DEFAULT_WINDOW} steps, no training curve")
+            continue
         label = training.training_label(path)
         curves[label] = curve
         _write(curve, out / "tables" / f"training-{path.name}")
