@@ -216,3 +216,15 @@ def test_relative_paths_are_made_absolute_when_parsed(argv, attribute, expected,
         assert [str(v) for v in value] == [e.replace("{}", str(tmp_path)) for e in expected]
     else:
         assert str(value) == expected.replace("{}", str(tmp_path))
+
+
+def test_the_former_evaluate_flags_name_the_same_episodes():
+    """docs/results record `evaluate --seed S --episodes K`: argparse takes --seed for
+    --seeds, and one seed with K episodes plays seeds S .. S + K - 1, as it did."""
+    from ran_gym.cli import build_parser
+    from ran_gym.commands.evaluate import episode_seeds, parse_seeds
+
+    args = build_parser().parse_args(["evaluate", "--scenario", "interference", "--agents",
+                                      "sapd", "--episodes", "3", "--seed", "7000", "--out", "o"])
+    assert episode_seeds(parse_seeds(args.seeds), args.episodes) == [
+        (7000, 7000), (7000, 7001), (7000, 7002)]
