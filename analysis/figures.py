@@ -86,6 +86,10 @@ def comparison_bars(summary: pd.DataFrame, metric: str, path: Path, unit: str) -
            color="#4c72b0", label="mean over seeds, 95 % CI")
     ax.set(xlabel="agent", ylabel=f"{metric} [{unit}]",
            title=f"{rows['scenario'].iloc[0]}, {int(rows['seeds'].max())} seeds")
+    if len(rows) > 4:  # names side by side would run into each other
+        ax.tick_params(axis="x", labelrotation=30)
+        for label in ax.get_xticklabels():
+            label.set_horizontalalignment("right")
     ax.legend()
     ax.grid(axis="y", alpha=0.3)
     return _save(fig, path)

@@ -45,10 +45,27 @@ class RunTables:
         return f"{self.config.get('agent', '?')}/seed{self.config.get('seed', '?')}"
 
 
+RUN_FILES = ("config.json", "steps.parquet", "progress.csv")
+"""A directory holding one of these is a run directory (run, evaluate, train)."""
+
+
+def not_a_run_directory(path: str | Path) -> str | None:
+    """Why ``path`` is not a run directory of ran-gym, or None when it is one."""
+    path = Path(path)
+    if not path.exists():
+        return "no such directory"
+    if not path.is_dir():
+        return "not a directory"
+    if not any((path / name).is_file() for name in RUN_FILES):
+        return f"not a run directory (none of {', '.join(RUN_FILES)} in it)"
+    return None
+
+
 def read_paths(path: str | Path) -> list[RunTables]:
     """The agent x seed units of a directory: one for ``ran-gym run``, one per agent
-    and episode for ``ran-gym evaluate`` (episode k of every agent has seed + k) and
-    ``ran-gym compare`` (episodes in the order of its seeds, K per seed)."""
+    and episode for ``ran-gym evaluate`` (K episodes per seed s, seeds s, s + 1, ...;
+    before ``--seeds``, episode k had seed + k) and for a directory of the former
+    ``ran-gym compare`` (K episodes per seed, each labelled s)."""
     config_path = Path(path) / "config.json"
     try:
         config = json.loads(config_path.read_text())
@@ -89,8 +106,9 @@ def _evaluation(path: Path, config: dict[str, Any]) -> list[RunTables]:
     agents = [a for a in str(config["agents"]).split(",") if a]
     episodes, seed = int(config.get("episodes", 1)), int(config.get("seed", 0))
     seeds = [seed + k for k in range(episodes)]
-    if isinstance(config.get("seeds"), list):  # ran-gym compare: K episodes per seed
-        seeds = [int(s) for s in config["seeds"] for _ in range(episodes)]
+    if isinstance(config.get("seeds"), list):  # K episodes per seed
+        step = 0 if config.get("command") == "compare" else 1
+        seeds = [int(s) + step * k for s in config["seeds"] for k in range(episodes)]
         episodes = len(seeds)
     try:
         steps: pd.DataFrame | None = pd.read_parquet(path / "steps.parquet")

@@ -191,7 +191,9 @@ class Ns3Env(gym.Env):
         self.runtime = make_runtime(runtime)
         self.runtime.check()
         self._own_run_dir = run_dir is None
-        self.run_dir = Path(run_dir or tempfile.mkdtemp(prefix="ran-gym-run-"))
+        # absolute: the simulator may run in another directory, or in a container that
+        # mounts it (Docker refuses a relative bind mount)
+        self.run_dir = Path(run_dir or tempfile.mkdtemp(prefix="ran-gym-run-")).absolute()
         self._run_dir_cleanup = (janitor.register("path", self.run_dir)
                                  if self._own_run_dir else None)
         self._wire_log = WireLog(Path(wire_log)) if wire_log else None

@@ -262,6 +262,10 @@ def get_scenario(name: str) -> Scenario:
         ) from None
 
 
+PATH_PARAMS = frozenset({"traceDir"})
+"""Scenario parameters whose value is a file system path."""
+
+
 def parse_params(pairs: Sequence[str]) -> dict[str, str]:
     """``["a=1", "b=x"]`` -> ``{"a": "1", "b": "x"}``; the scenario checks the values."""
     params = {}

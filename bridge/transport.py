@@ -69,9 +69,10 @@ class AgentSocket:
         elif endpoint == "tcp":
             endpoint = "tcp://127.0.0.1:*"
         if endpoint.startswith("ipc://"):
-            self._ipc_path = Path(endpoint[len("ipc://"):])
+            # absolute: the simulator may start in another directory, or in a container
+            self._ipc_path = Path(endpoint[len("ipc://"):]).absolute()
             _check_ipc_path(self._ipc_path)
-            return endpoint
+            return f"ipc://{self._ipc_path}"
         if endpoint.startswith("tcp://"):
             host = endpoint[len("tcp://"):].rpartition(":")[0]
             if not host:

@@ -24,7 +24,6 @@ COMMANDS = [
     "ran_gym.commands.collect",
     "ran_gym.commands.train",
     "ran_gym.commands.evaluate",
-    "ran_gym.commands.compare",
     "ran_gym.commands.table2",
     "ran_gym.commands.analyze",
     "ran_gym.commands.sweep",

@@ -1,6 +1,6 @@
 """Agents on identical episodes: the env an agent needs, and one episode of it.
 
-``ran-gym evaluate`` and ``ran-gym compare`` share this. Two things depend on the agent:
+``ran-gym evaluate`` runs every agent through this. Two things depend on the agent:
 
 - **The scenario parameters it must run with.** An agent class may name them in a
   ``scenario_params`` attribute (``ns3-pf`` has ``{"scheduler": "pf"}``: ns-3's own

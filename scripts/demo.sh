@@ -65,7 +65,7 @@ stage "DQN: $DQN_TWIN_STEPS twin steps, then $(( NS3_DEMO + NS3_STEPS )) in ns-3
     --log-every 200 --out "$OUT/train-dqn"
 
 stage "every agent on seeds $SEEDS, $EVAL_STEPS steps each"
-"$RAN_GYM" compare --scenario oran-slicing "${PARAMS[@]}" \
+"$RAN_GYM" evaluate --scenario oran-slicing "${PARAMS[@]}" \
     --agents diffusion-ql,dqn,qos-greedy,max-sinr,ns3-pf,ns3-rr,random --seeds "$SEEDS" \
     --steps "$EVAL_STEPS" --param "maxSteps=$EVAL_STEPS" \
     --checkpoint "diffusion-ql=$OUT/train-diffusion-ql/diffusion-ql.pt" \

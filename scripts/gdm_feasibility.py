@@ -2,9 +2,9 @@
 ``python scripts/gdm_feasibility.py AGENT SEED EPISODES AGENT_SEED [CHECKPOINT]``
 prints one JSON line: the share of pairs whose ergodic rate over the episode's 200 steps
 reaches f_min = 0.75, the mean, the 5th percentile and the failing pairs per network.
-Episode k uses network seed SEED + k, as ``ran-gym evaluate --seed SEED`` does; with
-AGENT_SEED = SEED the figures are those of ``ran-gym evaluate`` (whose agent takes the
-run's seed). Used in docs/results/gdm/ to measure the spread between agent seeds."""
+Episode k uses network seed SEED + k, as ``ran-gym evaluate --seeds SEED --episodes K``
+does; with AGENT_SEED = SEED the figures are those of ``ran-gym evaluate`` (whose agent
+takes the first seed). Used in docs/results/gdm/ to measure the spread between agent seeds."""
 
 import json
 import sys

@@ -27,22 +27,22 @@ stage "plain online Diffusion-QL (table-i preset), $NS3_BUDGET ns-3 steps"
     --out "$OUT/plain-diffusion-ql" --overwrite
 
 stage "the baselines on seeds $SEEDS"
-[ -f "$OUT/eval-baselines/table.csv" ] || "$RAN_GYM" compare --scenario oran-slicing \
+[ -f "$OUT/eval-baselines/table.csv" ] || "$RAN_GYM" evaluate --scenario oran-slicing \
     --agents qos-greedy,max-sinr,ns3-pf,ns3-rr,random,milp --seeds "$SEEDS" \
     --steps 50 --param maxSteps=50 --out "$OUT/eval-baselines"
 stage "the demo's learners on seeds $SEEDS"
-[ -f "$OUT/eval-learners/table.csv" ] || "$RAN_GYM" compare --scenario oran-slicing \
+[ -f "$OUT/eval-learners/table.csv" ] || "$RAN_GYM" evaluate --scenario oran-slicing \
     --agents diffusion-ql,dqn --seeds "$SEEDS" --steps 50 --param maxSteps=50 \
     --checkpoint "diffusion-ql=$DEMO/train-diffusion-ql/diffusion-ql.pt" \
     --checkpoint "dqn=$DEMO/train-dqn/dqn.zip" --out "$OUT/eval-learners"
 stage "the table-i Diffusion-QL on seeds $SEEDS"
-[ -f "$OUT/eval-plain/table.csv" ] || "$RAN_GYM" compare --scenario oran-slicing \
+[ -f "$OUT/eval-plain/table.csv" ] || "$RAN_GYM" evaluate --scenario oran-slicing \
     --agents diffusion-ql --seeds "$SEEDS" --steps 50 --param maxSteps=50 \
     --checkpoint "diffusion-ql=$OUT/plain-diffusion-ql/diffusion-ql.pt" --out "$OUT/eval-plain"
 
 for scenario in oran-slicing-twin oran-slicing; do
   stage "gap: $scenario"
-  [ -f "$OUT/gap-$scenario/table.csv" ] || "$RAN_GYM" compare --scenario "$scenario" \
+  [ -f "$OUT/gap-$scenario/table.csv" ] || "$RAN_GYM" evaluate --scenario "$scenario" \
       --agents diffusion-ql,dqn,qos-greedy,max-sinr,random --seeds "$SEEDS" --steps 20 \
       --param maxSteps=20 --checkpoint "diffusion-ql=$DEMO/train-diffusion-ql/diffusion-ql.pt" \
       --checkpoint "dqn=$DEMO/train-dqn/dqn.zip" --out "$OUT/gap-$scenario"

@@ -115,7 +115,7 @@ def test_other_version_and_empty_runs(runs, tmp_path):
 def test_an_evaluate_directory_gives_one_row_per_agent_and_seed(tmp_path, capsys):
     out = tmp_path / "eval"
     assert main(["evaluate", "--scenario", "interference", "--agents", "random,fp",
-                 "--episodes", "2", "--seed", "5", "--param", "pairs=3",
+                 "--episodes", "2", "--seeds", "5", "--param", "pairs=3",
                  "--param", "maxSteps=3", "--out", str(out)]) == 0
     steps = pd.read_parquet(out / "steps.parquet")
     report = tmp_path / "report"

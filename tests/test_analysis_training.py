@@ -44,3 +44,15 @@ def test_report_draws_the_training_curve(tmp_path):
     assert len(curve) == 1 + 3  # header + three blocks of 100 steps
     png = tmp_path / "report" / "figures" / "training-reward.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_training_shorter_than_half_a_block_is_named_not_drawn(tmp_path):
+    short, long = tmp_path / "short", tmp_path / "long"
+    for run, steps in ((short, 20), (long, 200)):
+        run.mkdir()
+        (run / "progress.csv").write_text("step,reward\n" + "".join(
+            f"{i + 1},0.5\n" for i in range(steps)))
+    page = build_report([short, long], tmp_path / "report").read_text()
+    assert (tmp_path / "report" / "problems.txt").read_text() == (
+        f"{short / 'progress.csv'}: fewer than half a block of 100 steps, no training curve\n")
+    assert "long (?): 200 steps" in page and "short (?)" not in page

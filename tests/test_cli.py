@@ -25,8 +25,37 @@ def ran_gym(*args, check=True):
 
 def test_help_lists_the_commands():
     out = ran_gym("--help").stdout
-    for command in ("scenarios", "run", "bench", "dataset"):
+    for command in ("scenarios", "run", "bench", "dataset", "evaluate"):
         assert command in out
+
+
+def test_help_lists_one_evaluation_command():
+    listed = [line.split()[0] for line in ran_gym("--help").stdout.splitlines()
+              if line.startswith("    ") and line.split()]
+    assert "evaluate" in listed and "compare" not in listed
+
+
+def test_the_former_compare_runs_evaluate_with_a_note(tmp_path):
+    twin = ["--scenario", "oran-slicing-twin", "--agents", "random,max-sinr", "--seeds", "3,9",
+            "--steps", "2", "--param", "n_ues=3", "--param", "n_rus=1"]
+    old = ran_gym("compare", *twin, "--out", str(tmp_path / "old"))
+    assert "`compare` is now `evaluate`" in old.stderr
+    ran_gym("evaluate", *twin, "--out", str(tmp_path / "new"))
+    for name in ("table.csv", "seeds.csv"):
+        assert (tmp_path / "old" / name).read_text() == (tmp_path / "new" / name).read_text()
+    table = (tmp_path / "new" / "table.csv").read_text().splitlines()
+    assert table[0].startswith("agent,seeds,episodes,") and table[1].startswith("random,2,2,")
+
+
+def test_evaluate_refuses_seeds_whose_episodes_overlap(tmp_path):
+    result = ran_gym("evaluate", "--scenario", "oran-slicing-twin", "--agents", "random",
+                     "--seeds", "0,1", "--episodes", "2", "--out", str(tmp_path / "x"),
+                     check=False)
+    assert result.returncode == 2
+    assert result.stderr == ("ran-gym: error: --seeds 0,1 with --episodes 2: seeds 0 and 1 "
+                             "would both play seed 1; keep the seeds at least 2 apart, or give "
+                             "one seed\n")
+    assert not (tmp_path / "x").exists()
 
 
 def test_scenarios_lists_parameters(reference_program):
@@ -134,3 +163,68 @@ def test_the_command_runs_numpy_blas_on_one_thread():
     user = subprocess.run([sys.executable, "-c", script], check=True, timeout=120, text=True,
                           env={**env, "OPENBLAS_NUM_THREADS": "2"}, capture_output=True)
     assert user.stdout.strip().splitlines()[-1] == "[2]"
+
+
+def test_analyze_with_no_run_directory_fails_and_writes_nothing(tmp_path):
+    not_a_dir = tmp_path / "notes.txt"
+    not_a_dir.write_text("x")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = ran_gym("analyze", "/nonexistent", str(not_a_dir), str(empty),
+                     "--out", str(tmp_path / "X"), check=False)
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"ran-gym: error: nothing to analyse: /nonexistent: no such directory; {not_a_dir}: "
+        f"not a directory; {empty}: not a run directory (none of config.json, steps.parquet, "
+        "progress.csv in it)\n")
+    assert result.stdout == "" and not (tmp_path / "X").exists()
+
+
+def test_analyze_names_bad_inputs_and_reports_the_good_ones(reference_program, tmp_path):
+    run = tmp_path / "run"
+    ran_gym("run", "--scenario", "reference", "--steps", "5", "--out", str(run))
+    result = ran_gym("analyze", str(run), "/nonexistent", "--out", str(tmp_path / "X"),
+                     check=False)
+    assert result.returncode == 1
+    assert result.stderr == "ran-gym: error: /nonexistent: no such directory\n"
+    assert (tmp_path / "X" / "problems.txt").read_text() == "/nonexistent: no such directory\n"
+    page = (tmp_path / "X" / "report.html").read_text()
+    assert "reference" in page and "random" in page
+
+
+@pytest.mark.parametrize(("argv", "attribute", "expected"), [
+    (["run", "--scenario", "reference", "--out", "runs/d"], "out", "{}/runs/d"),
+    (["evaluate", "--scenario", "reference", "--agents", "a", "--out", "o",
+      "--checkpoint", "dqn=ck/dqn.zip"], "checkpoint", ["dqn={}/ck/dqn.zip"]),
+    (["train", "--scenario", "s", "--agent", "diffusion-ql", "--out", "o",
+      "--dataset", "runs/a,runs/b"], "dataset", "{}/runs/a,{}/runs/b"),
+    (["train", "--scenario", "s", "--agent", "dqn", "--out", "o", "--init", "x/dqn.zip"],
+     "init", "{}/x/dqn.zip"),
+    (["collect", "--scenario", "s", "--policy", "random", "--steps", "1", "--out", "runs/c",
+      "--param", "traceDir=t", "--param", "nUes=3", "--param", "traceDir=none"],
+     "param", ["traceDir={}/t", "nUes=3", "traceDir=none"]),
+    (["analyze", "runs/a", "--out", "rep"], "runs", ["{}/runs/a"]),
+    (["table2", "--test", "esa-test.parquet", "--out", "t2"], "test", "{}/esa-test.parquet"),
+])
+def test_relative_paths_are_made_absolute_when_parsed(argv, attribute, expected, tmp_path,
+                                                      monkeypatch):
+    from ran_gym.cli import build_parser
+
+    monkeypatch.chdir(tmp_path)
+    value = getattr(build_parser().parse_args(argv), attribute)
+    if isinstance(expected, list):
+        assert [str(v) for v in value] == [e.replace("{}", str(tmp_path)) for e in expected]
+    else:
+        assert str(value) == expected.replace("{}", str(tmp_path))
+
+
+def test_the_former_evaluate_flags_name_the_same_episodes():
+    """docs/results record `evaluate --seed S --episodes K`: argparse takes --seed for
+    --seeds, and one seed with K episodes plays seeds S .. S + K - 1, as it did."""
+    from ran_gym.cli import build_parser
+    from ran_gym.commands.evaluate import episode_seeds, parse_seeds
+
+    args = build_parser().parse_args(["evaluate", "--scenario", "interference", "--agents",
+                                      "sapd", "--episodes", "3", "--seed", "7000", "--out", "o"])
+    assert episode_seeds(parse_seeds(args.seeds), args.episodes) == [
+        (7000, 7000), (7000, 7001), (7000, 7002)]

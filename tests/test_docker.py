@@ -13,6 +13,7 @@ import subprocess
 import time
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from gymnasium.spaces import flatten as gym_flatten
@@ -163,6 +164,23 @@ def test_cli_run_in_docker_leaves_traces_on_the_host(reference_program, tmp_path
     trace = (out / "trace-episode-0001.csv").read_text().splitlines()
     assert trace[0].startswith("step,") and len(trace) == 1 + 7  # header, steps 0..6
     assert "docker run" in (out / "commands.txt").read_text()
+
+
+def test_the_readmes_docker_example_runs_verbatim(reference_program, tmp_path):
+    """The README's line as typed, from a directory holding the checkout's ``.venv``: a
+    relative ``--out`` (Docker refuses relative bind mounts; the CLI makes it absolute)."""
+    from tests.test_readme import README, shell_lines
+
+    line, = [line for line in shell_lines(README.read_text())
+             if "--runtime docker" in line and line.startswith(".venv/bin/ran-gym run")]
+    (tmp_path / ".venv").symlink_to(REPO / ".venv")
+    result = subprocess.run(["bash", "-c", line], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, f"{line}\n{result.stderr[-2000:]}"
+    out = tmp_path / "runs" / "d"
+    assert len(pd.read_parquet(out / "steps.parquet")) == 100
+    assert "docker run" in (out / "commands.txt").read_text()
+    assert f"--volume {out}:{out}" in (out / "commands.txt").read_text()
 
 
 def test_agent_killed_leaves_no_container_and_no_files(tmp_path):

@@ -4,7 +4,6 @@ the launcher, and checkpoints load without unpickling arbitrary objects."""
 from __future__ import annotations
 
 import ast
-import pickle
 import stat
 import subprocess
 from pathlib import Path
@@ -114,10 +113,12 @@ class Payload:
         return (print, ("unpickled!",))
 
 
-def test_a_checkpoint_with_code_in_it_is_refused(tmp_path):
+def test_a_checkpoint_with_code_in_it_is_refused(tmp_path, capsys):
     from agents.sapd.train import load_checkpoint
 
     path = tmp_path / "hostile.pt"
     torch.save({"network": Payload(), "state_dict": {}}, path)
-    with pytest.raises(pickle.UnpicklingError, match="Weights only load failed"):
+    with pytest.raises(ValueError, match=r"hostile.pt: not an SA-PD checkpoint \(it holds "
+                                         r"objects other than tensors and plain values\)"):
         load_checkpoint(path)
+    assert "unpickled!" not in capsys.readouterr().out

@@ -155,10 +155,10 @@ def test_evaluate_runs_every_agent_on_the_same_channel(tmp_path):
     out = tmp_path / "eval"
     agents = "fp,wmmse,sapd,sapd-undithered"
     assert main(["evaluate", "--scenario", "interference", "--agents", agents,
-                 "--episodes", "2", "--steps", "3", "--seed", "4", "--out", str(out),
+                 "--episodes", "2", "--steps", "3", "--seeds", "4", "--out", str(out),
                  "--param", "pairs=3", "--param", "warmupMs=30"]) == 0
     steps = pd.read_parquet(out / "steps.parquet")
-    summary = pd.read_csv(out / "summary.csv")
+    summary = pd.read_csv(out / "table.csv")
     assert list(summary["agent"]) == ["fp", "wmmse", "sapd", "sapd-undithered"]
     assert set(summary.columns) >= {"mean_rate", "p5_rate", "p10_rate", "feasible_share"}
     first = steps[(steps.episode == 1) & (steps.step == 1)]

@@ -1,5 +1,5 @@
 """The oran-slicing baselines and SS-VAE acting in ns-3 through one interface;
-``ran-gym compare`` (same seeds, stock schedulers for ns3-pf/rr) and ``table2``."""
+``ran-gym evaluate`` (same seeds, stock schedulers for ns3-pf/rr) and ``table2``."""
 
 from __future__ import annotations
 
@@ -98,7 +98,7 @@ def compared(tmp_path_factory):
     vae.fit(obs, rng.uniform(-1, 1, (8, unified_space(cfg).shape[0])), obs[:0], 3)
     checkpoint = vae.save(root / "ss-vae.pt")
     out = root / "out"
-    assert main(["compare", "--scenario", "oran-slicing", "--agents", ",".join(AGENTS),
+    assert main(["evaluate", "--scenario", "oran-slicing", "--agents", ",".join(AGENTS),
                  "--seeds", "1,2", "--steps", "1", *NET, "--checkpoint",
                  f"ss-vae={checkpoint}", "--out", str(out)]) == 0
     return out

@@ -151,7 +151,7 @@ def test_sweep_fails_one_cell_then_resumes(local_ray, tmp_path):
     for row in table.itertuples():
         run = out / "cells" / row.cell
         config = json.loads((run / "config.json").read_text())
-        assert config["params"]["nUes"] == str(row.nUes) and config["seed"] == row.seed
+        assert config["params"]["nUes"] == str(row.nUes) and config["seeds"] == [row.seed]
         steps = pd.read_parquet(run / "steps.parquet")
         assert row.mean_reward == pytest.approx(steps["reward"].mean())
         assert row.mean_reward_rate_mbps == pytest.approx(steps["info_reward_rate_mbps"].mean())

@@ -194,7 +194,8 @@ def test_dqn_loads_back_only_the_files_it_wrote(tmp_path):
     with pytest.raises(ValueError, match="dqn.replay.pkl"):
         DqnAgent.load(path, env, device="cpu")
     (tmp_path / "dqn.sha256.json").unlink()
-    with pytest.raises(ValueError, match="not listed"):
+    with pytest.raises(ValueError, match=r"not a DQN checkpoint \(expected .*dqn.zip and, "
+                                         r"beside it, dqn.sha256.json"):
         DqnAgent.load(path, env, device="cpu")
 
 

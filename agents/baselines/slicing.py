@@ -11,7 +11,7 @@
   solved again only when the observed long-term gains move.
 - :class:`Ns3PfAgent`, :class:`Ns3RrAgent`: ns-3's own proportional-fair / round-robin
   schedulers decide. The agent only observes; its ``scenario_params`` name the scheduler
-  the scenario must be run with, and ``ran-gym evaluate`` / ``compare`` apply them.
+  the scenario must be run with, and ``ran-gym evaluate`` applies them.
 """
 
 from __future__ import annotations

@@ -17,7 +17,9 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -51,12 +53,64 @@ def save_torch(state: dict[str, Any], path: str | Path) -> Path:
     return atomic_write(path, lambda tmp: torch.save(state, tmp))
 
 
-def load_torch(path: str | Path) -> dict[str, Any]:
-    """Load a checkpoint with ``weights_only=True`` (tensors and plain values only)."""
-    state = torch.load(path, map_location="cpu", weights_only=True)
+def load_torch(path: str | Path, kind: str = "ran-gym", keys: Sequence[str] = (),
+               device: str | torch.device = "cpu") -> dict[str, Any]:
+    """Load a ``kind`` checkpoint with ``weights_only=True`` (tensors and plain values
+    only). Anything else (a missing, empty, truncated or foreign file, or the checkpoint
+    of another agent, which lacks some of ``keys``) is a ValueError of one line that
+    names the file and what was expected."""
+    path, kind = Path(path), _with_article(kind)
+    if not path.is_file():
+        what = "not a file" if path.exists() else "no such file"
+        raise ValueError(f"{path}: {what} (expected {kind} checkpoint)")
+    try:
+        with warnings.catch_warnings():  # protocol 4 pickles (older torch.save) load fine
+            warnings.filterwarnings("ignore", message="Detected pickle protocol")
+            state = torch.load(path, map_location=device, weights_only=True)
+    except Exception as err:  # noqa: BLE001 - a foreign file fails in any of torch's or pickle's ways
+        raise ValueError(f"{path}: not {kind} checkpoint ({_unreadable(path, err)})") from None
     if not isinstance(state, dict):
-        raise ValueError(f"{path}: not a ran-gym checkpoint (top level is {type(state).__name__})")
+        raise ValueError(f"{path}: not {kind} checkpoint (it holds a {type(state).__name__})")
+    missing = [key for key in keys if key not in state]
+    if missing:
+        has = [str(key) for key in state][:6] + (["…"] if len(state) > 6 else [])
+        raise ValueError(f"{path}: not {kind} checkpoint (it lacks {', '.join(missing)}; "
+                         f"it has {', '.join(has) or 'nothing'})")
     return state
+
+
+@contextmanager
+def restoring(path: str | Path, kind: str) -> Iterator[None]:
+    """Inside: build an agent from a loaded checkpoint; a state that does not fit it (a
+    key, a type or a tensor shape of another configuration) leaves as one line naming
+    ``path``, not as a traceback."""
+    try:
+        yield
+    except (KeyError, TypeError, ValueError, RuntimeError, IndexError, AttributeError) as err:
+        raise ValueError(f"{path}: does not load as {_with_article(kind)} checkpoint "
+                         f"({_one_line(err)})") from None
+
+
+def _unreadable(path: Path, err: Exception) -> str:
+    text = _one_line(err)
+    if path.stat().st_size == 0:
+        return "the file is empty"
+    if text.startswith("Weights only load failed"):
+        return "it holds objects other than tensors and plain values"
+    with open(path, "rb") as handle:
+        if handle.read(2) == b"PK":  # torch.save writes a zip archive
+            return "a truncated or damaged torch archive"
+    return f"not a file torch.load reads; {type(err).__name__}: {text}"
+
+
+def _with_article(kind: str) -> str:
+    """"a DQN", "an SS-VAE": the article of the name as said aloud, letter by letter."""
+    return ("an " if kind[:1] in "AEFHILMNORSX" else "a ") + kind
+
+
+def _one_line(err: BaseException, limit: int = 160) -> str:
+    text = " ".join(str(err).split()) or type(err).__name__
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _fsync_dir(directory: Path) -> None:

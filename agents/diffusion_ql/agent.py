@@ -18,7 +18,7 @@ import torch
 from gymnasium.vector import VectorEnv
 from torch import nn
 
-from agents.common.checkpoint import load_torch, save_torch
+from agents.common.checkpoint import load_torch, restoring, save_torch
 from agents.common.diffusion import Diffusion
 from agents.common.nn import EMA, resolve_device, soft_update
 from agents.common.replay import Batch, ReplayBuffer
@@ -401,12 +401,13 @@ class DiffusionQL:
              device: str = "auto", cuda_graphs: bool | None = None) -> DiffusionQL:
         """Load a checkpoint written by :meth:`save` (``torch.load(weights_only=True)``);
         ``cuda_graphs`` replaces the checkpoint's setting where given."""
-        state = load_torch(path)
-        config = _config_from_dict(state["config"])
-        if cuda_graphs is not None:
-            config = dataclasses.replace(config, cuda_graphs=cuda_graphs)
-        agent = cls(observation_space, action_space, config, state["seed"], device)
-        agent.load_state_dict(state)
+        state = load_torch(path, "Diffusion-QL", ("config", "seed", "actor", "critic", "replay"))
+        with restoring(path, "Diffusion-QL"):
+            config = _config_from_dict(state["config"])
+            if cuda_graphs is not None:
+                config = dataclasses.replace(config, cuda_graphs=cuda_graphs)
+            agent = cls(observation_space, action_space, config, state["seed"], device)
+            agent.load_state_dict(state)
         return agent
 
 

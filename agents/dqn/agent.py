@@ -19,7 +19,7 @@ from stable_baselines3.common.logger import Logger
 from stable_baselines3.common.utils import get_linear_fn
 from stable_baselines3.common.vec_env import VecEnv
 
-from agents.common.checkpoint import MANIFEST_SUFFIX, check_trusted, write_trusted
+from agents.common.checkpoint import MANIFEST_SUFFIX, check_trusted, restoring, write_trusted
 from agents.dqn.features import SymlogFlatten
 from bridge.validate import COUNT, POSITIVE, Bounds, check_fields
 
@@ -127,14 +127,18 @@ class DqnAgent:
         ``torch.load``-ed, and a pickled replay buffer: neither loads ``weights_only``,
         so unpickling can run code. Only files whose SHA-256 the manifest beside them
         records (files this run wrote) are loaded; others raise ValueError."""
-        path = Path(path).with_suffix("")
+        given, path = path, Path(path).with_suffix("")
         manifest = path.with_suffix(MANIFEST_SUFFIX)
         zip_path, replay = path.with_suffix(".zip"), path.with_suffix(".replay.pkl")
-        check_trusted(manifest, zip_path)
-        model = DQN.load(zip_path, env=env, device=device)
-        if replay.is_file():
-            check_trusted(manifest, replay)
-            model.load_replay_buffer(replay)
+        if not (zip_path.is_file() and manifest.is_file()):
+            raise ValueError(f"{given}: not a DQN checkpoint (expected {zip_path} and, beside "
+                             f"it, {manifest.name}, as `ran-gym train --agent dqn` writes them)")
+        with restoring(given, "DQN"):
+            check_trusted(manifest, zip_path)
+            model = DQN.load(zip_path, env=env, device=device)
+            if replay.is_file():
+                check_trusted(manifest, replay)
+                model.load_replay_buffer(replay)
         return cls(env, model=model)
 
     def describe(self) -> dict[str, Any]:

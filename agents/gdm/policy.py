@@ -22,6 +22,7 @@ from typing import Any
 
 import torch
 
+from agents.common.checkpoint import load_torch, restoring
 from agents.common.diffusion import Diffusion, DiffusionConfig, Guidance
 from agents.gdm.networks import GraphDenoiser
 
@@ -167,7 +168,8 @@ def load_policy(path: str | Path, device: str | torch.device = "cpu", **override
     """The policy of a checkpoint; ``overrides`` replace sampler fields (e.g. sampler="ddpm").
     A checkpoint saved before a config field existed gets the field's default (e.g.
     ``power_map`` "affine", the only map there was)."""
-    checkpoint = torch.load(path, map_location=device, weights_only=True)
-    policy = GdmPolicy(GdmConfig(**{**checkpoint["config"], **overrides}))
-    policy.load_state_dict(checkpoint["state_dict"])
+    checkpoint = load_torch(path, "GDM", ("state_dict", "config"), device)
+    with restoring(path, "GDM"):
+        policy = GdmPolicy(GdmConfig(**{**checkpoint["config"], **overrides}))
+        policy.load_state_dict(checkpoint["state_dict"])
     return policy.to(device).eval()

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from agents.common.checkpoint import load_torch, restoring
 from agents.sapd.networks import SapdPolicy
 from bridge.twins.interference import (
     F_MIN,
@@ -133,6 +134,10 @@ def train_sapd(config: SapdTrainConfig, family: InterferenceConfig | None = None
     return policy
 
 
+SAPD_KEYS = ("state_dict", "network", "train_config")
+"""What every SA-PD checkpoint holds (save_checkpoint)."""
+
+
 def save_checkpoint(policy: SapdPolicy, config: SapdTrainConfig, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.save({"state_dict": policy.state_dict(), "network": policy.config,
@@ -141,13 +146,14 @@ def save_checkpoint(policy: SapdPolicy, config: SapdTrainConfig, path: Path) -> 
 
 def checkpoint_rate_model(path: Path) -> str:
     """The rate model a checkpoint was trained with ("shannon" before the field existed)."""
-    checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    checkpoint = load_torch(path, "SA-PD", SAPD_KEYS)
     return str(checkpoint["train_config"].get("rate_model", "shannon"))
 
 
 def load_checkpoint(path: Path) -> SapdPolicy:
-    checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    policy = SapdPolicy(**checkpoint["network"])
-    policy.load_state_dict(checkpoint["state_dict"])
+    checkpoint = load_torch(path, "SA-PD", SAPD_KEYS)
+    with restoring(path, "SA-PD"):
+        policy = SapdPolicy(**checkpoint["network"])
+        policy.load_state_dict(checkpoint["state_dict"])
     policy.eval()
     return policy

@@ -19,6 +19,7 @@ import gymnasium as gym
 import numpy as np
 import torch
 
+from agents.common.checkpoint import load_torch, restoring
 from agents.ssvae.config import SsVaeConfig
 from agents.ssvae.networks import SsVae
 
@@ -116,15 +117,16 @@ class SsVaeAgent:
 
     @classmethod
     def load(cls, path: str | Path) -> SsVaeAgent:
-        state = torch.load(Path(path), map_location="cpu", weights_only=True)
+        state = load_torch(path, "SS-VAE", ("obs_dim", "action_dim", "config", "model"))
         agent = cls.__new__(cls)
-        agent._build(int(state["obs_dim"]), int(state["action_dim"]),
-                     SsVaeConfig(**state["config"]), int(state["seed"]))
-        agent.model.load_state_dict(state["model"])
-        agent.optimizer.load_state_dict(state["optimizer"])
-        agent.mean, agent.std = state["mean"], state["std"]
-        agent.generator.set_state(state["generator"])
-        agent.num_updates = int(state["num_updates"])
+        with restoring(path, "SS-VAE"):
+            agent._build(int(state["obs_dim"]), int(state["action_dim"]),
+                         SsVaeConfig(**state["config"]), int(state["seed"]))
+            agent.model.load_state_dict(state["model"])
+            agent.optimizer.load_state_dict(state["optimizer"])
+            agent.mean, agent.std = state["mean"], state["std"]
+            agent.generator.set_state(state["generator"])
+            agent.num_updates = int(state["num_updates"])
         return agent
 
 

@@ -1,4 +1,4 @@
-"""Metrics of the oran-slicing scenario from ``ran-gym evaluate``/``compare`` step rows.
+"""Metrics of the oran-slicing scenario from ``ran-gym evaluate`` step rows.
 
 Per step the program reports the aggregate throughput (``reward_rate_mbps``), the share
 of UEs meeting their QoS (``reward_constraint``) and, per slice, the throughput of its

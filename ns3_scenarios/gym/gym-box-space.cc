@@ -15,65 +15,92 @@ NS_LOG_COMPONENT_DEFINE("GymBoxSpace");
 namespace
 {
 
+// The values of one repeated field, each as a double (exact for all four wire types).
 template <typename T>
-Ptr<GymDataContainer>
-MakeBox(const std::vector<uint32_t>& shape, const google::protobuf::RepeatedField<T>& data)
+void
+AppendValues(const google::protobuf::RepeatedField<T>& field, std::vector<double>& out)
 {
-    return Create<GymBoxContainer<T>>(shape, std::vector<T>(data.begin(), data.end()));
+    out.insert(out.end(), field.begin(), field.end());
 }
 
-// The values, if every one is finite and inside [low, high]; else null and why. A
-// hostile or broken agent must not hand a scenario an index or a power it never offered.
-template <typename T>
-Ptr<GymDataContainer>
-MakeCheckedBox(const std::vector<uint32_t>& shape,
-               const google::protobuf::RepeatedField<T>& data,
-               float low,
-               float high,
-               const std::string& where,
-               std::string& error)
-{
-    for (int i = 0; i < data.size(); ++i)
-    {
-        auto value = static_cast<double>(data.Get(i));
-        if (!std::isfinite(value) || value < low || value > high)
-        {
-            std::ostringstream os;
-            os << where << ": Box element " << i << " = " << value << " is outside [" << low
-               << ", " << high << "]";
-            error = os.str();
-            return nullptr;
-        }
-    }
-    return MakeBox(shape, data);
-}
-
-// Only the data field of dtype may hold values, exactly size of them.
+// The values of the field that the message's dtype names; false (and why) when another
+// field holds values too, or the dtype is none of the four. ns3-gym's C++ reads the field
+// of the message's dtype, whatever the space's: so do we, and convert afterwards.
 bool
-CheckDataFields(const ns3opengym::BoxDataContainer& box,
-                GymDtype dtype,
-                uint64_t size,
-                const std::string& where,
-                std::string& error)
+ReadWireValues(const ns3opengym::BoxDataContainer& box,
+               const std::string& where,
+               std::vector<double>& values,
+               std::string& error)
 {
     const int counts[] = {box.intdata_size(),
                           box.uintdata_size(),
                           box.floatdata_size(),
                           box.doubledata_size()};
+    if (box.dtype() < static_cast<int>(GymDtype::INT) ||
+        box.dtype() > static_cast<int>(GymDtype::DOUBLE))
+    {
+        error = where + ": Box dtype " + std::to_string(box.dtype()) + " is none of " +
+                "int, uint, float, double";
+        return false;
+    }
+    auto dtype = static_cast<GymDtype>(box.dtype());
     for (int i = 0; i < 4; ++i)
     {
         auto fieldDtype = static_cast<GymDtype>(i + 1);
-        uint64_t expected = (fieldDtype == dtype) ? size : 0;
-        if (static_cast<uint64_t>(counts[i]) != expected)
+        if (fieldDtype != dtype && counts[i] != 0)
         {
             error = where + ": Box " + GymDtypeName(fieldDtype) + " data holds " +
-                    std::to_string(counts[i]) + " values, expected " + std::to_string(expected) +
-                    " for shape " + GymShapeToString({box.shape().begin(), box.shape().end()}) +
-                    " and dtype " + GymDtypeName(dtype);
+                    std::to_string(counts[i]) + " values, but the Box's dtype is " +
+                    GymDtypeName(dtype);
             return false;
         }
     }
+    switch (dtype)
+    {
+    case GymDtype::INT:
+        AppendValues(box.intdata(), values);
+        break;
+    case GymDtype::UINT:
+        AppendValues(box.uintdata(), values);
+        break;
+    case GymDtype::FLOAT:
+        AppendValues(box.floatdata(), values);
+        break;
+    case GymDtype::DOUBLE:
+        AppendValues(box.doubledata(), values);
+        break;
+    }
     return true;
+}
+
+// Why value cannot be element i of a Box of dtype in [low, high], or "" when it can. A
+// hostile or broken agent must not hand a scenario an index or a power it never
+// offered; an integer Box takes only whole numbers (2.5 is not rounded to a PRB count).
+std::string
+CheckValue(double value, GymDtype dtype, float low, float high)
+{
+    if (!std::isfinite(value) || value < low || value > high)
+    {
+        std::ostringstream os;
+        os << value << " is outside [" << low << ", " << high << "]";
+        return os.str();
+    }
+    bool integral = dtype == GymDtype::INT || dtype == GymDtype::UINT;
+    if (integral && value != std::trunc(value))
+    {
+        std::ostringstream os;
+        os << value << " is not a whole number (the space's dtype is " << GymDtypeName(dtype)
+           << ")";
+        return os.str();
+    }
+    return "";
+}
+
+template <typename T>
+Ptr<GymDataContainer>
+MakeBox(const std::vector<uint32_t>& shape, const std::vector<double>& values)
+{
+    return Create<GymBoxContainer<T>>(shape, std::vector<T>(values.begin(), values.end()));
 }
 
 } // namespace
@@ -168,32 +195,46 @@ GymBoxSpace::Parse(const ns3opengym::DataContainer& in,
         error = where + ": Box shape " + GymShapeToString(shape) + " is too large";
         return nullptr;
     }
-    if (shape != m_shape)
+    // ns3-gym's client sends every Box flat, as shape [its length]: that is this space
+    // in row-major order.
+    if (shape != m_shape && shape != std::vector<uint32_t>{static_cast<uint32_t>(m_size)})
     {
-        error = where + ": Box shape " + GymShapeToString(shape) + " does not match the space's " +
-                GymShapeToString(m_shape);
+        error = where + ": Box shape " + GymShapeToString(shape) + " is neither the space's " +
+                GymShapeToString(m_shape) + " nor its flat length [" + std::to_string(m_size) +
+                "]";
         return nullptr;
     }
-    if (box.dtype() != static_cast<int>(m_dtype))
+    std::vector<double> values;
+    if (!ReadWireValues(box, where, values, error))
     {
-        error = where + ": Box dtype " + GymDtypeName(static_cast<GymDtype>(box.dtype())) +
-                " does not match the space's " + GymDtypeName(m_dtype);
         return nullptr;
     }
-    if (!CheckDataFields(box, m_dtype, size, where, error))
+    if (values.size() != m_size)
     {
+        error = where + ": Box " + GymDtypeName(static_cast<GymDtype>(box.dtype())) +
+                " data holds " + std::to_string(values.size()) + " values, expected " +
+                std::to_string(m_size) + " for shape " + GymShapeToString(shape);
         return nullptr;
+    }
+    for (std::size_t i = 0; i < values.size(); ++i)
+    {
+        std::string why = CheckValue(values[i], m_dtype, m_low, m_high);
+        if (!why.empty())
+        {
+            error = where + ": Box element " + std::to_string(i) + " = " + why;
+            return nullptr;
+        }
     }
     switch (m_dtype)
     {
     case GymDtype::INT:
-        return MakeCheckedBox(shape, box.intdata(), m_low, m_high, where, error);
+        return MakeBox<int32_t>(m_shape, values);
     case GymDtype::UINT:
-        return MakeCheckedBox(shape, box.uintdata(), m_low, m_high, where, error);
+        return MakeBox<uint32_t>(m_shape, values);
     case GymDtype::FLOAT:
-        return MakeCheckedBox(shape, box.floatdata(), m_low, m_high, where, error);
+        return MakeBox<float>(m_shape, values);
     case GymDtype::DOUBLE:
-        return MakeCheckedBox(shape, box.doubledata(), m_low, m_high, where, error);
+        return MakeBox<double>(m_shape, values);
     }
     return nullptr;
 }

@@ -67,7 +67,10 @@ class GymDiscreteSpace : public GymSpace
 
 /// An array of the given shape and dtype; one scalar low and high bound for all
 /// elements (the wire has no per-element bounds). Actions arrive as GymBoxContainer<T>
-/// with T matching the dtype.
+/// of the space's shape with T matching the space's dtype, whatever numeric dtype and
+/// field they travelled in and whether they came in that shape or flat (ns3-gym's client
+/// sends shape [length], and FLOAT data for a DOUBLE space); an integer Box takes only
+/// whole numbers.
 class GymBoxSpace : public GymSpace
 {
   public:

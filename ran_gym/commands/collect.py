@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 
+from ran_gym.commands import paths
 from ran_gym.commands.run import add_scenario_arguments
 
 
@@ -22,7 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="simulators collecting at once (default: 1)")
     parser.add_argument("--seed", type=int, default=0,
                         help="episode i has reset seed SEED + i (default: 0)")
-    parser.add_argument("--out", required=True, help="directory of the collection")
+    parser.add_argument("--out", required=True, type=paths.path,
+                        help="directory of the collection")
     parser.add_argument("--resume", action="store_true",
                         help="continue the collection in --out")
     parser.set_defaults(func=run)

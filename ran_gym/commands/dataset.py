@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ran_gym.commands import dispatch
+from ran_gym.commands import dispatch, paths
 
 BUILDERS: dict[tuple[str, str], str] = {
     ("interference", "sapd"): "ran_gym.dataset.sapd:dataset_command",
@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                         help="scenario parameter; repeatable")
     parser.add_argument("--seed", type=int, default=0, help="base seed (default: 0)")
-    parser.add_argument("--out", required=True, help="Parquet file to write")
+    parser.add_argument("--out", required=True, type=paths.path, help="Parquet file to write")
     parser.set_defaults(func=run)
 
 

@@ -7,13 +7,14 @@ import sys
 from pathlib import Path
 
 from bridge.scenarios import parse_params
+from ran_gym.commands import paths
 
 
 def add_scenario_arguments(parser: argparse.ArgumentParser) -> None:
     """Options shared by every command that starts simulators."""
     parser.add_argument("--scenario", required=True, help="scenario name (`ran-gym scenarios`)")
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                        help="scenario parameter; repeatable")
+                        type=paths.param, help="scenario parameter; repeatable")
     parser.add_argument("--endpoint", default="ipc",
                         help="ipc, tcp, ipc://PATH or tcp://HOST:PORT (default: ipc)")
     parser.add_argument("--timeout", type=float, default=60.0, help="simulator timeout (s)")
@@ -27,7 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_scenario_arguments(parser)
     parser.add_argument("--agent", default="random", help="agent name (default: random)")
     parser.add_argument("--steps", type=int, default=100, help="environment steps (default: 100)")
-    parser.add_argument("--out", required=True, help="run directory to create")
+    parser.add_argument("--out", required=True, type=paths.path,
+                        help="run directory to create")
     parser.add_argument("--seed", type=int, default=0, help="base seed (default: 0)")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace an earlier run in --out")

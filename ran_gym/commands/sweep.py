@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
+
+from ran_gym.commands import paths
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("sweep", help="a grid of evaluations as Ray tasks, resumable")
-    parser.add_argument("--grid", required=True, type=Path, help="grid file (YAML)")
-    parser.add_argument("--out", required=True, type=Path,
+    parser.add_argument("--grid", required=True, type=paths.as_path, help="grid file (YAML)")
+    parser.add_argument("--out", required=True, type=paths.as_path,
                         help="sweep directory (created, or resumed when it exists)")
     parser.add_argument("--ray-address", default=None,
                         help="an existing Ray cluster (default: a local Ray instance)")

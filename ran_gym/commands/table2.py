@@ -31,17 +31,20 @@ import numpy as np
 import pandas as pd
 
 from bridge.scenarios import parse_params
+from ran_gym.commands import paths
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("table2", help="agents' allocations against ESA's (paper A Table II)")
-    parser.add_argument("--test", required=True, help="held-out ESA data set (Parquet)")
+    parser.add_argument("--test", required=True, type=paths.path,
+                        help="held-out ESA data set (Parquet)")
     parser.add_argument("--agents", default="diffusion-ql,dqn,ss-vae",
                         help="comma-separated agent names (default diffusion-ql,dqn,ss-vae)")
     parser.add_argument("--checkpoint", action="append", default=[], metavar="AGENT=PATH",
+                        type=paths.agent_path,
                         help="checkpoint an agent loads; repeatable")
     parser.add_argument("--seed", type=int, default=0, help="seed of agents built afresh")
-    parser.add_argument("--out", required=True, help="directory for the table")
+    parser.add_argument("--out", required=True, type=paths.path, help="directory for the table")
     parser.set_defaults(func=run)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ran_gym.commands import dispatch
+from ran_gym.commands import dispatch, paths
 from ran_gym.train.common import Interrupted
 
 TRAINERS: dict[tuple[str, str], str] = {
@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--agent", required=True, help="agent to train")
     parser.add_argument("--iterations", type=int, default=None, help="training iterations")
     parser.add_argument("--seed", type=int, default=0, help="seed (default: 0)")
-    parser.add_argument("--dataset", default=None,
+    parser.add_argument("--dataset", default=None, type=paths.path_list,
                         help="expert data set (Parquet) for imitation learners (gdm); a "
                              "ran-gym collect directory for diffusion-ql")
     parser.add_argument("--demo-policy", default="qos-greedy",
@@ -39,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                              "demonstrations (default: qos-greedy)")
     parser.add_argument("--pretrain-updates", type=int, default=0,
                         help="diffusion-ql: offline updates before the first online step")
-    parser.add_argument("--init", default=None, metavar="CHECKPOINT",
+    parser.add_argument("--init", default=None, metavar="CHECKPOINT", type=paths.path,
                         help="start from another training's checkpoint (diffusion-ql: "
                              "networks, optimisers, demonstrations; dqn: the model)")
     parser.add_argument("--preset", default="default",
@@ -47,9 +47,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--agent-param", action="append", default=[], metavar="NAME=VALUE",
                         help="diffusion-ql: a DiffusionQLConfig field over the preset's "
                              "(e.g. q_weight=0.05); repeatable")
-    parser.add_argument("--out", required=True, help="directory for the checkpoint")
+    parser.add_argument("--out", required=True, type=paths.path,
+                        help="directory for the checkpoint")
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                        help="scenario parameter; repeatable")
+                        type=paths.param, help="scenario parameter; repeatable")
     parser.add_argument("--device", default="auto", help="auto (CUDA if present), cpu, cuda")
     parser.add_argument("--resume", action="store_true",
                         help="continue from the checkpoint in --out")

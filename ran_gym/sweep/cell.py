@@ -33,7 +33,7 @@ def clear_attempt(directory: Path) -> None:
 def evaluate_argv(cell: Cell, directory: Path) -> list[str]:
     """The ``ran-gym evaluate`` command line of ``cell``."""
     argv = ["evaluate", "--scenario", cell.scenario, "--agents", cell.agent,
-            "--episodes", str(cell.episodes), "--seed", str(cell.seed),
+            "--episodes", str(cell.episodes), "--seeds", str(cell.seed),
             "--out", str(directory), "--timeout", str(cell.timeout_s),
             "--runtime", cell.runtime]
     argv += [f"--param={name}={_text(value)}" for name, value in cell.params]

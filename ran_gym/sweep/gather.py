@@ -2,7 +2,7 @@
 row per cell) and one report (``report/``, through the analysis package).
 
 A row holds the cell (id, scenario, agent, checkpoint, seed and every scenario
-parameter it set), the ``summary.csv`` metrics ``ran-gym evaluate`` wrote, and the
+parameter it set), the metrics of the ``table.csv`` ``ran-gym evaluate`` wrote, and the
 mean over all steps of every numeric ``info`` entry (``mean_<name>``; for the O-RAN
 slicing scenario ``mean_reward_rate_mbps`` is the aggregate throughput). An info
 entry that is a table by name (a ``names`` list beside lists of numbers, as the slicing
@@ -27,9 +27,10 @@ from ran_gym.sweep.grid import Cell, Grid
 def cell_row(cell: Cell, directory: Path) -> dict[str, Any]:
     done = json.loads((directory / DONE).read_text())
     row: dict[str, Any] = {**cell.describe(), "wall_s": done.get("wall_s")}
-    summary = pd.read_csv(directory / "summary.csv")
+    table = directory / "table.csv"  # summary.csv: a cell finished before evaluate's table
+    summary = pd.read_csv(table if table.is_file() else directory / "summary.csv")
     for key, value in summary.iloc[0].items():
-        if key not in ("agent",):
+        if key not in ("agent", "seeds") and not str(key).endswith("_ci95"):
             row[str(key)] = value
     row.update(info_means(pd.read_parquet(directory / "steps.parquet")))
     return row
