@@ -54,7 +54,7 @@ ran_gym train --scenario oran-slicing --agent diffusion-ql --device cuda --cuda-
 cp "$work/ns3/progress.csv" "$out/finetune.csv"
 
 clock "evaluation, ns-3 seeds 200-204"
-ran_gym compare --scenario oran-slicing --agents diffusion-ql --seeds 200,201,202,203,204 \
+ran_gym evaluate --scenario oran-slicing --agents diffusion-ql --seeds 200,201,202,203,204 \
   --steps 50 --param maxSteps=50 --checkpoint "diffusion-ql=$work/ns3/diffusion-ql.pt" \
   --out "$work/compare"
 cp "$work/compare/table.csv" "$out/table.csv"

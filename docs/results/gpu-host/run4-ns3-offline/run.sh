@@ -10,13 +10,13 @@ python3 -m pytest -q -p no:cacheprovider tests/test_diffusion_ql.py -k cuda -rs 
 echo "== collect $(date -u +%T)"
 rg collect --scenario oran-slicing --param maxSteps=20 --policy qos-greedy,qos-greedy:noise=0.3,qos-greedy:noise=1 \
   --num-envs 12 --steps 9000 --seed 3000000 --out $w/ns3
-rg compare --scenario oran-slicing --agents qos-greedy,ns3-pf --seeds 1,2,3,4 --steps 30 --param maxSteps=30 --out $w/ref > /dev/null
+rg evaluate --scenario oran-slicing --agents qos-greedy,ns3-pf --seeds 1,2,3,4 --steps 30 --param maxSteps=30 --out $w/ref > /dev/null
 cp $w/ref/table.csv $out/ref.csv
 for q in 0 1; do
   echo "== train q_weight=$q $(date -u +%T)"
   rg train --scenario oran-slicing-twin --agent diffusion-ql --device cuda --cuda-graphs --param maxSteps=10 \
     --dataset $w/ns3 --pretrain-updates 3000 --agent-param q_weight=$q --iterations 1 --out $w/q$q
-  rg compare --scenario oran-slicing --agents diffusion-ql --seeds 1,2,3,4 --steps 30 --param maxSteps=30 \
+  rg evaluate --scenario oran-slicing --agents diffusion-ql --seeds 1,2,3,4 --steps 30 --param maxSteps=30 \
     --checkpoint diffusion-ql=$w/q$q/diffusion-ql.pt --out $w/e$q > /dev/null
   cp $w/e$q/table.csv $out/q$q.csv; cp $w/q$q/pretrain.csv $out/pretrain-q$q.csv
 done
