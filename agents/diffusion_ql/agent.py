@@ -401,7 +401,7 @@ class DiffusionQL:
              device: str = "auto", cuda_graphs: bool | None = None) -> DiffusionQL:
         """Load a checkpoint written by :meth:`save` (``torch.load(weights_only=True)``);
         ``cuda_graphs`` replaces the checkpoint's setting where given."""
-        state = load_torch(path, "Diffusion-QL", ("config", "seed", "actor", "critic", "replay"))
+        state = load_torch(path, "Diffusion-QL", ("config", "seed", "actor", "critic"))
         with restoring(path, "Diffusion-QL"):
             config = _config_from_dict(state["config"])
             if cuda_graphs is not None:
