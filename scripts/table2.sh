@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Table II of papers/oran-slicing-diffusion-ql.txt: train Diffusion-QL and DQN in ns-3 and
 # SS-VAE on the ESA labels of docs/results/table2/data/ ("Diffusion-QL + demonstrations"
-# too: the labels as demonstrations, then ns-3), then score every agent against
-# ESA on the held-out drops. Output: runs/table2/ (checkpoints, the table); copy
+# too: the labels as demonstrations, then ns-3; and the same before ns-3), then score
+# every agent against ESA on the held-out drops. Output: runs/table2/ (checkpoints, the table); copy
 # runs/table2/table/table2.{csv,md} to docs/results/table2/ to publish.
 # Usage: scripts/table2.sh   (a trained checkpoint is kept on re-run)
 set -euo pipefail
@@ -26,13 +26,17 @@ train_rl() {  # $1 agent, $2 checkpoint file name
 train_rl diffusion-ql diffusion-ql.pt &
 train_rl dqn dqn.zip &
 # "Diffusion-QL + demonstrations": the ESA labels of the training drops as its
-# demonstrations (offline updates first), then the same online training in ns-3.
-if [[ ! -f "$RUNS/diffusion-ql-demos/diffusion-ql.pt" ]]; then
-  $RG train --scenario oran-slicing --agent diffusion-ql --iterations "$ITER" --seed 0 \
+# demonstrations (offline updates first), then the same online training in ns-3; and the
+# same agent before ns-3 (one step), to show what the online phase changes.
+train_demos() {  # $1 out, $2 ns-3 steps
+  if [[ -f "$RUNS/$1/diffusion-ql.pt" ]]; then echo "kept $RUNS/$1/diffusion-ql.pt"; return; fi
+  $RG train --scenario oran-slicing --agent diffusion-ql --iterations "$2" --seed 0 \
     --device cpu "${NET[@]}" --param maxSteps=50 --checkpoint-every 0 \
     --dataset "$DATA/esa-train.parquet" --demo-policy esa --pretrain-updates 3000 \
-    --out "$RUNS/diffusion-ql-demos"
-fi
+    --out "$RUNS/$1"
+}
+train_demos diffusion-ql-demos "$ITER"
+train_demos diffusion-ql-demos-offline 1
 wait
 if [[ ! -f "$RUNS/ss-vae/ss-vae.pt" ]]; then
   $RG train --scenario oran-slicing --agent ss-vae --dataset "$DATA/esa-train.parquet" \
@@ -43,15 +47,21 @@ $RG table2 --test "$DATA/esa-test.parquet" --agents diffusion-ql,dqn,ss-vae,max-
   --checkpoint "diffusion-ql=$RUNS/diffusion-ql/diffusion-ql.pt" \
   --checkpoint "dqn=$RUNS/dqn/dqn.zip" --checkpoint "ss-vae=$RUNS/ss-vae/ss-vae.pt" \
   --out "$RUNS/table"
-$RG table2 --test "$DATA/esa-test.parquet" --agents diffusion-ql \
-  --checkpoint "diffusion-ql=$RUNS/diffusion-ql-demos/diffusion-ql.pt" --out "$RUNS/table-demos"
+for variant in demos demos-offline; do
+  rm -rf "$RUNS/table-$variant"
+  $RG table2 --test "$DATA/esa-test.parquet" --agents diffusion-ql \
+    --checkpoint "diffusion-ql=$RUNS/diffusion-ql-$variant/diffusion-ql.pt" \
+    --out "$RUNS/table-$variant"
+done
 .venv/bin/python - "$RUNS" <<'PY'
 import sys
 import pandas as pd
 runs = sys.argv[1]
-demos = pd.read_csv(f"{runs}/table-demos/table2.csv")
-demos["agent"] = "diffusion-ql + demonstrations"
-table = pd.concat([pd.read_csv(f"{runs}/table/table2.csv"), demos], ignore_index=True)
+names = {"demos": "diffusion-ql + demonstrations",
+         "demos-offline": "diffusion-ql + demonstrations, before ns-3"}
+parts = [pd.read_csv(f"{runs}/table/table2.csv")]
+parts += [pd.read_csv(f"{runs}/table-{v}/table2.csv").assign(agent=n) for v, n in names.items()]
+table = pd.concat(parts, ignore_index=True)
 table.to_csv(f"{runs}/table/table2.csv", index=False)
 rows = [[f"{v:.4g}" if isinstance(v, float) else str(v) for v in row] for row in table.values]
 lines = ["| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
