@@ -160,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps-per-episode", type=int, default=20)
     args = parser.parse_args(argv)
     table, progress = load(args.runs)
+    # Panel (a) needs training episodes in ns-3; an agent trained offline has none.
+    progress = {u: p for u, p in progress.items() if len(p) >= 2 * args.steps_per_episode}
     args.out.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out / "cells.csv", index=False)
     for path in fig3_figures(table, progress, args.steps_per_episode, args.out):

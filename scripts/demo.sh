@@ -16,7 +16,8 @@
 # fine-tuning steps. DQN: DEMO_DQN_TWIN_STEPS [8000] twin steps (its twin reward peaked
 # near 3000 and fell after), then the same ns-3 budget as Diffusion-QL (DEMO_NS3_DEMO +
 # DEMO_NS3_STEPS steps). DEMO_EVAL_STEPS [50] and DEMO_SEEDS [100,101,102]: the
-# evaluation; DEMO_PARAMS extra scenario parameters.
+# evaluation; DEMO_PARAMS extra scenario parameters; DEMO_TRAIN_ONLY=1 stops after the
+# training (scripts/fig3.sh trains with this recipe at every U).
 set -euo pipefail
 
 RAN_GYM=${RAN_GYM:-.venv/bin/ran-gym}
@@ -63,6 +64,8 @@ stage "DQN: $DQN_TWIN_STEPS twin steps, then $(( NS3_DEMO + NS3_STEPS )) in ns-3
 "$RAN_GYM" train --scenario oran-slicing --agent dqn "${PARAMS[@]}" \
     --init "$OUT/twin-dqn/dqn.zip" --iterations "$(( NS3_DEMO + NS3_STEPS ))" \
     --log-every 200 --out "$OUT/train-dqn"
+
+if [[ "${DEMO_TRAIN_ONLY:-0}" == 1 ]]; then stage "done (training only)"; exit 0; fi
 
 stage "every agent on seeds $SEEDS, $EVAL_STEPS steps each"
 "$RAN_GYM" evaluate --scenario oran-slicing "${PARAMS[@]}" \

@@ -12,23 +12,41 @@ export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 RG="nice -n 5 .venv/bin/ran-gym"
 RUNS=runs/fig3
 GRIDS=docs/results/fig3/grids
-STEPS=20             # 10 ms steps per training episode (maxSteps)
-DQL_ITER=${DQL_ITER:-500}
-DQN_ITER=${DQN_ITER:-500}
-DQL_UES=${DQL_UES-"5 15 20 25 35"}
-DQN_UES=${DQN_UES-"5 15 25 35"}
+UES=${UES-"5 15 20 25 35"}
 
-train() {  # $1 agent, $2 U, $3 iterations, $4 checkpoint file name
-  local out="$RUNS/train/$1-u$2"
-  if [[ -f "$out/$4" ]]; then echo "kept $out/$4"; return; fi
-  $RG train --scenario oran-slicing --agent "$1" --iterations "$3" --seed 0 \
-    --param "n_ues=$2" --param "maxSteps=$STEPS" --checkpoint-every 0 --log-every 100 \
-    --out "$out"
+# The learners at each U, into runs/fig3/train/u<U>/ (the grids read them as
+# runs/fig3/train/{diffusion-ql,dqn}-u<U>), each with 2000 ns-3 transitions of the
+# qos-greedy demonstrator and its noisy self (20-step episodes, 2 simulators):
+# "Diffusion-QL + demonstrations" with the recipe of scripts/slicing_long.sh (100 000 twin
+# transitions of the demonstrator, 20 000 offline updates, no more ns-3 steps), and DQN
+# as `make demo` trains it (8000 twin steps, then 2200 ns-3 steps). Two U at a time.
+train() {  # $1 U
+  local dir="$RUNS/train/u$1" rg=.venv/bin/ran-gym
+  if [[ ! -f "$dir/data-ns3/.complete" ]]; then
+    nice -n 5 $rg collect --scenario oran-slicing --param "n_ues=$1" --param maxSteps=20 \
+      --policy qos-greedy,qos-greedy:noise=0.3 --num-envs 2 --steps 2000 --seed 2000000 \
+      --out "$dir/data-ns3" $([ -d "$dir/data-ns3" ] && echo --resume)
+    touch "$dir/data-ns3/.complete"
+  fi
+  LONG_PARAMS="n_ues=$1" LONG_EVAL=0 nice -n 5 scripts/slicing_long.sh "$dir" "$dir"
+  [[ -f "$dir/twin-dqn/dqn.zip" ]] || $RG train --scenario oran-slicing-twin --agent dqn \
+    --param "n_ues=$1" --param maxSteps=10 --iterations 8000 --log-every 2000 \
+    --overwrite --out "$dir/twin-dqn"
+  [[ -f "$dir/train-dqn/dqn.zip" ]] || $RG train --scenario oran-slicing --agent dqn \
+    --param "n_ues=$1" --param maxSteps=20 --init "$dir/twin-dqn/dqn.zip" \
+    --iterations 2200 --log-every 200 --overwrite --out "$dir/train-dqn"
+  ln -sfn "u$1/twin-diffusion-ql" "$RUNS/train/diffusion-ql-u$1"
+  ln -sfn "u$1/train-dqn" "$RUNS/train/dqn-u$1"
 }
 
 stage_train() {
-  (for u in $DQL_UES; do train diffusion-ql "$u" "$DQL_ITER" diffusion-ql.pt; done) &
-  (for u in $DQN_UES; do train dqn "$u" "$DQN_ITER" dqn.zip; done) &
+  mkdir -p "$RUNS/train"
+  local running=0
+  for u in $UES; do
+    train "$u" > "$RUNS/train/u$u.log" 2>&1 &
+    running=$((running + 1))
+    if (( running == 2 )); then wait -n; running=$((running - 1)); fi
+  done
   wait
 }
 

@@ -4,7 +4,11 @@
 # (the table-i preset) trained in ns-3 alone on the same ns-3 budget, and the gap
 # between the twin and ns-3 for the same agents.
 #
-#   scripts/slicing_results.sh DEMO_DIR OUT      (DEMO_DIR: a finished `make demo`, runs/demo)
+#   scripts/slicing_results.sh DEMO_DIR OUT [LONG_DIR]
+#
+# DEMO_DIR: a finished `make demo` (runs/demo); LONG_DIR, optional: a finished
+# `scripts/slicing_long.sh DEMO_DIR LONG_DIR`, whose agent becomes the row "Diffusion-QL +
+# demonstrations, long pre-training" (its evaluation, same seeds, and its checkpoint).
 #
 # Stages: plain (the table-i Diffusion-QL, online in ns-3), eval (the baselines, the
 # demo's learners and the table-i one, seeds 200-204, 50 steps: the same episodes in
@@ -14,6 +18,7 @@
 set -euo pipefail
 DEMO=${1:?usage: slicing_results.sh DEMO_DIR OUT}
 OUT=${2:?usage: slicing_results.sh DEMO_DIR OUT}
+LONG=${3:-}
 RAN_GYM=${RAN_GYM:-.venv/bin/ran-gym}
 NS3_BUDGET=${NS3_BUDGET:-800}  # the demo's: 600 collected + 200 fine-tuning steps
 SEEDS=200,201,202,203,204
@@ -47,6 +52,11 @@ for scenario in oran-slicing-twin oran-slicing; do
       --param maxSteps=20 --checkpoint "diffusion-ql=$DEMO/train-diffusion-ql/diffusion-ql.pt" \
       --checkpoint "dqn=$DEMO/train-dqn/dqn.zip" --out "$OUT/gap-$scenario"
 done
+if [[ -n "$LONG" ]]; then
+  mkdir -p "$OUT/eval-long"
+  cp "$LONG/eval/table.csv" "$LONG/eval/table.md" "$LONG/eval/seeds.csv" "$OUT/eval-long/"
+  cp "$LONG/twin-diffusion-ql/pretrain.csv" "$OUT/pretrain-diffusion-ql-long.csv"
+fi
 stage "one table"
 .venv/bin/python - "$OUT" <<'PY'
 import sys
@@ -55,9 +65,10 @@ from pathlib import Path
 import pandas as pd
 
 out = Path(sys.argv[1])
-parts = [pd.read_csv(out / f"eval-{name}" / "table.csv").assign(run=name)
-         for name in ("learners", "plain", "baselines")]
+runs = ["long"] * (out / "eval-long").is_dir() + ["learners", "plain", "baselines"]
+parts = [pd.read_csv(out / f"eval-{name}" / "table.csv").assign(run=name) for name in runs]
 table = pd.concat(parts, ignore_index=True)
+table.loc[table.run == "long", "agent"] = "diffusion-ql + demonstrations, long pre-training"
 table.loc[table.run == "learners", "agent"] = table.agent.replace(
     {"diffusion-ql": "diffusion-ql + demonstrations"})
 table.loc[table.run == "plain", "agent"] = "diffusion-ql (table-i, online in ns-3)"
@@ -70,13 +81,16 @@ stage "training curves"
     "$DEMO/train-diffusion-ql" "$OUT/plain-diffusion-ql" --out "$OUT/curves"
 stage "checkpoints"
 mkdir -p "$OUT/checkpoints"
-.venv/bin/python - "$DEMO" "$OUT" <<'PY'
+.venv/bin/python - "$DEMO" "$OUT" "$LONG" <<'PY'
 import sys
 from agents.diffusion_ql import DiffusionQL
-demo, out = sys.argv[1:]
+demo, out, long = sys.argv[1:]
 DiffusionQL.slim(f"{demo}/train-diffusion-ql/diffusion-ql.pt", f"{out}/checkpoints/diffusion-ql.pt")
 DiffusionQL.slim(f"{out}/plain-diffusion-ql/diffusion-ql.pt",
                  f"{out}/checkpoints/diffusion-ql-table-i.pt")
+if long:
+    DiffusionQL.slim(f"{long}/twin-diffusion-ql/diffusion-ql.pt",
+                     f"{out}/checkpoints/diffusion-ql-long.pt")
 PY
 cp "$DEMO/train-dqn/dqn.zip" "$DEMO/train-dqn/dqn.sha256.json" "$OUT/checkpoints/"
 stage "done"

@@ -29,7 +29,8 @@ def test_the_committed_checkpoints_play_ns3_above_random(tmp_path):
     assert reward["dqn"] > reward["random"] + 0.15
 
 
-@pytest.mark.parametrize("name", ["diffusion-ql.pt", "diffusion-ql-table-i.pt"])
+@pytest.mark.parametrize("name", ["diffusion-ql.pt", "diffusion-ql-table-i.pt",
+                                  "diffusion-ql-long.pt"])
 def test_the_committed_diffusion_ql_checkpoints_are_slim(name):
     import torch
 
