@@ -54,6 +54,22 @@ def test_catalogue_allocation_hand_worked() -> None:
         cat.allocation(48, GAIN_DB)
 
 
+def test_nearest_returns_every_catalogue_action_it_is_given() -> None:
+    cat = Catalogue(CFG, split_step=0.5)
+    for split in range(len(cat.splits)):  # level 0: low enough that no power is repaired
+        assert cat.nearest(cat.allocation(split * 8, GAIN_DB)) == split * 8
+
+
+def test_nearest_of_a_per_ue_allocation_hand_worked() -> None:
+    cat = Catalogue(CFG, split_step=0.5)
+    # RU0: eMBB UE0 1 RBG, URLLC UE2 2 and UE3 2; RU1: eMBB UE1 4 RBGs, mMTC UE4 1.
+    # Per slice over the RUs serving it: eMBB (1 + 4) / 2 = 2.5, URLLC 4, mMTC 1; L1 to
+    # the splits: 10.5, 4.5, 4.5, 5.5, 3.5, 7.5 -> split 4 (3, 2, 0); levels 5, 5, 2, 3, 5.
+    alloc = Allocation(np.array([0, 1, 0, 0, 1]), np.array([[0, 2, 2, 3, 3], [1, 1, 1, 1, 4]]),
+                       np.array([5, 5, 2, 3, 5]))
+    assert cat.nearest(alloc) == 4 * 8 + 5
+
+
 class TwinStandIn(gym.Env):
     """The native action in, twin figures out: enough to drive the wrappers."""
 

@@ -59,6 +59,26 @@ class Catalogue:
     def space(self) -> gym.spaces.Discrete:
         return gym.spaces.Discrete(self.n)
 
+    def nearest(self, allocation: Allocation) -> int:
+        """The catalogue action closest to ``allocation`` (any per-UE allocation, e.g. a
+        demonstrator's): the split nearest (L1) to its RBGs per slice, averaged over the
+        O-RUs that serve a UE of that slice, and the power level most of its served UEs
+        have (of every UE where none is served)."""
+        cfg, owner = self.cfg, np.asarray(allocation.prb_owner)
+        counts = np.zeros(3)
+        for s in range(3):
+            rus = [ru for ru in range(cfg.n_rus)
+                   if np.any((allocation.association == ru) & (cfg.ue_slice == s))]
+            if rus:
+                per_ru = [np.sum((owner[ru] >= 0) & (cfg.ue_slice[np.maximum(owner[ru], 0)] == s))
+                          for ru in rus]
+                counts[s] = float(np.mean(per_ru))
+        split = int(np.argmin([np.abs(np.asarray(c) - counts).sum() for c in self.splits]))
+        served = np.unique(owner[owner >= 0])
+        levels = np.asarray(allocation.power_level)[served] if served.size else \
+            np.asarray(allocation.power_level)
+        return split * cfg.n_levels + int(np.bincount(levels, minlength=cfg.n_levels).argmax())
+
     def allocation(self, index: int, gain_db: np.ndarray) -> Allocation:
         """The allocation of action ``index`` under gains [U, R] (dB)."""
         if not 0 <= int(index) < self.n:
