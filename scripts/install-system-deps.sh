@@ -9,6 +9,7 @@ packages=(
   cmake g++ make pkg-config
   libzmq3-dev cppzmq-dev         # ZeroMQ and its C++ header
   protobuf-compiler libprotobuf-dev
+  chromium                       # the report's width check (scripts/check_report_width.py)
 )
 # A Python without venv/ensurepip (Debian's python3 without python3-venv) needs it.
 if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
