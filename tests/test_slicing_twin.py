@@ -115,3 +115,39 @@ def test_tr36942_link_model() -> None:
     np.testing.assert_allclose(result.rate_mbps, [1.2 + 0.793157, 0.793157], atol=1e-6)
     with pytest.raises(ValueError, match="link_model"):
         SlicingConfig(link_model="mcs")
+
+
+def test_qos_share_per_slice_divides_by_the_slice_size() -> None:
+    # Four UEs, two eMBB (0, 1) and two URLLC (2, 3); UE0 and UE2 near RU0, UE1 and UE3
+    # near RU1. RU0 gives RBG0 to UE0 and RBG1 to UE2, RU1 sends nothing: both alone,
+    # SINR 3 -> 2 Mbps each. eMBB needs 3: none of 2 met; URLLC needs 1.9: 1 of 2.
+    four = SlicingConfig(**{**TINY.__dict__, "n_ues": 4,
+                            "slice_shares": (("embb", 0.5), ("urllc", 0.5))})
+    gain_db = 10 * np.log10(np.array([[3.0, 1.0], [1.0, 3.0], [3.0, 1.0], [1.0, 3.0]]))
+    result = evaluate(four, gain_db, alloc([[0, 2], [-1, -1]], [1, 1, 1, 1], (0, 1, 0, 1)))
+    np.testing.assert_allclose(result.rate_mbps, [2.0, 0.0, 2.0, 0.0], rtol=1e-9)
+    assert result.qos_ok.tolist() == [False, False, True, False]
+    assert result.qos_by_slice[:2].tolist() == [0.0, 0.5]
+    assert math.isnan(result.qos_by_slice[2])
+    # reward: 0.01 * 4 Mbps + 1 * (1 of 4 UEs met)
+    assert result.reward == pytest.approx(0.04 + 0.25, abs=1e-9)
+
+
+@pytest.mark.parametrize("shape", [(2,), (1, 2), (2, 3), (2, 2, 1)])
+def test_gains_of_another_shape_are_refused(shape: tuple[int, ...]) -> None:
+    with pytest.raises(ValueError, match=r"gain_db: shape .*, expected \(2, 2\)"):
+        evaluate(TINY, np.zeros(shape), alloc([[0, 0], [-1, 1]], [1, 1]))
+
+
+def test_ru_capacity_is_met_at_equality() -> None:
+    # UE0 alone on RBG0: 2 Mbps at RU0, nothing at RU1. A capacity of exactly that rate
+    # is met; the next float below it is not.
+    served = alloc([[0, -1], [-1, -1]], [1, 1])
+    rate = evaluate(TINY, GAIN_DB, served).ru_rate_mbps
+    assert rate[0] == pytest.approx(2.0, rel=1e-9) and rate[1] == 0.0
+    at = SlicingConfig(**{**TINY.__dict__, "ru_capacity_mbps": float(rate[0])})
+    assert evaluate(at, GAIN_DB, served).feasible
+    below = SlicingConfig(**{**TINY.__dict__,
+                             "ru_capacity_mbps": float(np.nextafter(rate[0], 0.0))})
+    over = evaluate(below, GAIN_DB, served)
+    assert not over.feasible and over.violations[0].startswith("RU capacity over")
