@@ -163,6 +163,9 @@ def test_values_outside_the_box_are_clipped_before_they_compete() -> None:
     assert alloc.association.tolist() == [0, 0, 0]
     assert alloc.prb_owner.tolist() == [[0, -1, -1], [-1, -1, -1]]
     assert alloc.power_level.tolist() == [2, 0, 1]
+    # Below the box too: UE0's -3 and -1.5 are both -1, a tie; unclipped, RU1 would win.
+    x[0:2] = [-3.0, -1.5]
+    assert decode(SMALL, x).association.tolist() == [0, 0, 0]
 
 
 def test_power_bins_split_the_interval_evenly() -> None:
@@ -193,3 +196,12 @@ def test_encode_stays_inside_the_box(cfg: SlicingConfig) -> None:
         x = encode(cfg, decode(cfg, rng.uniform(-1, 1, unified_size(cfg))))
         assert space.contains(x)
         assert x.min() >= -1.0 and x.max() <= 1.0
+
+
+def test_a_score_of_exactly_zero_leaves_the_rbg_unused() -> None:
+    # SMALL: all UEs on RU0; UE0 scores RBG0 at 0 (not positive), RBG1 at the smallest
+    # positive float, RBG2 at -0.0.
+    x = -np.ones(unified_size(SMALL))
+    x[[0, 2, 4]] = 1.0
+    x[6:9] = [0.0, np.nextafter(0.0, 1.0), -0.0]
+    assert decode(SMALL, x).prb_owner.tolist() == [[-1, 0, -1], [-1, -1, -1]]
