@@ -140,15 +140,36 @@ def test_data_nesting_of_32_levels_is_accepted_33_is_not() -> None:
         codec.data_from_proto(nested_data(33))
 
 
-def test_dict_nesting_counts_too() -> None:
+def dict_space(levels: int) -> pb.SpaceDescription:
     desc = discrete_space(3)
-    for _ in range(33):
+    for _ in range(levels):
         outer = pb.SpaceDescription(type=pb.SPACE_TYPE["Dict"])
         desc.name = "k"
         codec.pack_into(outer.space, pb.DictSpace(element=[desc]))
         desc = outer
+    return desc
+
+
+def dict_data(levels: int) -> pb.DataContainer:
+    container = pb.DataContainer(type=pb.SPACE_TYPE["Discrete"])
+    codec.pack_into(container.data, pb.DiscreteDataContainer(data=2))
+    for _ in range(levels):
+        outer = pb.DataContainer(type=pb.SPACE_TYPE["Dict"])
+        container.name = "k"
+        codec.pack_into(outer.data, pb.DictDataContainer(element=[container]))
+        container = outer
+    return container
+
+
+def test_dict_nesting_of_32_levels_is_accepted_33_is_not() -> None:
+    space, value = codec.space_from_proto(dict_space(32)), codec.data_from_proto(dict_data(32))
+    for _ in range(32):
+        space, value = space["k"], value["k"]
+    assert space == spaces.Discrete(3) and value == 2
     with pytest.raises(ProtocolError, match="nesting deeper than 32"):
-        codec.space_from_proto(desc)
+        codec.space_from_proto(dict_space(33))
+    with pytest.raises(ProtocolError, match="nesting deeper than 32"):
+        codec.data_from_proto(dict_data(33))
 
 
 @pytest.mark.parametrize("n", [0, -1])
