@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
-
 import numpy as np
 import pytest
+from google.protobuf.message import DecodeError
 from gymnasium import spaces
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -103,10 +102,35 @@ def test_observation_of_the_wrong_shape_is_refused():
 
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=512))
-def test_arbitrary_bytes_never_crash_the_decoders(payload):
-    for decode in (messages.decode_sim_init, messages.decode_env_state):
-        with contextlib.suppress(ProtocolError):
-            decode(payload)
+def test_arbitrary_bytes_are_refused_unless_they_parse(payload):
+    """Bytes protobuf cannot parse are a ProtocolError naming the message; bytes it can
+    parse decode to what they hold, or are refused for what they lack."""
+    for decode, message_class in ((messages.decode_sim_init, pb.SimInitMsg),
+                                  (messages.decode_env_state, pb.EnvStateMsg)):
+        try:
+            parsed = message_class.FromString(payload)
+        except DecodeError:
+            with pytest.raises(ProtocolError, match=f"cannot decode {message_class.__name__}"):
+                decode(payload)
+            continue
+        try:
+            decoded = decode(payload)
+        except ProtocolError as err:
+            assert "cannot decode" not in str(err)
+            continue
+        if message_class is pb.SimInitMsg:
+            assert parsed.HasField("obsSpace") and parsed.HasField("actSpace")
+            assert decoded.pid == parsed.simProcessId
+        else:
+            assert decoded.reward == parsed.reward and decoded.info == parsed.info
+
+
+def test_empty_bytes_are_an_empty_env_state_but_no_sim_init():
+    # Protobuf reads b"" as a message with every field unset.
+    with pytest.raises(ProtocolError, match="missing observation or action space"):
+        messages.decode_sim_init(b"")
+    state = messages.decode_env_state(b"")
+    assert state.observation is None and state.reward == 0.0 and not state.game_over
 
 
 def test_actions_are_checked_before_sending():

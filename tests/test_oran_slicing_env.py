@@ -68,6 +68,17 @@ def test_gymnasium_checker_passes():
     env = make(maxSteps=3)
     try:
         check_env(env.unwrapped, skip_render_check=True)
+        # After the checker's resets and steps, a seeded episode still runs to its end:
+        # observations inside the space, finite rewards, truncated at step 3 only.
+        obs, info = env.reset(seed=4)
+        assert env.observation_space.contains(obs)
+        ru = np.array(info["ue"]["ru"])
+        ends = []
+        for _ in range(3):
+            obs, reward, terminated, truncated, info = env.step(round_robin(ru))
+            assert env.observation_space.contains(obs) and np.isfinite(reward)
+            ends.append((terminated, truncated))
+        assert ends == [(False, False), (False, False), (False, True)]
     finally:
         env.close()
 

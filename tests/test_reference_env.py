@@ -38,6 +38,14 @@ def test_spaces_come_from_the_program(env):
 def test_gymnasium_and_sb3_checkers_pass(env):
     gym_check_env(env, skip_render_check=True)
     sb3_check_env(env, warn=False)
+    # The checkers leave the env as they found it: a seeded reset starts from the
+    # documented initial state, and a step applies its action.
+    obs, _ = env.reset(seed=3)
+    assert obs.tolist() == [0.0, 0.0, 0.0, 0.0, 10.0]
+    obs, reward, terminated, truncated, _ = env.step(np.array([4.0], np.float32))
+    assert obs[4] == 4.0 and env.observation_space.contains(obs)
+    assert reward == pytest.approx(obs[0] - 0.25 * 4.0, abs=1e-5)
+    assert not terminated and not truncated
 
 
 def test_same_seed_same_trajectory_other_seed_other(env):

@@ -13,6 +13,7 @@ from bridge.slicing.unified import (
     encode,
     unified_size,
     unified_slices,
+    unified_space,
 )
 
 DEFAULT = SlicingConfig()
@@ -124,3 +125,83 @@ def test_fixed_association_decodes_to_the_strongest_ru() -> None:
         assert not violations(fixed, alloc)
     with pytest.raises(ValueError, match="gain_db"):
         decode(fixed, np.zeros(unified_size(fixed)))
+
+
+def test_the_space_is_the_unit_box_of_size_d() -> None:
+    space = unified_space(SMALL)
+    # SMALL: 3*2 + 3*3 + 3 = 18
+    assert space.shape == (18,) and space.dtype == np.float32
+    assert np.all(space.low == -1.0) and np.all(space.high == 1.0)
+
+
+def test_nan_counts_as_minus_one_and_infinities_as_the_bounds() -> None:
+    # SMALL: assoc x[0:6] (UE-major, 2 RUs), rbg x[6:15] (3 RBGs), power x[15:18] (L=3).
+    x = -np.ones(unified_size(SMALL))
+    x[0:6] = [np.nan, -0.5,      # UE0: NaN (-1) < -0.5 -> RU1
+              np.nan, np.nan,    # UE1: a tie at -1 -> RU0
+              -np.inf, -0.9]     # UE2: -inf (-1) < -0.9 -> RU1
+    x[6:9] = [np.nan, np.inf, 0.3]     # UE0 at RU1: NaN is not > 0; +inf is 1; 0.3
+    x[12:15] = [0.2, 0.4, 0.5]         # UE2 at RU1: would win RBG0, loses RBG1 to +inf (1)
+    x[9:12] = [np.nan, 0.1, np.nan]    # UE1 alone at RU0: RBG1 only
+    x[15:18] = [np.nan, np.inf, -np.inf]  # levels: NaN -> -1 -> 0; +inf -> 1 -> 2; 0
+    alloc = decode(SMALL, x)
+    assert alloc.association.tolist() == [1, 0, 1]
+    assert alloc.prb_owner.tolist() == [[-1, 1, -1], [2, 0, 2]]
+    assert alloc.power_level.tolist() == [0, 2, 0]
+
+
+def test_values_outside_the_box_are_clipped_before_they_compete() -> None:
+    # Unclipped, 5 > 1 and 3 > 1 would win; clipped, both are 1: ties go to the lowest
+    # index (RU0, UE0).
+    x = -np.ones(unified_size(SMALL))
+    x[0:6] = [1.0, 5.0, 1.0, -1.0, 1.0, -1.0]   # every UE on RU0
+    x[6:15] = [1.0, -1.0, -1.0,                  # UE0: RBG0 at 1
+               3.0, -1.0, -1.0,                  # UE1: RBG0 at 3 -> 1: a tie, UE0 keeps it
+               -1.0, -1.0, -1.0]                 # UE2: none (so no power repair)
+    x[15:18] = [7.0, -4.0, 0.0]                  # levels 2, 0, floor(1.5) = 1
+    alloc = decode(SMALL, x)
+    assert alloc.association.tolist() == [0, 0, 0]
+    assert alloc.prb_owner.tolist() == [[0, -1, -1], [-1, -1, -1]]
+    assert alloc.power_level.tolist() == [2, 0, 1]
+    # Below the box too: UE0's -3 and -1.5 are both -1, a tie; unclipped, RU1 would win.
+    x[0:2] = [-3.0, -1.5]
+    assert decode(SMALL, x).association.tolist() == [0, 0, 0]
+
+
+def test_power_bins_split_the_interval_evenly() -> None:
+    # L = 3: [-1, -1/3) -> 0, [-1/3, 1/3) -> 1, [1/3, 1] -> 2 (1 itself is clipped to 2).
+    x = -np.ones(unified_size(SMALL))
+    for value, level in [(-1.0, 0), (-0.34, 0), (-1 / 3 + 1e-9, 1), (0.33, 1),
+                         (1 / 3 + 1e-9, 2), (1.0, 2)]:
+        x[15:18] = value
+        assert decode(SMALL, x).power_level.tolist() == [level] * 3, value
+
+
+def test_encode_writes_plus_minus_one_and_the_bin_centres() -> None:
+    alloc = Allocation(np.array([1, 0, 1]), np.array([[-1, 1, -1], [2, -1, 0]]),
+                       np.array([0, 1, 2]))
+    x = encode(SMALL, alloc)
+    assert x.dtype == np.float32 and x.shape == (18,)
+    assert x[0:6].tolist() == [-1, 1, 1, -1, -1, 1]
+    assert x[6:15].tolist() == [-1, -1, 1, -1, 1, -1, 1, -1, -1]
+    # centres of the level bins with L = 3: -1 + (2 l + 1) / 3 = -2/3, 0, 2/3
+    np.testing.assert_allclose(x[15:18], [-2 / 3, 0.0, 2 / 3], atol=1e-7)
+
+
+@pytest.mark.parametrize("cfg", [DEFAULT, SMALL], ids=["default", "small"])
+def test_encode_stays_inside_the_box(cfg: SlicingConfig) -> None:
+    rng = np.random.default_rng(11)
+    space = unified_space(cfg)
+    for _ in range(200):
+        x = encode(cfg, decode(cfg, rng.uniform(-1, 1, unified_size(cfg))))
+        assert space.contains(x)
+        assert x.min() >= -1.0 and x.max() <= 1.0
+
+
+def test_a_score_of_exactly_zero_leaves_the_rbg_unused() -> None:
+    # SMALL: all UEs on RU0; UE0 scores RBG0 at 0 (not positive), RBG1 at the smallest
+    # positive float, RBG2 at -0.0.
+    x = -np.ones(unified_size(SMALL))
+    x[[0, 2, 4]] = 1.0
+    x[6:9] = [0.0, np.nextafter(0.0, 1.0), -0.0]
+    assert decode(SMALL, x).prb_owner.tolist() == [[-1, 0, -1], [-1, -1, -1]]
