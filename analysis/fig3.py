@@ -1,5 +1,6 @@
 """Fig. 3 of the O-RAN slicing paper from ``scripts/fig3.sh``'s runs: (a) Diffusion-QL's
-reward per training episode, (b) aggregate throughput against U, (c) against the O-RU
+reward per training episode in ns-3 or, for an agent trained offline, its diffusion loss
+per offline update, (b) aggregate throughput against U, (c) against the O-RU
 power, (d) per-slice throughput against the O-RU power, (e) against the slice power cap,
 (f) against the external interference power. Every curve: mean over the seeds with a 95 % t interval
 (:func:`analysis.sweep.curves`).
@@ -88,6 +89,21 @@ def figure_a(progress: Mapping[int, pd.DataFrame], steps_per_episode: int,
     return _save(fig, path)
 
 
+def figure_a_offline(pretrain: Mapping[int, pd.DataFrame], path: Path) -> Path:
+    """Panel (a) for agents trained offline (no ns-3 episodes): the diffusion (BC) loss on
+    the demonstrations against the offline update, one curve per U."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for i, (ues, frame) in enumerate(sorted(pretrain.items())):
+        ax.plot(frame["update"], frame["bc_loss"], color=f"C{i}", alpha=0.3, lw=0.8)
+        smooth = frame["bc_loss"].rolling(10, min_periods=1).mean()
+        ax.plot(frame["update"], smooth, color=f"C{i}", lw=2, label=f"U = {ues}")
+    ax.set(xlabel="offline update (batch 128)", ylabel="diffusion loss on the demonstrations",
+           yscale="log", title="(a) Diffusion-QL + demonstrations, offline training")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize="small")
+    return _save(fig, path)
+
+
 def figure_xy(data: pd.DataFrame, x: str, xlabel: str, title: str, path: Path,
               series: str | None = None, unit: str = "") -> Path:
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
@@ -116,10 +132,16 @@ def figure_slices(table: pd.DataFrame, prefix: str, x: str, xlabel: str, letter:
 
 
 def fig3_figures(table: pd.DataFrame, progress: Mapping[int, pd.DataFrame],
-                 steps_per_episode: int, out: Path) -> list[Path]:
-    """Every panel as ``out``/fig3<panel>.png and their curves in ``out``/curves.csv."""
+                 steps_per_episode: int, out: Path,
+                 pretrain: Mapping[int, pd.DataFrame] | None = None) -> list[Path]:
+    """Every panel as ``out``/fig3<panel>.png and their curves in ``out``/curves.csv;
+    panel (a) from ``progress`` (ns-3 training) or else from ``pretrain`` (offline)."""
     out.mkdir(parents=True, exist_ok=True)
-    paths = [figure_a(progress, steps_per_episode, out / "fig3a.png")] if progress else []
+    paths = []
+    if progress:
+        paths.append(figure_a(progress, steps_per_episode, out / "fig3a.png"))
+    elif pretrain:
+        paths.append(figure_a_offline(pretrain, out / "fig3a.png"))
     b = panel(table, "3b", "nUes", THROUGHPUT)
     c = panel(table, "3cd", "ruPowerDbm", THROUGHPUT)
     f = panel(table, "3f", "extInterfDbm", THROUGHPUT, ("ruPowerDbm",))
@@ -142,7 +164,8 @@ def fig3_figures(table: pd.DataFrame, progress: Mapping[int, pd.DataFrame],
 
 
 def load(runs: Path) -> tuple[pd.DataFrame, dict[int, pd.DataFrame]]:
-    """The stacked sweep tables and Diffusion-QL's training progress by U."""
+    """The stacked sweep tables and Diffusion-QL's training progress by U (see
+    :func:`load_pretrain` for its offline updates)."""
     tables = [pd.read_parquet(p).assign(sweep=p.parent.name)
               for p in sorted((runs / "sweeps").glob("*/results.parquet"))]
     table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(
@@ -151,6 +174,12 @@ def load(runs: Path) -> tuple[pd.DataFrame, dict[int, pd.DataFrame]]:
     for path in sorted((runs / "train").glob("diffusion-ql-u*/progress.csv")):
         progress[int(path.parent.name.rsplit("-u", 1)[1])] = pd.read_csv(path)
     return table, progress
+
+
+def load_pretrain(runs: Path) -> dict[int, pd.DataFrame]:
+    """Diffusion-QL's offline updates by U (``pretrain.csv``), where it had any."""
+    return {int(path.parent.name.rsplit("-u", 1)[1]): pd.read_csv(path)
+            for path in sorted((runs / "train").glob("diffusion-ql-u*/pretrain.csv"))}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -164,7 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     progress = {u: p for u, p in progress.items() if len(p) >= 2 * args.steps_per_episode}
     args.out.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out / "cells.csv", index=False)
-    for path in fig3_figures(table, progress, args.steps_per_episode, args.out):
+    for path in fig3_figures(table, progress, args.steps_per_episode, args.out,
+                             load_pretrain(args.runs)):
         print(path)
     return 0
 

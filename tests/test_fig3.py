@@ -60,3 +60,11 @@ def test_panel_keeps_its_sweep_and_averages_the_seeds(tmp_path: Path):
     assert set(curves["panel"]) == {"b", "c", "d", "e"}
     e = curves[(curves["panel"] == "e") & (curves["metric"] == "mean_slice_embb_throughput_mbps")]
     assert e.sort_values("embbMaxPaDb")["mean"].tolist() == pytest.approx([4.0, 13.0])
+
+
+def test_panel_a_falls_back_to_the_offline_updates(tmp_path: Path):
+    pretrain = {25: pd.DataFrame({"update": [50, 100, 150], "bc_loss": [0.3, 0.1, 0.05]})}
+    paths = fig3_figures(_table(), {}, 20, tmp_path, pretrain)
+    assert paths[0].name == "fig3a.png" and paths[0].stat().st_size > 0
+    assert [p.name for p in fig3_figures(_table(), {}, 20, tmp_path / "none")][0] == "fig3b.png"
+
