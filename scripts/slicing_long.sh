@@ -11,8 +11,9 @@
 # (BC on the demonstrations alone, q_weight 0: docs/results/slicing "clone precision").
 # LONG_PARAMS extra scenario parameters (e.g. "n_ues=15"); LONG_EVAL [1]: 0 stops before
 # the evaluation (scripts/fig3.sh trains with this recipe at every U). Then the agent
-# plays seeds 200-204 for 50 steps, the table's episodes. Each stage is skipped when its
-# output is there.
+# plays seeds 200-204 for 50 steps, the table's episodes, and, beside DEMO_DIR's DQN, ns-3
+# PF, max-SINR and the demonstrator, seeds 200-209. Each stage is skipped when its output
+# is there.
 set -euo pipefail
 DEMO=${1:?usage: slicing_long.sh DEMO_DIR OUT}
 OUT=${2:?usage: slicing_long.sh DEMO_DIR OUT}
@@ -46,5 +47,27 @@ stage "the agent on seeds $SEEDS"
 [ -f "$OUT/eval/table.csv" ] || "$RAN_GYM" evaluate --scenario oran-slicing \
     "${PARAMS[@]}" --agents diffusion-ql --seeds "$SEEDS" --steps 50 --param maxSteps=50 \
     --checkpoint "diffusion-ql=$OUT/twin-diffusion-ql/diffusion-ql.pt" --out "$OUT/eval"
+stage "the agent, DQN, PF, max-SINR and the demonstrator on ten seeds, 200-209"
+[ -f "$OUT/eval10/table.csv" ] || "$RAN_GYM" evaluate --scenario oran-slicing \
+    "${PARAMS[@]}" --agents diffusion-ql,dqn,ns3-pf,max-sinr,qos-greedy \
+    --seeds 200,201,202,203,204,205,206,207,208,209 --steps 50 --param maxSteps=50 \
+    --checkpoint "diffusion-ql=$OUT/twin-diffusion-ql/diffusion-ql.pt" \
+    --checkpoint "dqn=$DEMO/train-dqn/dqn.zip" --out "$OUT/eval10"
+# The same seeds for every agent: the paired differences (agent - PF, ...) drop the
+# drop-to-drop variance that the per-agent intervals carry.
+.venv/bin/python - "$OUT/eval10" <<'PY'
+import sys
+import pandas as pd
+from analysis.compare import paired_difference
+out = sys.argv[1]
+seeds = pd.read_csv(f"{out}/seeds.csv")
+rows = [paired_difference(seeds, metric, baseline=other)
+        .query("agent == 'diffusion-ql'")
+        for metric in ("mean_reward", "throughput_mbps")
+        for other in ("ns3-pf", "max-sinr", "dqn", "qos-greedy")]
+paired = pd.concat(rows, ignore_index=True)
+paired.to_csv(f"{out}/paired.csv", index=False)
+print(paired.round(3).to_string(index=False))
+PY
 stage "done"
-cat "$OUT/eval/table.md"
+cat "$OUT/eval/table.md" "$OUT/eval10/table.md"

@@ -56,6 +56,8 @@ if [[ -n "$LONG" ]]; then
   mkdir -p "$OUT/eval-long"
   cp "$LONG/eval/table.csv" "$LONG/eval/table.md" "$LONG/eval/seeds.csv" "$OUT/eval-long/"
   cp "$LONG/twin-diffusion-ql/pretrain.csv" "$OUT/pretrain-diffusion-ql-long.csv"
+  mkdir -p "$OUT/eval10-long"
+  cp "$LONG"/eval10/{table.csv,table.md,seeds.csv,paired.csv,commands.txt} "$OUT/eval10-long/"
 fi
 stage "one table"
 .venv/bin/python - "$OUT" <<'PY'
