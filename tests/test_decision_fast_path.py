@@ -1,5 +1,6 @@
 """The NumPy decision path (agents.diffusion_ql.fast) gives the PyTorch sampler's
-samples for the same noise: DDPM with and without Q guidance, DDIM, best-of-n by Q."""
+samples for the same noise: DDPM with and without Q guidance, DDIM, best-of-n by Q, for
+the noise predictor and the x̂₀ denoiser alike."""
 
 from __future__ import annotations
 
@@ -16,9 +17,9 @@ from agents.diffusion_ql.fast import mish, mish_grad
 
 OBS = spaces.Box(-1, 1, (7,), np.float32)
 ACT = spaces.Box(0, 4, (5,), np.float32)
-# the NumPy path copies a noise-predicting MLP (an x̂₀ denoiser decides in PyTorch)
 BASE = DiffusionQLConfig(diffusion=DiffusionConfig(steps=8, schedule="cosine"), hidden=32,
                          candidates=1, guidance=0.0, denoiser="eps")
+X0 = replace(BASE, denoiser="x0", diffusion=DiffusionConfig(steps=5, schedule="vp"))
 
 
 def trained_pair(config: DiffusionQLConfig) -> tuple[DiffusionQL, DiffusionQL]:
@@ -42,7 +43,11 @@ def trained_pair(config: DiffusionQLConfig) -> tuple[DiffusionQL, DiffusionQL]:
     replace(BASE, guidance=1.2),
     replace(BASE, decision_sampler="ddim", ddim_steps=3),
     replace(BASE, guidance=1.2, candidates=4),
-], ids=["ddpm", "ddpm-guided", "ddim", "guided-best-of-4"])
+    X0,
+    replace(X0, guidance=1.2, candidates=10),  # the defaults' decision
+    replace(X0, decision_sampler="ddim", ddim_steps=3),
+], ids=["ddpm", "ddpm-guided", "ddim", "guided-best-of-4", "x0-ddpm", "x0-guided-best-of-10",
+        "x0-ddim"])
 def test_fast_path_equals_the_reference_sampler(config):
     reference, fast = trained_pair(config)
     obs = np.stack([OBS.sample() for _ in range(3)])
@@ -81,7 +86,9 @@ def test_mish_and_its_derivative():
     assert mish(np.zeros(1))[0] == 0 and abs(mish_grad(np.zeros(1))[0] - 0.6) < 1e-12
 
 
-def test_an_x0_denoiser_decides_in_pytorch():
-    agent = DiffusionQL(OBS, ACT, replace(BASE, denoiser="x0"), seed=0, device="cpu")
-    assert not agent._fast_enabled()
-    assert DiffusionQL(OBS, ACT, BASE, seed=0, device="cpu")._fast_enabled()
+def test_an_x0_denoiser_decides_in_numpy_without_the_compiled_loop():
+    agent = DiffusionQL(OBS, ACT, X0, seed=0, device="cpu")
+    assert agent._fast_enabled() and agent._fast_decider().predicts_x0
+    assert agent._fast_decider().kernel is None  # the compiled loop computes ε, not x̂₀
+    assert not DiffusionQL(OBS, ACT, replace(X0, fast_decisions=False), seed=0,
+                           device="cpu")._fast_enabled()

@@ -137,6 +137,8 @@ def test_bench_agents_reports_every_figure(capsys):
     assert default["action_dim"] == 125
     assert 0 < default["decision_cpu_ms"] < cpu["default_decision_cpu_ms"]
     assert default["updates_per_s"] > cpu["updates_per_s"]
+    # and the defaults' decision through the NumPy path beside the PyTorch one (about 5x)
+    assert 0 < default["decision_cpu_ms"] < default["decision_torch_cpu_ms"]
 
 
 def _trained_pair(device: str, graphs: tuple[bool, bool], updates: int):

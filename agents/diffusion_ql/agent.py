@@ -155,14 +155,13 @@ class DiffusionQL:
         return x, fast.q_min(cond, x)[0] if c.candidates > 1 else None
 
     def _fast_enabled(self) -> bool:
-        """The NumPy path copies a noise-predicting MLP; an x̂₀ denoiser decides in torch."""
-        return self.config.fast_decisions and self._on_cpu and self.config.denoiser == "eps"
+        """The NumPy path (either denoiser) serves decisions on the CPU."""
+        return self.config.fast_decisions and self._on_cpu
 
     def _fast_decider(self) -> FastDecider:
         """The NumPy decision path, rebuilt when the networks it copies have changed."""
         if self._fast is None or self._fast_version != self.num_updates:
-            if not isinstance(self.ema_actor, NoisePredictor):
-                raise TypeError("the NumPy decision path needs a noise-predicting denoiser")
+            assert isinstance(self.ema_actor, NoisePredictor | X0Denoiser)
             self._fast = FastDecider(self.diffusion, self.ema_actor, self.critic_target,
                                      self.obs_dim, self.action_dim)
             self._fast_version = self.num_updates

@@ -1,5 +1,6 @@
 """Diffusion-QL decisions in NumPy: the same samplers as ``agents.common.diffusion`` for
-the MLP denoiser, with everything that does not change within a decision computed once.
+both MLP denoisers (noise predictor and x̂₀ denoiser), with everything that does not
+change within a decision computed once.
 
 What is hoisted out of the reverse loop: the time embedding and its share of the
 denoiser's first layer (one row per step, computed once per weight version), the
@@ -7,7 +8,9 @@ state's share of that layer and of the critics' first layers (once per decision)
 the schedule's coefficients (Python floats). What remains per step is one product
 with the action block of the first layer and the hidden layers, on float32 arrays
 without autograd or dispatcher overhead. The Q-guidance term ∇ₐ min(Q1, Q2) is
-back-propagated by hand through the critic MLPs.
+back-propagated by hand through the critic MLPs. An x̂₀ denoiser's output gives x̂₀ =
+tanh(net) directly (the PyTorch path goes through the noise it implies and back, the
+same value to float rounding); the compiled loop serves the noise predictor only.
 
 Both paths take their noise as one block (``Diffusion.sample_ddpm(noise=...)``: x_T,
 then the noise of steps T−1 … 1), drawn by the agent from its ``torch.Generator``; for
@@ -26,7 +29,7 @@ from torch import nn
 from agents.common.diffusion import Diffusion
 from agents.diffusion_ql import kernel
 from agents.diffusion_ql.kernel import ReverseKernel
-from agents.diffusion_ql.networks import NoisePredictor, TwinCritic
+from agents.diffusion_ql.networks import NoisePredictor, TwinCritic, X0Denoiser
 
 
 def mish(z: np.ndarray) -> np.ndarray:
@@ -84,9 +87,10 @@ class _Mlp:
 class FastDecider:
     """Batch-``n`` decisions from copies of the EMA actor and the target critics."""
 
-    def __init__(self, diffusion: Diffusion, actor: NoisePredictor, critic: TwinCritic,
-                 obs_dim: int, action_dim: int):
+    def __init__(self, diffusion: Diffusion, actor: NoisePredictor | X0Denoiser,
+                 critic: TwinCritic, obs_dim: int, action_dim: int):
         self.diffusion, self.steps = diffusion, diffusion.steps
+        self.predicts_x0 = isinstance(actor, X0Denoiser)
         self.clip = diffusion.config.clip
         self.scalars = {k: list(v) for k, v in diffusion._scalars.items()}
         variance = self.scalars["posterior_variance"]
@@ -109,7 +113,7 @@ class FastDecider:
     def _kernel(self) -> ReverseKernel | None:
         """The compiled reverse loop (agents/diffusion_ql/kernel.py), where it is built."""
         lib = kernel.load()
-        if lib is None:
+        if lib is None or self.predicts_x0:
             return None
         a = self.actor
         return ReverseKernel(lib, a.first_a, [w for w, _ in a._inner], [b for _, b in a._inner],
@@ -146,6 +150,19 @@ class FastDecider:
         x = self.kernel.run(x, fixed, sqrt_abar, sqrt_one_minus_abar, x0_coefs, x_coefs, noise,
                             self.clip)
         return x if self.clip is None else np.clip(x, -self.clip, self.clip, out=x)
+
+    def _clean(self, x: np.ndarray, fixed: np.ndarray, step: int) -> np.ndarray:
+        """x̂₀ at ``step`` (clamped), ``fixed`` as in :meth:`_eps`."""
+        if not self.predicts_x0:
+            return self._x0(x, self._eps(x, fixed), step)
+        pre = x @ self.actor.first_a
+        pre += fixed
+        x0, _ = self.actor.run(pre)
+        np.tanh(x0, out=x0)
+        if self.clip is not None:
+            np.minimum(x0, self.clip, out=x0)
+            np.maximum(x0, -self.clip, out=x0)
+        return x0
 
     def _x0(self, x: np.ndarray, eps: np.ndarray, step: int) -> np.ndarray:
         a = self.scalars["alphas_bar"][step]
@@ -189,7 +206,7 @@ class FastDecider:
         parts = self.critic_state_parts(obs) if guidance_scale else None
         x = noise[0]
         for k, step in enumerate(reversed(range(self.steps)), start=1):
-            mean = self._x0(x, self._eps(x, fixed[step]), step)
+            mean = self._clean(x, fixed[step], step)
             mean *= c["posterior_coef_x0"][step]
             mean += c["posterior_coef_xt"][step] * x
             if guidance_scale:
@@ -222,7 +239,7 @@ class FastDecider:
         state_part = obs @ self.w_state
         x = noise
         for step, coef_x0, coef_x in self._ddim_plan(steps):
-            x0 = self._x0(x, self._eps(x, state_part + self.step_bias[step]), step)
+            x0 = self._clean(x, state_part + self.step_bias[step], step)
             x0 *= coef_x0
             x0 += coef_x * x
             x = x0

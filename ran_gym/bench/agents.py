@@ -6,7 +6,8 @@ default slicing scenario's sizes, its Table I setting and its defaults side by s
   action, the path this benchmark has always measured;
 - ``default``: the defaults (VP at T = 5, x̂₀ denoiser of 256, γ 0.5, one-step Q term)
   on the 125-value share action Diffusion-QL acts in: its guided decision (best of 10
-  by Q) and its updates per second, on the CPU (and in ``default_cuda`` on CUDA, graphed
+  by Q; on CPU through the NumPy path, and in ``decision_torch_*`` through the PyTorch
+  sampler) and its updates per second, on the CPU (and in ``default_cuda`` on CUDA, graphed
   and eager).
 
 Decisions of the ``table-i`` preset are timed at batch 1 (one state, one action):
@@ -114,9 +115,14 @@ def _defaults(obs_space: spaces.Box, action_dim: int, iterations: int, warmup: i
     obs = obs_space.sample()
     timing = _time(lambda: agent.predict(obs), iterations, warmup)
     out = {"action_dim": action_dim, "decision_ms": timing["wall"],
-           "decision_cpu_ms": timing["cpu"],
-           "updates_per_s": _updates_per_s(obs_space, act_space, device, updates,
-                                           config=DiffusionQLConfig())}
+           "decision_cpu_ms": timing["cpu"]}
+    if device == "cpu":  # the same decision through the PyTorch sampler, beside it
+        torch_path = DiffusionQL(obs_space, act_space, DiffusionQLConfig(fast_decisions=False),
+                                 seed=0, device=device)
+        timing = _time(lambda: torch_path.predict(obs), iterations, warmup)
+        out |= {"decision_torch_ms": timing["wall"], "decision_torch_cpu_ms": timing["cpu"]}
+    out["updates_per_s"] = _updates_per_s(obs_space, act_space, device, updates,
+                                          config=DiffusionQLConfig())
     if device == "cuda":
         out["updates_per_s_eager"] = _updates_per_s(obs_space, act_space, device, updates,
                                                     cuda_graphs=False, config=DiffusionQLConfig())
