@@ -32,19 +32,31 @@ from agents.diffusion_ql.kernel import ReverseKernel
 from agents.diffusion_ql.networks import NoisePredictor, TwinCritic, X0Denoiser
 
 
+def _tanh_softplus(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """tanh(softplus(z)) and eᶻ, with one exponential: for n = eᶻ, tanh(log(1 + n)) =
+    n(n + 2) / (n(n + 2) + 2). Above z = 20 both are 1 to float64 precision, so z is
+    capped there and eᶻ cannot overflow."""
+    e = np.minimum(z, 20.0)
+    np.exp(e, out=e)
+    w = e + 2
+    w *= e
+    t = w + 2
+    return np.divide(w, t, out=t), e
+
+
 def mish(z: np.ndarray) -> np.ndarray:
-    """z · tanh(softplus(z)), softplus(z) = log(1 + eᶻ) computed without overflow;
-    ``z`` is overwritten with the result (it is a temporary of the caller's)."""
-    t = np.logaddexp(0, z)
-    np.tanh(t, out=t)
+    """z · tanh(softplus(z)); ``z`` is overwritten with the result (it is a temporary of
+    the caller's)."""
+    t, _ = _tanh_softplus(z)
     return np.multiply(z, t, out=z)
 
 
 def mish_grad(z: np.ndarray) -> np.ndarray:
-    """d mish / dz = tanh(sp) + z · (1 − tanh²(sp)) · σ(z), sp = softplus(z)."""
-    t = np.tanh(np.logaddexp(0, z))
-    sigmoid = 0.5 * (1 + np.tanh(0.5 * z))  # σ(z) without overflow
-    return t + z * (1 - t * t) * sigmoid
+    """d mish / dz = tanh(sp) + z · (1 − tanh²(sp)) · σ(z), sp = softplus(z),
+    σ(z) = eᶻ / (1 + eᶻ)."""
+    t, e = _tanh_softplus(z)
+    e /= 1 + e
+    return t + z * (1 - t * t) * e
 
 
 class _Mlp:
@@ -64,24 +76,39 @@ class _Mlp:
 
     def run(self, pre: np.ndarray, keep: bool = False) -> tuple[np.ndarray, list[np.ndarray]]:
         """Hidden layers and output from the first layer's pre-activation (a temporary,
-        overwritten); ``keep``: return the pre-activations intact, for ``input_grad``."""
-        pres = [pre]
-        h = mish(pre.copy() if keep else pre)
+        overwritten); ``keep``: also return each layer's Mish derivative at its
+        pre-activation, for ``input_grad`` (from the same exponential as the forward)."""
+        slopes: list[np.ndarray] = []
+        h = _mish_keeping(pre, slopes if keep else None)
         for w, b in self._inner:
             z = h @ w
             z += b
-            pres.append(z)
-            h = mish(z.copy() if keep else z)
+            h = _mish_keeping(z, slopes if keep else None)
         out = h @ self._out_w
         out += self._out_b
-        return out, pres
+        return out, slopes
 
-    def input_grad(self, pres: list[np.ndarray]) -> np.ndarray:
-        """∂(scalar output)/∂(first input block) for every row, from ``run``'s pre-activations."""
-        g = np.broadcast_to(self.back[-1], (len(pres[-1]), self.back[-1].shape[1]))
-        for z, w in zip(reversed(pres[1:]), reversed(self.back[:-1]), strict=True):
-            g = (g * mish_grad(z)) @ w
-        return (g * mish_grad(pres[0])) @ self.first_b.T
+    def input_grad(self, slopes: list[np.ndarray]) -> np.ndarray:
+        """∂(scalar output)/∂(first input block) for every row, from ``run``'s slopes."""
+        g = np.broadcast_to(self.back[-1], (len(slopes[-1]), self.back[-1].shape[1]))
+        for slope, w in zip(reversed(slopes[1:]), reversed(self.back[:-1]), strict=True):
+            g = (g * slope) @ w
+        return (g * slopes[0]) @ self.first_b.T
+
+
+def _mish_keeping(z: np.ndarray, slopes: list[np.ndarray] | None) -> np.ndarray:
+    """:func:`mish` of ``z`` (overwritten), appending d mish / dz to ``slopes`` if given."""
+    t, e = _tanh_softplus(z)
+    if slopes is not None:  # t + z (1 - t²) σ(z), σ(z) = e / (1 + e), in place
+        sigma = e + 1
+        np.divide(e, sigma, out=sigma)
+        slope = t * t
+        np.subtract(1, slope, out=slope)
+        slope *= z
+        slope *= sigma
+        slope += t
+        slopes.append(slope)
+    return np.multiply(z, t, out=z)
 
 
 class FastDecider:
@@ -184,13 +211,18 @@ class FastDecider:
         outs = []
         parts = state_parts or self.critic_state_parts(obs)
         for q, part in zip(self.critics, parts, strict=True):
-            out, pres = q.run(x @ q.first_b + part, keep=with_grad)
-            outs.append((out[:, 0], pres, q))
+            out, slopes = q.run(x @ q.first_b + part, keep=with_grad)
+            outs.append((out[:, 0], slopes, q))
         (q1, p1, c1), (q2, p2, c2) = outs
         if not with_grad:
             return np.minimum(q1, q2), None
-        first = (q1 < q2)[:, None]  # torch.minimum routes the gradient to the smaller one
-        grad = np.where(first, c1.input_grad(p1), c2.input_grad(p2))
+        # torch.minimum routes the gradient to the smaller one: each critic back-propagates
+        # only the rows where it is that one
+        first = q1 < q2
+        grad = np.empty((len(x), x.shape[1]), dtype=np.result_type(x, q1))
+        for rows, critic, slopes in ((first, c1, p1), (~first, c2, p2)):
+            if rows.any():
+                grad[rows] = critic.input_grad([slope[rows] for slope in slopes])
         return np.minimum(q1, q2), grad
 
     def sample_ddpm(self, obs: np.ndarray, noise: np.ndarray, guidance_scale: float = 0.0
@@ -209,7 +241,7 @@ class FastDecider:
             mean = self._clean(x, fixed[step], step)
             mean *= c["posterior_coef_x0"][step]
             mean += c["posterior_coef_xt"][step] * x
-            if guidance_scale:
+            if guidance_scale and c["posterior_variance"][step]:  # 0 at the last step
                 mean += guidance_scale * c["posterior_variance"][step] * self.q_min(
                     obs, x, True, parts)[1]
             if step > 0:
