@@ -100,8 +100,8 @@ def bench_oran_slicing(sim_seconds: float = 1.0, repeats: int = 1, seed: int = 1
     return {
         "benchmark": "scenario", "scenario": "oran-slicing", "seed": seed,
         "params": base, "simulated_s": simulated, "repeats": repeats,
-        "wall_s": {k: round(w, 3) for k, (w, _) in best.items()},
-        "cpu_s": {k: round(c, 3) for k, (_, c) in best.items()},
+        "wall_s": {k: round(w, 6) for k, (w, _) in best.items()},
+        "cpu_s": {k: round(c, 6) for k, (_, c) in best.items()},
         "sim_s_per_wall_s": {k: round(simulated / w, 3) for k, (w, _) in best.items()},
         "sim_s_per_cpu_s": {k: round(simulated / c, 3) for k, (_, c) in best.items()},
         "dl_dcis_per_cell_tti": {k: round(v / ttis, 3) for k, v in dcis.items()},
