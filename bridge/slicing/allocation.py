@@ -82,7 +82,8 @@ def violations(cfg: SlicingConfig, alloc: Allocation) -> list[str]:
     owners = alloc.prb_owner[rus, rbgs]
     wrong = owners[alloc.association[owners] != rus]
     if wrong.size:
-        found.append(f"RBGs owned at an RU the UE is not associated to (UEs {sorted(set(wrong))})")
+        ues = sorted(set(wrong.tolist()))  # plain ints, printed as such
+        found.append(f"RBGs owned at an RU the UE is not associated to (UEs {ues})")
     use = ru_power_use(cfg, alloc)
     if np.any(use > 1.0 + _BUDGET_TOL):
         found.append(f"RU power over budget: {np.round(use, 4).tolist()} x P_max")
