@@ -47,16 +47,30 @@ def _tanh_softplus(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def mish(z: np.ndarray) -> np.ndarray:
     """z · tanh(softplus(z)); ``z`` is overwritten with the result (it is a temporary of
     the caller's)."""
-    t, _ = _tanh_softplus(z)
-    return np.multiply(z, t, out=z)
+    return _mish_keeping(z, None)
 
 
 def mish_grad(z: np.ndarray) -> np.ndarray:
     """d mish / dz = tanh(sp) + z · (1 − tanh²(sp)) · σ(z), sp = softplus(z),
     σ(z) = eᶻ / (1 + eᶻ)."""
+    slopes: list[np.ndarray] = []
+    _mish_keeping(z.copy(), slopes)
+    return slopes[0]
+
+
+def _mish_keeping(z: np.ndarray, slopes: list[np.ndarray] | None) -> np.ndarray:
+    """:func:`mish` of ``z`` (overwritten), appending d mish / dz to ``slopes`` if given."""
     t, e = _tanh_softplus(z)
-    e /= 1 + e
-    return t + z * (1 - t * t) * e
+    if slopes is not None:  # t + z (1 - t²) σ(z), σ(z) = e / (1 + e), in place
+        sigma = e + 1
+        np.divide(e, sigma, out=sigma)
+        slope = t * t
+        np.subtract(1, slope, out=slope)
+        slope *= z
+        slope *= sigma
+        slope += t
+        slopes.append(slope)
+    return np.multiply(z, t, out=z)
 
 
 class _Mlp:
@@ -95,20 +109,6 @@ class _Mlp:
             g = (g * slope) @ w
         return (g * slopes[0]) @ self.first_b.T
 
-
-def _mish_keeping(z: np.ndarray, slopes: list[np.ndarray] | None) -> np.ndarray:
-    """:func:`mish` of ``z`` (overwritten), appending d mish / dz to ``slopes`` if given."""
-    t, e = _tanh_softplus(z)
-    if slopes is not None:  # t + z (1 - t²) σ(z), σ(z) = e / (1 + e), in place
-        sigma = e + 1
-        np.divide(e, sigma, out=sigma)
-        slope = t * t
-        np.subtract(1, slope, out=slope)
-        slope *= z
-        slope *= sigma
-        slope += t
-        slopes.append(slope)
-    return np.multiply(z, t, out=z)
 
 
 class FastDecider:
@@ -185,16 +185,16 @@ class FastDecider:
         pre = x @ self.actor.first_a
         pre += fixed
         x0, _ = self.actor.run(pre)
-        np.tanh(x0, out=x0)
-        if self.clip is not None:
-            np.minimum(x0, self.clip, out=x0)
-            np.maximum(x0, -self.clip, out=x0)
-        return x0
+        return self._clamp(np.tanh(x0, out=x0))
 
     def _x0(self, x: np.ndarray, eps: np.ndarray, step: int) -> np.ndarray:
         a = self.scalars["alphas_bar"][step]
         x0 = x - math.sqrt(1 - a) * eps
         x0 /= math.sqrt(a)
+        return self._clamp(x0)
+
+    def _clamp(self, x0: np.ndarray) -> np.ndarray:
+        """x̂₀ clamped to [-clip, clip] in place."""
         if self.clip is not None:  # np.clip's Python wrapper costs more than the two ufuncs
             np.minimum(x0, self.clip, out=x0)
             np.maximum(x0, -self.clip, out=x0)
