@@ -55,6 +55,10 @@ def test_fast_path_equals_the_reference_sampler(config):
         expected = reference.act(obs, deterministic)
         got = fast.act(obs, deterministic)
         np.testing.assert_allclose(got, expected, atol=2e-5)
+        # one observation: the NumPy path broadcasts its share over the candidates
+        np.testing.assert_allclose(fast.predict(obs[1], deterministic=deterministic)[0],
+                                   reference.predict(obs[1], deterministic=deterministic)[0],
+                                   atol=2e-5)
     # both consumed the same draws: the generators are still in step
     assert torch.equal(reference.generator.get_state(), fast.generator.get_state())
     # and the decisions depend on the noise (a constant sampler would pass the above)

@@ -117,7 +117,7 @@ class DiffusionQL:
         noise = torch.randn(shape if ddim else (c.diffusion.steps, *shape), device=self.device,
                             generator=self.generator)
         if self._fast_enabled():
-            x_np, q_np = self._decide_fast(np.repeat(obs, n, 0), noise.numpy())
+            x_np, q_np = self._decide_fast(obs, noise.numpy())  # obs: one row, n candidates
             x, q = torch.from_numpy(x_np), None if q_np is None else torch.from_numpy(q_np)
         else:
             with torch.no_grad():

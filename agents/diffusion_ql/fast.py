@@ -73,6 +73,18 @@ def _mish_keeping(z: np.ndarray, slopes: list[np.ndarray] | None) -> np.ndarray:
     return np.multiply(z, t, out=z)
 
 
+def _per_row(part: np.ndarray, rows: int, broadcast: bool = True) -> np.ndarray:
+    """An observation's share of a layer (axis −2: one row per observation) for ``rows``
+    candidate rows, each observation's candidates consecutive: repeated, or as it is
+    where NumPy broadcasts it (one observation, ``broadcast``)."""
+    k = part.shape[-2]
+    if k == rows or (broadcast and k == 1):
+        return part
+    if rows % k:
+        raise ValueError(f"{rows} candidate rows do not split over {k} observations")
+    return np.repeat(part, rows // k, axis=-2)
+
+
 class _Mlp:
     """An ``agents.common.nn.mlp`` as transposed float32 weights; the first layer is
     split at ``split`` input columns so that its two input blocks enter separately."""
@@ -88,27 +100,74 @@ class _Mlp:
         self._inner = list(zip(self.hidden[:-1], self.bias[1:-1], strict=True))
         self._out_w, self._out_b = self.hidden[-1], self.bias[-1]
 
-    def run(self, pre: np.ndarray, keep: bool = False) -> tuple[np.ndarray, list[np.ndarray]]:
+    def run(self, pre: np.ndarray) -> np.ndarray:
         """Hidden layers and output from the first layer's pre-activation (a temporary,
-        overwritten); ``keep``: also return each layer's Mish derivative at its
-        pre-activation, for ``input_grad`` (from the same exponential as the forward)."""
-        slopes: list[np.ndarray] = []
-        h = _mish_keeping(pre, slopes if keep else None)
+        overwritten)."""
+        h = mish(pre)
         for w, b in self._inner:
             z = h @ w
             z += b
-            h = _mish_keeping(z, slopes if keep else None)
+            h = mish(z)
         out = h @ self._out_w
         out += self._out_b
-        return out, slopes
+        return out
 
-    def input_grad(self, slopes: list[np.ndarray]) -> np.ndarray:
-        """∂(scalar output)/∂(first input block) for every row, from ``run``'s slopes."""
-        g = np.broadcast_to(self.back[-1], (len(slopes[-1]), self.back[-1].shape[1]))
-        for slope, w in zip(reversed(slopes[1:]), reversed(self.back[:-1]), strict=True):
-            g = (g * slope) @ w
-        return (g * slopes[0]) @ self.first_b.T
 
+class _CriticPair:
+    """Both critics of a ``TwinCritic`` as one stack of transposed float32 weights
+    (leading axis 2), so that each layer of the two runs as one batched product and one
+    Mish; the first layer is split at the state, as in :class:`_Mlp`."""
+
+    def __init__(self, critics: list[_Mlp]):
+        one, two = critics
+        self.first_a = np.stack([one.first_a, two.first_a])                 # (2, obs, hidden)
+        self.first_b = np.stack([one.first_b, two.first_b])                 # (2, action, hidden)
+        self.first_bias = np.stack([one.bias[0], two.bias[0]])[:, None]     # (2, 1, hidden)
+        self.inner = [(np.stack([w1, w2]), np.stack([b1, b2])[:, None])
+                      for (w1, b1), (w2, b2) in zip(one._inner, two._inner, strict=True)]
+        self.out_w = np.stack([one._out_w, two._out_w])                     # (2, hidden, 1)
+        self.out_b = np.stack([one._out_b, two._out_b])[:, None]            # (2, 1, 1)
+        self.back_out = np.stack([one.back[-1], two.back[-1]])              # (2, 1, hidden)
+        self.back = [np.stack([w1, w2]) for w1, w2 in zip(one.back[:-1], two.back[:-1],
+                                                          strict=True)]  # (2, out, in)
+        self.first_b_t = np.ascontiguousarray(self.first_b.transpose(0, 2, 1))
+
+    def state_part(self, obs: np.ndarray) -> np.ndarray:
+        """The state's share (with the bias) of both first layers, (2, rows, hidden)."""
+        return obs @ self.first_a + self.first_bias
+
+    def run(self, x: np.ndarray, state_part: np.ndarray, keep: bool
+            ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Q1 and Q2 of every row, (2, rows), and each layer's Mish slope if ``keep``."""
+        slopes: list[np.ndarray] = []
+        pre = x @ self.first_b
+        pre += state_part
+        h = _mish_keeping(pre, slopes if keep else None)
+        for w, b in self.inner:
+            z = h @ w
+            z += b
+            h = _mish_keeping(z, slopes if keep else None)
+        out = h @ self.out_w
+        out += self.out_b
+        return out[..., 0], slopes
+
+    def min_grad(self, q: np.ndarray, slopes: list[np.ndarray]) -> np.ndarray:
+        """∇ₐ min(Q1, Q2) per row from :meth:`run`'s slopes. As torch.minimum does, the
+        gradient of each row comes from the smaller critic (the second on a tie), so each
+        critic back-propagates only its own rows."""
+        first = q[0] < q[1]
+        n, k = q.shape[1], int(np.count_nonzero(first))
+        grad = np.empty((n, self.first_b.shape[1]), dtype=q.dtype)
+        for c, rows, count in ((0, first, k), (1, ~first, n - k)):
+            if not count:
+                continue
+            if count == n:  # every row: views, not copies
+                rows = slice(None)
+            g = self.back_out[c]  # (1, hidden): broadcast over the rows by the first product
+            for slope, w in zip(reversed(slopes[1:]), reversed(self.back), strict=True):
+                g = (slope[c][rows] * g) @ w[c]
+            grad[rows] = (slopes[0][c][rows] * g) @ self.first_b_t[c]
+        return grad
 
 
 class FastDecider:
@@ -133,7 +192,7 @@ class FastDecider:
         self.step_bias = emb @ w_time + self.actor.bias[0]      # (T, hidden)
         self.w_state = w_state
         # critics take [state | action]: split at the state so the action block is second
-        self.critics = [_Mlp(q, obs_dim) for q in (critic.q1, critic.q2)]
+        self.critics = _CriticPair([_Mlp(q, obs_dim) for q in (critic.q1, critic.q2)])
         self.kernel = self._kernel()
         self._plans: dict[str | int, tuple[np.ndarray, ...]] = {}
 
@@ -150,8 +209,7 @@ class FastDecider:
         """ε_θ(x, t, s), ``fixed`` = the (t, s) share of the first layer's pre-activation."""
         pre = x @ self.actor.first_a
         pre += fixed
-        out, _ = self.actor.run(pre)
-        return out
+        return self.actor.run(pre)
 
     def _compiled(self, key: str | int, obs: np.ndarray, x: np.ndarray,
                   noise: np.ndarray | None) -> np.ndarray:
@@ -172,11 +230,11 @@ class FastDecider:
                                 np.array([math.sqrt(1 - a[s]) for s in order]),
                                 np.array(coef_x0), np.array(coef_x))
         step_bias, sqrt_abar, sqrt_one_minus_abar, x0_coefs, x_coefs = self._plans[key]
-        fixed = (obs @ self.w_state)[None] + step_bias
+        fixed = _per_row(obs @ self.w_state, len(x), broadcast=False)[None] + step_bias
         assert self.kernel is not None  # the caller checked
         x = self.kernel.run(x, fixed, sqrt_abar, sqrt_one_minus_abar, x0_coefs, x_coefs, noise,
                             self.clip)
-        return x if self.clip is None else np.clip(x, -self.clip, self.clip, out=x)
+        return self._clamp(x)
 
     def _clean(self, x: np.ndarray, fixed: np.ndarray, step: int) -> np.ndarray:
         """x̂₀ at ``step`` (clamped), ``fixed`` as in :meth:`_eps`."""
@@ -184,8 +242,8 @@ class FastDecider:
             return self._x0(x, self._eps(x, fixed), step)
         pre = x @ self.actor.first_a
         pre += fixed
-        x0, _ = self.actor.run(pre)
-        return self._clamp(np.tanh(x0, out=x0))
+        x0 = np.tanh(self.actor.run(pre))
+        return x0 if self.clip is None or self.clip >= 1 else self._clamp(x0)  # tanh: in [-1, 1]
 
     def _x0(self, x: np.ndarray, eps: np.ndarray, step: int) -> np.ndarray:
         a = self.scalars["alphas_bar"][step]
@@ -200,54 +258,42 @@ class FastDecider:
             np.maximum(x0, -self.clip, out=x0)
         return x0
 
-    def critic_state_parts(self, obs: np.ndarray) -> list[np.ndarray]:
-        """The state's share (with the bias) of each critic's first layer."""
-        return [obs @ q.first_a + q.bias[0] for q in self.critics]
+    def critic_state_part(self, obs: np.ndarray) -> np.ndarray:
+        """The state's share (with the bias) of both critics' first layers."""
+        return self.critics.state_part(obs)
 
     def q_min(self, obs: np.ndarray, x: np.ndarray, with_grad: bool = False,
-              state_parts: list[np.ndarray] | None = None
+              state_part: np.ndarray | None = None
               ) -> tuple[np.ndarray, np.ndarray | None]:
         """min(Q1, Q2)(s, a) per row and, if asked, its gradient in a."""
-        outs = []
-        parts = state_parts or self.critic_state_parts(obs)
-        for q, part in zip(self.critics, parts, strict=True):
-            out, slopes = q.run(x @ q.first_b + part, keep=with_grad)
-            outs.append((out[:, 0], slopes, q))
-        (q1, p1, c1), (q2, p2, c2) = outs
-        if not with_grad:
-            return np.minimum(q1, q2), None
-        # torch.minimum routes the gradient to the smaller one: each critic back-propagates
-        # only the rows where it is that one
-        first = q1 < q2
-        grad = np.empty((len(x), x.shape[1]), dtype=np.result_type(x, q1))
-        for rows, critic, slopes in ((first, c1, p1), (~first, c2, p2)):
-            if rows.any():
-                grad[rows] = critic.input_grad([slope[rows] for slope in slopes])
-        return np.minimum(q1, q2), grad
+        part = _per_row(self.critic_state_part(obs), len(x)) if state_part is None else state_part
+        q, slopes = self.critics.run(x, part, keep=with_grad)
+        return np.minimum(q[0], q[1]), self.critics.min_grad(q, slopes) if with_grad else None
 
     def sample_ddpm(self, obs: np.ndarray, noise: np.ndarray, guidance_scale: float = 0.0
                     ) -> np.ndarray:
         """``Diffusion.sample_ddpm`` with ``guidance = ∇ₐ min Q`` when the scale is not 0;
-        ``noise`` has shape (T, len(obs), action_dim)."""
+        ``noise`` has shape (T, rows, action_dim), ``obs`` one row per candidate row or
+        per observation (its candidates consecutive rows)."""
         # σ_t · z for steps T−1 … 1, scaled in one operation
         scaled = noise[1:] * self._noise_scale.reshape(-1, *[1] * (noise.ndim - 1))
         if self.kernel is not None and not guidance_scale:
             return self._compiled("ddpm", obs, noise[0].copy(), scaled)
-        fixed = (obs @ self.w_state)[None] + self.step_bias[:, None]  # (T, n, hidden)
-        c = self.scalars
-        parts = self.critic_state_parts(obs) if guidance_scale else None
         x = noise[0]
+        fixed = _per_row(obs @ self.w_state, len(x))[None] + self.step_bias[:, None]
+        c = self.scalars
+        part = _per_row(self.critic_state_part(obs), len(x)) if guidance_scale else None
         for k, step in enumerate(reversed(range(self.steps)), start=1):
             mean = self._clean(x, fixed[step], step)
             mean *= c["posterior_coef_x0"][step]
             mean += c["posterior_coef_xt"][step] * x
             if guidance_scale and c["posterior_variance"][step]:  # 0 at the last step
                 mean += guidance_scale * c["posterior_variance"][step] * self.q_min(
-                    obs, x, True, parts)[1]
+                    obs, x, True, part)[1]
             if step > 0:
                 mean += scaled[k - 1]
             x = mean
-        return x if self.clip is None else np.clip(x, -self.clip, self.clip, out=x)
+        return self._clamp(x)
 
     def _ddim_plan(self, steps: int) -> list[tuple[int, float, float]]:
         """(step, A, B) of each DDIM step, once per step count."""
@@ -268,11 +314,11 @@ class FastDecider:
         x ← √ᾱ′ x̂₀ + √(1−ᾱ′) (x − √ᾱ x̂₀)/√(1−ᾱ) = A x̂₀ + B x."""
         if self.kernel is not None:
             return self._compiled(steps, obs, np.array(noise, np.float32), None)
-        state_part = obs @ self.w_state
         x = noise
+        state_part = _per_row(obs @ self.w_state, len(x))
         for step, coef_x0, coef_x in self._ddim_plan(steps):
             x0 = self._clean(x, state_part + self.step_bias[step], step)
             x0 *= coef_x0
             x0 += coef_x * x
             x = x0
-        return x if self.clip is None else np.clip(x, -self.clip, self.clip, out=x)
+        return self._clamp(x)
