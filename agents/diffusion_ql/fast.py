@@ -4,11 +4,13 @@ change within a decision computed once.
 
 What is hoisted out of the reverse loop: the time embedding and its share of the
 denoiser's first layer (one row per step, computed once per weight version), the
-state's share of that layer and of the critics' first layers (once per decision), and
-the schedule's coefficients (Python floats). What remains per step is one product
-with the action block of the first layer and the hidden layers, on float32 arrays
-without autograd or dispatcher overhead. The Q-guidance term ∇ₐ min(Q1, Q2) is
-back-propagated by hand through the critic MLPs. An x̂₀ denoiser's output gives x̂₀ =
+state's share of that layer and of the critics' first layers (once per decision and
+observation, broadcast over its candidates), and the schedule's coefficients (Python
+floats). What remains per step is one product with the action block of the first layer
+and the hidden layers, on float32 arrays without autograd or dispatcher overhead. The
+two critics run as one stack (each layer one batched product and one Mish for both);
+the Q-guidance term ∇ₐ min(Q1, Q2) is back-propagated by hand, each critic through the
+rows where it is the smaller. An x̂₀ denoiser's output gives x̂₀ =
 tanh(net) directly (the PyTorch path goes through the noise it implies and back, the
 same value to float rounding); the compiled loop serves the noise predictor only.
 
