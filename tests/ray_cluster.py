@@ -130,7 +130,7 @@ def two_node_cluster() -> Iterator[TestCluster]:
     _reset_token_cache()
     cluster = None
     try:
-        cluster = Cluster(initialize_head=True, shutdown_at_exit=True,
+        cluster = Cluster(initialize_head=True, shutdown_at_exit=False,
                           head_node_args={**NODE, "temp_dir": temp_dir,
                                           "include_dashboard": False,
                                           "_system_config": HEALTH_CHECKS})

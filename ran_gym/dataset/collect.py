@@ -210,13 +210,13 @@ def _episodes(envs: list[gym.Env], episodes: range, policies: list[str], seed: i
 def _remote_episodes(ray: Any, actors: list[Any], episodes: range, policies: list[str],
                      seed: int) -> list[dict[str, Any]]:
     """Episode i in actor i - first, the actors in parallel; an episode whose actor died
-    is played again from its seed by the restarted actor (up to ``PLAY_TRIES`` times), so
-    it is stored once, whole."""
+    is played again from its seed by the restarted actor (Ray retries it, and so does
+    this loop, up to ``PLAY_TRIES`` times each): it is stored once, whole."""
     rows: dict[int, list[dict[str, Any]]] = {}
     todo = list(episodes[:len(actors)])
     for _ in range(PLAY_TRIES):
-        refs = {e: actors[e - episodes[0]].play.remote(_episode, e, policies, seed)
-                for e in todo}
+        refs = {e: actors[e - episodes[0]].play.options(max_task_retries=PLAY_TRIES).remote(
+                    _episode, e, policies, seed) for e in todo}
         todo = []
         for e, ref in refs.items():
             try:

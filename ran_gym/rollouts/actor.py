@@ -17,6 +17,11 @@ from typing import Any
 
 import gymnasium as gym
 
+from bridge.env import RESTARTABLE
+
+BUILD_TRIES = 3
+"""Attempts at building the env (it starts a simulator to learn the spaces), which a
+simulator crash or hang may fail: a failed constructor would leave the actor dead."""
 EPISODE_SEED = "episode_seed"
 EPISODE_STEP = "episode_step"
 
@@ -32,10 +37,16 @@ class EnvActor:
     """Hosts ``make()``; the Ray actor class is ``ray.remote(...)(EnvActor)``."""
 
     def __init__(self, make: Callable[[], gym.Env]):
-        self.env = make()
+        for attempt in range(BUILD_TRIES):  # building an env runs a simulator too
+            try:
+                self.env = make()
+                break
+            except RESTARTABLE:
+                if attempt + 1 == BUILD_TRIES:
+                    raise
         self.reported = 0
         self.seed: int | None = None
-        self.step_index = 0
+        self.step_index: int | None = None  # None: no episode here (e.g. just restarted)
 
     def _new_restarts(self) -> int:
         total = _restarts(self.env)
@@ -51,7 +62,11 @@ class EnvActor:
         self.seed, self.step_index = seed, 0
         return obs, info, self._new_restarts()
 
-    def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any], int]:
+    def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any], int] | None:
+        """The step's results, or None when this actor holds no episode: Ray restarted it
+        since the learner's last call, and the episode died with its predecessor."""
+        if self.step_index is None:
+            return None
         obs, reward, terminated, truncated, info = self.env.step(action)
         self.step_index += 1
         info = {**info, EPISODE_SEED: -1 if self.seed is None else int(self.seed),

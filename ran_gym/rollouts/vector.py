@@ -14,8 +14,9 @@ within ``timeout_s`` ends its sub-env's episode as truncated with reward 0 and t
 observation, ``info["simulator_failure"]`` naming the cause (``ActorDied``,
 ``ActorTimeout``), exactly as ``Ns3Env(auto_restart=True)`` reports a simulator crash;
 Ray restarts the actor (``max_restarts=-1``), which builds a fresh env, and the next
-reset goes to it. A step is never retried (``max_task_retries=0``), so no transition
-is delivered twice; a reset is, up to ``RESET_TRIES`` times. ``restarts`` counts, per
+reset goes to it. A step is never retried (``max_task_retries=0``): it would run on a
+fresh env, and no transition may be delivered twice; a reset is retried by Ray on the
+restarted actor, and again here, up to ``RESET_TRIES`` times each. ``restarts`` counts, per
 sub-env, the failures absorbed in the actors (simulator crashes and hangs) and those of
 the actors themselves.
 
@@ -75,7 +76,8 @@ class RayVectorEnv(VectorEnv):
         self.actors = start_actors(make, num_envs, num_cpus)
         self.num_envs = num_envs
         try:
-            obs_space, act_space = ray.get(self.actors[0].spaces.remote())
+            obs_space, act_space = ray.get(
+                self.actors[0].spaces.options(max_task_retries=RESET_TRIES).remote())
         except ray.exceptions.RayActorError as error:
             self.close()
             raise RuntimeError(f"the rollout actors could not build their env: {error}"
@@ -112,7 +114,8 @@ class RayVectorEnv(VectorEnv):
         infos: dict[str, Any] = {}
         pending = [int(i) for i in np.flatnonzero(mask)]
         for _ in range(RESET_TRIES):
-            refs = {i: self.actors[i].reset.remote(seeds[i], options or None) for i in pending}
+            refs = {i: self.actors[i].reset.options(max_task_retries=RESET_TRIES).remote(
+                        seeds[i], options or None) for i in pending}
             pending = []
             for i, result in self._gather(refs).items():
                 if isinstance(result, Exception):
@@ -190,6 +193,9 @@ class RayVectorEnv(VectorEnv):
                 out[i] = ray.get(ref)
             except ray.exceptions.RayActorError as error:
                 out[i] = ActorDiedError(f"rollout actor {i} died: {error}")
+            if out[i] is None:  # a step reached the restarted actor of a dead one
+                out[i] = ActorDiedError(f"rollout actor {i} was restarted; its episode died "
+                                        "with its previous process")
         return out
 
     def _lost(self, i: int) -> None:
