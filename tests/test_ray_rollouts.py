@@ -24,6 +24,7 @@ import pytest
 import torch
 
 from agents.common.checkpoint import load_torch
+from ran_gym.bench.markdown import render
 from ran_gym.cli import main
 from ran_gym.dataset.collect import load
 from tests import ray_cluster
@@ -282,3 +283,31 @@ def test_training_goes_on_through_killed_simulators_actors_and_a_node(cluster, t
     for name in ("actor", "critic"):
         for key, value in b[name].items():
             assert torch.equal(a[name][key], value), f"{name}.{key}"
+
+
+def test_bench_scaling_times_ray_actors_beside_the_local_vector_env(cluster, capsys):
+    """``bench scaling --rollouts ray``: the local vector env, actors deciding in the
+    learner and actors deciding themselves, at each N, in one run; the overhead figures
+    follow from the rows."""
+    tiny = ["--param=nRus=1", "--param=nUes=3", "--param=warmupMs=20"]
+    assert main(["bench", "scaling", "--rollouts", "ray", "--ray-address", cluster.address,
+                 "--num-envs", "1,2", "--steps", "3", *tiny]) == 0
+    result = json.loads(capsys.readouterr().out)
+    for variant in ("num_envs", "ray", "ray_actor_decisions"):
+        one, two = result[variant]["1"], result[variant]["2"]
+        assert one["speedup"] == 1.0 and one["sim_cpu_ms_per_step"] > 0
+        assert two["wall_s"] == pytest.approx(2 * 3 / two["steps_per_s"], rel=1e-2)
+        assert two["python_cpu_ms_per_step"] > 0
+    o = result["ray_overhead"]
+    wall = 1e3 / result["ray"]["1"]["steps_per_s"] - 1e3 / result["num_envs"]["1"]["steps_per_s"]
+    assert o["wall_ms_per_step"] == pytest.approx(wall, rel=1e-2, abs=1e-3)
+    cpu = (result["ray"]["1"]["python_cpu_ms_per_step"]
+           - result["num_envs"]["1"]["python_cpu_ms_per_step"])
+    assert o["cpu_ms_per_step"] == pytest.approx(cpu, rel=1e-2, abs=1e-3)
+    bridge = result["bridge"]
+    assert o["plain_step_cpu_ms"] == pytest.approx(
+        bridge["sim_cpu_ms_per_step"] + bridge["bridge_cpu_ms_per_step"], rel=1e-3)
+    assert o["target_met"] == (o["cpu_ms_per_step"] <= 0.1 * o["plain_step_cpu_ms"])
+    table = render({"command": "c", "date": "d", "suites": {"scaling": result}}, Path("r.json"))
+    assert "| ray | 2 |" in table and "| ray_actor_decisions | 1 |" in table
+    assert "target ≤ 10 %" in table

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -180,8 +181,16 @@ class RayVectorEnv(VectorEnv):
         """Each call's result, or the exception that says its actor is gone; an actor
         that does not answer within ``timeout_s`` is killed (Ray restarts it)."""
         ray = self._ray
-        ready, late = ray.wait(list(refs.values()), num_returns=len(refs),
-                               timeout=self.timeout_s)
+        deadline = time.monotonic() + self.timeout_s
+        try:  # the common case in one call: every actor answers in time
+            results = ray.get(list(refs.values()), timeout=self.timeout_s)
+            if all(r is not None for r in results):
+                return dict(zip(refs, results, strict=True))
+        except (ray.exceptions.RayActorError, ray.exceptions.GetTimeoutError,
+                ray.exceptions.RayTaskError):
+            pass  # sorted out below, actor by actor (an env's own error is raised there)
+        _, late = ray.wait(list(refs.values()), num_returns=len(refs),
+                           timeout=max(deadline - time.monotonic(), 0.0))
         out: dict[int, Any] = {}
         for i, ref in refs.items():
             if ref in late:
