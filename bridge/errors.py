@@ -31,6 +31,7 @@ class SimulatorCrashed(BridgeError):
     """
 
     def __init__(self, what: str, returncode: int | None, log_tail: str, command: str):
+        self.what = what
         self.returncode = returncode
         self.log_tail = log_tail
         self.command = command
@@ -39,3 +40,7 @@ class SimulatorCrashed(BridgeError):
             f"--- last lines of its log ---\n{log_tail}\n"
             f"--- reproduce with ---\n{command}"
         )
+
+    def __reduce__(self) -> tuple[type, tuple[str, int | None, str, str]]:
+        """Pickled with its four fields (a worker process or Ray actor sends it back)."""
+        return type(self), (self.what, self.returncode, self.log_tail, self.command)

@@ -1,6 +1,6 @@
 """Client of ``ran-gym-launcher`` (ns3_scenarios/launcher): scenario programs started
-by a launcher in another container or on another host, behind the same process
-handle as a local one."""
+by a launcher in another container on this machine (it listens on ipc:// or loopback
+only), behind the same process handle as a local one."""
 
 from __future__ import annotations
 

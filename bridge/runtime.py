@@ -1,5 +1,5 @@
 """Where a scenario program runs: natively, in the scenario image under Docker, or
-through a ``ran-gym-launcher`` (another container or host).
+through a ``ran-gym-launcher`` (another container on this machine).
 
 Every runtime's ``start`` returns a process handle with the same methods (``alive``,
 ``check_alive``, ``wait``, ``close``, ``log_tail``, ``command_line``), so the env does

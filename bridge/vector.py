@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from gymnasium.vector import AsyncVectorEnv, AutoresetMode
+from gymnasium.vector import AsyncVectorEnv, AutoresetMode, VectorEnv
 from gymnasium.vector.utils import concatenate, create_empty_array
 
 from bridge.envs import ScenarioEnv
@@ -33,7 +33,7 @@ def make_vector_env(scenario: str, params: Mapping[str, Any] | None = None,
     return AsyncVectorEnv([make] * num_envs, autoreset_mode=AutoresetMode.NEXT_STEP)
 
 
-def batch_actions(envs: AsyncVectorEnv, actions: Sequence[Any]) -> Any:
+def batch_actions(envs: VectorEnv, actions: Sequence[Any]) -> Any:
     """One action per sub-env (each in the single action space) as the batched action
     the vector env takes (a Dict space gives a dict of stacked arrays)."""
     space = envs.single_action_space

@@ -57,13 +57,27 @@ def test_cli_names_the_flag(tmp_path, capsys):
     assert "--allow-all-interfaces" in capsys.readouterr().err
 
 
-def test_launcher_refuses_a_network_address_without_allow_remote(tmp_path):
+def test_launcher_refuses_every_network_address(tmp_path):
+    """The launcher does not authenticate its peers, so it serves this machine only:
+    a network address is refused, and so is the former --allowRemote; loopback binds."""
     launcher = str(find_program("ran-gym-launcher"))
-    refused = subprocess.run([launcher, "--endpoint=tcp://0.0.0.0:5999"], capture_output=True,
-                             text=True, timeout=10)
-    assert refused.returncode == 2 and "--allowRemote" in refused.stderr
+    for endpoint in ("tcp://0.0.0.0:5999", "tcp://192.0.2.7:5999", "tcp://*:5999"):
+        refused = subprocess.run([launcher, f"--endpoint={endpoint}"], capture_output=True,
+                                 text=True, timeout=10)
+        assert refused.returncode == 2, endpoint
+        assert f"refusing {endpoint}" in refused.stderr and "--rollouts ray" in refused.stderr
+    flag = subprocess.run([launcher, "--endpoint=tcp://0.0.0.0:5999", "--allowRemote"],
+                          capture_output=True, text=True, timeout=10)
+    assert flag.returncode == 2 and "--allowRemote is gone" in flag.stderr
     usage = subprocess.run([launcher, "--help"], capture_output=True, text=True, timeout=10)
-    assert "--allowRemote" in usage.stderr
+    assert usage.returncode == 0 and "loopback" in usage.stderr
+    local = subprocess.Popen([launcher, f"--endpoint=ipc://{tmp_path}/l.sock",
+                              f"--logDir={tmp_path}"], stderr=subprocess.PIPE, text=True)
+    try:
+        assert "listening on ipc://" in (local.stderr.readline() if local.stderr else "")
+    finally:
+        local.terminate()
+        local.wait(10)
 
 
 # --- checkpoints -------------------------------------------------------------------

@@ -1,5 +1,9 @@
-// ran-gym-launcher: starts scenario programs on request, for agents that run in
-// another container or on another host (docker compose, clusters).
+// ran-gym-launcher: starts scenario programs on request, for an agent that runs in
+// another container on the same machine (the docker compose co-simulation).
+// It listens only on this machine (ipc://, or tcp:// on a loopback address): it does not
+// authenticate its peers, and whoever reaches it can start programs. Simulators on other
+// hosts run as Ray actors (ran-gym train/collect --rollouts ray), whose cluster
+// authenticates its peers (Ray's token authentication).
 //
 // It answers on a ZeroMQ REP socket. Requests and replies are multipart messages of
 // UTF-8 frames:
@@ -48,11 +52,10 @@ struct Options
     std::string binDir{"/usr/local/bin"};
     std::string logDir{"/tmp/ran-gym-launcher"};
     double graceS{2.0};
-    bool allowRemote{false}; ///< permit a tcp endpoint on a non-loopback address
 };
 
 /// Whether a tcp:// endpoint binds beyond loopback (ipc:// never does). Anyone who can
-/// reach the launcher can start programs, so that must be asked for with --allowRemote.
+/// reach the launcher can start programs, so that is refused.
 bool
 IsRemote(const std::string& endpoint)
 {
@@ -278,20 +281,27 @@ ParseArguments(int argc, char* argv[])
         }
         else if (arg == "--allowRemote")
         {
-            options.allowRemote = true;
+            std::cerr << "ran-gym-launcher: --allowRemote is gone: the launcher serves this "
+                         "machine only; for simulators on other hosts use Ray rollouts "
+                         "(ran-gym train --rollouts ray), which authenticate their peers\n";
+            std::exit(2);
         }
         else
         {
             std::cerr << "usage: ran-gym-launcher [--endpoint=ipc://PATH|tcp://HOST:PORT]"
-                         " [--binDir=DIR] [--logDir=DIR] [--graceS=SECONDS] [--allowRemote]\n";
+                         " [--binDir=DIR] [--logDir=DIR] [--graceS=SECONDS]\n"
+                         "  (tcp only on a loopback address: it does not authenticate "
+                         "its peers)\n";
             std::exit(arg == "--help" ? 0 : 2);
         }
     }
-    if (IsRemote(options.endpoint) && !options.allowRemote)
+    if (IsRemote(options.endpoint))
     {
-        std::cerr << "ran-gym-launcher: " << options.endpoint
-                  << " binds beyond loopback; anyone reaching it can start programs. "
-                     "Pass --allowRemote if that is what you want\n";
+        std::cerr << "ran-gym-launcher: refusing " << options.endpoint
+                  << ": it binds beyond loopback, and the launcher does not authenticate "
+                     "its peers (anyone reaching it could start programs). Use ipc:// or a "
+                     "loopback tcp:// address; for simulators on other hosts use Ray "
+                     "rollouts (ran-gym train --rollouts ray)\n";
         std::exit(2);
     }
     return options;

@@ -72,7 +72,29 @@ def _scaling(r: dict[str, Any]) -> str:
               f"best of {r['repeats']}. One plain env: {b['step_ms']} ms per step, of which "
               f"simulator CPU {b['sim_cpu_ms_per_step']} ms and bridge CPU "
               f"{b['bridge_cpu_ms_per_step']} ms; the vector env adds "
-              f"{b.get('vector_overhead_ms', '?')} ms per step at N = 1.{verdict}")
+              f"{b.get('vector_overhead_ms', '?')} ms per step at N = 1.{verdict}"
+            + _ray_scaling(r))
+
+
+def _ray_scaling(r: dict[str, Any]) -> str:
+    """The Ray actor rows of ``bench scaling --rollouts ray``, and the overhead target."""
+    if "ray" not in r:
+        return ""
+    rows = [[variant, n, v["steps_per_s"], v["speedup"], v["sim_cpu_ms_per_step"],
+             v["python_cpu_ms_per_step"]]
+            for variant in ("ray", "ray_actor_decisions") for n, v in r[variant].items()]
+    o = r.get("ray_overhead", {})
+    verdict = "" if not o else (
+        f" Ray's overhead per env step at N = 1 over the local vector env (decisions in "
+        f"the learner): {o['cpu_ms_per_step']} ms of CPU against the plain env step's "
+        f"{o['plain_step_cpu_ms']} ms; target ≤ 10 %: "
+        f"{'met' if o['target_met'] else 'not met'} ({100 * o['cpu_share']:.1f} %). "
+        f"Wall time: {o['wall_ms_per_step']} ms against {o['plain_step_ms']} ms "
+        f"({100 * o['wall_share']:.1f} %).")
+    return ("\n\nRay actors (ran_gym.rollouts), decisions in the learner (`ray`) and in "
+            "the actors (`ray_actor_decisions`):\n\n"
+            + _table(["rollouts", "N", "env steps/s", "speedup", "sim CPU ms/step",
+                      "Python+Ray CPU ms/step"], rows) + "\n\n" + verdict.strip())
 
 
 def _learner(r: dict[str, Any]) -> str:

@@ -1,5 +1,6 @@
 """``ran-gym bench scaling``: environment steps per second of the O-RAN slicing scenario
-with N simulators in one run (Gymnasium's AsyncVectorEnv, one random agent per sub-env).
+with N simulators in one run (Gymnasium's AsyncVectorEnv, one random agent per sub-env;
+with ``--rollouts ray`` also N Ray actors beside it, ran_gym.bench.ray_scaling).
 
 For each N it times ``steps`` vector steps after the reset (the attach warm-up is not
 timed) and reports
@@ -102,32 +103,82 @@ def _best(rounds: list[dict[str, float]], key: str, highest: bool) -> dict[str, 
     return (max if highest else min)(rounds, key=lambda r: r[key])
 
 
+RAY_VARIANTS = ("ray", "ray_actor_decisions")
+"""``--rollouts ray``: the Ray actor variants timed beside the local vector env
+(ran_gym.bench.ray_scaling)."""
+
+
 def bench_scaling(num_envs: Sequence[int] = (1, 2, 4), steps: int = 50, seed: int = 1,
-                  params: Mapping[str, Any] | None = None, repeats: int = 1) -> dict[str, Any]:
+                  params: Mapping[str, Any] | None = None, repeats: int = 1,
+                  rollouts: str = "local", ray_address: str | None = None) -> dict[str, Any]:
+    """The local vector env at each N, and with ``rollouts="ray"`` the Ray actors beside
+    it (a local Ray, or the cluster at ``ray_address``), the variants taking turns."""
     if steps < 1 or repeats < 1 or not num_envs or min(num_envs) < 1:
         raise ValueError("steps and repeats must be >= 1, num_envs a list of N >= 1")
+    if rollouts not in ("local", "ray"):
+        raise ValueError(f"rollouts must be local or ray, got {rollouts!r}")
     base = dict(params or {})
-    vector: dict[int, list[dict[str, float]]] = {n: [] for n in num_envs}
+    variants = ("local", *(RAY_VARIANTS if rollouts == "ray" else ()))
+    timed: dict[str, dict[int, list[dict[str, float]]]] = {
+        v: {n: [] for n in num_envs} for v in variants}
     plain: list[dict[str, float]] = []
-    for _ in range(repeats):  # the variants take turns
-        plain.append(time_plain(base, steps, seed))
-        for n in num_envs:
-            vector[n].append(time_vector(base, n, steps, seed))
-    best = {n: _best(r, "steps_per_s", True) for n, r in vector.items()}
-    one = best[1]["steps_per_s"] if 1 in best else None
+    with contextlib.ExitStack() as stack:
+        if rollouts == "ray":
+            from ran_gym.bench.ray_scaling import time_ray
+            from ran_gym.cluster import ray_session
+
+            stack.enter_context(ray_session(ray_address, max(max(num_envs),
+                                                             os.cpu_count() or 1)))
+        for _ in range(repeats):  # the variants take turns
+            plain.append(time_plain(base, steps, seed))
+            for n in num_envs:
+                timed["local"][n].append(time_vector(base, n, steps, seed))
+                for variant in variants[1:]:
+                    timed[variant][n].append(time_ray(
+                        base, n, steps, seed, actor_decisions=variant != "ray"))
+    best = {v: {n: _best(r, "steps_per_s", True) for n, r in per_n.items()}
+            for v, per_n in timed.items()}
     bridge = _best(plain, "step_ms", False)
-    if 1 in best:
-        bridge["vector_overhead_ms"] = 1e3 / best[1]["steps_per_s"] - bridge["step_ms"]
-    return {
+    if 1 in best["local"]:
+        bridge["vector_overhead_ms"] = 1e3 / best["local"][1]["steps_per_s"] - bridge["step_ms"]
+    result = {
         "benchmark": "scaling", "scenario": "oran-slicing", "params": base, "seed": seed,
-        "steps": steps, "repeats": repeats,
-        "num_envs": {str(n): {**{k: _figure(v) for k, v in b.items()},
-                              "speedup": _figure(b["steps_per_s"] / one) if one else None}
-                     for n, b in best.items()},
+        "steps": steps, "repeats": repeats, "rollouts": rollouts,
+        "num_envs": _per_n(best["local"]),
         "bridge": {k: _figure(v) for k, v in bridge.items()},
         "machine": machine(),
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
+    for variant in variants[1:]:
+        result[variant] = _per_n(best[variant])
+    if rollouts == "ray" and 1 in best["ray"]:
+        result["ray_overhead"] = ray_overhead(best, bridge)
+    return result
+
+
+def _per_n(best: dict[int, dict[str, float]]) -> dict[str, dict[str, Any]]:
+    one = best[1]["steps_per_s"] if 1 in best else None
+    return {str(n): {**{k: _figure(v) for k, v in b.items()},
+                     "speedup": _figure(b["steps_per_s"] / one) if one else None}
+            for n, b in best.items()}
+
+
+def ray_overhead(best: dict[str, dict[int, dict[str, float]]], bridge: dict[str, float]
+                 ) -> dict[str, Any]:
+    """What an env step costs more through a Ray actor (decisions in the learner) than
+    through the local vector env at N = 1: CPU ms (Python and Ray processes) and wall ms,
+    against the plain env's step. The target (at most 10 %) is judged on CPU against the
+    plain step's CPU (simulator and bridge), which a shared machine's load does not move;
+    wall times are reported beside it."""
+    ray_1, local_1 = best["ray"][1], best["local"][1]
+    wall = 1e3 / ray_1["steps_per_s"] - 1e3 / local_1["steps_per_s"]
+    cpu = ray_1["python_cpu_ms_per_step"] - local_1["python_cpu_ms_per_step"]
+    step_cpu = bridge["sim_cpu_ms_per_step"] + bridge["bridge_cpu_ms_per_step"]
+    return {"cpu_ms_per_step": _figure(cpu), "plain_step_cpu_ms": _figure(step_cpu),
+            "cpu_share": _figure(cpu / step_cpu), "wall_ms_per_step": _figure(wall),
+            "plain_step_ms": _figure(bridge["step_ms"]),
+            "wall_share": _figure(wall / bridge["step_ms"]),
+            "target_met": bool(cpu <= 0.1 * step_cpu)}
 
 
 def machine() -> dict[str, Any]:

@@ -47,7 +47,8 @@ def _scaling(args: argparse.Namespace) -> dict[str, Any]:
     from ran_gym.bench.scaling import bench_scaling
 
     return bench_scaling(num_envs(args.num_envs), args.steps, args.seed,
-                         parse_params(args.param), args.repeats)
+                         parse_params(args.param), args.repeats,
+                         getattr(args, "rollouts", "local"), getattr(args, "ray_address", None))
 
 
 def _learner(args: argparse.Namespace) -> dict[str, Any]:

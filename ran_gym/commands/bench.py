@@ -37,6 +37,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                              "(default 1,2,4)")
     parser.add_argument("--steps", type=int, default=50,
                         help="scaling and learner suites: timed vector steps per N")
+    parser.add_argument("--rollouts", choices=("local", "ray"), default="local",
+                        help="scaling suite: ray also times N Ray actors beside the local "
+                             "vector env (decisions in the learner, and in the actors)")
+    parser.add_argument("--ray-address", default=None, metavar="HOST:PORT",
+                        help="scaling suite with --rollouts ray: the Ray cluster (default: "
+                             "a local Ray on loopback)")
     parser.add_argument("--warmup-steps", type=int, default=3,
                         help="learner suite: untimed vector steps per (device, N) first")
     parser.add_argument("--devices", default=None,

@@ -7,6 +7,7 @@ import argparse
 
 from ran_gym.commands import paths
 from ran_gym.commands.run import add_scenario_arguments
+from ran_gym.commands.train import add_rollout_arguments
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,6 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="transitions to collect (whole episodes: up to one batch more)")
     parser.add_argument("--num-envs", type=int, default=1,
                         help="simulators collecting at once (default: 1)")
+    add_rollout_arguments(parser)
     parser.add_argument("--seed", type=int, default=0,
                         help="episode i has reset seed SEED + i (default: 0)")
     parser.add_argument("--out", required=True, type=paths.path,

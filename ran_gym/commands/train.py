@@ -25,6 +25,11 @@ TRAINERS: dict[tuple[str, str], str] = {
 }
 
 
+ROLLOUTS = ("local", "ray")
+RAY_ROLLOUTS = ("diffusion-ql",)
+"""The trainers whose rollouts can run as Ray actors (ran_gym.rollouts)."""
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("train", help="train an agent (checkpoint into --out)")
     parser.add_argument("--scenario", required=True, help="scenario name")
@@ -65,6 +70,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="let ns-3 write every episode's traces into --out")
     parser.add_argument("--num-envs", type=int, default=1,
                         help="simulator processes collecting at once (default: 1)")
+    add_rollout_arguments(parser)
     parser.add_argument("--checkpoint-every", type=int, default=1000, metavar="STEPS",
                         help="write the checkpoint every STEPS steps; 0: only at the end "
                              "(default: 1000)")
@@ -76,8 +82,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+def add_rollout_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--rollouts`` and ``--ray-address`` (train, collect)."""
+    parser.add_argument("--rollouts", choices=ROLLOUTS, default="local",
+                        help="where the --num-envs simulators run: local (worker processes "
+                             "on this host, default) or ray (Ray actors, on a local Ray or "
+                             "the cluster at --ray-address)")
+    parser.add_argument("--ray-address", default=None, metavar="HOST:PORT",
+                        help="with --rollouts ray: join this Ray cluster (default: start a "
+                             "local Ray on loopback)")
+
+
 def run(args: argparse.Namespace) -> int:
     train = dispatch(TRAINERS, (args.scenario, args.agent), "trainer")
+    if args.rollouts == "ray" and args.agent not in RAY_ROLLOUTS:
+        raise ValueError(f"--rollouts ray: only {', '.join(RAY_ROLLOUTS)} collects from Ray "
+                         f"actors, not {args.agent}")
+    if args.ray_address and args.rollouts != "ray":
+        raise ValueError("--ray-address needs --rollouts ray")
     try:
         path: Path = train(args)
     except Interrupted as stop:

@@ -9,7 +9,8 @@ actions that differ from it, which a critic needs to rank actions. ``--policy A,
 alternates the policies episode by episode.
 
 Episode i (0, 1, ...) has reset seed ``--seed`` + i and policy i mod P, so a collection
-is the same whatever ``--num-envs`` and however often it was resumed. Episodes are written
+is the same whatever ``--num-envs``, however often it was resumed, and wherever its
+episodes were played (``--rollouts ray``: in Ray actors, ran_gym.rollouts). Episodes are written
 in parts (``part-NNNNN.parquet``, named by their first episode, about PART_ROWS rows of
 whole episodes each, each written atomically);
 ``--resume`` counts the episodes already there and goes on. ``manifest.json`` holds the
@@ -19,9 +20,13 @@ command's settings and the column schema.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import json
+import os
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +48,8 @@ SCHEMA = pa.schema([
 association [U], prb_owner [R·G] RU-major, power_level [U]), from which every action form
 is derived; ``throughput_mbps`` and ``qos_share`` are the step's aggregate (from info)."""
 
+PLAY_TRIES = 3
+"""Attempts at an episode whose Ray actor dies (``--rollouts ray``)."""
 PART = "part-{:05d}.parquet"
 PART_ROWS = 2000
 """Rows gathered before a part is written (whole episodes; the last part may be smaller)."""
@@ -99,6 +106,8 @@ def collect_command(args: argparse.Namespace) -> Path:
         raise ValueError("--policy: give at least one policy")
     for spec in policies:
         parse_policy(spec)
+    if getattr(args, "ray_address", None) and getattr(args, "rollouts", "local") != "ray":
+        raise ValueError("--ray-address needs --rollouts ray")
     if args.steps < 1 or args.num_envs < 1:
         raise ValueError(f"--steps and --num-envs must be >= 1, got {args.steps}, "
                          f"{args.num_envs}")
@@ -107,14 +116,12 @@ def collect_command(args: argparse.Namespace) -> Path:
     out = Path(args.out)
     params = parse_params(args.param)
     done = _start(out, args, policies, params)
-    envs = [_env(args.scenario, params, args.runtime) for _ in range(args.num_envs)]
-    try:
+    with _players(args, params) as play:
         steps = int(sum(pq.read_metadata(p).num_rows for p in sorted(out.glob("part-*"))))
         episode, first, shown = done, done, 0.0
         pending: list[dict[str, Any]] = []
         while steps + len(pending) < args.steps:
-            pending += _episodes(envs, range(episode, episode + args.num_envs), policies,
-                                 args.seed)
+            pending += play(range(episode, episode + args.num_envs), policies, args.seed)
             episode += args.num_envs
             if len(pending) >= PART_ROWS or steps + len(pending) >= args.steps:
                 _write_part(out, first, pending)
@@ -123,10 +130,37 @@ def collect_command(args: argparse.Namespace) -> Path:
                 shown = time.monotonic()
                 print(f"collect: {min(steps + len(pending), args.steps)}/{args.steps} "
                       f"steps, {episode} episodes", file=sys.stderr)
+    return out
+
+
+Play = Callable[[range, list[str], int], list[dict[str, Any]]]
+
+
+@contextlib.contextmanager
+def _players(args: argparse.Namespace, params: dict[str, str]) -> Iterator[Play]:
+    """What plays a batch of episodes (one per env, rows in episode order): ``--num-envs``
+    envs here, or (``--rollouts ray``) as many Ray actors, each playing its episode where
+    it runs (the behaviour policies are fixed: nothing to send them but the episode)."""
+    make = functools.partial(_env, args.scenario, params, args.runtime)
+    if getattr(args, "rollouts", "local") == "ray":
+        from ran_gym.cluster import ray_session
+        from ran_gym.rollouts.vector import start_actors
+
+        with ray_session(getattr(args, "ray_address", None),
+                         max(args.num_envs, os.cpu_count() or 1)) as ray:
+            actors = start_actors(make, args.num_envs)
+            try:
+                yield functools.partial(_remote_episodes, ray, actors)
+            finally:
+                for actor in actors:
+                    ray.kill(actor, no_restart=True)
+        return
+    envs = [make() for _ in range(args.num_envs)]
+    try:
+        yield functools.partial(_episodes, envs)
     finally:
         for env in envs:
             env.close()
-    return out
 
 
 def _start(out: Path, args: argparse.Namespace, policies: list[str],
@@ -171,6 +205,27 @@ def _episodes(envs: list[gym.Env], episodes: range, policies: list[str], seed: i
     with ThreadPoolExecutor(max_workers=n) as pool:
         done = pool.map(_episode, envs[:n], episodes[:n], repeat(policies), repeat(seed))
         return [row for rows in done for row in rows]
+
+
+def _remote_episodes(ray: Any, actors: list[Any], episodes: range, policies: list[str],
+                     seed: int) -> list[dict[str, Any]]:
+    """Episode i in actor i - first, the actors in parallel; an episode whose actor died
+    is played again from its seed by the restarted actor (Ray retries it, and so does
+    this loop, up to ``PLAY_TRIES`` times each): it is stored once, whole."""
+    rows: dict[int, list[dict[str, Any]]] = {}
+    todo = list(episodes[:len(actors)])
+    for _ in range(PLAY_TRIES):
+        refs = {e: actors[e - episodes[0]].play.options(max_task_retries=PLAY_TRIES).remote(
+                    _episode, e, policies, seed) for e in todo}
+        todo = []
+        for e, ref in refs.items():
+            try:
+                rows[e] = ray.get(ref)[0]
+            except ray.exceptions.RayActorError:
+                todo.append(e)
+        if not todo:
+            return [row for e in sorted(rows) for row in rows[e]]
+    raise RuntimeError(f"episodes {todo}: their rollout actors died {PLAY_TRIES} times")
 
 
 def _episode(env: gym.Env, episode: int, policies: list[str], seed: int

@@ -13,21 +13,20 @@ simulators of a cell run in the scenario image on the node that runs the cell.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import os
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from ran_gym.cluster import ray_session
 from ran_gym.sweep.cell import clear_attempt, is_done, run_cell, write_atomic
 from ran_gym.sweep.grid import Cell, Grid
 
-OBJECT_STORE_BYTES = 100 * 2**20  # cells return a few numbers; Ray's floor is 75 MiB
+__all__ = ["SweepOutcome", "ray_session", "run_sweep", "write_status"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,26 +40,6 @@ class SweepOutcome:
 
     def count(self, state: str) -> int:
         return int((self.status["state"] == state).sum())
-
-
-@contextlib.contextmanager
-def ray_session(address: str | None, num_cpus: int | None) -> Iterator[Any]:
-    """Ray, connected: the caller's session if one is open, else a local instance (or
-    the cluster at ``address``) that is shut down on leaving."""
-    import ray  # noqa: PLC0415 - only sweeps need Ray
-
-    if ray.is_initialized():
-        yield ray
-        return
-    if address:
-        ray.init(address=address, log_to_driver=False)
-    else:
-        ray.init(num_cpus=num_cpus or os.cpu_count(), include_dashboard=False,
-                 object_store_memory=OBJECT_STORE_BYTES, log_to_driver=False)
-    try:
-        yield ray
-    finally:
-        ray.shutdown()
 
 
 def run_sweep(grid: Grid, out: Path, address: str | None = None,

@@ -10,7 +10,9 @@ simulator restarts). ``--out`` is locked while the training runs (ran_gym.rundir
 ``--auto-restart`` lets training go on past a simulator that dies or hangs (the
 failed step is not stored; ``simulator_restarts`` in progress.csv counts them).
 ``--resume`` continues the step counter, replay buffer, optimisers and RNG states;
-``--num-envs N`` collects from N simulators at once (Gymnasium AsyncVectorEnv).
+``--num-envs N`` collects from N simulators at once (Gymnasium AsyncVectorEnv, or with
+``--rollouts ray`` N Ray actors on a local Ray or the cluster at ``--ray-address``,
+ran_gym.rollouts; the key of every step they return goes to ``rollouts.csv``).
 The oran-slicing scenario (in ns-3, or ``oran-slicing-twin``, the closed-form twin) is
 trained in the share action space (bridge.slicing.shares), decoded to a feasible
 allocation before it reaches the env.
@@ -27,15 +29,17 @@ demonstrations (e.g. pre-trained on the twin, fine-tuned in ns-3), with an empty
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import functools
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
-from gymnasium.vector import AsyncVectorEnv, AutoresetMode
+from gymnasium.vector import AsyncVectorEnv, AutoresetMode, VectorEnv
 
 from agents.common.training import (
     RESTARTS,
@@ -46,7 +50,8 @@ from agents.common.training import (
 )
 from agents.diffusion_ql.agent import DiffusionQL
 from agents.diffusion_ql.config import preset
-from bridge.envs import ScenarioEnv
+from ran_gym.cluster import ray_session
+from ran_gym.rollouts.vector import LEDGER, RayVectorEnv
 from ran_gym.rundir import RunDirectory
 from ran_gym.train.common import (
     Interrupted,
@@ -55,18 +60,10 @@ from ran_gym.train.common import (
     training_directory,
     worker_env,
 )
+from ran_gym.train.envs import make_env
 
 CHECKPOINT = "diffusion-ql.pt"
 LOSSES = ["reward", "critic_loss", "bc_loss", "q_loss", "q_mean", RESTARTS]
-
-
-def make_env(scenario: str, params: dict[str, str], **bridge: Any) -> gym.Env:
-    """The scenario's env in a Box action space Diffusion-QL can act in."""
-    from bridge.slicing.wrappers import SCENARIOS, ShareActionWrapper, make_wrapped_env
-
-    if scenario not in SCENARIOS:
-        return ScenarioEnv(scenario, params, **bridge)
-    return make_wrapped_env(params, ShareActionWrapper, scenario, **bridge)
 
 
 def make_vector_env(scenario: str, params: dict[str, str], num_envs: int, **bridge: Any
@@ -83,44 +80,69 @@ def train_command(args: argparse.Namespace) -> Path:
         return _train(args, steps, directory, params)
 
 
+@contextlib.contextmanager
+def rollout_env(args: argparse.Namespace, params: dict[str, str], bridge: dict[str, Any],
+                out: Path) -> Iterator[gym.Env | VectorEnv]:
+    """Where the transitions come from: one env, N simulators under AsyncVectorEnv, or
+    (``--rollouts ray``) N Ray actors, on a local Ray or the cluster at ``--ray-address``,
+    whose every step's key goes to ``rollouts.csv``. Closed on leaving."""
+    num_envs = getattr(args, "num_envs", 1)
+    with contextlib.ExitStack() as stack:
+        env: gym.Env | VectorEnv
+        if getattr(args, "rollouts", "local") == "ray":
+            stack.enter_context(ray_session(getattr(args, "ray_address", None),
+                                            max(num_envs, os.cpu_count() or 1)))
+            env = RayVectorEnv(functools.partial(make_env, args.scenario, params, **bridge),
+                               num_envs, ledger=out / LEDGER)
+        elif num_envs == 1:
+            env = make_env(args.scenario, params, **bridge)
+        else:
+            env = make_vector_env(args.scenario, params, num_envs, **bridge)
+        stack.callback(env.close)
+        yield env
+
+
 def _train(args: argparse.Namespace, steps: int, directory: RunDirectory,
            params: dict[str, str]) -> Path:
     out = directory.path
     bridge = bridge_options(args, out)
+    with rollout_env(args, params, bridge, out) as env:
+        return _train_in(args, steps, directory, env)
+
+
+def _train_in(args: argparse.Namespace, steps: int, directory: RunDirectory,
+              env: gym.Env | VectorEnv) -> Path:
+    out = directory.path
     num_envs = getattr(args, "num_envs", 1)
-    env: gym.Env | AsyncVectorEnv = (make_env(args.scenario, params, **bridge) if num_envs == 1
-                                     else make_vector_env(args.scenario, params, num_envs,
-                                                          **bridge))
     checkpoint = out / CHECKPOINT
-    try:
-        agent = _agent(args, env, checkpoint)
-        restarts = SimulatorRestarts(env, out, getattr(args, "resume", False))
-        directory.write_json("config.json", {
-            "scenario": args.scenario, "agent": "diffusion-ql", "steps": steps,
-            "seed": args.seed, "num_envs": num_envs,
-            "checkpoint_every": getattr(args, "checkpoint_every", 0),
-            "auto_restart": bridge["auto_restart"], "agent_config": asdict(agent.config)})
-        log = TrainingLog(out, LOSSES, agent.num_timesteps + steps,
-                          getattr(args, "log_every", 100))
-        with StopOnSignal() as stop:
-            try:
-                _pretrain(agent, getattr(args, "pretrain_updates", 0), out, stop)
-                _learn(agent, env, steps, log, checkpoint, getattr(args, "checkpoint_every", 0),
-                       stop, restarts)
-            finally:
-                log.close()
-            write_summary(directory, agent.num_timesteps, restarts())
-    finally:
-        env.close()
+    agent = _agent(args, env, checkpoint)
+    restarts = SimulatorRestarts(env, out, getattr(args, "resume", False))
+    directory.write_json("config.json", {
+        "scenario": args.scenario, "agent": "diffusion-ql", "steps": steps,
+        "seed": args.seed, "num_envs": num_envs,
+        "rollouts": getattr(args, "rollouts", "local"),
+        "checkpoint_every": getattr(args, "checkpoint_every", 0),
+        "auto_restart": getattr(args, "auto_restart", False),
+        "agent_config": asdict(agent.config)})
+    log = TrainingLog(out, LOSSES, agent.num_timesteps + steps,
+                      getattr(args, "log_every", 100))
+    with StopOnSignal() as stop:
+        try:
+            _pretrain(agent, getattr(args, "pretrain_updates", 0), out, stop)
+            _learn(agent, env, steps, log, checkpoint, getattr(args, "checkpoint_every", 0),
+                   stop, restarts)
+        finally:
+            log.close()
+        write_summary(directory, agent.num_timesteps, restarts())
     if stop():
         raise Interrupted(checkpoint, stop.exit_code)
     return checkpoint
 
 
-def _agent(args: argparse.Namespace, env: gym.Env | AsyncVectorEnv, checkpoint: Path
+def _agent(args: argparse.Namespace, env: gym.Env | VectorEnv, checkpoint: Path
            ) -> DiffusionQL:
     spaces = (env.single_observation_space, env.single_action_space) if isinstance(
-        env, AsyncVectorEnv) else (env.observation_space, env.action_space)
+        env, VectorEnv) else (env.observation_space, env.action_space)
     device = getattr(args, "device", "auto")
     graphs = getattr(args, "cuda_graphs", False)
     if getattr(args, "resume", False) and checkpoint.is_file():
@@ -169,7 +191,7 @@ def agent_params(pairs: list[str]) -> dict[str, Any]:
     return values
 
 
-def load_transitions(path: str, env: gym.Env | AsyncVectorEnv, demo_policy: str
+def load_transitions(path: str, env: gym.Env | VectorEnv, demo_policy: str
                      ) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
     """A collection's transitions in the agent's action form, as (obs, actions, rewards,
     next obs, terminated) columns: those of ``demo_policy``, and the others."""
@@ -181,7 +203,7 @@ def load_transitions(path: str, env: gym.Env | AsyncVectorEnv, demo_policy: str
     from ran_gym.dataset.collect import load
 
     table = pa.concat_tables([load(p.strip()) for p in path.split(",")]).to_pydict()
-    cfg = env.get_attr("cfg")[0] if isinstance(env, AsyncVectorEnv) else env.cfg  # type: ignore[attr-defined]
+    cfg = env.get_attr("cfg")[0] if isinstance(env, VectorEnv) else env.cfg  # type: ignore[attr-defined]
     n_rbgs = cfg.n_rbgs
     actions = [encode(cfg, Allocation(np.asarray(a), np.asarray(o).reshape(-1, n_rbgs),
                                       np.asarray(p)))
@@ -229,7 +251,7 @@ def _keep(rows: list[dict[str, float]], _: DiffusionQL, row: dict[str, float]) -
     rows.append(row)
 
 
-def _learn(agent: DiffusionQL, env: gym.Env | AsyncVectorEnv, steps: int, log: TrainingLog,
+def _learn(agent: DiffusionQL, env: gym.Env | VectorEnv, steps: int, log: TrainingLog,
            checkpoint: Path, every: int, stop: StopOnSignal,
            restarts: Callable[[], int]) -> None:
     """Learn with progress records and periodic checkpoints; the checkpoint is written at
