@@ -25,6 +25,14 @@ MEDIUM = SlicingConfig(
     embb_min_rate_mbps=5.0, urllc_min_rate_mbps=2.0, theta_rate=0.05,
 )
 
+# 5 RUs (over MAX_PATTERN_RUS = 4: the bounds model's per-RU slots), 2 UEs, 2 RBGs of 2
+# PRBs, 2 levels: small enough for ESA.
+WIDE = SlicingConfig(
+    n_rus=5, n_ues=2, n_prbs=4, rbg_size=2, power_levels_db=(-3.0, 3.0),
+    slice_shares=(("embb", 0.5), ("urllc", 0.5)), embb_min_rate_mbps=4.0,
+    urllc_min_rate_mbps=1.5, theta_rate=0.05,
+)
+
 
 def gains(cfg: SlicingConfig, seed: int) -> np.ndarray:
     return draw(cfg, np.random.default_rng(seed)).gain_db
@@ -100,6 +108,17 @@ def test_bounds_model_beyond_esa(n_rus: int, solver_layout: str) -> None:
     assert result.feasible and result.reward == pytest.approx(solution.reward)
     assert solution.reward <= solution.bound
     assert 0.0 <= solution.gap < (0.2 if solver_layout == "patterns" else 0.5)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_slot_model_brackets_the_optimum(seed: int) -> None:
+    g = gains(WIDE, seed)
+    optimum = esa.solve(WIDE, g).reward
+    solution = milp.solve(WIDE, g, mode="bounds")
+    result = evaluate(WIDE, g, solution.allocation)
+    assert solution.solver == "milp-bounds" and result.feasible
+    assert result.reward == pytest.approx(solution.reward, abs=1e-12)
+    assert solution.reward <= optimum + 1e-9 <= solution.bound + 2e-9
 
 
 def test_polish_climbs_to_the_budget() -> None:
