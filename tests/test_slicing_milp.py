@@ -45,6 +45,30 @@ def test_joint_option_count() -> None:
     assert milp.joint_option_count(MEDIUM) == 1 + 2 * 4 * 2 + 4 * 3 * 4
 
 
+def test_auto_takes_the_exact_model_up_to_its_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    g = gains(TINY, 0)
+    assert milp.solve(TINY, g).solver == "milp-exact"  # 73 joint options
+    monkeypatch.setattr(milp, "MAX_JOINT_OPTIONS", 73)  # exactly at the limit: exact
+    assert milp.solve(TINY, g).solver == "milp-exact"
+    monkeypatch.setattr(milp, "MAX_JOINT_OPTIONS", 72)  # one over it: bounds
+    assert milp.solve(TINY, g).solver == "milp-bounds"
+    with pytest.raises(ValueError, match="'fast' is not one of auto, exact, bounds"):
+        milp.solve(TINY, g, mode="fast")
+
+
+def test_the_exact_model_refuses_over_ten_times_the_auto_limit(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # one RU: 1 + U L joint options; 3 UEs x 3 levels = 10, 5 UEs x 2 levels = 11
+    ten = SlicingConfig(n_rus=1, n_ues=3, n_prbs=4, rbg_size=2,
+                        power_levels_db=(-3.0, 0.0, 3.0))
+    eleven = SlicingConfig(n_rus=1, n_ues=5, n_prbs=4, rbg_size=2, power_levels_db=(-3.0, 3.0))
+    assert (milp.joint_option_count(ten), milp.joint_option_count(eleven)) == (10, 11)
+    monkeypatch.setattr(milp, "MAX_JOINT_OPTIONS", 1)
+    assert milp.solve(ten, gains(ten, 0), mode="exact").solver == "milp-exact"
+    with pytest.raises(ValueError, match="exact MILP: 11 joint options are too many"):
+        milp.solve(eleven, gains(eleven, 0), mode="exact")
+
+
 @pytest.mark.parametrize("cfg,seed", [(TINY, 0), (TINY, 1), (TINY, 2), (MEDIUM, 3),
                                       (MEDIUM, 4)])
 def test_exact_milp_equals_esa(cfg: SlicingConfig, seed: int) -> None:
