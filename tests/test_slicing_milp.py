@@ -34,6 +34,9 @@ WIDE = SlicingConfig(
 )
 
 
+HIGHS = milp.milp  # scipy's, as the module calls it
+
+
 def gains(cfg: SlicingConfig, seed: int) -> np.ndarray:
     return draw(cfg, np.random.default_rng(seed)).gain_db
 
@@ -67,6 +70,37 @@ def test_the_exact_model_refuses_over_ten_times_the_auto_limit(
     assert milp.solve(ten, gains(ten, 0), mode="exact").solver == "milp-exact"
     with pytest.raises(ValueError, match="exact MILP: 11 joint options are too many"):
         milp.solve(eleven, gains(eleven, 0), mode="exact")
+
+
+def _solver_reporting(status: int, shift: float):  # noqa: ANN202
+    """HiGHS as it is, but reporting ``status`` and a dual bound ``shift`` looser (the
+    model minimises -reward, so the reward's upper bound rises by ``shift``)."""
+
+    def reporting(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        res = HIGHS(*args, **kwargs)
+        res.status, res.mip_dual_bound = status, res.mip_dual_bound - shift
+        return res
+
+    return reporting
+
+
+def test_exact_means_solved_and_at_the_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    g = gains(TINY, 0)
+    optimum = esa.solve(TINY, g).reward  # 1.774: the tolerance is 2 x 1e-7 x 1.774
+    # Stopped by the time limit (status 1), the bound 0.5 above: the incumbent is
+    # polished (here to the optimum), not exact, and the bound is the solver's
+    monkeypatch.setattr(milp, "milp", _solver_reporting(1, 0.5))
+    stopped = milp.solve(TINY, g, mode="exact")
+    assert stopped.reward == pytest.approx(optimum, abs=1e-9) and not stopped.exact
+    assert stopped.bound == pytest.approx(optimum + 0.5, abs=1e-9)
+    # ...and at the bound, but stopped: the solver proved nothing
+    monkeypatch.setattr(milp, "milp", _solver_reporting(1, 0.0))
+    assert not milp.solve(TINY, g, mode="exact").exact
+    # Solved: exact within the tolerance (3.548e-7 here), not beyond it
+    monkeypatch.setattr(milp, "milp", _solver_reporting(0, 3.3e-7))
+    assert milp.solve(TINY, g, mode="exact").exact
+    monkeypatch.setattr(milp, "milp", _solver_reporting(0, 3.8e-7))
+    assert not milp.solve(TINY, g, mode="exact").exact
 
 
 @pytest.mark.parametrize("cfg,seed", [(TINY, 0), (TINY, 1), (TINY, 2), (MEDIUM, 3),
