@@ -216,3 +216,13 @@ def test_a_simulator_that_cannot_start_leaves_no_socket(tmp_path, monkeypatch):
 def test_ns3gym_programs_need_a_tcp_endpoint(tmp_path):
     with pytest.raises(ValueError, match="ns3-gym programs take a TCP port: use endpoint='tcp'"):
         scripted(tmp_path, "two-steps", flags="ns3-gym")
+
+
+def test_an_undecodable_init_is_not_answered_with_a_stop(tmp_path):
+    # The simulator waits for a SimInitAck, not an action: the env just ends it.
+    log = tmp_path / "wire.jsonl"
+    with pytest.raises(ProtocolError, match="cannot decode SimInitMsg"):
+        Ns3Env(sys.executable, [str(GARBAGE_PEER), "garbage-init"], scenario="garbage",
+               wire_log=log)
+    frames = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [(f["dir"], f["type"]) for f in frames] == [("sim->py", "SimInitMsg")]

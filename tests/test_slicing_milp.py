@@ -72,13 +72,15 @@ def test_the_exact_model_refuses_over_ten_times_the_auto_limit(
         milp.solve(eleven, gains(eleven, 0), mode="exact")
 
 
-def _solver_reporting(status: int, shift: float):  # noqa: ANN202
-    """HiGHS as it is, but reporting ``status`` and a dual bound ``shift`` looser (the
-    model minimises -reward, so the reward's upper bound rises by ``shift``)."""
+def _solver_reporting(status: int, shift: float, nodes: int | None = 1):  # noqa: ANN202
+    """HiGHS as it is, but reporting ``status``, a dual bound ``shift`` looser (the
+    model minimises -reward, so the reward's upper bound rises by ``shift``) and
+    ``nodes`` branch-and-bound nodes."""
 
     def reporting(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
         res = HIGHS(*args, **kwargs)
         res.status, res.mip_dual_bound = status, res.mip_dual_bound - shift
+        res.mip_node_count = nodes
         return res
 
     return reporting
@@ -101,6 +103,18 @@ def test_exact_means_solved_and_at_the_bound(monkeypatch: pytest.MonkeyPatch) ->
     assert milp.solve(TINY, g, mode="exact").exact
     monkeypatch.setattr(milp, "milp", _solver_reporting(0, 3.8e-7))
     assert not milp.solve(TINY, g, mode="exact").exact
+
+
+@pytest.mark.parametrize("cfg", [TINY, WIDE], ids=["patterns", "slots"])
+def test_the_nodes_of_both_bounds_models_are_counted(cfg: SlicingConfig,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    g = gains(cfg, 0)
+    monkeypatch.setattr(milp, "milp", _solver_reporting(0, 0.0, nodes=7))
+    assert milp.solve(cfg, g, mode="bounds").evaluated == 14  # the lower and the upper model
+    assert milp.solve(cfg, g, mode="exact").evaluated == 7
+    monkeypatch.setattr(milp, "milp", _solver_reporting(0, 0.0, nodes=None))  # not reported
+    assert milp.solve(cfg, g, mode="bounds").evaluated == 0
+    assert milp.solve(cfg, g, mode="exact").evaluated == 0
 
 
 @pytest.mark.parametrize("cfg,seed", [(TINY, 0), (TINY, 1), (TINY, 2), (MEDIUM, 3),
