@@ -117,6 +117,23 @@ def test_the_nodes_of_both_bounds_models_are_counted(cfg: SlicingConfig,
     assert milp.solve(cfg, g, mode="exact").evaluated == 0
 
 
+@pytest.mark.parametrize("cfg,seed", [(TINY, 0), (TINY, 1), (WIDE, 0), (WIDE, 1)])
+def test_the_bounds_model_returns_the_better_of_its_two_allocations(
+        cfg: SlicingConfig, seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    polished: list[float] = []
+
+    def recording(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        alloc, reward = polish(*args, **kwargs)
+        polished.append(reward)
+        return alloc, reward
+
+    monkeypatch.setattr(milp, "polish", recording)
+    g = gains(cfg, seed)
+    solution = milp.solve(cfg, g, mode="bounds")
+    assert len(polished) == 2 and solution.reward == max(polished)
+    assert evaluate(cfg, g, solution.allocation).reward == pytest.approx(max(polished), abs=1e-12)
+
+
 @pytest.mark.parametrize("cfg,seed", [(TINY, 0), (TINY, 1), (TINY, 2), (MEDIUM, 3),
                                       (MEDIUM, 4)])
 def test_exact_milp_equals_esa(cfg: SlicingConfig, seed: int) -> None:
