@@ -135,7 +135,7 @@ def test_a_simulator_announcing_other_spaces_is_refused(tmp_path):
 
 def test_a_reset_tries_three_simulators_then_gives_up(tmp_path):
     # Every episode's simulator sends garbage: with auto_restart a reset starts three
-    # (the documented RESET_TRIES), each with the next seed, then raises.
+    # (the README: "up to three"), each with the next seed, then raises.
     env = Ns3Env(sys.executable, [str(GARBAGE_PEER), "garbage-state"], scenario="garbage",
                  auto_restart=True)
     try:
@@ -226,3 +226,14 @@ def test_an_undecodable_init_is_not_answered_with_a_stop(tmp_path):
                wire_log=log)
     frames = [json.loads(line) for line in log.read_text().splitlines()]
     assert [(f["dir"], f["type"]) for f in frames] == [("sim->py", "SimInitMsg")]
+
+
+def test_close_lets_the_simulator_leave_by_itself(tmp_path):
+    env = scripted(tmp_path, "two-steps")
+    assert env.timeout_s == 60.0  # the default wait the README states
+    try:
+        env.reset(seed=1)
+        process = env._session.process
+    finally:
+        env.close()
+    assert process.returncode == 0  # it got its stop and exited, rather than being ended

@@ -116,3 +116,18 @@ def test_stock_scheduler_agents_send_a_neutral_action(agent_class: Any, schedule
     assert alloc.association.tolist() == [0, 1, 0]  # where each UE attaches: its strongest
     assert np.all(alloc.prb_owner == -1)  # no RBG map: the stock scheduler decides
     assert [LTE_PA_DB[level] for level in alloc.power_level] == [0.0, 0.0, 0.0]  # P_A 0 dB
+
+
+def test_the_documented_limits_and_defaults() -> None:
+    # docs/slicing-agents.md: ESA refuses worst cases over ESA_MAX_CANDIDATES = 5·10⁶; the
+    # MILP agent solves again past resolve_db = 1 dB, each MILP within time_limit_s = 8 s
+    from agents.baselines.slicing import ESA_MAX_CANDIDATES
+
+    assert ESA_MAX_CANDIDATES == 5_000_000
+    agent = MilpAgent(env_with(SMALL))
+    assert (agent.resolve_db, agent.time_limit_s) == (1.0, 8.0)
+    # ...and its examples with the program's 8 P_A levels: 3 UEs on 1 O-RU (2.0·10⁶) fit,
+    # 4 UEs on 1 (9.9·10⁷) do not
+    EsaAgent(env_with(SlicingConfig(n_ues=3, n_rus=1)))
+    with pytest.raises(ValueError, match="ESA_MAX_CANDIDATES"):
+        EsaAgent(env_with(SlicingConfig(n_ues=4, n_rus=1)))
