@@ -237,3 +237,13 @@ def test_close_lets_the_simulator_leave_by_itself(tmp_path):
     finally:
         env.close()
     assert process.returncode == 0  # it got its stop and exited, rather than being ended
+
+
+@pytest.mark.parametrize("settings,match", [
+    ({"flags": "ns3gym"}, "flags must be 'ran-gym' or 'ns3-gym', got 'ns3gym'"),
+    ({"timeout_s": 0.0}, "timeout_s must be > 0, got 0.0"),
+    ({"timeout_s": -1.0}, "timeout_s must be > 0, got -1.0")])
+def test_bad_settings_are_refused_before_a_simulator_starts(tmp_path, settings, match):
+    with pytest.raises(ValueError, match=match):
+        scripted(tmp_path, "two-steps", **settings)
+    assert not (tmp_path / "record.jsonl").exists()

@@ -117,6 +117,48 @@ def test_the_nodes_of_both_bounds_models_are_counted(cfg: SlicingConfig,
     assert milp.solve(cfg, g, mode="exact").evaluated == 0
 
 
+def test_one_ru_has_no_interference_so_its_bounds_meet() -> None:
+    # With one RU both bounds models' rates are the true ones: the certified bound is
+    # the optimum itself.
+    one = SlicingConfig(n_rus=1, n_ues=3, n_prbs=5, rbg_size=2,
+                        power_levels_db=(-3.0, 0.0, 3.0), embb_min_rate_mbps=4.0,
+                        urllc_min_rate_mbps=1.5, theta_rate=0.05)
+    g = gains(one, 0)
+    optimum = esa.solve(one, g).reward
+    solution = milp.solve(one, g, mode="bounds")
+    assert solution.reward == pytest.approx(optimum, abs=1e-9)
+    assert solution.bound == pytest.approx(optimum, rel=1e-6)
+
+
+@pytest.mark.parametrize("n_rus,model", [(2, "patterns"), (4, "patterns"), (5, "slots")])
+def test_patterns_up_to_four_rus_then_slots(n_rus: int, model: str,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    # The docstring's rule: activity patterns up to MAX_PATTERN_RUS = 4 RUs, with the
+    # other RUs of a pattern at the top level for the lower model and at the lowest for
+    # the upper one; beyond, per-RU slots under "worst" and "none".
+    used: list[tuple[str, object]] = []
+    pattern_rates, rates = milp.pattern_rates, milp._rates
+
+    def patterns(*args):  # noqa: ANN002, ANN202
+        used.append(("patterns", args[-1]))
+        return pattern_rates(*args)
+
+    def slots(*args):  # noqa: ANN002, ANN202
+        used.append(("slots", args[-1]))
+        return rates(*args)
+
+    monkeypatch.setattr(milp, "pattern_rates", patterns)
+    monkeypatch.setattr(milp, "_rates", slots)
+    cfg = SlicingConfig(n_rus=n_rus, n_ues=2, n_prbs=4, rbg_size=2,
+                        power_levels_db=(-3.0, 0.0, 3.0),
+                        slice_shares=(("embb", 0.5), ("urllc", 0.5)),
+                        embb_min_rate_mbps=4.0, urllc_min_rate_mbps=1.5, theta_rate=0.05)
+    milp.solve(cfg, gains(cfg, 0), mode="bounds")
+    expected = [("patterns", 2), ("patterns", 0)] if model == "patterns" else [
+        ("slots", "worst"), ("slots", "none")]
+    assert used == expected
+
+
 @pytest.mark.parametrize("cfg,seed", [(TINY, 0), (TINY, 1), (WIDE, 0), (WIDE, 1)])
 def test_the_bounds_model_returns_the_better_of_its_two_allocations(
         cfg: SlicingConfig, seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
