@@ -247,3 +247,13 @@ def test_bad_settings_are_refused_before_a_simulator_starts(tmp_path, settings, 
     with pytest.raises(ValueError, match=match):
         scripted(tmp_path, "two-steps", **settings)
     assert not (tmp_path / "record.jsonl").exists()
+
+
+def test_a_runtime_that_is_not_ready_is_refused_before_a_simulator_starts(tmp_path):
+    class Unready(NativeRuntime):
+        def check(self) -> None:
+            raise SimulatorNotFound("no scenario image")
+
+    with pytest.raises(SimulatorNotFound, match="no scenario image"):
+        scripted(tmp_path, "two-steps", runtime=Unready())
+    assert not (tmp_path / "record.jsonl").exists()
