@@ -64,7 +64,7 @@ def test_normalisation_round_trip():
     g = np.array([[1e-7, 1e-12], [1e-14, 1e-6]])
     x = normalise_gains(g, 0.01, 4e-14)
     assert x[0, 0] == pytest.approx(math.log10(1e-7 * 0.01 / 4e-14) / 4)  # 10*log10(25e3)/40
-    assert gains_from_observation(x, 0.01, 4e-14) == pytest.approx(g, rel=1e-12)
+    assert gains_from_observation(x, 0.01, 4e-14) == pytest.approx(g, rel=1e-12, abs=0)
 
 
 def test_drop_respects_the_distance_rules():
@@ -140,9 +140,10 @@ def test_the_defaults_are_the_scenarios():
 
 def test_noise_and_fading_correlation_by_hand():
     # -174 dBm/Hz over 10 MHz: -104 dBm = 10^-13.4 W
-    assert InterferenceConfig().noise_w == pytest.approx(10**-13.4, rel=1e-12)
+    # (abs=0: pytest.approx would otherwise accept anything within 1e-12 of these)
+    assert InterferenceConfig().noise_w == pytest.approx(10**-13.4, rel=1e-12, abs=0)
     assert InterferenceConfig(noise_dbm_hz=-170.0, bandwidth_hz=1e6).noise_w == pytest.approx(
-        1e-20, rel=1e-12)
+        1e-14, rel=1e-12, abs=0)
     # Doppler 1 m/s x 2.4 GHz / c = 8.0055 Hz; J0(2 pi f_D 10 ms) = J0(0.50300) by its
     # series sum_k (-1)^k (x/2)^2k / k!^2
     x = 2 * math.pi * (1.0 * 2.4e9 / 299792458.0) * 0.01
@@ -259,4 +260,5 @@ def test_lagrangian_of_a_batch_averages_over_pairs():
 def test_snr_of_the_observation():
     # x = log10(SNR) / 4: x = 1 is 40 dB, x = 0.5 20 dB
     assert snr_from_observation(np.array([1.0, 0.5, 0.0])) == pytest.approx([1e4, 1e2, 1.0])
-    assert gains_from_observation(np.array([0.5]), 0.01, 1e-13) == pytest.approx([1e-9])
+    assert gains_from_observation(np.array([0.5]), 0.01, 1e-13) == pytest.approx(
+        [1e-9], rel=1e-12, abs=0)

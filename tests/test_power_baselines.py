@@ -87,7 +87,8 @@ def test_wmmse_power_solves_once_per_network(monkeypatch: pytest.MonkeyPatch) ->
 def test_wmmse_power_reads_the_scenarios_parameters() -> None:
     agent = WmmsePower(ACTIONS, {**PARAMS, "pmaxMw": 20.0, "noiseDbmHz": -170.0})
     assert agent.pmax_w == pytest.approx(0.02)
-    assert agent.noise_w == pytest.approx(InterferenceConfig(noise_dbm_hz=-170.0).noise_w)
+    assert agent.noise_w == pytest.approx(InterferenceConfig(noise_dbm_hz=-170.0).noise_w,
+                                          rel=1e-12, abs=0)
 
 
 def test_random_agent_is_reproducible_per_seed_and_stays_in_its_space() -> None:
