@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from bridge.slicing import milp
 from bridge.slicing.esa import rbg_classes
 from bridge.slicing.milp_patterns import pattern_options, pattern_rates, place_patterns
 from tests.test_slicing_twin import GAIN_DB, TINY
@@ -44,3 +45,21 @@ def test_each_pattern_gets_its_own_block() -> None:
     owner = place_patterns(TINY, rbg_classes(TINY), owners, pattern, counts)
     # pattern 2 ({RU1}) comes first: RBG0; pattern 3 then takes RBG1 at both RUs
     assert owner.tolist() == [[-1, 0], [1, 1]]
+
+
+def test_slot_rates_by_hand() -> None:
+    # The per-RU slot options of the bounds model beyond MAX_PATTERN_RUS, on TINY: one
+    # option per (UE, RU, level), in that order (index u R L + r L + l), one busy RU each.
+    owners, levels = milp._slot_options(TINY)
+    assert owners.shape == levels.shape == (12, 2)
+    assert np.all((owners >= 0).sum(axis=1) == 1)
+    assert owners[8].tolist() == [1, -1] and levels[8].tolist() == [2, -1]
+    gain = 10 ** (GAIN_DB / 10)
+    none = milp._rates(TINY, gain, owners, levels, "none")
+    worst = milp._rates(TINY, gain, owners, levels, "worst")
+    # UE0 at RU0 at x1 (option 1): alone 3 / 1 -> log2(4) = 2; with RU1 at the top level
+    # x2: 3 / (1 + 2 x 1) = 1 -> 1. UE1 at RU0 at x2 (option 8): 2 x 1 / 1 -> log2(3);
+    # with RU1 at x2 on UE1's gain 3: 2 / (1 + 6) -> log2(9 / 7). Idle RUs carry 0.
+    np.testing.assert_allclose([none[1, 0], worst[1, 0], none[8, 0], worst[8, 0]],
+                               [2.0, 1.0, np.log2(3), np.log2(9 / 7)], rtol=1e-12)
+    assert np.all(none[owners < 0] == 0) and np.all(worst[owners < 0] == 0)
