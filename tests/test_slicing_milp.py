@@ -34,6 +34,9 @@ WIDE = SlicingConfig(
 )
 
 
+# 1 RU, 3 UEs, 3 RBGs, 3 levels: no interference, so both bounds models are exact
+ONE_RU = SlicingConfig(n_rus=1, n_ues=3, n_prbs=5, rbg_size=2, power_levels_db=(-3.0, 0.0, 3.0),
+                       embb_min_rate_mbps=4.0, urllc_min_rate_mbps=1.5, theta_rate=0.05)
 HIGHS = milp.milp  # scipy's, as the module calls it
 
 
@@ -103,6 +106,50 @@ def test_exact_means_solved_and_at_the_bound(monkeypatch: pytest.MonkeyPatch) ->
     assert milp.solve(TINY, g, mode="exact").exact
     monkeypatch.setattr(milp, "milp", _solver_reporting(0, 3.8e-7))
     assert not milp.solve(TINY, g, mode="exact").exact
+    # The reward's constant theta_bias is outside the model: added back to its bound
+    biased = SlicingConfig(**{**TINY.__dict__, "theta_bias": 0.3})
+    monkeypatch.setattr(milp, "milp", _solver_reporting(1, 0.5))
+    stopped = milp.solve(biased, g, mode="exact")
+    assert stopped.reward == pytest.approx(optimum + 0.3, abs=1e-9)
+    assert stopped.bound == pytest.approx(optimum + 0.3 + 0.5, abs=1e-9)
+
+
+def test_bounds_exact_means_the_upper_bound_is_reached(monkeypatch: pytest.MonkeyPatch) -> None:
+    # One RU: both bounds models are exact, so the bound meets the reward (1.70 here:
+    # the tolerance is 2 x 1e-7 x 1.70 = 3.41e-7) unless HiGHS reports a looser one.
+    g = gains(ONE_RU, 0)
+    optimum = esa.solve(ONE_RU, g).reward
+    assert 1.0 < optimum < 2.0
+    for shift, exact in ((0.0, True), (3.3e-7, True), (3.9e-7, False), (0.5, False)):
+        monkeypatch.setattr(milp, "milp", _solver_reporting(0, shift))
+        solution = milp.solve(ONE_RU, g, mode="bounds")
+        assert solution.exact is exact, shift
+        assert solution.bound == pytest.approx(optimum + shift, rel=1e-9, abs=0)
+
+
+def test_no_solution_is_an_error_naming_the_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    def nothing(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        res = HIGHS(*args, **kwargs)
+        res.x, res.message = None, "time limit reached"
+        return res
+
+    monkeypatch.setattr(milp, "milp", nothing)
+    with pytest.raises(RuntimeError, match=r"MILP \(joint\): no solution: time limit reached"):
+        milp.solve(TINY, gains(TINY, 0), mode="exact")
+
+
+def test_slot_options_are_placed_from_each_rus_offset() -> None:
+    # 2 RUs, 3 RBGs of 1 PRB, 8 levels: slot option u R L + r L + l. One RBG each for
+    # (UE0, RU0), (UE1, RU0) and (UE1, RU1): RU r starts at r x 3 // 2, in option order.
+    cfg = SlicingConfig(n_rus=2, n_ues=2, n_prbs=3, rbg_size=1)
+    owners, _ = milp._slot_options(cfg)
+    counts = np.zeros((1, len(owners)), dtype=np.int64)
+    counts[0, [0, 16, 24]] = 1
+    placed = milp._place(cfg, esa.rbg_classes(cfg), owners, counts, joint=False)
+    assert placed.tolist() == [[0, 1, -1], [-1, 1, -1]]
+    counts[0, [0, 16, 24]] = [2, 2, 3]  # more than the class holds: the RU wraps around
+    placed = milp._place(cfg, esa.rbg_classes(cfg), owners, counts, joint=False)
+    assert placed.tolist() == [[1, 0, 1], [1, 1, 1]]
 
 
 @pytest.mark.parametrize("cfg", [TINY, WIDE], ids=["patterns", "slots"])
@@ -120,12 +167,9 @@ def test_the_nodes_of_both_bounds_models_are_counted(cfg: SlicingConfig,
 def test_one_ru_has_no_interference_so_its_bounds_meet() -> None:
     # With one RU both bounds models' rates are the true ones: the certified bound is
     # the optimum itself.
-    one = SlicingConfig(n_rus=1, n_ues=3, n_prbs=5, rbg_size=2,
-                        power_levels_db=(-3.0, 0.0, 3.0), embb_min_rate_mbps=4.0,
-                        urllc_min_rate_mbps=1.5, theta_rate=0.05)
-    g = gains(one, 0)
-    optimum = esa.solve(one, g).reward
-    solution = milp.solve(one, g, mode="bounds")
+    g = gains(ONE_RU, 0)
+    optimum = esa.solve(ONE_RU, g).reward
+    solution = milp.solve(ONE_RU, g, mode="bounds")
     assert solution.reward == pytest.approx(optimum, abs=1e-9)
     assert solution.bound == pytest.approx(optimum, rel=1e-6)
 
