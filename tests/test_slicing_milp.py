@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -125,6 +127,13 @@ def test_bounds_exact_means_the_upper_bound_is_reached(monkeypatch: pytest.Monke
         solution = milp.solve(ONE_RU, g, mode="bounds")
         assert solution.exact is exact, shift
         assert solution.bound == pytest.approx(optimum + shift, rel=1e-9, abs=0)
+
+
+@pytest.mark.parametrize("mode", ["exact", "bounds"])
+def test_the_solve_time_is_the_calls_own(mode: str) -> None:
+    started = time.perf_counter()
+    solution = milp.solve(TINY, gains(TINY, 0), mode=mode)
+    assert 0.0 < solution.solve_time_s <= time.perf_counter() - started
 
 
 def test_no_solution_is_an_error_naming_the_model(monkeypatch: pytest.MonkeyPatch) -> None:
