@@ -104,8 +104,12 @@ def test_time_running_out_is_truncated_and_a_seed_can_be_given(tmp_path):
         env.close()
     first, second = (flag(r["argv"], "simSeed") for r in runs(tmp_path)[1:])
     assert (first, second) == ("42", str(seeds_after(3, 1)[0]))
-    # the second episode was left mid-way: its simulator got a stop, not an action
-    assert runs(tmp_path)[2]["answers"][-1] == {"stop": True, "action": None}
+    # each simulator got a stop: the first when the next reset ended its session after
+    # its game over, the second when the env closed in the middle of its episode
+    first_run, second_run = runs(tmp_path)[1:]
+    assert first_run["answers"][-1] == second_run["answers"][-1] == {"stop": True,
+                                                                      "action": None}
+    assert len(first_run["answers"]) == 4 and len(second_run["answers"]) == 3
 
 
 def test_a_final_box_without_values_is_zeros_flagged_in_info(tmp_path):
