@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import shutil
 import stat
 import sys
 from pathlib import Path
@@ -261,3 +262,26 @@ def test_a_runtime_that_is_not_ready_is_refused_before_a_simulator_starts(tmp_pa
     with pytest.raises(SimulatorNotFound, match="no scenario image"):
         scripted(tmp_path, "two-steps", runtime=Unready())
     assert not (tmp_path / "record.jsonl").exists()
+
+
+def test_an_own_run_directory_is_handed_to_the_janitor_and_back(tmp_path, monkeypatch):
+    calls: list[tuple] = []
+
+    def register(kind: str, value: object) -> int:
+        calls.append(("register", kind, str(value)))
+        return 500 + len(calls)
+
+    monkeypatch.setattr(bridge.env.janitor, "register", register)
+    monkeypatch.setattr(bridge.env.janitor, "release", lambda key: calls.append(("release", key)))
+    env = scripted(tmp_path, "two-steps")
+    entry = ("register", "path", str(env.run_dir))
+    key = 501 + calls.index(entry)  # (the sockets register their files too)
+    assert ("release", key) not in calls
+    shutil.rmtree(env.run_dir)  # removed behind the env's back: close still succeeds
+    env.close()
+    assert ("release", key) in calls
+    calls.clear()
+    given = scripted(tmp_path, "two-steps", run_dir=tmp_path / "mine")
+    given.close()
+    assert ("register", "path", str(tmp_path / "mine")) not in calls
+    assert (tmp_path / "mine").is_dir()  # the caller's, kept

@@ -92,12 +92,22 @@ def _solver_reporting(status: int, shift: float, nodes: int | None = 1):  # noqa
 
 
 def test_exact_means_solved_and_at_the_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    polished: list[int] = []
+
+    def recording(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        polished.append(1)
+        return polish(*args, **kwargs)
+
+    monkeypatch.setattr(milp, "polish", recording)
     g = gains(TINY, 0)
+    milp.solve(TINY, g, mode="exact")
+    assert polished == []  # HiGHS solved it: nothing for local search to climb
     optimum = esa.solve(TINY, g).reward  # 1.774: the tolerance is 2 x 1e-7 x 1.774
     # Stopped by the time limit (status 1), the bound 0.5 above: the incumbent is
     # polished (here to the optimum), not exact, and the bound is the solver's
     monkeypatch.setattr(milp, "milp", _solver_reporting(1, 0.5))
     stopped = milp.solve(TINY, g, mode="exact")
+    assert polished == [1]  # the time limit's incumbent may still climb
     assert stopped.reward == pytest.approx(optimum, abs=1e-9) and not stopped.exact
     assert stopped.bound == pytest.approx(optimum + 0.5, abs=1e-9)
     # ...and at the bound, but stopped: the solver proved nothing
