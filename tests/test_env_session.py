@@ -156,11 +156,13 @@ def test_a_reset_tries_three_simulators_then_gives_up(tmp_path):
 def test_the_wire_log_holds_every_frame_in_order(tmp_path):
     log = tmp_path / "wire.jsonl"
     env = scripted(tmp_path, "two-steps", wire_log=log)
+    handle = env._wire_log._file
     try:
         env.reset(seed=1)
         env.step(1)
     finally:
         env.close()
+    assert handle.closed
     frames = [json.loads(line) for line in log.read_text().splitlines()]
     assert [(f["dir"], f["type"]) for f in frames] == [
         ("sim->py", "SimInitMsg"), ("py->sim", "SimInitAck"),  # the probe
