@@ -287,3 +287,12 @@ def test_an_own_run_directory_is_handed_to_the_janitor_and_back(tmp_path, monkey
     given.close()
     assert ("register", "path", str(tmp_path / "mine")) not in calls
     assert (tmp_path / "mine").is_dir()  # the caller's, kept
+
+
+def test_a_probe_directory_left_by_a_killed_run_is_reused_and_removed(tmp_path):
+    leftover = tmp_path / "run" / ".probe"
+    leftover.mkdir(parents=True)
+    (leftover / "trace.csv").write_text("from a run killed during its probe\n")
+    env = scripted(tmp_path, "two-steps", run_dir=tmp_path / "run")
+    env.close()
+    assert not leftover.exists() and (tmp_path / "run").is_dir()
