@@ -4,7 +4,8 @@ fixed script, so that tests can see what the agent side does with each message.
 usage: scripted_peer.py MODE EPISODE RECORD --gymEndpoint=ADDRESS ... --simSeed=S
 EPISODE: "probe" or the episode number (the env's ``{episode}``); RECORD: a file where
 the peer appends, per run, its arguments at start and, when it ends by itself, every
-answer it got (JSON lines with its pid).
+answer it got (JSON lines with its pid); with ``--out=PATH``, the mode of PATH's
+directory.
 MODE: ``two-steps`` (observations [s, s, s] for steps s = 0, 1, 2, then a game over at
 step 2 with the reason in ``--reason=``, GameOver or SimulationEnd; infos '{"step": s}'),
 ``empty-final`` (one step, then a final state whose Box has its shape but no values and
@@ -40,7 +41,9 @@ def log(**entry: object) -> None:
 
 # The arguments first: the env may end the process (a probe's, at once) after its
 # first message, so the answers are only written by a run the env lets finish.
-log(episode=episode, argv=sys.argv[4:])
+out_dir = os.path.dirname(flags["out"]) if "out" in flags else None
+log(episode=episode, argv=sys.argv[4:],
+    out_dir_mode=os.stat(out_dir).st_mode & 0o7777 if out_dir else None)
 
 
 def exchange(message: bytes, answer_class) -> object:  # noqa: ANN001
