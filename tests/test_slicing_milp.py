@@ -193,6 +193,18 @@ def test_one_ru_has_no_interference_so_its_bounds_meet() -> None:
     assert solution.bound == pytest.approx(optimum, rel=1e-6)
 
 
+def test_slot_bounds_meet_where_the_other_rus_are_out_of_reach() -> None:
+    # 5 RUs (the slot model), both UEs heard only by RU0 (-300 dB elsewhere): no
+    # interference either way, so "worst" and "none" are exact and the bound is the
+    # optimum; each RU offers G_k slots per class, no more.
+    g = np.full((2, 5), -300.0)
+    g[:, 0] = [-80.0, -85.0]
+    optimum = esa.solve(WIDE, g).reward
+    solution = milp.solve(WIDE, g, mode="bounds")
+    assert solution.reward == pytest.approx(optimum, abs=1e-9)
+    assert solution.bound == pytest.approx(optimum, rel=1e-6, abs=0) and solution.exact
+
+
 @pytest.mark.parametrize("n_rus,model", [(2, "patterns"), (4, "patterns"), (5, "slots")])
 def test_patterns_up_to_four_rus_then_slots(n_rus: int, model: str,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
