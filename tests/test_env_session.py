@@ -126,14 +126,25 @@ def test_a_final_box_without_values_is_zeros_flagged_in_info(tmp_path):
         env.close()
 
 
-def test_a_simulator_announcing_other_spaces_is_refused(tmp_path):
+def test_a_simulator_announcing_other_spaces_is_refused(tmp_path, monkeypatch):
     env = scripted(tmp_path, "other-spaces")
+    calls: list[tuple] = []
+
+    def register(kind: str, value: object) -> int:
+        calls.append(("register", len(calls)))
+        return len(calls) - 1
+
+    monkeypatch.setattr(bridge.env.janitor, "register", register)
+    monkeypatch.setattr(bridge.env.janitor, "release", lambda key: calls.append(("release", key)))
     try:
         assert env.observation_space.shape == (3,)
         with pytest.raises(ProtocolError, match="'scripted' announced other spaces than at "
                                                 "start-up"):
             env.reset(seed=1)
         assert env._session is None
+        # the refused session is closed at once: its socket and simulator released
+        registered = {key for kind, key in calls if kind == "register"}
+        assert registered and registered <= {key for kind, key in calls if kind == "release"}
     finally:
         env.close()
     assert [r["episode"] for r in runs(tmp_path)] == ["probe", "0000"]
@@ -146,10 +157,10 @@ def test_a_reset_tries_three_simulators_then_gives_up(tmp_path):
                  auto_restart=True)
     try:
         with pytest.raises(ProtocolError, match="EnvStateMsg"):
-            env.reset(seed=11)
+            env.reset(seed=5)
         assert env.restarts == 2 and env._session is None
         seeds = [flag(shlex.split(c), "simSeed") for c in env.commands]
-        assert seeds == [str(s) for s in seeds_after(11, 3)]
+        assert seeds == [str(s) for s in seeds_after(5, 3)]
     finally:
         env.close()
 
