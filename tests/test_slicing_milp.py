@@ -12,7 +12,7 @@ from bridge.slicing.allocation import Allocation
 from bridge.slicing.config import SlicingConfig
 from bridge.slicing.drop import draw
 from bridge.slicing.polish import polish
-from bridge.slicing.twin import evaluate
+from bridge.slicing.twin import evaluate, ue_rates
 
 # 2 RUs, 3 UEs (one per slice), 3 RBGs of 2, 2, 1 PRBs, 3 levels; QoS scaled to bind.
 TINY = SlicingConfig(
@@ -203,6 +203,26 @@ def test_slot_bounds_meet_where_the_other_rus_are_out_of_reach() -> None:
     solution = milp.solve(WIDE, g, mode="bounds")
     assert solution.reward == pytest.approx(optimum, abs=1e-9)
     assert solution.bound == pytest.approx(optimum, rel=1e-6, abs=0) and solution.exact
+
+
+@pytest.mark.parametrize("above", [True, False])
+def test_a_need_a_hair_above_the_best_rate_is_not_claimed_met(above: bool) -> None:
+    # One UE alone, its best rate R*; a QoS need of R* (1 +- 1e-8). HiGHS's feasibility
+    # tolerance (1e-6 by default) could call R* enough for R* (1 + 1e-8): the model asks
+    # for the need plus a margin, so the MILP agrees with the twin on both sides.
+    base = SlicingConfig(n_rus=1, n_ues=1, n_prbs=4, rbg_size=2, power_levels_db=(-3.0, 0.0),
+                         slice_shares=(("embb", 1.0),), embb_min_rate_mbps=1e6,
+                         theta_rate=0.05)
+    g = np.array([[-90.0]])
+    best = esa.solve(base, g).allocation
+    rate = ue_rates(base, np.power(10.0, g / 10.0), best)[1][0]
+    cfg = SlicingConfig(**{**base.__dict__,
+                           "embb_min_rate_mbps": rate * (1 + 1e-8 if above else 1 - 1e-8)})
+    optimum = esa.solve(cfg, g).reward
+    assert optimum == pytest.approx(0.05 * rate + (0.0 if above else 1.0), abs=1e-12)
+    solution = milp.solve(cfg, g, mode="exact")
+    assert solution.exact and solution.reward == pytest.approx(optimum, abs=1e-12)
+    assert solution.bound == pytest.approx(optimum, abs=1e-9)
 
 
 @pytest.mark.parametrize("n_rus,model", [(2, "patterns"), (4, "patterns"), (5, "slots")])
