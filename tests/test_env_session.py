@@ -3,6 +3,7 @@ to the program, what it answers, and what it makes of each state."""
 
 from __future__ import annotations
 
+import gc
 import json
 import shlex
 import shutil
@@ -311,3 +312,14 @@ def test_a_probe_directory_left_by_a_killed_run_is_reused_and_removed(tmp_path):
     env = scripted(tmp_path, "two-steps", run_dir=tmp_path / "run")
     env.close()
     assert not leftover.exists() and (tmp_path / "run").is_dir()
+
+
+def test_an_env_dropped_without_close_ends_its_session(tmp_path):
+    env = scripted(tmp_path, "two-steps")
+    env.reset(seed=1)
+    process = env._session.process
+    socket_dir = Path(env._session.socket.bound[len("ipc://"):]).parent
+    del env
+    gc.collect()  # the session refers back to its env: a cycle
+    assert not socket_dir.exists()  # the socket's private directory went with it
+    assert not process.alive()
