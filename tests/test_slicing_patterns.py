@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from bridge.slicing import milp
+from bridge.slicing.config import SlicingConfig
 from bridge.slicing.esa import rbg_classes
 from bridge.slicing.milp_patterns import pattern_options, pattern_rates, place_patterns
 from tests.test_slicing_twin import GAIN_DB, TINY
@@ -63,3 +64,17 @@ def test_slot_rates_by_hand() -> None:
     np.testing.assert_allclose([none[1, 0], worst[1, 0], none[8, 0], worst[8, 0]],
                                [2.0, 1.0, np.log2(3), np.log2(9 / 7)], rtol=1e-12)
     assert np.all(none[owners < 0] == 0) and np.all(worst[owners < 0] == 0)
+
+
+def test_every_activity_pattern_up_to_four_rus() -> None:
+    # Each nonempty set A of the R RUs, |A| x U x L options: R 2^(R-1) U L in all
+    for n_rus in (1, 3, 4):
+        cfg = SlicingConfig(n_rus=n_rus, n_ues=2, n_prbs=4, rbg_size=2,
+                            power_levels_db=(-3.0, 0.0))
+        owners, levels, pattern = pattern_options(cfg)
+        assert len(owners) == n_rus * 2 ** (n_rus - 1) * 2 * 2
+        sizes = [bin(mask).count("1") for mask in range(2**n_rus)]
+        assert np.bincount(pattern, minlength=2**n_rus).tolist() == [4 * k for k in sizes]
+        busy = np.argmax(owners >= 0, axis=1)  # the one RU each option uses
+        assert np.all((pattern >> busy) & 1)  # the busy RU belongs to its pattern
+        assert set(levels[owners >= 0].tolist()) == {0, 1}
