@@ -193,12 +193,13 @@ def test_one_ru_has_no_interference_so_its_bounds_meet() -> None:
     assert solution.bound == pytest.approx(optimum, rel=1e-6)
 
 
-def test_slot_bounds_meet_where_the_other_rus_are_out_of_reach() -> None:
-    # 5 RUs (the slot model), both UEs heard only by RU0 (-300 dB elsewhere): no
+@pytest.mark.parametrize("rus", [(0, 0), (0, 1)], ids=["one-ru", "two-rus"])
+def test_slot_bounds_meet_where_the_other_rus_are_out_of_reach(rus: tuple[int, int]) -> None:
+    # 5 RUs (the slot model), each UE heard only by its own RU (-300 dB elsewhere): no
     # interference either way, so "worst" and "none" are exact and the bound is the
-    # optimum; each RU offers G_k slots per class, no more.
+    # optimum; each RU offers G_k slots per class, no more and no fewer.
     g = np.full((2, 5), -300.0)
-    g[:, 0] = [-80.0, -85.0]
+    g[[0, 1], list(rus)] = [-80.0, -85.0]
     optimum = esa.solve(WIDE, g).reward
     solution = milp.solve(WIDE, g, mode="bounds")
     assert solution.reward == pytest.approx(optimum, abs=1e-9)
