@@ -78,3 +78,20 @@ def test_every_activity_pattern_up_to_four_rus() -> None:
         busy = np.argmax(owners >= 0, axis=1)  # the one RU each option uses
         assert np.all((pattern >> busy) & 1)  # the busy RU belongs to its pattern
         assert set(levels[owners >= 0].tolist()) == {0, 1}
+
+
+def test_three_rus_place_their_patterns_in_mask_order() -> None:
+    # 3 RUs, 2 UEs, one level, one class of 3 RBGs. One RBG of pattern {RU1, RU2}
+    # (mask 6: UE0 at RU1, UE1 at RU2) and one of {RU0, RU1, RU2} (mask 7: UE0, UE1,
+    # UE1): mask 6 takes RBG0, mask 7 RBG1, RBG2 stays empty.
+    cfg = SlicingConfig(n_rus=3, n_ues=2, n_prbs=3, rbg_size=1, power_levels_db=(0.0,))
+    owners, levels, pattern = pattern_options(cfg)
+
+    def option(mask: int, ru: int, ue: int) -> int:
+        return int(np.flatnonzero((pattern == mask) & (owners[:, ru] == ue))[0])
+
+    counts = np.zeros((1, len(owners)), dtype=np.int64)
+    for mask, ru, ue in ((6, 1, 0), (6, 2, 1), (7, 0, 0), (7, 1, 1), (7, 2, 1)):
+        counts[0, option(mask, ru, ue)] = 1
+    placed = place_patterns(cfg, rbg_classes(cfg), owners, pattern, counts)
+    assert placed.tolist() == [[-1, 0, -1], [0, 1, -1], [1, 1, -1]]
