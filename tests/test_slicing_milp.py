@@ -193,15 +193,19 @@ def test_one_ru_has_no_interference_so_its_bounds_meet() -> None:
     assert solution.bound == pytest.approx(optimum, rel=1e-6)
 
 
+@pytest.mark.parametrize("n_rus", [5, 2], ids=["slots", "patterns"])
 @pytest.mark.parametrize("rus", [(0, 0), (0, 1)], ids=["one-ru", "two-rus"])
-def test_slot_bounds_meet_where_the_other_rus_are_out_of_reach(rus: tuple[int, int]) -> None:
-    # 5 RUs (the slot model), each UE heard only by its own RU (-300 dB elsewhere): no
-    # interference either way, so "worst" and "none" are exact and the bound is the
-    # optimum; each RU offers G_k slots per class, no more and no fewer.
-    g = np.full((2, 5), -300.0)
+def test_bounds_meet_where_the_other_rus_are_out_of_reach(rus: tuple[int, int],
+                                                         n_rus: int) -> None:
+    # Each UE heard only by its own RU (-300 dB elsewhere): no interference under any
+    # assumption, so both bounds models are exact and the bound is the optimum. Slots
+    # (5 RUs): each RU offers G_k slots per class, no more and no fewer; patterns (2
+    # RUs): the RUs of a pattern fill its RBGs together, so none gets extra RBGs.
+    cfg = SlicingConfig(**{**WIDE.__dict__, "n_rus": n_rus})
+    g = np.full((2, n_rus), -300.0)
     g[[0, 1], list(rus)] = [-80.0, -85.0]
-    optimum = esa.solve(WIDE, g).reward
-    solution = milp.solve(WIDE, g, mode="bounds")
+    optimum = esa.solve(cfg, g).reward
+    solution = milp.solve(cfg, g, mode="bounds")
     assert solution.reward == pytest.approx(optimum, abs=1e-9)
     assert solution.bound == pytest.approx(optimum, rel=1e-6, abs=0) and solution.exact
 
