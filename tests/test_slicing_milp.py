@@ -194,13 +194,15 @@ def test_one_ru_has_no_interference_so_its_bounds_meet() -> None:
 
 
 @pytest.mark.parametrize("n_rus", [5, 2], ids=["slots", "patterns"])
-@pytest.mark.parametrize("rus", [(0, 0), (0, 1)], ids=["one-ru", "two-rus"])
+@pytest.mark.parametrize("rus", [(0, 0), (1, 1), (0, 1)],
+                         ids=["first-ru", "second-ru", "two-rus"])
 def test_bounds_meet_where_the_other_rus_are_out_of_reach(rus: tuple[int, int],
                                                          n_rus: int) -> None:
     # Each UE heard only by its own RU (-300 dB elsewhere): no interference under any
     # assumption, so both bounds models are exact and the bound is the optimum. Slots
     # (5 RUs): each RU offers G_k slots per class, no more and no fewer; patterns (2
-    # RUs): the RUs of a pattern fill its RBGs together, so none gets extra RBGs.
+    # RUs): the RUs of a pattern fill its RBGs together, so none gets extra RBGs (RU1,
+    # second in the pattern {RU0, RU1}, is held only by the equal-count row).
     cfg = SlicingConfig(**{**WIDE.__dict__, "n_rus": n_rus})
     g = np.full((2, n_rus), -300.0)
     g[[0, 1], list(rus)] = [-80.0, -85.0]
