@@ -54,6 +54,8 @@ def test_joint_option_count() -> None:
 
 
 def test_auto_takes_the_exact_model_up_to_its_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    # docs/slicing-solvers.md: "picks exact up to 20 000 joint options, else bounds"
+    assert milp.MAX_JOINT_OPTIONS == 20_000
     g = gains(TINY, 0)
     assert milp.solve(TINY, g).solver == "milp-exact"  # 73 joint options
     monkeypatch.setattr(milp, "MAX_JOINT_OPTIONS", 73)  # exactly at the limit: exact
