@@ -93,6 +93,41 @@ def test_truncated_message_is_a_protocol_error():
         messages.decode_sim_init(wire[: len(wire) // 2])
 
 
+def test_a_sim_init_needs_both_spaces():
+    box = codec.space_to_proto(spaces.Box(0, 1, (2,), np.float32))
+    for fields in ({"obsSpace": box}, {"actSpace": box}):
+        wire = pb.SimInitMsg(simProcessId=7, **fields).SerializeToString()
+        with pytest.raises(ProtocolError, match="missing observation or action space"):
+            messages.decode_sim_init(wire)
+    wire = pb.SimInitMsg(simProcessId=7, wafShellProcessId=3, obsSpace=box,
+                         actSpace=box).SerializeToString()
+    init = messages.decode_sim_init(wire)
+    assert (init.pid, init.parent_pid) == (7, 3)
+    assert init.observation_space == init.action_space == spaces.Box(0, 1, (2,), np.float32)
+
+
+def _final_state(shape, values, space, game_over=True):
+    wire = pb.EnvStateMsg(obsData=_box_container(shape, values), isGameOver=game_over)
+    return messages.decode_env_state(wire.SerializeToString(), space)
+
+
+def test_a_final_box_misses_its_observation_when_its_shape_holds_values_it_lacks():
+    vector = spaces.Box(0, 1, (3,), np.float32)
+    state = _final_state([3], [], vector)
+    assert state.observation_missing
+    np.testing.assert_array_equal(state.observation, np.zeros(3, np.float32))
+    assert not _final_state([3], [], vector, game_over=False).observation_missing
+    assert not _final_state([3], [0.5, 0.25, 1.0], vector).observation_missing
+    # A scalar's shape is empty and holds one value: sent without it, it is missing.
+    scalar = spaces.Box(0, 1, (), np.float32)
+    state = _final_state([], [], scalar)
+    assert state.observation_missing and state.observation.shape == ()
+    state = _final_state([], [0.5], scalar)
+    assert not state.observation_missing and state.observation == 0.5
+    # A zero-length Box holds nothing, so nothing is missing from it.
+    assert not _final_state([0], [], spaces.Box(0, 1, (0,), np.float32)).observation_missing
+
+
 def test_observation_of_the_wrong_shape_is_refused():
     space = spaces.Box(0, 1, (3,), np.float32)
     wire = pb.EnvStateMsg(obsData=_box_container([2], [0.0, 1.0])).SerializeToString()

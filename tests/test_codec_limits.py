@@ -78,9 +78,13 @@ def test_boxes_each_under_the_limit_but_over_it_together_are_refused() -> None:
 
 
 def test_the_budget_is_per_message_not_per_process() -> None:
-    # Each decode starts with the whole budget again.
+    # Each decode starts with the whole budget again: three messages that each fill it
+    # decode alike, spaces and values.
     for _ in range(3):
-        codec.space_from_proto(tuple_space([box_space([HALF])] * 2))
+        full = codec.space_from_proto(tuple_space([box_space([HALF])] * 2))
+        assert [s.shape for s in full] == [(HALF,), (HALF,)]
+        values = codec.data_from_proto(tuple_data([box_data([HALF])] * 2))
+        assert [v.shape for v in values] == [(HALF,), (HALF,)]
 
 
 def test_dimensions_of_one_count_and_zero_length_ones_count_as_one() -> None:

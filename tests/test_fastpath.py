@@ -45,3 +45,29 @@ def test_observation_decoder_matches_and_falls_back():
                                                        spaces.Box(0, 1, (4,), np.float32)))
     with pytest.raises(Exception, match=r"shape \(5,\)"):
         messages.decode_env_state(wrong.SerializeToString(), space, fast)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(1,), (3, 4)])
+def test_float_boxes_are_encoded_without_the_generic_codec(dtype, shape, monkeypatch):
+    # The point of the fast path: a float Box's action is the compiled prefix and the
+    # raw values, so the generic codec is never called once the encoder is compiled.
+    space = spaces.Box(-10, 10, shape, dtype)
+    encode = fastpath.compile_action_encoder(space)
+    action = np.random.default_rng(2).uniform(-10, 10, shape).astype(dtype)
+    expected = messages.encode_action(action, space)
+
+    def generic(*args):
+        raise AssertionError("the generic codec was called")
+
+    monkeypatch.setattr(codec, "data_to_proto", generic)
+    assert encode(action) == expected
+
+
+@pytest.mark.parametrize("shape", [(0,), (2, 0)])
+def test_zero_length_boxes_take_the_generic_path(shape):
+    # No values: the raw tail is empty, and a prefix cut at -0 bytes would be empty too.
+    space = spaces.Box(0, 1, shape, np.float32)
+    empty = np.zeros(shape, np.float32)
+    assert fastpath.compile_action_encoder(space)(empty) == messages.encode_action(empty, space)
+    assert fastpath.compile_observation_decoder(space)(codec.data_to_proto(empty, space)) is None

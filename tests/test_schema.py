@@ -62,3 +62,12 @@ def test_private_pool_does_not_touch_the_default_pool(name):
 
     with pytest.raises(KeyError):
         descriptor_pool.Default().FindMessageTypeByName(f"ns3opengym.{name}")
+
+
+def test_enum_numbers_by_name_are_the_descriptors():
+    reason = pb.EnvStateMsg.DESCRIPTOR.enum_types_by_name["Reason"]
+    assert {v.name: v.number for v in reason.values} == {
+        "SimulationEnd": pb.REASON_SIMULATION_END, "GameOver": pb.REASON_GAME_OVER}
+    for table, enum in ((pb.SPACE_TYPE, "SpaceType"), (pb.DTYPE, "Dtype")):
+        values = pb.POOL.FindEnumTypeByName(f"ns3opengym.{enum}").values
+        assert {v.name: v.number for v in values} == table

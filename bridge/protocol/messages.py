@@ -6,6 +6,7 @@ for every step; after a game over, or to end early, the answer carries stopSimRe
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -41,7 +42,7 @@ class EnvState:
     game_over: bool
     game_over_reason: str  # "GameOver" (a terminal state) or "SimulationEnd" (time ran out)
     info: str
-    observation_missing: bool = False  # a Box sent with its shape but without values
+    observation_missing: bool  # a final Box sent with its shape but without its values
 
 
 def decode_sim_init(payload: bytes) -> SimInit:
@@ -84,12 +85,13 @@ def _generic_observation(msg: Any, observation_space: spaces.Space | None) -> An
 
 
 def _empty_box(container: Any) -> bool:
-    """A top-level Box observation sent with its shape but no values."""
+    """A top-level Box observation sent with its shape but without the values that shape
+    holds (a scalar's shape is empty and holds one; a zero-length Box holds none)."""
     if container.type != pb.SPACE_TYPE["Box"]:
         return False
     box = codec.unpack(container.data, pb.BoxDataContainer, "observation")
     field = codec.WIRE_DTYPES.get(box.dtype, (None, "floatData"))[1]
-    return len(getattr(box, field)) == 0 and len(box.shape) > 0
+    return len(getattr(box, field)) == 0 and math.prod(box.shape) > 0
 
 
 def encode_action(action: Any, action_space: spaces.Space) -> bytes:
