@@ -53,10 +53,12 @@ def _agents(r: dict[str, Any]) -> str:
 
 
 def _analysis(r: dict[str, Any]) -> str:
-    rows = [[k, r[k]["wall_s"], r[k]["mb_per_s"], r[k]["rows_per_s"], r[k]["peak_rss_mib"]]
+    rows = [[k, r[k]["wall_s"], r[k].get("cpu_s", "—"), r[k]["mb_per_s"],
+             r[k].get("mb_per_cpu_s", "—"), r[k]["rows_per_s"], r[k]["peak_rss_mib"]]
             for k in ("csv_summary", "csv_to_parquet", "parquet_summary") if k in r]
-    return _table(["pass", "wall_s", "MB/s", "rows/s", "peak MiB"], rows) + (
-        f"\n\n{r['rows']} rows, {r['csv_bytes'] / 1e6:.0f} MB of CSV.")
+    return _table(["pass", "wall_s", "cpu_s", "MB/s", "MB per CPU s", "rows/s", "peak MiB"],
+                  rows) + (f"\n\n{r['rows']} rows, {r['csv_bytes'] / 1e6:.0f} MB of CSV "
+                           "(MB/s counts CSV bytes for every pass).")
 
 
 def _scaling(r: dict[str, Any]) -> str:

@@ -32,6 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--simulate", action="store_true",
                         help="analysis suite: simulate the trace in ns-3 (oran-slicing, "
                              "PF scheduler) instead of generating it")
+    parser.add_argument("--trace", type=Path, default=None,
+                        help="analysis suite: time the passes on this packets.csv instead "
+                             "of making one")
     parser.add_argument("--num-envs", default="1,2,4",
                         help="scaling and learner suites: simulators in one run, N,N,... "
                              "(default 1,2,4)")
@@ -75,7 +78,8 @@ def run(args: argparse.Namespace) -> int:
         from bridge.scenarios import parse_params
 
         result = bench_analysis(args.dir, args.size_mb, args.seed, simulate=args.simulate,
-                                params=parse_params(args.param), progress=progress)
+                                params=parse_params(args.param), progress=progress,
+                                trace=args.trace)
         print(json.dumps(result, indent=2))
         return 0
     if args.suite == "agents":
