@@ -176,3 +176,44 @@ def bench_analysis(directory: Path, target_mb: float, seed: int = 0,
     result["parquet_bytes"] = parquet.stat().st_size
     result["parquet_summary"] = _timed("parquet_summary", parquet, csv, size)
     return result
+
+
+def bench_writer(directory: Path, steps: int = 20, repeats: int = 3, seed: int = 1,
+                 params: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The packet trace's cost inside ns-3: simulator CPU per step of the oran-slicing
+    drop (PF scheduler, ``params`` over the defaults, LTE stats off) with the traces on
+    and with them off, the two taking turns ``repeats`` times; the best of each."""
+    from bridge.envs import ScenarioEnv  # noqa: PLC0415 - ns-3 only when asked for
+    from ran_gym.bench.scenario import process_cpu_s  # noqa: PLC0415
+
+    base = {"scheduler": "pf", "lteStats": "false", "maxSteps": steps + 1, **(params or {})}
+    runs: dict[str, list[float]] = {"traced": [], "untraced": []}
+    rows = 0
+    for repeat in range(repeats):
+        for traced in (True, False):
+            trace_dir = directory / f"writer-{repeat}"
+            env = ScenarioEnv("oran-slicing", {**base, "traceDir": str(trace_dir) if traced
+                                               else "none"}, run_dir=directory, timeout_s=600)
+            try:
+                env.reset(seed=seed)
+                assert env._session is not None and env._session.process.pid is not None
+                pid = env._session.process.pid
+                cpu = process_cpu_s(pid)
+                for _ in range(steps):  # PF decides; the action is valid but unused
+                    env.step(env.action_space.sample())
+                used = process_cpu_s(pid) - cpu
+            finally:
+                env.close()
+            runs["traced" if traced else "untraced"].append(used)
+            if traced:
+                with (trace_dir / "packets.csv").open("rb") as f:
+                    rows = sum(1 for _ in f) - 1
+    best = {k: min(v) for k, v in runs.items()}
+    extra = best["traced"] - best["untraced"]
+    return {"steps": steps, "repeats": repeats, "params": base, "packet_rows": rows,
+            "sim_cpu_ms_per_step": {k: 1e3 * v / steps for k, v in best.items()},
+            "sim_cpu_ms_per_step_every_run": {k: [round(1e3 * x / steps, 2) for x in v]
+                                              for k, v in runs.items()},
+            "writer_cpu_share": extra / best["traced"],
+            "writer_cpu_us_per_row": 1e6 * extra / max(rows, 1),
+            "load_average_1min": os.getloadavg()[0]}

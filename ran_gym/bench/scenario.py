@@ -48,7 +48,7 @@ def fixed_allocation(ru: np.ndarray, n_rus: int) -> dict[str, np.ndarray]:
             "power_level": np.full(ru.size, 4, np.int32)}
 
 
-def _process_cpu_s(pid: int) -> float:
+def process_cpu_s(pid: int) -> float:
     """CPU seconds of a live process, to the nanosecond from the kernel's CPU-time clock of
     that process (clock id ``(~pid << 3) | 2``, Linux's per-process scheduler clock); where
     it cannot be read, user + system time from ``/proc/PID/stat``, which counts in clock
@@ -74,12 +74,12 @@ def time_run(params: Mapping[str, Any], steps: int, seed: int) -> tuple[float, f
         pid = env._session.process.pid
         if pid is None:
             raise RuntimeError("the benchmark needs a native simulator process (/proc CPU time)")
-        cpu, start = _process_cpu_s(pid) + time.process_time(), time.perf_counter()
+        cpu, start = process_cpu_s(pid) + time.process_time(), time.perf_counter()
         dcis = 0
         for _ in range(steps):
             dcis += sum(env.step(action)[4]["ue"]["dl_dcis"])
         wall = time.perf_counter() - start
-        return wall, _process_cpu_s(pid) + time.process_time() - cpu, dcis
+        return wall, process_cpu_s(pid) + time.process_time() - cpu, dcis
     finally:
         env.close()
 

@@ -35,6 +35,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--trace", type=Path, default=None,
                         help="analysis suite: time the passes on this packets.csv instead "
                              "of making one")
+    parser.add_argument("--writer", action="store_true",
+                        help="analysis suite: instead, the packet trace's cost inside ns-3 "
+                             "(simulator CPU per step with and without traces; --steps, "
+                             "--repeats, --param)")
     parser.add_argument("--num-envs", default="1,2,4",
                         help="scaling and learner suites: simulators in one run, N,N,... "
                              "(default 1,2,4)")
@@ -69,6 +73,13 @@ def run(args: argparse.Namespace) -> int:
         return run_more(args)
     if args.suite == "scenario":
         return run_scenario(args)
+    if args.suite == "analysis" and args.writer:
+        from bridge.scenarios import parse_params
+        from ran_gym.bench.analysis import bench_writer
+
+        print(json.dumps(bench_writer(args.dir, args.steps, args.repeats, args.seed,
+                                      parse_params(args.param)), indent=2))
+        return 0
     if args.suite == "analysis":
         from ran_gym.bench.analysis import bench_analysis
 
