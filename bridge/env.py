@@ -40,6 +40,7 @@ _EXIT_GRACE_S = 2.0
 RESTARTABLE = (SimulatorCrashed, SimulatorTimeout, ProtocolError)
 RESET_TRIES = 3  # simulators a reset starts, with successive seeds, before it gives up
 FAILURE_KEY = "simulator_failure"
+_JSON = json.JSONDecoder()
 
 
 def decode_info(text: str) -> dict[str, Any]:
@@ -47,7 +48,7 @@ def decode_info(text: str) -> dict[str, Any]:
     if not text:
         return {}
     try:
-        value = json.loads(text)
+        value = _JSON.decode(text)  # json.loads without its per-call argument checks
     except ValueError:
         return {INFO_TEXT_KEY: text}
     return value if isinstance(value, dict) else {INFO_TEXT_KEY: text}

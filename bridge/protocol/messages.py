@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from gymnasium import spaces
@@ -32,9 +32,9 @@ class SimInit:
     action_space: spaces.Space
 
 
-@dataclass(frozen=True)
-class EnvState:
-    """One observation of the simulator."""
+class EnvState(NamedTuple):
+    """One observation of the simulator (a NamedTuple: made once per step, and a tuple
+    is made in a third of a frozen dataclass's time)."""
 
     observation: Any
     reward: float
