@@ -31,7 +31,17 @@ def _scenario(r: dict[str, Any]) -> str:
     return (_table(["variant", "wall_s", "sim s / wall s", "cpu_s", "sim s / CPU s",
                     "DL DCIs per cell·TTI"], rows)
             + f"\n\n{r['simulated_s']} simulated s, best of {r['repeats']}; gym scheduler + "
-              f"bridge over stock PF: {over['cpu']:+.1%} CPU, {over['wall']:+.1%} wall.")
+              f"bridge over stock PF: {over['cpu']:+.1%} CPU, {over['wall']:+.1%} wall."
+            + _like_for_like(r.get("like_for_like")))
+
+
+def _like_for_like(r: dict[str, Any] | None) -> str:
+    if not r:
+        return ""
+    return (f" Like for like (1 ms steps, the gym scheduler fed stock PF's per-TTI "
+            f"decisions; DCIs the same in {r['same_dcis_share']:.1%} of TTIs): gym over PF "
+            f"{r['gym_over_pf_cpu']:+.1%} CPU, {r['cpu_us_per_dci']['gym_fed_pf']} against "
+            f"{r['cpu_us_per_dci']['pf']} µs of CPU per DL DCI.")
 
 
 def _agents(r: dict[str, Any]) -> str:
