@@ -60,9 +60,17 @@ def decode_env_state(
     payload: bytes,
     observation_space: spaces.Space | None = None,
     fast_observation: Callable[[Any], Any] | None = None,
+    fast_state: Callable[[bytes], Any] | None = None,
 ) -> EnvState:
-    """Decode an EnvStateMsg; ``fast_observation`` (see :mod:`fastpath`) may decode the
-    observation when it has exactly the expected layout, else the generic codec does."""
+    """Decode an EnvStateMsg; ``fast_state`` and ``fast_observation`` (see
+    :mod:`fastpath`) may decode the message or its observation when they have exactly
+    the expected layout, else the generic codec does."""
+    fast = fast_state(payload) if fast_state is not None else None
+    if fast is not None:
+        observation, rest = fast
+        reason = "GameOver" if rest.reason == pb.REASON_GAME_OVER else "SimulationEnd"
+        return EnvState(observation, float(rest.reward), bool(rest.isGameOver), reason,
+                        rest.info)
     msg = codec.parse(pb.EnvStateMsg, payload, "EnvStateMsg")
     observation = fast_observation(msg.obsData) if fast_observation is not None else None
     if observation is None:

@@ -19,6 +19,7 @@ a machine whose load changes during the run (a shared one) affects all three ali
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import os
@@ -47,7 +48,7 @@ for _ in range(count):
     sock.recv()
 """
 _TRIVIAL_STEP = {"offeredMbps": 0.001, "stepMs": 1.0}
-BLOCKS = 20  # the three timed calls take turns in blocks of iterations / BLOCKS
+BLOCKS = 200  # the three timed calls take turns in blocks of iterations / BLOCKS
 
 
 def _percentiles(samples_ns: list[int]) -> dict[str, float]:
@@ -93,6 +94,13 @@ def sample_calls(call: Any, iterations: int, warmup: int) -> list[int]:
     return samples
 
 
+def pin(pid: int, cpu: int) -> None:
+    """Every thread of process ``pid`` (ZeroMQ's I/O thread too) on ``cpu``."""
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with contextlib.suppress(ProcessLookupError):  # a thread that just ended
+            os.sched_setaffinity(int(task), {cpu})
+
+
 def time_interleaved(calls: dict[str, Any], iterations: int, warmup: int,
                      blocks: int = BLOCKS) -> dict[str, dict[str, float]]:
     """Each call timed ``iterations`` times in ``blocks`` blocks, the calls taking turns
@@ -115,6 +123,7 @@ def time_transport(transport: str, action: bytes, iterations: int, warmup: int
     params = {**_TRIVIAL_STEP, "maxSteps": 3 * (iterations + warmup) + 10}
     env = ScenarioEnv("reference", params, endpoint=transport)
     peer = None
+    cpus = os.sched_getaffinity(0)
     try:
         env.reset(seed=1)
         array = np.array([10.0], dtype=np.float32)
@@ -128,13 +137,31 @@ def time_transport(transport: str, action: bytes, iterations: int, warmup: int
             session.socket.recv(env.timeout_s, "waiting for the simulator")
 
         peer = RawPeer(transport, state_size, action, iterations + warmup)
+        pinned = _pin_pairs(session.process.pid, peer.process.pid)
         timed = time_interleaved({"step": lambda: env.step(array), "bare": bare,
                                   "raw": peer.exchange}, iterations, warmup)
     finally:
+        for task in os.listdir(f"/proc/{os.getpid()}/task"):  # this process unpinned
+            with contextlib.suppress(ProcessLookupError):
+                os.sched_setaffinity(int(task), cpus)
         if peer is not None:
             peer.close()
         env.close()
-    return {**timed, "state_size": state_size}
+    return {**timed, "state_size": state_size, "pinned": pinned}
+
+
+def _pin_pairs(sim_pid: int | None, peer_pid: int) -> bool:
+    """With two or more CPUs: this process on one, the simulator and the raw peer on
+    another, so that both round trips cross the same two CPUs (unpinned, the scheduler
+    sometimes puts the two ends on one CPU, and a round trip then costs a context switch:
+    the figures of one run were 20 or 110 µs by chance). Returns whether it pinned."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2 or sim_pid is None:
+        return False
+    pin(os.getpid(), cpus[0])
+    for pid in (sim_pid, peer_pid):
+        pin(pid, cpus[1])
+    return True
 
 
 def _state_size(env: ScenarioEnv, action: np.ndarray) -> int:
@@ -166,6 +193,7 @@ def bench_bridge(iterations: int = 2000, warmup: int = 200) -> dict[str, Any]:
             "p90_ratio": round(step["p90"] / raw["p90"], 3),
             "raw_rtt_us_p99": round(raw["p99"], 2), "step_us_p99": round(step["p99"], 2),
             "payload_bytes": {"state": timed["state_size"], "action": len(action)},
+            "pinned": timed["pinned"],
         }
     return {
         "benchmark": "bridge", "iterations": iterations, "warmup": warmup, **results,
