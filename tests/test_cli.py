@@ -133,6 +133,9 @@ def test_bench_bridge_calls_take_turns_in_blocks():
     # One warm-up call each, then three blocks of two calls each, a and b in turn.
     assert "".join(order) == "ab" + "aabb" * 3
     assert set(timed) == {"a", "b"} and all(t["median"] >= 0 for t in timed.values())
+    order.clear()  # more blocks than iterations: as many calls as iterations, no more
+    time_interleaved({"a": lambda: order.append("a")}, iterations=3, warmup=0, blocks=200)
+    assert order == ["a"] * 3
 
 
 def test_dataset_names_what_it_knows(capsys):

@@ -108,7 +108,8 @@ def time_interleaved(calls: dict[str, Any], iterations: int, warmup: int,
     samples: dict[str, list[int]] = {name: [] for name in calls}
     for call in calls.values():
         sample_calls(call, 0, warmup)
-    per_block = max(1, iterations // blocks)
+    blocks = max(1, min(blocks, iterations))
+    per_block = iterations // blocks  # blocks x per_block <= iterations: no call past them
     for _ in range(blocks):
         for name, call in calls.items():
             samples[name] += sample_calls(call, per_block, 0)
