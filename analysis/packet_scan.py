@@ -39,18 +39,20 @@ def connect(threads: int | None = None) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def source(path: str | Path) -> tuple[str, list[Any]]:
+def source(path: str | Path, enums: bool = True) -> tuple[str, list[Any]]:
     """The SQL table expression of a packet trace and its parameters; checks the file
-    and, for a CSV, its header line."""
+    and, for a CSV, its header line. ``enums``: ``event`` and ``slice`` typed as enums
+    of their values (a value outside raises, naming the line); else as text, which
+    DuckDB reads in about 15 % less CPU, the caller checking the values itself."""
     path = Path(path)
     if not path.is_file():
         raise TraceError(f"{path}: missing trace file")
     if path.stat().st_size == 0:
         raise TraceError(f"{path}: empty trace file (no header)")
     if path.suffix == ".parquet":
-        return _parquet_source(), [str(path)]
+        return _parquet_source(enums), [str(path)]
     _check_header(path)
-    columns = ", ".join(f"{_quote(name)}: {_quote(_sql_type(name, dtype))}"
+    columns = ", ".join(f"{_quote(name)}: {_quote(_sql_type(name, dtype, enums))}"
                         for name, dtype in schemas.PACKETS.items())
     return (f"read_csv(?, header = true, auto_detect = false, delim = ',', quote = '\"', "
             f"force_not_null = ?, columns = {{{columns}}})",
@@ -68,13 +70,13 @@ def query(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any],
                          f"(columns {list(schemas.PACKETS)}): {_short(error)}") from error
 
 
-def _sql_type(name: str, dtype: str) -> str:
-    return _ENUMS[name][0] if name in _ENUMS else _SQL_TYPES[dtype]
+def _sql_type(name: str, dtype: str, enums: bool = True) -> str:
+    return _ENUMS[name][0] if enums and name in _ENUMS else _SQL_TYPES[dtype]
 
 
-def _parquet_source() -> str:
-    columns = ", ".join(f"CAST({_ident(name)} AS {_sql_type(name, dtype)}) AS {_ident(name)}"
-                        for name, dtype in schemas.PACKETS.items())
+def _parquet_source(enums: bool) -> str:
+    columns = ", ".join(f"CAST({_ident(name)} AS {_sql_type(name, dtype, enums)}) "
+                        f"AS {_ident(name)}" for name, dtype in schemas.PACKETS.items())
     return f"(SELECT {columns} FROM read_parquet(?))"
 
 

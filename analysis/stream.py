@@ -8,11 +8,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from analysis import packet_scan, traces
+from analysis import packet_scan, schemas, traces
 
 DELAY_BIN_MS = 0.05  # delay histogram resolution [ms]
 DELAY_MAX_MS = 2000.0  # delays above fall into the last bin
@@ -40,14 +41,16 @@ class PacketSummary:
         return float((rank + 1) * DELAY_BIN_MS)
 
 
-# One scan, three groupings. The step of an rx row is ceil((t - start) / step - 1e-6)
-# and its delay bin trunc(delay / DELAY_BIN_MS), capped at the last bin: the same
-# double arithmetic as NumPy's, row by row. The trace's size is the UDP payload
-# (traces.with_payload), so payload bytes are size_bytes.
+# One scan, three groupings, on event and slice as codes (their index in
+# schemas.PACKET_EVENTS / SLICES; -1 for anything else). The step of an rx row is
+# ceil((t - start) / step - 1e-6) and its delay bin trunc(delay / DELAY_BIN_MS), capped
+# at the last bin: the same double arithmetic as NumPy's, row by row. The trace's size
+# is the UDP payload (traces.with_payload), so payload bytes are size_bytes. seq is not
+# summarised but read all the same (max_seq), so that every field of the trace is checked.
 _SUMMARY = """
 SELECT event, ue, slice, step, bin, count(*) AS n, sum(size_bytes) AS bytes,
-       GROUPING(ue) AS by_step_or_bin, GROUPING(step) AS by_bin
-FROM (SELECT event, ue, slice, size_bytes,
+       max(seq) AS max_seq, GROUPING(ue) AS by_step_or_bin, GROUPING(step) AS by_bin
+FROM (SELECT {event} AS event, ue, {slice} AS slice, seq, size_bytes,
              CASE WHEN event = 'rx'
                   THEN CAST(ceil((time_s - ?) / ? - 1e-6) AS BIGINT) END AS step,
              CASE WHEN event = 'rx'
@@ -57,27 +60,47 @@ GROUP BY GROUPING SETS ((event, ue), (event, step, slice), (event, slice, bin))
 """
 
 
+def _code(column: str, values: tuple[str, ...]) -> str:
+    cases = " ".join(f"WHEN '{v}' THEN {i}" for i, v in enumerate(values))
+    return f"CASE {column} {cases} ELSE -1 END"
+
+
 def summarise_packets(path: str | Path, step_s: float, start_s: float = 0.0,
                       threads: int | None = None) -> PacketSummary:
     """One scan of a packet trace (CSV or Parquet) on ``threads`` cores (all by default)."""
     if not step_s > 0:
         raise ValueError(f"step_s must be > 0, got {step_s}")
-    table, params = packet_scan.source(path)
+    table, params = packet_scan.source(path, enums=False)
+    sql = _SUMMARY.format(source=table, event=_code("event", schemas.PACKET_EVENTS),
+                          slice=_code("slice", schemas.SLICES))
     con = packet_scan.connect(threads)
     try:
         groups = packet_scan.query(
-            con, _SUMMARY.format(source=table),
-            [float(start_s), float(step_s), DELAY_BIN_MS, DELAY_BINS - 1, *params], path).df()
+            con, sql, [float(start_s), float(step_s), DELAY_BIN_MS, DELAY_BINS - 1, *params],
+            path).df()
+        if (groups["event"] < 0).any() or (groups["slice"].fillna(0) < 0).any():
+            _raise_for_values(con, path)
     finally:
         con.close()
     return _summary(groups, path)
 
 
+def _raise_for_values(con: Any, path: str | Path) -> None:
+    """An event or slice outside the schema's values: the scan again with both typed as
+    enums, for DuckDB's error naming the line."""
+    table, params = packet_scan.source(path, enums=True)
+    # Every column read: with fewer, DuckDB's message names the wrong column.
+    every = ", ".join(f'min("{name}")' for name in schemas.PACKETS)
+    packet_scan.query(con, f"SELECT {every} FROM {table}", params, path).fetchall()
+    raise traces.TraceError(f"{path}: an event or slice outside "  # pragma: no cover
+                            f"{schemas.PACKET_EVENTS} / {schemas.SLICES}")
+
+
 def _summary(groups: pd.DataFrame, path: str | Path) -> PacketSummary:
-    groups["event"] = groups["event"].astype(str)
-    groups["slice"] = groups["slice"].astype(str)
+    groups["event"] = np.asarray(schemas.PACKET_EVENTS)[groups["event"].to_numpy()]
     per_ue = groups[groups["by_step_or_bin"] == 0]
     rx = groups[(groups["by_step_or_bin"] == 1) & (groups["event"] == "rx")]
+    rx = rx.assign(slice=np.asarray(schemas.SLICES)[rx["slice"].to_numpy(np.int64)])
     steps, bins = rx[rx["by_bin"] == 0], rx[rx["by_bin"] == 1]
     if len(bins) and bins["bin"].min() < 0:
         raise traces.TraceError(f"{path}: negative delay_ms on an rx row")

@@ -106,6 +106,8 @@ BAD = {
     "an empty field": (TINY.replace("0.3,2,mmtc", ",2,mmtc"), r"Line: 8.*column \"time_s\""),
     "a half-written last line": (TINY + "rx,3.1,2,mm", r"Line: 10"),
     "text in a number": (TINY.replace("1200,40", "1200,forty"), r"column \"delay_ms\""),
+    # seq is not summarised, yet read and checked like every other field
+    "text in seq": (TINY.replace("urllc,1,200", "urllc,one,200"), r"Line: 6.*column \"seq\""),
     "another header": (TINY.replace("delay_ms", "delay_s"), r"header .*delay_s"),
     "an event other than tx/rx": (TINY.replace("tx,0.3", "drop,0.3"), r"column \"event\""),
     "a negative delay": (TINY.replace("0.049", "-0.2"), "negative delay_ms"),
