@@ -159,9 +159,12 @@ def _pin_pairs(sim_pid: int | None, peer_pid: int) -> bool:
     cpus = sorted(os.sched_getaffinity(0))
     if len(cpus) < 2 or sim_pid is None:
         return False
-    pin(os.getpid(), cpus[0])
-    for pid in (sim_pid, peer_pid):
-        pin(pid, cpus[1])
+    try:
+        for pid in (sim_pid, peer_pid):
+            pin(pid, cpus[1])
+        pin(os.getpid(), cpus[0])
+    except OSError:  # not ours to pin (another user, a container, a process gone)
+        return False
     return True
 
 
