@@ -66,7 +66,11 @@ class RawPeer:
         self.process = subprocess.Popen([sys.executable, "-c", _PEER,
                                          self.socket.connect_address, str(count + 1),
                                          str(state_size)])
-        self.socket.recv(30.0, "waiting for the benchmark peer")
+        try:
+            self.socket.recv(30.0, "waiting for the benchmark peer")
+        except BaseException:
+            self.close()
+            raise
 
     def exchange(self) -> None:
         self.socket.send(self.action)
