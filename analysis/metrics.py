@@ -15,7 +15,6 @@ from analysis.schemas import PRBS_PER_RBG
 
 PERCENTILES = (50.0, 90.0, 95.0, 99.0)
 LTE_PRBS = 50  # 10 MHz carrier of the oran-slicing scenario
-SLICES = ("embb", "urllc", "mmtc")
 
 
 def step_of(times: np.ndarray, edges: np.ndarray) -> np.ndarray:

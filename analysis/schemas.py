@@ -27,6 +27,8 @@ PACKETS = {
     "size_bytes": "int64",  # as traced [B]: rx rows with the SeqTsSizeHeader, tx rows without
     "delay_ms": "float64",  # one-way delay [ms]; 0 for tx
 }
+PACKET_EVENTS = ("tx", "rx")  # the values of packets.csv's event column
+SLICES = ("embb", "urllc", "mmtc")  # the values of its slice column
 # Added by the loader: the UDP payload [B], the same for the tx and the rx row of a packet.
 PACKETS_DERIVED = {"payload_bytes": "int64"}
 

@@ -40,6 +40,7 @@ _EXIT_GRACE_S = 2.0
 RESTARTABLE = (SimulatorCrashed, SimulatorTimeout, ProtocolError)
 RESET_TRIES = 3  # simulators a reset starts, with successive seeds, before it gives up
 FAILURE_KEY = "simulator_failure"
+_JSON = json.JSONDecoder()
 
 
 def decode_info(text: str) -> dict[str, Any]:
@@ -47,7 +48,7 @@ def decode_info(text: str) -> dict[str, Any]:
     if not text:
         return {}
     try:
-        value = json.loads(text)
+        value = _JSON.decode(text)  # json.loads without its per-call argument checks
     except ValueError:
         return {INFO_TEXT_KEY: text}
     return value if isinstance(value, dict) else {INFO_TEXT_KEY: text}
@@ -121,7 +122,8 @@ class _Session:
         payload = self.receive("EnvStateMsg", what)
         self.awaiting_action = True
         env = self.env
-        state = messages.decode_env_state(payload, env.observation_space, env._fast_observation)
+        state = messages.decode_env_state(payload, env.observation_space, env._fast_observation,
+                                          env._fast_state)
         self.finished = state.game_over
         return state
 
@@ -205,10 +207,12 @@ class Ns3Env(gym.Env):
         self._last_observation: Any = None
         self.commands: list[str] = []
         self._fast_observation: Any = None
+        self._fast_state: Any = None
         self.observation_space, self.action_space = self._probe_spaces()
         self._check_action = compile_validator(self.action_space)
         self._encode_action = fastpath.compile_action_encoder(self.action_space)
         self._fast_observation = fastpath.compile_observation_decoder(self.observation_space)
+        self._fast_state = fastpath.compile_state_decoder(self.observation_space)
 
     # -- Gymnasium API -------------------------------------------------------------
 

@@ -123,6 +123,26 @@ def test_bench_analysis_generates_and_parses_a_trace(tmp_path):
         assert result[name]["rows"] == result["rows"]
         assert result[name]["mb_per_s"] > 0 and result[name]["peak_rss_mib"] > 50
     assert 0 < result["parquet_bytes"] < result["csv_bytes"]
+    csv_bytes = result["csv_bytes"]
+    summary = result["csv_summary"]
+    assert summary["mb_per_s"] == pytest.approx(csv_bytes / 1e6 / summary["wall_s"])
+    # The Parquet pass is counted in the CSV's bytes too (CSV-equivalent MB/s).
+    parquet = result["parquet_summary"]
+    assert parquet["mb_per_s"] == pytest.approx(csv_bytes / 1e6 / parquet["wall_s"])
+    assert parquet["mb_per_cpu_s"] == pytest.approx(csv_bytes / 1e6 / parquet["cpu_s"])
+    again = bench_analysis(tmp_path / "again", target_mb=1.0, trace=tmp_path / "packets.csv")
+    assert again["source"] == str(tmp_path / "packets.csv")
+    assert again["rows"] == result["rows"] and again["csv_bytes"] == csv_bytes
+
+
+def test_bench_writer_counts_the_rows_of_the_traced_runs(tmp_path):
+    from ran_gym.bench.analysis import bench_writer
+
+    result = bench_writer(tmp_path, steps=2, repeats=1)
+    rows = len((tmp_path / "writer-0" / "packets.csv").read_text().splitlines()) - 1
+    assert result["packet_rows"] == rows > 10
+    assert set(result["sim_cpu_ms_per_step"]) == {"traced", "untraced"}
+    assert all(v > 0 for v in result["sim_cpu_ms_per_step"].values())
 
 
 def edge_packets() -> pd.DataFrame:

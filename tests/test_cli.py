@@ -120,6 +120,22 @@ def test_bench_bridge_reports_both_transports(reference_program):
         assert figures["raw_rtt_us"] > 0 and figures["step_us"] > 0
         ratio = figures["step_us"] / figures["raw_rtt_us"]
         assert figures["overhead_ratio"] == pytest.approx(ratio, rel=1e-3)
+        assert figures["p90_ratio"] == pytest.approx(
+            figures["step_us_p90"] / figures["raw_rtt_us_p90"], rel=1e-3)
+
+
+def test_bench_bridge_calls_take_turns_in_blocks():
+    from ran_gym.bench.bridge import time_interleaved
+
+    order: list[str] = []
+    timed = time_interleaved({"a": lambda: order.append("a"), "b": lambda: order.append("b")},
+                             iterations=6, warmup=1, blocks=3)
+    # One warm-up call each, then three blocks of two calls each, a and b in turn.
+    assert "".join(order) == "ab" + "aabb" * 3
+    assert set(timed) == {"a", "b"} and all(t["median"] >= 0 for t in timed.values())
+    order.clear()  # more blocks than iterations: as many calls as iterations, no more
+    time_interleaved({"a": lambda: order.append("a")}, iterations=3, warmup=0, blocks=200)
+    assert order == ["a"] * 3
 
 
 def test_dataset_names_what_it_knows(capsys):

@@ -71,3 +71,49 @@ def test_zero_length_boxes_take_the_generic_path(shape):
     empty = np.zeros(shape, np.float32)
     assert fastpath.compile_action_encoder(space)(empty) == messages.encode_action(empty, space)
     assert fastpath.compile_observation_decoder(space)(codec.data_to_proto(empty, space)) is None
+
+
+def state_bytes(value, space, **fields):
+    return pb.EnvStateMsg(obsData=codec.data_to_proto(value, space), **fields).SerializeToString()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(1,), (3, 4)])
+def test_state_decoder_matches_the_generic_decode(dtype, shape):
+    space = spaces.Box(-10, 10, shape, dtype)
+    fast = fastpath.compile_state_decoder(space)
+    rng = np.random.default_rng(2)
+    cases = [{}, {"reward": -2.5, "info": '{"a": 1}'},
+             {"isGameOver": True, "reason": pb.REASON_GAME_OVER, "info": "é"},
+             {"isGameOver": True, "reward": 1e30}]
+    for fields in cases:
+        payload = state_bytes(rng.uniform(-10, 10, shape).astype(dtype), space, **fields)
+        assert fast(payload) is not None
+        mine = messages.decode_env_state(payload, space, fast_state=fast)
+        generic = messages.decode_env_state(payload, space)
+        assert mine.observation.dtype == dtype and mine.observation.flags.writeable
+        np.testing.assert_array_equal(mine.observation, generic.observation)
+        assert mine._replace(observation=None) == generic._replace(observation=None)
+
+
+def test_state_decoder_steps_aside_for_any_other_layout():
+    space = spaces.Box(0, 1, (5,), np.float32)
+    fast = fastpath.compile_state_decoder(space)
+    other = spaces.Box(0, 1, (4,), np.float32)
+    assert fast(state_bytes(np.zeros(4, np.float32), other)) is None  # another shape
+    assert fast(state_bytes(np.zeros(5), spaces.Box(0, 1, (5,), np.float64))) is None
+    assert fast(pb.EnvStateMsg(reward=1).SerializeToString()) is None  # no observation
+    named = pb.EnvStateMsg(obsData=codec.data_to_proto(np.ones(5, np.float32), space))
+    named.obsData.name = "x"  # a field after the values: the prefix's lengths differ
+    assert fast(named.SerializeToString()) is None
+    # A second observation after the first: protobuf merges the two (the second's
+    # values win), so the generic path decodes it, as a peer's parser would.
+    doubled = state_bytes(np.ones(5, np.float32), space) + state_bytes(
+        np.full(5, 2, np.float32), space)
+    assert fast(doubled) is None
+    merged = messages.decode_env_state(doubled, space, fast_state=fast).observation
+    np.testing.assert_array_equal(merged, np.full(5, 2, np.float32))
+    # Garbage after a valid prefix is a protocol error, as in the generic path.
+    with pytest.raises(Exception, match="cannot decode EnvStateMsg"):
+        fast(state_bytes(np.ones(5, np.float32), space) + b"\xff\xff")
+    assert fastpath.compile_state_decoder(spaces.Discrete(3))(b"") is None

@@ -38,6 +38,23 @@ def test_bench_times_gym_and_pf_on_the_same_interval():
     # (UEs 0, 1) and cell at least; stock PF serves about one UE per cell and TTI
     assert result["dl_dcis_per_cell_tti"]["gym_bridge"] >= 0.9
     assert 0 < result["dl_dcis_per_cell_tti"]["pf_one_step"] <= 1.1
+    # Like for like: the gym scheduler fed PF's per-TTI decisions sends the same DCIs.
+    fed = result["like_for_like"]
+    assert fed["steps_of_1ms"] == 50 and fed["same_dcis_share"] == 1.0
+    assert fed["dl_dcis_per_cell_tti"]["gym_fed_pf"] == fed["dl_dcis_per_cell_tti"]["pf"] > 0
+    assert fed["gym_over_pf_cpu"] == pytest.approx(
+        fed["cpu_s"]["gym_fed_pf"] / fed["cpu_s"]["pf"] - 1, abs=2e-3)
+
+
+def test_served_allocation_gives_an_rus_rbgs_to_the_ues_pf_served():
+    from ran_gym.bench.scenario import _served_allocation
+
+    ru = np.array([0, 0, 1, 1, 0])
+    idle = fixed_allocation(ru, 2)
+    action = _served_allocation(ru, np.array([0, 1, 0, 0, 1]), 2, idle)
+    assert action["prb_owner"][0, :4].tolist() == [1, 4, 1, 4]  # UEs 1 and 4 in turn
+    assert action["prb_owner"][1].tolist() == [-1] * 17  # PF served no UE of RU 1
+    assert action["association"].tolist() == ru.tolist()
 
 
 def test_bench_scenario_command_prints_the_figures():

@@ -33,12 +33,12 @@ from typing import Any
 from agents.baselines import RandomAgent
 from bridge.envs import ScenarioEnv
 from bridge.vector import batch_actions, make_vector_env, worker_pids
-from ran_gym.bench.scenario import _process_cpu_s
+from ran_gym.bench.scenario import process_cpu_s
 
 
 def tree_cpu_s(pid: int) -> float:
     """CPU seconds of ``pid`` and its live descendants."""
-    total = _process_cpu_s(pid)
+    total = process_cpu_s(pid)
     try:
         with open(f"/proc/{pid}/task/{pid}/children") as f:
             children = [int(c) for c in f.read().split()]
@@ -60,13 +60,13 @@ def time_vector(params: Mapping[str, Any], n: int, steps: int, seed: int) -> dic
                   for i in range(n)]
         pids = worker_pids(envs)
         cpu0 = [tree_cpu_s(p) for p in pids]
-        workers0 = [_process_cpu_s(p) for p in pids]
+        workers0 = [process_cpu_s(p) for p in pids]
         own0, start = time.process_time(), time.perf_counter()
         for _ in range(steps):
             envs.step(batch_actions(envs, [a.predict(None)[0] for a in agents]))
         wall = time.perf_counter() - start
         own = time.process_time() - own0
-        workers = sum(_process_cpu_s(p) for p in pids) - sum(workers0)
+        workers = sum(process_cpu_s(p) for p in pids) - sum(workers0)
         sims = sum(tree_cpu_s(p) for p in pids) - sum(cpu0) - workers
     finally:
         envs.close()
@@ -83,11 +83,11 @@ def time_plain(params: Mapping[str, Any], steps: int, seed: int) -> dict[str, fl
         agent = RandomAgent(env.action_space, seed)
         assert env._session is not None and env._session.process.pid is not None
         pid = env._session.process.pid
-        sim0, own0, start = _process_cpu_s(pid), time.process_time(), time.perf_counter()
+        sim0, own0, start = process_cpu_s(pid), time.process_time(), time.perf_counter()
         for _ in range(steps):
             env.step(agent.predict(None)[0])
         wall = time.perf_counter() - start
-        sim, own = _process_cpu_s(pid) - sim0, time.process_time() - own0
+        sim, own = process_cpu_s(pid) - sim0, time.process_time() - own0
     finally:
         env.close()
     return {"step_ms": 1e3 * wall / steps, "sim_cpu_ms_per_step": 1e3 * sim / steps,

@@ -17,7 +17,17 @@ simulator's, from /proc, plus this process's), which a busy machine disturbs les
 ``dl_dcis_per_cell_tti`` is the mean number of downlink DCIs (transport blocks, each
 decoded by the PHY's error model) per cell and TTI, from the eNB MACs.
 ``gym_overhead_vs_pf`` = gym_bridge / pf_one_step - 1, in wall and in CPU time: what
-the agent's scheduler and the per-step bridge cost over running stock PF alone.
+the agent's scheduler and the per-step bridge cost over running stock PF alone. Those
+runs are not like for like: the fixed allocation serves every backlogged UE of a cell in
+every TTI (about 6.5 DL DCIs per cell and TTI against PF's 1.0), and each transport
+block costs the PHY its error model.
+
+``like_for_like`` (``bench_fed_pf``) compares the schedulers on the same allocation:
+stock PF on 1 ms steps (one TTI each) records, per TTI, the UEs it sent a DL DCI; the
+gym scheduler then replays those decisions, one action per TTI, the RBGs of an O-RU
+going to the UEs PF served. Both run through the bridge on 1 ms steps (the same
+exchange per step) and take turns; ``same_dcis_share`` is the share of TTIs in which the
+gym run sent DCIs to exactly the UEs PF did, ``gym_over_pf_cpu`` the CPU ratio - 1.
 """
 
 from __future__ import annotations
@@ -48,7 +58,7 @@ def fixed_allocation(ru: np.ndarray, n_rus: int) -> dict[str, np.ndarray]:
             "power_level": np.full(ru.size, 4, np.int32)}
 
 
-def _process_cpu_s(pid: int) -> float:
+def process_cpu_s(pid: int) -> float:
     """CPU seconds of a live process, to the nanosecond from the kernel's CPU-time clock of
     that process (clock id ``(~pid << 3) | 2``, Linux's per-process scheduler clock); where
     it cannot be read, user + system time from ``/proc/PID/stat``, which counts in clock
@@ -74,12 +84,12 @@ def time_run(params: Mapping[str, Any], steps: int, seed: int) -> tuple[float, f
         pid = env._session.process.pid
         if pid is None:
             raise RuntimeError("the benchmark needs a native simulator process (/proc CPU time)")
-        cpu, start = _process_cpu_s(pid) + time.process_time(), time.perf_counter()
+        cpu, start = process_cpu_s(pid) + time.process_time(), time.perf_counter()
         dcis = 0
         for _ in range(steps):
             dcis += sum(env.step(action)[4]["ue"]["dl_dcis"])
         wall = time.perf_counter() - start
-        return wall, _process_cpu_s(pid) + time.process_time() - cpu, dcis
+        return wall, process_cpu_s(pid) + time.process_time() - cpu, dcis
     finally:
         env.close()
 
@@ -104,6 +114,7 @@ def bench_oran_slicing(sim_seconds: float = 1.0, repeats: int = 1, seed: int = 1
             old = best.get(name, (float("inf"), float("inf")))
             best[name] = (min(old[0], wall), min(old[1], cpu))
     ttis = simulated * 1000 * int(base.get("nRus", 3))
+    like_for_like = bench_fed_pf(sim_seconds, repeats, seed, base)
     return {
         "benchmark": "scenario", "scenario": "oran-slicing", "seed": seed,
         "params": base, "simulated_s": simulated, "repeats": repeats,
@@ -116,7 +127,90 @@ def bench_oran_slicing(sim_seconds: float = 1.0, repeats: int = 1, seed: int = 1
             "wall": round(best["gym_bridge"][0] / best["pf_one_step"][0] - 1, 3),
             "cpu": round(best["gym_bridge"][1] / best["pf_one_step"][1] - 1, 3),
         },
+        "like_for_like": like_for_like,
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count(),
                     "python": sys.version.split()[0]},
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def pf_decisions(params: Mapping[str, Any], steps: int, seed: int
+                 ) -> tuple[list[dict[str, np.ndarray]], float, np.ndarray]:
+    """Stock PF on 1 ms steps (one TTI each): per TTI, every O-RU's RBGs given to the UEs
+    that PF sent a downlink DCI, as a gym action (several UEs share the RBGs in turn);
+    with the run's simulator + Python CPU seconds and its DCIs (step x UE)."""
+    env = ScenarioEnv("oran-slicing", {**params, "scheduler": "pf", "stepMs": 1.0,
+                                       "maxSteps": steps + 1}, timeout_s=600)
+    actions: list[dict[str, np.ndarray]] = []
+    try:
+        _, info = env.reset(seed=seed)
+        ru = np.asarray(info["ue"]["ru"])
+        n_rus = int(env.params["nRus"])
+        idle = fixed_allocation(ru, n_rus)
+        assert env._session is not None and env._session.process.pid is not None
+        pid = env._session.process.pid
+        cpu = process_cpu_s(pid) + time.process_time()
+        dcis = []
+        for _ in range(steps):
+            dcis.append(np.asarray(env.step(idle)[4]["ue"]["dl_dcis"]))
+            actions.append(_served_allocation(ru, dcis[-1], n_rus, idle))
+        return actions, process_cpu_s(pid) + time.process_time() - cpu, np.array(dcis)
+    finally:
+        env.close()
+
+
+def _served_allocation(ru: np.ndarray, served: np.ndarray, n_rus: int,
+                       idle: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    owner = -np.ones((n_rus, RBGS), np.int32)
+    for r in range(n_rus):
+        mine = np.flatnonzero((ru == r) & (served > 0))
+        if len(mine):
+            owner[r] = mine[np.arange(RBGS) % len(mine)]
+    return {**idle, "prb_owner": owner}
+
+
+def time_fed(params: Mapping[str, Any], actions: list[dict[str, np.ndarray]], seed: int
+             ) -> tuple[float, np.ndarray]:
+    """The gym scheduler on 1 ms steps replaying ``actions``: (simulator + Python CPU
+    seconds, downlink DCIs step x UE)."""
+    env = ScenarioEnv("oran-slicing", {**params, "scheduler": "gym", "stepMs": 1.0,
+                                       "maxSteps": len(actions) + 1}, timeout_s=600)
+    try:
+        env.reset(seed=seed)
+        assert env._session is not None and env._session.process.pid is not None
+        pid = env._session.process.pid
+        cpu = process_cpu_s(pid) + time.process_time()
+        dcis = [env.step(a)[4]["ue"]["dl_dcis"] for a in actions]
+        return process_cpu_s(pid) + time.process_time() - cpu, np.array(dcis)
+    finally:
+        env.close()
+
+
+def bench_fed_pf(sim_seconds: float = 0.5, repeats: int = 1, seed: int = 1,
+                 params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Like for like: stock PF and the gym scheduler fed PF's per-TTI decisions, both on
+    1 ms steps through the bridge (the same per-step exchange), taking turns; CPU
+    seconds (best of ``repeats``) and per downlink DCI."""
+    base = dict(params or {})
+    steps = max(1, round(sim_seconds * 1000))
+    pf_cpu, gym_cpu = float("inf"), float("inf")
+    pf_dcis = gym_dcis = np.zeros((0, 0))
+    for _ in range(repeats):
+        actions, cpu, pf_dcis = pf_decisions(base, steps, seed)
+        pf_cpu = min(pf_cpu, cpu)
+        cpu, gym_dcis = time_fed(base, actions, seed)
+        gym_cpu = min(gym_cpu, cpu)
+    ttis = steps * int(base.get("nRus", 3))
+    pf_n, gym_n = int(pf_dcis.sum()), int(gym_dcis.sum())
+    return {
+        "steps_of_1ms": steps,
+        "cpu_s": {"pf": round(pf_cpu, 4), "gym_fed_pf": round(gym_cpu, 4)},
+        "dl_dcis_per_cell_tti": {"pf": round(pf_n / ttis, 3), "gym_fed_pf": round(gym_n / ttis, 3)},
+        # TTIs in which the gym run sent DCIs to exactly the UEs PF did
+        "same_dcis_share": round(float(np.mean(np.all(pf_dcis == gym_dcis, axis=1))), 4),
+        "cpu_us_per_dci": {"pf": round(1e6 * pf_cpu / max(pf_n, 1), 1),
+                           "gym_fed_pf": round(1e6 * gym_cpu / max(gym_n, 1), 1)},
+        "gym_over_pf_cpu": round(gym_cpu / pf_cpu - 1, 4),
+        "gym_over_pf_cpu_per_dci": round((gym_cpu / max(gym_n, 1))
+                                         / (pf_cpu / max(pf_n, 1)) - 1, 4),
     }

@@ -32,6 +32,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--simulate", action="store_true",
                         help="analysis suite: simulate the trace in ns-3 (oran-slicing, "
                              "PF scheduler) instead of generating it")
+    parser.add_argument("--trace", type=Path, default=None,
+                        help="analysis suite: time the passes on this packets.csv instead "
+                             "of making one")
+    parser.add_argument("--writer", action="store_true",
+                        help="analysis suite: instead, the packet trace's cost inside ns-3 "
+                             "(simulator CPU per step with and without traces; --steps, "
+                             "--repeats, --param)")
     parser.add_argument("--num-envs", default="1,2,4",
                         help="scaling and learner suites: simulators in one run, N,N,... "
                              "(default 1,2,4)")
@@ -72,6 +79,13 @@ def run(args: argparse.Namespace) -> int:
         return run_more(args)
     if args.suite == "scenario":
         return run_scenario(args)
+    if args.suite == "analysis" and args.writer:
+        from bridge.scenarios import parse_params
+        from ran_gym.bench.analysis import bench_writer
+
+        print(json.dumps(bench_writer(args.dir, args.steps, args.repeats, args.seed,
+                                      parse_params(args.param)), indent=2))
+        return 0
     if args.suite == "analysis":
         from ran_gym.bench.analysis import bench_analysis
 
@@ -81,7 +95,8 @@ def run(args: argparse.Namespace) -> int:
         from bridge.scenarios import parse_params
 
         result = bench_analysis(args.dir, args.size_mb, args.seed, simulate=args.simulate,
-                                params=parse_params(args.param), progress=progress)
+                                params=parse_params(args.param), progress=progress,
+                                trace=args.trace)
         print(json.dumps(result, indent=2))
         return 0
     if args.suite == "agents":
