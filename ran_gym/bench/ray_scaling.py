@@ -24,7 +24,7 @@ from typing import Any
 from agents.baselines import RandomAgent
 from bridge.envs import ScenarioEnv
 from bridge.vector import batch_actions
-from ran_gym.bench.scenario import _process_cpu_s
+from ran_gym.bench.scenario import process_cpu_s
 from ran_gym.rollouts.vector import RayVectorEnv
 
 
@@ -41,7 +41,7 @@ def _cpu(pids: set[int]) -> dict[int, float]:
     out = {}
     for pid in pids:
         with contextlib.suppress(FileNotFoundError, ProcessLookupError, OSError):
-            out[pid] = _process_cpu_s(pid)
+            out[pid] = process_cpu_s(pid)
     return out
 
 
