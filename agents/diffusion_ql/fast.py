@@ -98,7 +98,6 @@ class _Mlp:
         self.first_a = np.ascontiguousarray(w[0][:, :split].T)   # (split, hidden)
         self.first_b = np.ascontiguousarray(w[0][:, split:].T)   # (rest, hidden)
         self.hidden = [np.ascontiguousarray(m.T) for m in w[1:]]  # layer 2..L as (in, out)
-        self.back = [np.ascontiguousarray(m) for m in w[1:]]      # (out, in) for gradients
         self._inner = list(zip(self.hidden[:-1], self.bias[1:-1], strict=True))
         self._out_w, self._out_b = self.hidden[-1], self.bias[-1]
 
@@ -129,9 +128,9 @@ class _CriticPair:
                       for (w1, b1), (w2, b2) in zip(one._inner, two._inner, strict=True)]
         self.out_w = np.stack([one._out_w, two._out_w])                     # (2, hidden, 1)
         self.out_b = np.stack([one._out_b, two._out_b])[:, None]            # (2, 1, 1)
-        self.back_out = np.stack([one.back[-1], two.back[-1]])              # (2, 1, hidden)
-        self.back = [np.stack([w1, w2]) for w1, w2 in zip(one.back[:-1], two.back[:-1],
-                                                          strict=True)]  # (2, out, in)
+        # for gradients, each layer as (out, in)
+        self.back_out = np.ascontiguousarray(self.out_w.transpose(0, 2, 1))  # (2, 1, hidden)
+        self.back = [np.ascontiguousarray(w.transpose(0, 2, 1)) for w, _ in self.inner]
         self.first_b_t = np.ascontiguousarray(self.first_b.transpose(0, 2, 1))
 
     def state_part(self, obs: np.ndarray) -> np.ndarray:
