@@ -24,17 +24,9 @@ from typing import Any
 from agents.baselines import RandomAgent
 from bridge.envs import ScenarioEnv
 from bridge.vector import batch_actions
+from ran_gym.bench.scaling import descendants
 from ran_gym.bench.scenario import process_cpu_s
 from ran_gym.rollouts.vector import RayVectorEnv
-
-
-def _descendants(pid: int) -> set[int]:
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            children = {int(c) for c in f.read().split()}
-    except (FileNotFoundError, ProcessLookupError):
-        return set()
-    return children.union(*(_descendants(c) for c in children))
 
 
 def _cpu(pids: set[int]) -> dict[int, float]:
@@ -54,7 +46,7 @@ class _CpuMeter:
 
     def _pids(self) -> set[int]:
         roots = {os.getpid(), *self.roots}
-        return roots.union(*(_descendants(p) for p in roots))
+        return roots.union(*(descendants(p) for p in roots))
 
     def start(self) -> None:
         self.before = _cpu(self._pids())

@@ -36,17 +36,22 @@ from bridge.vector import batch_actions, make_vector_env, worker_pids
 from ran_gym.bench.scenario import process_cpu_s
 
 
+def descendants(pid: int) -> set[int]:
+    """The live descendants of ``pid`` (none if it is gone)."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            children = {int(c) for c in f.read().split()}
+    except (FileNotFoundError, ProcessLookupError):
+        return set()
+    return children.union(*(descendants(c) for c in children))
+
+
 def tree_cpu_s(pid: int) -> float:
     """CPU seconds of ``pid`` and its live descendants."""
     total = process_cpu_s(pid)
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            children = [int(c) for c in f.read().split()]
-    except FileNotFoundError:
-        return total
-    for child in children:
+    for child in descendants(pid):
         with contextlib.suppress(FileNotFoundError, ProcessLookupError):
-            total += tree_cpu_s(child)
+            total += process_cpu_s(child)
     return total
 
 
