@@ -24,8 +24,7 @@ from typing import Any
 from agents.baselines import RandomAgent
 from bridge.envs import ScenarioEnv
 from bridge.vector import batch_actions
-from ran_gym.bench.scaling import descendants
-from ran_gym.bench.scenario import process_cpu_s
+from ran_gym.bench.scenario import descendants, process_cpu_s
 from ran_gym.rollouts.vector import RayVectorEnv
 
 

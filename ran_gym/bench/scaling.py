@@ -33,17 +33,7 @@ from typing import Any
 from agents.baselines import RandomAgent
 from bridge.envs import ScenarioEnv
 from bridge.vector import batch_actions, make_vector_env, worker_pids
-from ran_gym.bench.scenario import process_cpu_s
-
-
-def descendants(pid: int) -> set[int]:
-    """The live descendants of ``pid`` (none if it is gone)."""
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            children = {int(c) for c in f.read().split()}
-    except (FileNotFoundError, ProcessLookupError):
-        return set()
-    return children.union(*(descendants(c) for c in children))
+from ran_gym.bench.scenario import descendants, process_cpu_s
 
 
 def tree_cpu_s(pid: int) -> float:

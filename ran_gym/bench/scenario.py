@@ -58,6 +58,16 @@ def fixed_allocation(ru: np.ndarray, n_rus: int) -> dict[str, np.ndarray]:
             "power_level": np.full(ru.size, 4, np.int32)}
 
 
+def descendants(pid: int) -> set[int]:
+    """The live descendants of ``pid`` (none if it is gone)."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            children = {int(c) for c in f.read().split()}
+    except (FileNotFoundError, ProcessLookupError):
+        return set()
+    return children.union(*(descendants(c) for c in children))
+
+
 def process_cpu_s(pid: int) -> float:
     """CPU seconds of a live process, to the nanosecond from the kernel's CPU-time clock of
     that process (clock id ``(~pid << 3) | 2``, Linux's per-process scheduler clock); where
