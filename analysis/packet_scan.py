@@ -35,7 +35,7 @@ def connect(threads: int | None = None) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(config={"threads": threads, "memory_limit": MEMORY_LIMIT})
     con.execute("SET enable_progress_bar = false")
     for name, values in _ENUMS.values():
-        con.execute(f"CREATE TYPE {name} AS ENUM ({', '.join(_quote(v) for v in values)})")
+        con.execute(f"CREATE TYPE {name} AS ENUM ({', '.join(quote(v) for v in values)})")
     return con
 
 
@@ -52,7 +52,7 @@ def source(path: str | Path, enums: bool = True) -> tuple[str, list[Any]]:
     if path.suffix == ".parquet":
         return _parquet_source(enums), [str(path)]
     _check_header(path)
-    columns = ", ".join(f"{_quote(name)}: {_quote(_sql_type(name, dtype, enums))}"
+    columns = ", ".join(f"{quote(name)}: {quote(_sql_type(name, dtype, enums))}"
                         for name, dtype in schemas.PACKETS.items())
     return (f"read_csv(?, header = true, auto_detect = false, delim = ',', quote = '\"', "
             f"force_not_null = ?, columns = {{{columns}}})",
@@ -98,7 +98,8 @@ def _short(error: Exception) -> str:
     return " ".join(keep.split())
 
 
-def _quote(text: str) -> str:
+def quote(text: str) -> str:
+    """``text`` as an SQL string literal."""
     return "'" + text.replace("'", "''") + "'"
 
 

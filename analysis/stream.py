@@ -131,7 +131,7 @@ def packets_to_parquet(csv_path: str | Path, parquet_path: str | Path,
     con = packet_scan.connect(threads)
     try:
         packet_scan.query(
-            con, f"COPY (SELECT * FROM {table}) TO '{_literal(partial)}' "
+            con, f"COPY (SELECT * FROM {table}) TO {packet_scan.quote(str(partial))} "
                  f"(FORMAT parquet, ROW_GROUP_SIZE {int(row_group_rows)})", params, csv_path)
         rows = packet_scan.query(con, "SELECT count(*) FROM read_parquet(?)",
                                  [str(partial)], partial).fetchone()
@@ -140,8 +140,3 @@ def packets_to_parquet(csv_path: str | Path, parquet_path: str | Path,
         con.close()
         partial.unlink(missing_ok=True)
     return int(rows[0]) if rows else 0
-
-
-def _literal(path: Path) -> str:
-    return str(path).replace("'", "''")
-
