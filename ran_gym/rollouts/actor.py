@@ -7,11 +7,18 @@ Every answer carries the simulator failures the env absorbed since the previous 
 starts again at 0; the learner side keeps the running total. Step infos carry the
 episode's key: ``episode_seed`` (the seed its ``reset`` got) and ``episode_step``
 (1, 2, ...).
+
+``step`` takes and returns its data as one pickled blob, which Ray passes through as
+bytes: Ray's own serialisation of a dict of small arrays (the action) and of the step's
+tuple with its nested info costs about twice as much CPU on each side as ``pickle``
+(docs/benchmarks.md, "Ray actors beside the local vector env"), and this call is made
+once per env step.
 """
 
 from __future__ import annotations
 
 import os
+import pickle
 from collections.abc import Callable
 from typing import Any
 
@@ -62,16 +69,19 @@ class EnvActor:
         self.seed, self.step_index = seed, 0
         return obs, info, self._new_restarts()
 
-    def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any], int] | None:
-        """The step's results, or None when this actor holds no episode: Ray restarted it
-        since the learner's last call, and the episode died with its predecessor."""
+    def step(self, action: bytes) -> bytes:
+        """``pickle.dumps(action)`` in, the pickled step out: ``(obs, reward, terminated,
+        truncated, info, new restarts)``, or None when this actor holds no episode (Ray
+        restarted it since the learner's last call, and the episode died with its
+        predecessor)."""
         if self.step_index is None:
-            return None
-        obs, reward, terminated, truncated, info = self.env.step(action)
+            return pickle.dumps(None)
+        obs, reward, terminated, truncated, info = self.env.step(pickle.loads(action))
         self.step_index += 1
         info = {**info, EPISODE_SEED: -1 if self.seed is None else int(self.seed),
                 EPISODE_STEP: self.step_index}
-        return obs, float(reward), bool(terminated), bool(truncated), info, self._new_restarts()
+        return pickle.dumps((obs, float(reward), bool(terminated), bool(truncated), info,
+                             self._new_restarts()), protocol=pickle.HIGHEST_PROTOCOL)
 
     def play(self, episode: Callable[..., Any], *args: Any) -> tuple[Any, int]:
         """``episode(env, *args)`` here (e.g. a whole behaviour-policy episode), with the

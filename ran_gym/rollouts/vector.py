@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import pickle
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -49,10 +50,14 @@ LEDGER_COLUMNS = ["env", EPISODE_SEED, EPISODE_STEP, "reward", "failure"]
 
 
 def actor_class(num_cpus: float) -> Any:
-    """The Ray actor class of :class:`EnvActor`, restarted by Ray whenever it dies."""
+    """The Ray actor class of :class:`EnvActor`, restarted by Ray whenever it dies. Its
+    calls leave no task events (Ray's state API and dashboard do not list them): recording
+    one per env step costs CPU in the actor, the learner and Ray's GCS."""
     import ray
 
-    return ray.remote(num_cpus=num_cpus, max_restarts=-1, max_task_retries=0)(EnvActor)
+    options: dict[str, Any] = {"num_cpus": num_cpus, "max_restarts": -1, "max_task_retries": 0,
+                               "enable_task_events": False}  # not in Ray's type stubs
+    return ray.remote(**options)(EnvActor)
 
 
 def start_actors(make: Callable[[], gym.Env], num_envs: int, num_cpus: float = 1.0
@@ -135,12 +140,13 @@ class RayVectorEnv(VectorEnv):
     def step(self, actions: Any) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray,
                                           dict[str, Any]]:
         single = list(iterate(self.single_action_space, actions))
-        refs = {i: actor.step.remote(single[i]) for i, actor in enumerate(self.actors)}
+        refs = {i: actor.step.remote(pickle.dumps(single[i], protocol=pickle.HIGHEST_PROTOCOL))
+                for i, actor in enumerate(self.actors)}
         rewards = np.zeros(self.num_envs, np.float64)
         terminated = np.zeros(self.num_envs, bool)
         truncated = np.zeros(self.num_envs, bool)
         infos: dict[str, Any] = {}
-        for i, result in sorted(self._gather(refs).items()):
+        for i, result in sorted(self._gather(refs, pickle.loads).items()):
             self._steps[i] += 1
             if isinstance(result, Exception):
                 self._lost(i)
@@ -177,13 +183,14 @@ class RayVectorEnv(VectorEnv):
         """(actor process, simulator process) per sub-env (tests, benchmarks)."""
         return list(self._ray.get([a.pids.remote() for a in self.actors]))
 
-    def _gather(self, refs: dict[int, Any]) -> dict[int, Any]:
-        """Each call's result, or the exception that says its actor is gone; an actor
-        that does not answer within ``timeout_s`` is killed (Ray restarts it)."""
+    def _gather(self, refs: dict[int, Any], decode: Callable[[Any], Any] = lambda r: r
+                ) -> dict[int, Any]:
+        """Each call's result (``decode``d), or the exception that says its actor is gone;
+        an actor that does not answer within ``timeout_s`` is killed (Ray restarts it)."""
         ray = self._ray
         deadline = time.monotonic() + self.timeout_s
         try:  # the common case in one call: every actor answers in time
-            results = ray.get(list(refs.values()), timeout=self.timeout_s)
+            results = [decode(r) for r in ray.get(list(refs.values()), timeout=self.timeout_s)]
             if all(r is not None for r in results):
                 return dict(zip(refs, results, strict=True))
         except (ray.exceptions.RayActorError, ray.exceptions.GetTimeoutError,
@@ -199,7 +206,7 @@ class RayVectorEnv(VectorEnv):
                                            f"{self.timeout_s:g} s; restarted")
                 continue
             try:
-                out[i] = ray.get(ref)
+                out[i] = decode(ray.get(ref))
             except ray.exceptions.RayActorError as error:
                 out[i] = ActorDiedError(f"rollout actor {i} died: {error}")
             if out[i] is None:  # a step reached the restarted actor of a dead one
