@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 
@@ -323,3 +324,75 @@ def test_bench_scaling_times_ray_actors_beside_the_local_vector_env(cluster, cap
     table = render({"command": "c", "date": "d", "suites": {"scaling": result}}, Path("r.json"))
     assert "| ray | 2 |" in table and "| ray_actor_decisions | 1 |" in table
     assert "target ≤ 10 %" in table
+
+
+def _stopped(pid: int) -> contextlib.AbstractContextManager[None]:
+    """``pid`` SIGSTOPped inside the block (hung: alive, answering nothing), SIGCONTed
+    after it if it still exists."""
+    @contextlib.contextmanager
+    def stop() -> Iterator[None]:
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+    return stop()
+
+
+def test_a_hung_simulator_and_a_hung_actor_end_only_their_own_episodes(cluster):
+    """Two actors. Sub-env 0's simulator stops answering: its env gives up after its own
+    timeout, the episode ends truncated with the simulator's failure, and the next reset
+    gets a fresh simulator in the same actor. Then sub-env 1's actor process itself stops
+    answering: the vector env gives up after its timeout, kills the actor (Ray restarts
+    it), ends that episode truncated as ``ActorTimeout``, and the next reset reaches the
+    restarted actor. The other sub-env steps on normally both times."""
+    import functools
+
+    from bridge.envs import ScenarioEnv
+    from bridge.vector import batch_actions
+    from ran_gym.cluster import ray_session
+    from ran_gym.rollouts.vector import RayVectorEnv
+
+    params = {"nRus": 1, "nUes": 3, "warmupMs": 20, "maxSteps": 100}
+    make = functools.partial(ScenarioEnv, "oran-slicing", params, timeout_s=2.0,
+                             auto_restart=True)
+    with ray_session(cluster.address, None):
+        envs = RayVectorEnv(make, 2, timeout_s=6.0)
+        try:
+            envs.reset(seed=5)
+            space = envs.single_action_space
+            action = batch_actions(envs, [space.sample(), space.sample()])
+            envs.step(action)
+            (actor_0, sim_0), (actor_1, sim_1) = envs.pids()
+            assert sim_0 is not None and sim_1 is not None
+
+            with _stopped(sim_0):
+                _, _, _, truncated, infos = envs.step(action)
+            assert truncated.tolist() == [True, False]
+            assert infos["simulator_failure"][0] == "SimulatorTimeout"
+            assert not infos["_simulator_failure"][1]
+            assert envs.restarts == [1, 0] and envs.actor_failures == 0
+            envs.reset(seed=[7, None], options={"reset_mask": np.array([True, False])})
+            (same_actor, fresh_sim), _ = envs.pids()
+            assert same_actor == actor_0 and fresh_sim not in (None, sim_0)
+
+            with _stopped(actor_1):
+                start = time.monotonic()
+                _, _, _, truncated, infos = envs.step(action)
+                waited = time.monotonic() - start
+            assert truncated.tolist() == [False, True] and not infos["_simulator_failure"][0]
+            assert infos["simulator_failure"][1] == "ActorTimeout"
+            assert 6.0 <= waited < 60.0
+            assert envs.restarts == [1, 1] and envs.actor_failures == 1
+            deadline = time.monotonic() + 30  # ray.kill is asynchronous
+            while ray_cluster.alive(actor_1) or ray_cluster.alive(sim_1):
+                assert time.monotonic() < deadline, "the hung actor or its simulator lives on"
+                time.sleep(0.1)
+            envs.reset(seed=[None, 9], options={"reset_mask": np.array([False, True])})
+            _, (new_actor, new_sim) = envs.pids()
+            assert new_actor != actor_1 and new_sim is not None
+            _, _, _, truncated, infos = envs.step(action)
+            assert not truncated.any() and "simulator_failure" not in infos
+        finally:
+            envs.close()
