@@ -20,6 +20,12 @@ The model, one of:
   ``per-ue``, one network shared by the UEs (each UE's observation fields, slice and
   share action, with its O-RU's pooled context), averaged over the UEs.
 
+With ``--play CHECKPOINT`` the script also plays that Diffusion-QL agent in the twin
+(``--play-drops`` drops from seed 10000, ``--play-steps`` steps each) three ways: the
+best of its candidates by its own critics (as it acts), the best of them by the model,
+and the best by the model of its candidates and the demonstrator's action; and
+qos-greedy alone. Mean reward per step with 95 % intervals over the drops.
+
     .venv/bin/python scripts/critic_ranking.py \
         --checkpoint runs/demo/train-diffusion-ql/diffusion-ql.pt
     .venv/bin/python scripts/critic_ranking.py --fit per-ue --dataset runs/demo/data-twin
@@ -118,8 +124,7 @@ def dataset(cfg: SlicingConfig, dirs: list[str]) -> tuple[np.ndarray, np.ndarray
             np.asarray(rewards, np.float32))
 
 
-def fit(net: nn.Module, data: tuple[np.ndarray, ...], epochs: int, seed: int) -> dict[str, float]:
-    torch.manual_seed(seed)
+def fit(net: nn.Module, data: tuple[np.ndarray, ...], epochs: int) -> dict[str, float]:
     obs, actions, rewards = (torch.from_numpy(x) for x in data)
     optimizer = torch.optim.Adam(net.parameters(), 3e-4)
     start, loss_sum = time.perf_counter(), 0.0
@@ -179,6 +184,45 @@ def rank(env: ShareActionWrapper, model: Model, drops: int, steps: int, seed: in
             "model_pick_minus_demonstrator_reward": float(np.mean(pick_gain))}
 
 
+def play(env: ShareActionWrapper, model: Model, path: str, drops: int, steps: int
+         ) -> dict[str, object]:
+    cfg = env.cfg
+    agent = DiffusionQL.load(path, env.observation_space, env.action_space, device="cpu")
+    ways = ("own critics", "model", "model, demonstrator among them", "qos-greedy")
+    rewards: dict[str, list[float]] = {way: [] for way in ways}
+    demonstrator_picked = 0
+    for drop in range(drops):
+        for way in ways:
+            obs, _ = env.reset(seed=10_000 + drop)
+            episode = []
+            for _ in range(steps):
+                demo = shares.encode(cfg, greedy.allocate(cfg, env.gains()))
+                action = demo
+                if way != "qos-greedy":
+                    c = agent.config
+                    noise = torch.randn((c.diffusion.steps, c.candidates, agent.action_dim),
+                                        generator=agent.generator)
+                    own = agent._inputs(np.asarray(obs, np.float32).reshape(1, -1))
+                    samples, q = agent._decide_fast(own, noise.numpy())
+                    assert q is not None
+                    action = samples[int(np.argmax(q))]
+                    if way != "own critics":
+                        options = samples if way == "model" else np.vstack([samples, demo])
+                        values = model(np.repeat(np.asarray(obs, np.float32)[None],
+                                                 len(options), 0), options.astype(np.float32))
+                        pick = int(np.argmax(values))
+                        action = options[pick]
+                        demonstrator_picked += pick == len(samples)
+                obs, reward, *_ = env.step(np.clip(action, -1, 1))
+                episode.append(float(reward))
+            rewards[way].append(float(np.mean(episode)))
+    out: dict[str, object] = {
+        way: {"mean": float(np.mean(r)), "ci95": float(1.96 * np.std(r) / np.sqrt(len(r)))}
+        for way, r in rewards.items()}
+    out["demonstrator_picked_share"] = demonstrator_picked / (drops * steps)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     model = parser.add_mutually_exclusive_group(required=True)
@@ -190,8 +234,12 @@ def main() -> None:
     parser.add_argument("--drops", type=int, default=30)
     parser.add_argument("--steps", type=int, default=3, help="states per drop")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--play", help="a Diffusion-QL checkpoint to play with the model")
+    parser.add_argument("--play-drops", type=int, default=40)
+    parser.add_argument("--play-steps", type=int, default=10)
     args = parser.parse_args()
     torch.set_num_threads(1)
+    torch.manual_seed(args.seed)  # the model's initial weights and its mini-batches
     env = make_wrapped_env({"maxSteps": str(args.steps + 1)}, ShareActionWrapper,
                            "oran-slicing-twin")
     assert isinstance(env, ShareActionWrapper)
@@ -204,9 +252,14 @@ def main() -> None:
         data = dataset(env.cfg, args.dataset.split(","))
         net: nn.Module = (FlatReward(data[0].shape[1], data[1].shape[1], args.width)
                           if args.fit == "flat" else PerUeReward(env.cfg, args.width))
-        out["fit"] = fit(net, data, args.epochs, args.seed)
+        out["fit"] = fit(net, data, args.epochs)
         value = net_model(net)
     out.update(rank(env, value, args.drops, args.steps, args.seed))
+    if args.play:
+        player = make_wrapped_env({"maxSteps": str(args.play_steps)}, ShareActionWrapper,
+                                  "oran-slicing-twin")
+        assert isinstance(player, ShareActionWrapper)
+        out["play"] = play(player, value, args.play, args.play_drops, args.play_steps)
     print(json.dumps(out, indent=1))
 
 
