@@ -20,6 +20,14 @@ The model, one of:
   ``per-ue``, one network shared by the UEs (each UE's observation fields, slice and
   share action, with its O-RU's pooled context), averaged over the UEs.
 
+``--clone flat|per-ue --dataset DIR[,DIR]`` asks the policy's question instead: a
+deterministic network fitted by mean squared error to the demonstrator's share actions
+(the rows of policy ``qos-greedy``), ``flat`` (an MLP of the symlog observation, as the
+diffusion policy's denoiser sees it) or ``per-ue`` (one network shared by the UEs, with
+each O-RU's pooled context, the strongest O-RU standing for the association), played in
+the twin as ``--play`` plays (40 drops from seed 10000, 10 steps each) beside qos-greedy:
+how close can each structure clone the demonstrator?
+
 With ``--play CHECKPOINT`` the script also plays that Diffusion-QL agent in the twin
 (``--play-drops`` drops from seed 10000, ``--play-steps`` steps each) three ways: the
 best of its candidates by its own critics (as it acts), the best of them by the model,
@@ -107,12 +115,62 @@ class PerUeReward(nn.Module):
         return self.rho(torch.cat([e, context, own], 2)).mean(1)[:, 0]
 
 
-def dataset(cfg: SlicingConfig, dirs: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Observations, share actions and rewards of collected transitions."""
+class FlatPolicy(nn.Module):
+    def __init__(self, obs_dim: int, action_dim: int, width: int):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(obs_dim, width), nn.Mish(),
+                                 nn.Linear(width, width), nn.Mish(),
+                                 nn.Linear(width, width), nn.Mish(),
+                                 nn.Linear(width, action_dim), nn.Tanh())
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        return self.net(symlog(obs))
+
+
+class PerUePolicy(nn.Module):
+    """φ embeds each UE from its observation fields, slice and the slice queues; each
+    O-RU pools the embeddings of the UEs for which it is the strongest; ρ gives each UE
+    its association scores, share and power from its embedding, every O-RU's pool and its
+    own O-RU's."""
+
+    def __init__(self, cfg: SlicingConfig, width: int):
+        super().__init__()
+        self.cfg, self.fields = cfg, observation_slices(cfg)
+        self.ue_slice: torch.Tensor
+        self.register_buffer("ue_slice", torch.eye(3)[torch.as_tensor(cfg.ue_slice)])
+        features = 1 + cfg.n_rus + 2 + 3 + 3
+        self.phi = nn.Sequential(nn.Linear(features, width), nn.Mish(),
+                                 nn.Linear(width, width), nn.Mish())
+        self.rho = nn.Sequential(nn.Linear((cfg.n_rus + 2) * width, width), nn.Mish(),
+                                 nn.Linear(width, width), nn.Mish(),
+                                 nn.Linear(width, cfg.n_rus + 2), nn.Tanh())
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        u, r, f = self.cfg.n_ues, self.cfg.n_rus, self.fields
+        o, b = symlog(obs), len(obs)
+        gains = obs[:, f["gain_db_norm"]].reshape(b, u, r)
+        per_ue = [o[:, f["qos_ok"], None], o[:, f["gain_db_norm"]].reshape(b, u, r),
+                  o[:, f["throughput_mbps"], None], o[:, f["delay_ms"], None],
+                  self.ue_slice.expand(b, u, 3),
+                  o[:, None, f["slice_queue_bytes"]].expand(b, u, 3)]
+        e = self.phi(torch.cat(per_ue, 2))
+        strongest = nn.functional.one_hot(gains.argmax(2), r).to(e.dtype)  # [B, U, R]
+        pooled = torch.einsum("bur,buw->brw", strongest, e) / u
+        own = torch.einsum("bur,brw->buw", strongest, pooled)
+        out = self.rho(torch.cat([e, pooled.reshape(b, 1, -1).expand(b, u, -1), own], 2))
+        return torch.cat([out[..., :r].reshape(b, u * r), out[..., r], out[..., r + 1]], 1)
+
+
+def dataset(cfg: SlicingConfig, dirs: list[str], policy: str | None = None
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Observations, share actions and rewards of collected transitions (of ``policy``'s
+    rows alone, if given)."""
     obs, actions, rewards = [], [], []
     for d in dirs:
         t = load(d).to_pydict()
         for i, reward in enumerate(t["reward"]):
+            if policy is not None and t["policy"][i] != policy:
+                continue
             alloc = Allocation.from_native({
                 "association": np.asarray(t["association"][i]),
                 "prb_owner": np.asarray(t["prb_owner"][i]).reshape(cfg.n_rus, -1),
@@ -124,14 +182,20 @@ def dataset(cfg: SlicingConfig, dirs: list[str]) -> tuple[np.ndarray, np.ndarray
             np.asarray(rewards, np.float32))
 
 
-def fit(net: nn.Module, data: tuple[np.ndarray, ...], epochs: int) -> dict[str, float]:
+def fit(net: nn.Module, data: tuple[np.ndarray, ...], epochs: int, clone: bool = False
+        ) -> dict[str, float]:
+    """Fits ``net(obs, action)`` to the rewards, or (``clone``) ``net(obs)`` to the
+    actions."""
     obs, actions, rewards = (torch.from_numpy(x) for x in data)
     optimizer = torch.optim.Adam(net.parameters(), 3e-4)
     start, loss_sum = time.perf_counter(), 0.0
     for _ in range(epochs):
         loss_sum = 0.0
         for rows in torch.randperm(len(obs)).split(256):
-            loss = ((net(obs[rows], actions[rows]) - rewards[rows]) ** 2).mean()
+            if clone:
+                loss = ((net(obs[rows]) - actions[rows]) ** 2).mean()
+            else:
+                loss = ((net(obs[rows], actions[rows]) - rewards[rows]) ** 2).mean()
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -223,11 +287,33 @@ def play(env: ShareActionWrapper, model: Model, path: str, drops: int, steps: in
     return out
 
 
+def play_clone(env: ShareActionWrapper, net: nn.Module, drops: int, steps: int
+               ) -> dict[str, object]:
+    rewards: dict[str, list[float]] = {"clone": [], "qos-greedy": []}
+    for drop in range(drops):
+        for way, episode in rewards.items():
+            obs, _ = env.reset(seed=10_000 + drop)
+            total = 0.0
+            for _ in range(steps):
+                if way == "qos-greedy":
+                    action = shares.encode(env.cfg, greedy.allocate(env.cfg, env.gains()))
+                else:
+                    with torch.no_grad():
+                        action = net(torch.from_numpy(np.asarray(obs, np.float32)[None]))[0]
+                obs, reward, *_ = env.step(np.asarray(action))
+                total += float(reward)
+            episode.append(total / steps)
+    return {way: {"mean": float(np.mean(r)), "ci95": float(1.96 * np.std(r) / np.sqrt(len(r)))}
+            for way, r in rewards.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     model = parser.add_mutually_exclusive_group(required=True)
     model.add_argument("--checkpoint", help="a Diffusion-QL checkpoint (share action)")
     model.add_argument("--fit", choices=("flat", "per-ue"), help="fit a reward model here")
+    model.add_argument("--clone", choices=("flat", "per-ue"),
+                       help="fit a deterministic clone of the demonstrator here")
     parser.add_argument("--dataset", help="collections to fit on (comma-separated)")
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--width", type=int, default=128)
@@ -243,7 +329,20 @@ def main() -> None:
     env = make_wrapped_env({"maxSteps": str(args.steps + 1)}, ShareActionWrapper,
                            "oran-slicing-twin")
     assert isinstance(env, ShareActionWrapper)
-    out: dict[str, object] = {"model": args.checkpoint or args.fit}
+    out: dict[str, object] = {"model": args.checkpoint or args.fit or f"clone {args.clone}"}
+    player = make_wrapped_env({"maxSteps": str(args.play_steps)}, ShareActionWrapper,
+                              "oran-slicing-twin")
+    assert isinstance(player, ShareActionWrapper)
+    if args.clone:
+        if not args.dataset:
+            parser.error("--clone needs --dataset")
+        data = dataset(env.cfg, args.dataset.split(","), policy="qos-greedy")
+        policy: nn.Module = (FlatPolicy(data[0].shape[1], data[1].shape[1], args.width)
+                             if args.clone == "flat" else PerUePolicy(env.cfg, args.width))
+        out["fit"] = fit(policy, data, args.epochs, clone=True)
+        out["play"] = play_clone(player, policy, args.play_drops, args.play_steps)
+        print(json.dumps(out, indent=1))
+        return
     if args.checkpoint:
         value = checkpoint_model(args.checkpoint, env)
     else:
@@ -256,9 +355,6 @@ def main() -> None:
         value = net_model(net)
     out.update(rank(env, value, args.drops, args.steps, args.seed))
     if args.play:
-        player = make_wrapped_env({"maxSteps": str(args.play_steps)}, ShareActionWrapper,
-                                  "oran-slicing-twin")
-        assert isinstance(player, ShareActionWrapper)
         out["play"] = play(player, value, args.play, args.play_drops, args.play_steps)
     print(json.dumps(out, indent=1))
 
