@@ -1,15 +1,16 @@
-"""Does a critic rank actions within a state? Measured against the twin's own reward.
+"""Which network structure ranks one state's actions, and clones the demonstrator?
 
-Diffusion-QL + demonstrations picks, at each decision, the best of its candidates by
-min(Q1, Q2). That can lift it above its demonstrator only if Q orders actions of one state
-the way the reward does. This script asks exactly that, on drops of
-RanGym/OranSlicingTwin-v0 whose seeds no collection or training uses (20000 on): at each
-state the demonstrator follows, the candidates are qos-greedy's share action and
-perturbations of it (Gaussian noise S on the share form, three per S), each stepped in a
-copy of the env (its one-step reward: with gains fixed in an episode the reward depends
-mostly on the step's allocation). Per state: Spearman's rank correlation of the model's
-values with those rewards, the demonstrator's rank by each (0 = best), and the reward of
-the candidate the model puts first, minus the demonstrator's.
+Measured against the twin's own reward (O-RAN slicing, default drop). Diffusion-QL +
+demonstrations picks, at each decision, the best of its candidates by min(Q1, Q2). That
+can lift it above its demonstrator only if Q orders actions of one state the way the
+reward does. This script asks exactly that, on drops of RanGym/OranSlicingTwin-v0 whose
+seeds no collection or training uses (20000 on): at each state the demonstrator follows,
+the candidates are qos-greedy's share action and perturbations of it (Gaussian noise S
+on the share form, three per S), each stepped in a copy of the env (its one-step reward:
+with gains fixed in an episode the reward depends mostly on the step's allocation). Per
+state: Spearman's rank correlation of the model's values with those rewards, the
+demonstrator's rank by each (0 = best), and the reward of the candidate the model puts
+first, minus the demonstrator's.
 
 The model, one of:
 
@@ -34,9 +35,9 @@ best of its candidates by its own critics (as it acts), the best of them by the 
 and the best by the model of its candidates and the demonstrator's action; and
 qos-greedy alone. Mean reward per step with 95 % intervals over the drops.
 
-    .venv/bin/python scripts/critic_ranking.py \
+    .venv/bin/python scripts/slicing_structure.py \
         --checkpoint runs/demo/train-diffusion-ql/diffusion-ql.pt
-    .venv/bin/python scripts/critic_ranking.py --fit per-ue --dataset runs/demo/data-twin
+    .venv/bin/python scripts/slicing_structure.py --fit per-ue --dataset runs/demo/data-twin
 """
 
 from __future__ import annotations
