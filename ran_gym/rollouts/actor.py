@@ -8,23 +8,22 @@ starts again at 0; the learner side keeps the running total. Step infos carry th
 episode's key: ``episode_seed`` (the seed its ``reset`` got) and ``episode_step``
 (1, 2, ...).
 
-``step`` takes and returns its data as one pickled blob, which Ray passes through as
-bytes: Ray's own serialisation of a dict of small arrays (the action) and of the step's
-tuple with its nested info costs about twice as much CPU on each side as ``pickle``
-(docs/benchmarks.md, "Ray actors beside the local vector env"), and this call is made
-once per env step.
+``step`` takes and returns its data as bytes (:mod:`ran_gym.rollouts.wire`), which Ray
+passes through: Ray's own serialisation of a dict of small arrays (the action) and of the
+step's results with their nested info costs about twice as much CPU on each side, and
+this call is made once per env step.
 """
 
 from __future__ import annotations
 
 import os
-import pickle
 from collections.abc import Callable
 from typing import Any
 
 import gymnasium as gym
 
 from bridge.env import RESTARTABLE
+from ran_gym.rollouts import wire
 
 BUILD_TRIES = 3
 """Attempts at building the env (it starts a simulator to learn the spaces), which a
@@ -70,18 +69,18 @@ class EnvActor:
         return obs, info, self._new_restarts()
 
     def step(self, action: bytes) -> bytes:
-        """``pickle.dumps(action)`` in, the pickled step out: ``(obs, reward, terminated,
-        truncated, info, new restarts)``, or None when this actor holds no episode (Ray
+        """``wire.pack(action)`` in, the packed step out: ``[obs, reward, terminated,
+        truncated, info, new restarts]``, or None when this actor holds no episode (Ray
         restarted it since the learner's last call, and the episode died with its
         predecessor)."""
         if self.step_index is None:
-            return pickle.dumps(None)
-        obs, reward, terminated, truncated, info = self.env.step(pickle.loads(action))
+            return wire.pack(None)
+        obs, reward, terminated, truncated, info = self.env.step(wire.unpack(action))
         self.step_index += 1
         info = {**info, EPISODE_SEED: -1 if self.seed is None else int(self.seed),
                 EPISODE_STEP: self.step_index}
-        return pickle.dumps((obs, float(reward), bool(terminated), bool(truncated), info,
-                             self._new_restarts()), protocol=pickle.HIGHEST_PROTOCOL)
+        return wire.pack([obs, float(reward), bool(terminated), bool(truncated), info,
+                          self._new_restarts()])
 
     def play(self, episode: Callable[..., Any], *args: Any) -> tuple[Any, int]:
         """``episode(env, *args)`` here (e.g. a whole behaviour-policy episode), with the

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import copy
 import csv
-import pickle
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -41,6 +40,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space, concatenate, create_empty_array, iterate
 
 from bridge.env import FAILURE_KEY
+from ran_gym.rollouts import wire
 from ran_gym.rollouts.actor import EPISODE_SEED, EPISODE_STEP, EnvActor
 
 RESET_TRIES = 3
@@ -140,13 +140,12 @@ class RayVectorEnv(VectorEnv):
     def step(self, actions: Any) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray,
                                           dict[str, Any]]:
         single = list(iterate(self.single_action_space, actions))
-        refs = {i: actor.step.remote(pickle.dumps(single[i], protocol=pickle.HIGHEST_PROTOCOL))
-                for i, actor in enumerate(self.actors)}
+        refs = {i: actor.step.remote(wire.pack(single[i])) for i, actor in enumerate(self.actors)}
         rewards = np.zeros(self.num_envs, np.float64)
         terminated = np.zeros(self.num_envs, bool)
         truncated = np.zeros(self.num_envs, bool)
         infos: dict[str, Any] = {}
-        for i, result in sorted(self._gather(refs, pickle.loads).items()):
+        for i, result in sorted(self._gather(refs, wire.unpack).items()):
             self._steps[i] += 1
             if isinstance(result, Exception):
                 self._lost(i)
