@@ -205,6 +205,22 @@ def fit(net: nn.Module, data: tuple[np.ndarray, ...], epochs: int, clone: bool =
             "fit_s": time.perf_counter() - start}
 
 
+def demonstrator(env: ShareActionWrapper) -> np.ndarray:
+    """qos-greedy's share action for the env's current gains."""
+    return shares.encode(env.cfg, greedy.allocate(env.cfg, env.gains()))
+
+
+def tiled(obs: np.ndarray, rows: int) -> np.ndarray:
+    """One observation as ``rows`` identical rows (a model's batch of candidates)."""
+    return np.repeat(np.asarray(obs, np.float32)[None], rows, 0)
+
+
+def summary(rewards: dict[str, list[float]]) -> dict[str, object]:
+    """Mean reward per step of each way, with its 95 % interval over the drops."""
+    return {way: {"mean": float(np.mean(r)), "ci95": float(1.96 * np.std(r) / np.sqrt(len(r)))}
+            for way, r in rewards.items()}
+
+
 def checkpoint_model(path: str, env: ShareActionWrapper) -> Model:
     agent = DiffusionQL.load(path, env.observation_space, env.action_space, device="cpu")
 
@@ -225,17 +241,16 @@ def net_model(net: nn.Module) -> Model:
 
 def rank(env: ShareActionWrapper, model: Model, drops: int, steps: int, seed: int
          ) -> dict[str, float]:
-    cfg, rng = env.cfg, np.random.default_rng(seed)
+    rng = np.random.default_rng(seed)
     spearman, model_rank, reward_rank, pick_gain = [], [], [], []
     for drop in range(drops):
         obs, _ = env.reset(seed=20_000 + drop)
         for _ in range(steps):
-            demo = shares.encode(cfg, greedy.allocate(cfg, env.gains()))
+            demo = demonstrator(env)
             candidates = np.stack([demo, *(np.clip(demo + rng.normal(0, s, demo.shape), -1, 1)
                                            for s in NOISE for _ in range(PER_NOISE))])
             rewards = np.array([float(copy.deepcopy(env).step(a)[1]) for a in candidates])
-            values = model(np.repeat(np.asarray(obs, np.float32)[None], len(candidates), 0),
-                           candidates.astype(np.float32))
+            values = model(tiled(obs, len(candidates)), candidates.astype(np.float32))
             spearman.append(spearmanr(values, rewards).statistic)
             model_rank.append(int((values > values[0]).sum()))
             reward_rank.append(int((rewards > rewards[0]).sum()))
@@ -251,7 +266,6 @@ def rank(env: ShareActionWrapper, model: Model, drops: int, steps: int, seed: in
 
 def play(env: ShareActionWrapper, model: Model, path: str, drops: int, steps: int
          ) -> dict[str, object]:
-    cfg = env.cfg
     agent = DiffusionQL.load(path, env.observation_space, env.action_space, device="cpu")
     ways = ("own critics", "model", "model, demonstrator among them", "qos-greedy")
     rewards: dict[str, list[float]] = {way: [] for way in ways}
@@ -261,7 +275,7 @@ def play(env: ShareActionWrapper, model: Model, path: str, drops: int, steps: in
             obs, _ = env.reset(seed=10_000 + drop)
             episode = []
             for _ in range(steps):
-                demo = shares.encode(cfg, greedy.allocate(cfg, env.gains()))
+                demo = demonstrator(env)
                 action = demo
                 if way != "qos-greedy":
                     c = agent.config
@@ -273,17 +287,14 @@ def play(env: ShareActionWrapper, model: Model, path: str, drops: int, steps: in
                     action = samples[int(np.argmax(q))]
                     if way != "own critics":
                         options = samples if way == "model" else np.vstack([samples, demo])
-                        values = model(np.repeat(np.asarray(obs, np.float32)[None],
-                                                 len(options), 0), options.astype(np.float32))
+                        values = model(tiled(obs, len(options)), options.astype(np.float32))
                         pick = int(np.argmax(values))
                         action = options[pick]
                         demonstrator_picked += pick == len(samples)
                 obs, reward, *_ = env.step(np.clip(action, -1, 1))
                 episode.append(float(reward))
             rewards[way].append(float(np.mean(episode)))
-    out: dict[str, object] = {
-        way: {"mean": float(np.mean(r)), "ci95": float(1.96 * np.std(r) / np.sqrt(len(r)))}
-        for way, r in rewards.items()}
+    out = summary(rewards)
     out["demonstrator_picked_share"] = demonstrator_picked / (drops * steps)
     return out
 
@@ -297,15 +308,14 @@ def play_clone(env: ShareActionWrapper, net: nn.Module, drops: int, steps: int
             total = 0.0
             for _ in range(steps):
                 if way == "qos-greedy":
-                    action = shares.encode(env.cfg, greedy.allocate(env.cfg, env.gains()))
+                    action = demonstrator(env)
                 else:
                     with torch.no_grad():
                         action = net(torch.from_numpy(np.asarray(obs, np.float32)[None]))[0]
                 obs, reward, *_ = env.step(np.asarray(action))
                 total += float(reward)
             episode.append(total / steps)
-    return {way: {"mean": float(np.mean(r)), "ci95": float(1.96 * np.std(r) / np.sqrt(len(r)))}
-            for way, r in rewards.items()}
+    return summary(rewards)
 
 
 def main() -> None:
