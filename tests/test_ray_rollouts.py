@@ -326,18 +326,16 @@ def test_bench_scaling_times_ray_actors_beside_the_local_vector_env(cluster, cap
     assert "target ≤ 10 %" in table
 
 
-def _stopped(pid: int) -> contextlib.AbstractContextManager[None]:
+@contextlib.contextmanager
+def _stopped(pid: int) -> Iterator[None]:
     """``pid`` SIGSTOPped inside the block (hung: alive, answering nothing), SIGCONTed
     after it if it still exists."""
-    @contextlib.contextmanager
-    def stop() -> Iterator[None]:
-        os.kill(pid, signal.SIGSTOP)
-        try:
-            yield
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGCONT)
-    return stop()
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGCONT)
 
 
 def test_a_hung_simulator_and_a_hung_actor_end_only_their_own_episodes(cluster):
