@@ -19,10 +19,13 @@ def _power(name: str) -> Any:
 
 def _diffusion_ql(env: Any, seed: int | None, checkpoint: str | None = None) -> Policy:
     from agents.diffusion_ql import DiffusionQL  # noqa: PLC0415 - torch only when asked for
+    from agents.diffusion_ql.per_ue import UeLayout  # noqa: PLC0415
 
     if checkpoint is not None:
         return DiffusionQL.load(checkpoint, env.observation_space, env.action_space)
-    return DiffusionQL(env.observation_space, env.action_space, seed=seed or 0)
+    cfg = getattr(env, "cfg", None)  # the slicing scenario's share-action wrapper has one
+    layout = UeLayout.of(cfg) if cfg is not None else None
+    return DiffusionQL(env.observation_space, env.action_space, seed=seed or 0, layout=layout)
 
 
 def _dqn(env: Any, seed: int | None, checkpoint: str | None = None) -> Policy:

@@ -50,7 +50,7 @@ stage "collecting $NS3_DEMO ns-3 transitions of the demonstrator (2 simulators)"
 stage "Diffusion-QL + demonstrations: $PRETRAIN offline updates on both collections"
 "$RAN_GYM" train --scenario oran-slicing-twin --agent diffusion-ql "${PARAMS[@]}" \
     --param maxSteps=10 --dataset "$OUT/data-twin,$OUT/data-ns3" \
-    --pretrain-updates "$PRETRAIN" --agent-param q_weight=0 --iterations 1 \
+    --pretrain-updates "$PRETRAIN" --preset per-ue --agent-param q_weight=0 --iterations 1 \
     --out "$OUT/twin-diffusion-ql"
 
 stage "Diffusion-QL: $NS3_STEPS fine-tuning steps in ns-3"

@@ -16,16 +16,24 @@ stamp=$dest/.downloaded
 if [ -f "$stamp" ] && [ "$stamp" -nt pyproject.toml ] && [ -z "${TORCH_SPEC:-}" ]; then
   echo "ran-gym: dependency wheels in $dest are up to date"
 else
+# Into a fresh directory that then replaces the old one: downloading over the old set
+# kept superseded versions beside the new ones (two fonttools), which the image's
+# `pip install /wheels/deps/*.whl` refuses as a conflict.
+fresh=$dest.new
+rm -rf "$fresh"
+mkdir -p "$fresh"
 torch=${TORCH_SPEC:-}
 if [ -z "$torch" ]; then
-  if "$python" -m pip download -q --no-deps --no-index -d "$dest" 'torch==2.13.0' 2>/dev/null; then
+  if "$python" -m pip download -q --no-deps --no-index -d "$fresh" 'torch==2.13.0' 2>/dev/null; then
     torch='torch==2.13.0'
   else
     torch='torch>=2.3'
   fi
 fi
-"$python" -m pip download -q --only-binary=:all: -d "$dest" -r "$requirements" "$torch"
-touch "$stamp"
+"$python" -m pip download -q --only-binary=:all: -d "$fresh" -r "$requirements" "$torch"
+touch "$fresh/.downloaded"
+rm -rf "$dest"
+mv "$fresh" "$dest"
 fi
 # The project itself apart, so that a code change leaves the dependency layer cached.
 rm -f docker/wheels/project/*.whl

@@ -282,9 +282,13 @@ def test_the_bc_term_clones_the_demonstrations_not_the_other_transitions():
     assert near[:, 0].mean() > 0.8 and near[:, 1].mean() < 0.1
 
 
-def test_offline_training_lowers_the_bc_loss_and_raises_q_of_the_data_actions(tmp_path):
+@pytest.mark.parametrize("network", ["mlp", "per-ue"])
+def test_offline_training_lowers_the_bc_loss_and_raises_q_of_the_data_actions(tmp_path,
+                                                                              network):
     """A small fixed collection in the slicing twin: offline updates fit the diffusion
-    loss on the demonstrations and move Q of their actions towards their returns."""
+    loss on the demonstrations and move Q of their actions towards their returns, with
+    the flat networks and with the per-UE ones."""
+    from agents.diffusion_ql.per_ue import UeLayout
     from ran_gym.dataset.collect import load
     from ran_gym.train.diffusion_ql import load_transitions, make_env
 
@@ -294,8 +298,10 @@ def test_offline_training_lowers_the_bc_loss_and_raises_q_of_the_data_actions(tm
     env = make_env("oran-slicing-twin", {"maxSteps": "4"})
     demos, other = load_transitions(str(tmp_path), env, "qos-greedy")
     assert len(demos[0]) == len(other[0]) == 80 == len(load(tmp_path)) // 2
-    config = dataclasses.replace(DiffusionQLConfig(), hidden=64, batch_size=64, lr_actor=1e-3)
-    agent = DiffusionQL(env.observation_space, env.action_space, config, seed=0, device="cpu")
+    config = dataclasses.replace(DiffusionQLConfig(), hidden=64, batch_size=64, lr_actor=1e-3,
+                                 network=network)
+    agent = DiffusionQL(env.observation_space, env.action_space, config, seed=0, device="cpu",
+                        layout=UeLayout.of(env.cfg))
     agent.add_demonstrations(*demos)
     agent.add_transitions(*other)
     obs = torch.as_tensor(agent._inputs(demos[0]))
@@ -335,5 +341,5 @@ def test_table_i_is_a_preset_and_the_default_schedule_reaches_noise():
     assert Diffusion(table_i.diffusion).alphas_bar[-1] > 0.8
     assert Diffusion(DiffusionQLConfig().diffusion).alphas_bar[-1] < 0.01
     with pytest.raises(ValueError, match="unknown Diffusion-QL preset 'paper'; known: "
-                                         "default, table-i"):
+                                         "default, table-i, per-ue"):
         preset("paper")

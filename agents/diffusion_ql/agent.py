@@ -26,6 +26,7 @@ from agents.diffusion_ql.config import DiffusionQLConfig
 from agents.diffusion_ql.fast import FastDecider
 from agents.diffusion_ql.graphs import GraphedUpdate, set_capturable
 from agents.diffusion_ql.networks import NoisePredictor, TwinCritic, X0Denoiser
+from agents.diffusion_ql.per_ue import PerUeCritic, PerUeDenoiser, UeLayout
 
 LOSSES = ("critic_loss", "bc_loss", "q_loss", "q_mean")
 """What :meth:`DiffusionQL.train_step` returns, in this order."""
@@ -42,10 +43,13 @@ class UpdateDraws(NamedTuple):
 
 
 class DiffusionQL:
-    """Acts in a flat Box observation space and a Box action space (scaled to [-1, 1])."""
+    """Acts in a flat Box observation space and a Box action space (scaled to [-1, 1]).
+    ``layout``: where each UE's fields lie in both, for ``config.network = "per-ue"``
+    (the slicing scenario's share action: ``UeLayout.of(env.cfg)``)."""
 
     def __init__(self, observation_space: gym.Space, action_space: gym.Space,
-                 config: DiffusionQLConfig | None = None, seed: int = 0, device: str = "auto"):
+                 config: DiffusionQLConfig | None = None, seed: int = 0, device: str = "auto",
+                 layout: UeLayout | None = None):
         if not isinstance(action_space, gym.spaces.Box) or not isinstance(
                 observation_space, gym.spaces.Box):
             raise TypeError("Diffusion-QL needs Box observation and action spaces")
@@ -60,14 +64,16 @@ class DiffusionQL:
         self._low_np = self._low.numpy()
         self._half_range = ((self._high - self._low) * 0.5).numpy()
         c = self.config
+        self.layout = layout
+        if c.network == "per-ue":
+            if layout is None:
+                raise ValueError("Diffusion-QL network 'per-ue' needs the scenario's UE "
+                                 "layout (UeLayout.of(cfg) of the slicing scenario)")
+            layout.check(self.obs_dim, self.action_dim)
         self.diffusion = Diffusion(c.diffusion).to(self.device)
         with torch.random.fork_rng(devices=[]):  # seeded initialisation, global RNG untouched
             torch.manual_seed(seed)
-            actor: nn.Module = (
-                X0Denoiser(self.obs_dim, self.action_dim, self.diffusion.alphas_bar.cpu(),
-                           c.hidden, c.layers) if c.denoiser == "x0"
-                else NoisePredictor(self.obs_dim, self.action_dim, c.hidden, c.layers))
-            critic = TwinCritic(self.obs_dim, self.action_dim, c.hidden, c.layers)
+            actor, critic = self._networks(layout)
         self.actor, self.critic = actor.to(self.device), critic.to(self.device)
         self.ema_actor = copy.deepcopy(self.actor).requires_grad_(False)
         self.critic_target = copy.deepcopy(self.critic).requires_grad_(False)
@@ -86,6 +92,20 @@ class DiffusionQL:
         self._fast: FastDecider | None = None
         self._fast_version = -1
         self._graphed: GraphedUpdate | None = GraphedUpdate(self) if graphs else None
+
+    def _networks(self, layout: UeLayout | None) -> tuple[nn.Module, nn.Module]:
+        """The denoiser and the twin critics ``config`` asks for."""
+        c, alphas_bar = self.config, self.diffusion.alphas_bar.cpu()
+        critic_hidden = c.critic_hidden or c.hidden
+        if c.network == "per-ue":
+            assert layout is not None
+            return (PerUeDenoiser(layout, alphas_bar, c.hidden, c.layers),
+                    PerUeCritic(layout, critic_hidden, c.layers))
+        actor: nn.Module = (
+            X0Denoiser(self.obs_dim, self.action_dim, alphas_bar, c.hidden, c.layers)
+            if c.denoiser == "x0"
+            else NoisePredictor(self.obs_dim, self.action_dim, c.hidden, c.layers))
+        return actor, TwinCritic(self.obs_dim, self.action_dim, critic_hidden, c.layers)
 
     # -- acting ------------------------------------------------------------------
 
@@ -155,8 +175,9 @@ class DiffusionQL:
         return x, fast.q_min(cond, x)[0] if c.candidates > 1 else None
 
     def _fast_enabled(self) -> bool:
-        """The NumPy path (either denoiser) serves decisions on the CPU."""
-        return self.config.fast_decisions and self._on_cpu
+        """The NumPy path (either MLP denoiser) serves decisions on the CPU."""
+        c = self.config
+        return c.fast_decisions and c.network == "mlp" and self._on_cpu
 
     def _fast_decider(self) -> FastDecider:
         """The NumPy decision path, rebuilt when the networks it copies have changed."""
@@ -246,13 +267,16 @@ class DiffusionQL:
             eps = self.actor(x_t, draws.t, batch.observations)
             bc_loss = ((eps[:n] - draws.bc_noise[:n]) ** 2).mean()
             new_a = self.diffusion.predict_x0(x_t, draws.t, eps)
-        q1_new, q2_new = self.critic(batch.observations, new_a)
-        # One critic's Q, normalised by the other's detached |Q|; which one is a coin flip.
-        q_loss = torch.where(
-            draws.q1_first.to(self.device, non_blocking=True),
-            -q1_new.mean() / q2_new.abs().mean().detach().clamp(min=1e-6),
-            -q2_new.mean() / q1_new.abs().mean().detach().clamp(min=1e-6))
-        actor_loss = bc_loss + c.q_weight * q_loss
+        # λ = 0 (pure cloning): Q of the new actions is reported, not back-propagated
+        # (its gradient would be multiplied by 0), which spares the critics' backward.
+        with torch.set_grad_enabled(c.q_weight > 0):
+            q1_new, q2_new = self.critic(batch.observations, new_a)
+            # One critic's Q, normalised by the other's detached |Q|; which one is a coin flip.
+            q_loss = torch.where(
+                draws.q1_first.to(self.device, non_blocking=True),
+                -q1_new.mean() / q2_new.abs().mean().detach().clamp(min=1e-6),
+                -q2_new.mean() / q1_new.abs().mean().detach().clamp(min=1e-6))
+        actor_loss = bc_loss + c.q_weight * q_loss if c.q_weight > 0 else bc_loss
         self._step(self.actor_optimizer, actor_loss, self.actor)
         soft_update(self.critic_target, self.critic, c.tau)
         return torch.stack([critic_loss, bc_loss, q_loss, q1.mean()]).detach()
@@ -359,6 +383,7 @@ class DiffusionQL:
             "generator": self.generator.get_state(), "rng": self.rng.bit_generator.state,
             "replay": self.replay.state_dict(), "demos": self.demos.state_dict(),
             "num_timesteps": self.num_timesteps, "num_updates": self.num_updates,
+            "layout": None if self.layout is None else self.layout.as_dict(),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -405,7 +430,9 @@ class DiffusionQL:
             config = _config_from_dict(state["config"])
             if cuda_graphs is not None:
                 config = dataclasses.replace(config, cuda_graphs=cuda_graphs)
-            agent = cls(observation_space, action_space, config, state["seed"], device)
+            layout = state.get("layout")
+            agent = cls(observation_space, action_space, config, state["seed"], device,
+                        None if layout is None else UeLayout.from_dict(layout))
             agent.load_state_dict(state)
         return agent
 

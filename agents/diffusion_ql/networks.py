@@ -22,33 +22,44 @@ class NoisePredictor(nn.Module):
         return self.net(torch.cat([x, self.time(t), cond], dim=-1))
 
 
-class X0Denoiser(nn.Module):
-    """The same MLP predicting the clean action x̂₀ = tanh(net(x_t, t, s)) instead of the
-    noise, returning the noise that x̂₀ implies, ε = (x_t − √ᾱ_t x̂₀) / √(1 − ᾱ_t), so
-    that any noise-prediction sampler takes it. x_t reaches the output through that
-    identity: the network need not carry a wide action through its hidden layers (a
-    3 × 128 noise predictor cannot carry a 525-value action; this one does, at the same
-    width), and x̂₀ stays in the action range by construction."""
+class NoiseFromClean(nn.Module):
+    """A denoiser that predicts the clean action x̂₀ (:meth:`clean`, in [-1, 1]) and
+    returns the noise x̂₀ implies, ε = (x_t − √ᾱ_t x̂₀) / √(1 − ᾱ_t), so that any
+    noise-prediction sampler takes it."""
 
     sqrt_alphas_bar: torch.Tensor
     sqrt_one_minus: torch.Tensor
 
-    def __init__(self, obs_dim: int, action_dim: int, alphas_bar: torch.Tensor,
-                 hidden: int = 128, layers: int = 3, time_dim: int = 16):
+    def __init__(self, alphas_bar: torch.Tensor):
         super().__init__()
-        self.time = nn.Sequential(SinusoidalEmbedding(time_dim), nn.Linear(time_dim, 2 * time_dim),
-                                  Mish(), nn.Linear(2 * time_dim, time_dim))
-        self.net = mlp([action_dim + time_dim + obs_dim, *[hidden] * layers, action_dim])
         self.register_buffer("sqrt_alphas_bar", alphas_bar.float().sqrt(), persistent=False)
         self.register_buffer("sqrt_one_minus", (1 - alphas_bar.float()).sqrt(), persistent=False)
 
     def clean(self, x: torch.Tensor, t: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
         """x̂₀(x_t, t, s)."""
-        return torch.tanh(self.net(torch.cat([x, self.time(t), cond], dim=-1)))
+        raise NotImplementedError
 
     def forward(self, x: torch.Tensor, t: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
         x0 = self.clean(x, t, cond)
         return (x - self.sqrt_alphas_bar[t, None] * x0) / self.sqrt_one_minus[t, None]
+
+
+class X0Denoiser(NoiseFromClean):
+    """The same MLP predicting the clean action x̂₀ = tanh(net(x_t, t, s)) instead of the
+    noise (:class:`NoiseFromClean`). x_t reaches the output through the noise identity:
+    the network need not carry a wide action through its hidden layers (a 3 × 128 noise
+    predictor cannot carry a 525-value action; this one does, at the same width), and
+    x̂₀ stays in the action range by construction."""
+
+    def __init__(self, obs_dim: int, action_dim: int, alphas_bar: torch.Tensor,
+                 hidden: int = 128, layers: int = 3, time_dim: int = 16):
+        super().__init__(alphas_bar)
+        self.time = nn.Sequential(SinusoidalEmbedding(time_dim), nn.Linear(time_dim, 2 * time_dim),
+                                  Mish(), nn.Linear(2 * time_dim, time_dim))
+        self.net = mlp([action_dim + time_dim + obs_dim, *[hidden] * layers, action_dim])
+
+    def clean(self, x: torch.Tensor, t: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        return torch.tanh(self.net(torch.cat([x, self.time(t), cond], dim=-1)))
 
 
 class TwinCritic(nn.Module):

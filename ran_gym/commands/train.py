@@ -48,7 +48,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="start from another training's checkpoint (diffusion-ql: "
                              "networks, optimisers, demonstrations; dqn: the model)")
     parser.add_argument("--preset", default="default",
-                        help="diffusion-ql settings: default or table-i (the paper's)")
+                        help="diffusion-ql settings: default, table-i (the paper's) or per-ue "
+                             "(per-UE networks for the slicing share action)")
     parser.add_argument("--agent-param", action="append", default=[], metavar="NAME=VALUE",
                         help="diffusion-ql: a DiffusionQLConfig field over the preset's "
                              "(e.g. q_weight=0.05); repeatable")

@@ -50,6 +50,7 @@ from agents.common.training import (
 )
 from agents.diffusion_ql.agent import DiffusionQL
 from agents.diffusion_ql.config import preset
+from agents.diffusion_ql.per_ue import UeLayout
 from ran_gym.cluster import ray_session
 from ran_gym.rollouts.vector import LEDGER, RayVectorEnv
 from ran_gym.rundir import RunDirectory
@@ -155,7 +156,8 @@ def _agent(args: argparse.Namespace, env: gym.Env | VectorEnv, checkpoint: Path
         config = dataclasses.replace(preset(getattr(args, "preset", "default")),
                                      cuda_graphs=graphs,
                                      **agent_params(getattr(args, "agent_param", [])))
-        agent = DiffusionQL(*spaces, config, seed=args.seed, device=device)
+        agent = DiffusionQL(*spaces, config, seed=args.seed, device=device,
+                            layout=_layout(args.scenario, env))
     if getattr(args, "dataset", None):
         from bridge.slicing.wrappers import SCENARIOS
 
@@ -168,6 +170,18 @@ def _agent(args: argparse.Namespace, env: gym.Env | VectorEnv, checkpoint: Path
         print(f"data set: {len(demos[0])} demonstration and {len(other[0])} other "
               "transitions")
     return agent
+
+
+def _slicing_config(env: gym.Env | VectorEnv) -> Any:
+    """The SlicingConfig the (vector) env decodes share actions with."""
+    return env.get_attr("cfg")[0] if isinstance(env, VectorEnv) else env.cfg  # type: ignore[attr-defined]
+
+
+def _layout(scenario: str, env: gym.Env | VectorEnv) -> UeLayout | None:
+    """The UE layout of a slicing scenario's share action (per-UE networks), else None."""
+    from bridge.slicing.wrappers import SCENARIOS
+
+    return UeLayout.of(_slicing_config(env)) if scenario in SCENARIOS else None
 
 
 def agent_params(pairs: list[str]) -> dict[str, Any]:
@@ -203,7 +217,7 @@ def load_transitions(path: str, env: gym.Env | VectorEnv, demo_policy: str
     from ran_gym.dataset.collect import load
 
     table = pa.concat_tables([load(p.strip()) for p in path.split(",")]).to_pydict()
-    cfg = env.get_attr("cfg")[0] if isinstance(env, VectorEnv) else env.cfg  # type: ignore[attr-defined]
+    cfg = _slicing_config(env)
     n_rbgs = cfg.n_rbgs
     actions = [encode(cfg, Allocation(np.asarray(a), np.asarray(o).reshape(-1, n_rbgs),
                                       np.asarray(p)))
