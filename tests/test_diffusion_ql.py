@@ -139,6 +139,10 @@ def test_bench_agents_reports_every_figure(capsys):
     assert default["updates_per_s"] > cpu["updates_per_s"]
     # and the defaults' decision through the NumPy path beside the PyTorch one (about 5x)
     assert 0 < default["decision_cpu_ms"] < default["decision_torch_cpu_ms"]
+    # the per-UE preset: its decision and both kinds of update timed
+    per_ue = report["per_ue"]
+    assert per_ue["decision_cpu_ms"] > 0
+    assert per_ue["updates_per_s"] > 0 and per_ue["updates_per_s_bc_only"] > 0
 
 
 def _trained_pair(device: str, graphs: tuple[bool, bool], updates: int):

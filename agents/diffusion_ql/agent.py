@@ -93,7 +93,8 @@ class DiffusionQL:
         self._fast_version = -1
         self._graphed: GraphedUpdate | None = GraphedUpdate(self) if graphs else None
 
-    def _networks(self, layout: UeLayout | None) -> tuple[nn.Module, nn.Module]:
+    def _networks(self, layout: UeLayout | None
+                  ) -> tuple[nn.Module, TwinCritic | PerUeCritic]:
         """The denoiser and the twin critics ``config`` asks for."""
         c, alphas_bar = self.config, self.diffusion.alphas_bar.cpu()
         critic_hidden = c.critic_hidden or c.hidden
@@ -183,6 +184,7 @@ class DiffusionQL:
         """The NumPy decision path, rebuilt when the networks it copies have changed."""
         if self._fast is None or self._fast_version != self.num_updates:
             assert isinstance(self.ema_actor, NoisePredictor | X0Denoiser)
+            assert isinstance(self.critic_target, TwinCritic)
             self._fast = FastDecider(self.diffusion, self.ema_actor, self.critic_target,
                                      self.obs_dim, self.action_dim)
             self._fast_version = self.num_updates

@@ -8,7 +8,10 @@ default slicing scenario's sizes, its Table I setting and its defaults side by s
   on the 125-value share action Diffusion-QL acts in: its guided decision (best of 10
   by Q; on CPU through the NumPy path, and in ``decision_torch_*`` through the PyTorch
   sampler) and its updates per second, on the CPU (and in ``default_cuda`` on CUDA, graphed
-  and eager).
+  and eager);
+- ``per_ue``: the ``per-ue`` preset (per-UE denoiser and critics, agents.diffusion_ql.per_ue)
+  on the share action: its guided decision through PyTorch and its updates per second,
+  with the Q term and without it (λ = 0, as ``make demo`` pre-trains), on the CPU.
 
 Decisions of the ``table-i`` preset are timed at batch 1 (one state, one action):
 T = 20 DDPM without guidance, DDIM with 5 steps, and the full guided decision (T = 20
@@ -129,6 +132,38 @@ def _defaults(obs_space: spaces.Box, action_dim: int, iterations: int, warmup: i
     return out
 
 
+def _per_ue(cfg: Any, iterations: int, warmup: int, updates: int) -> dict[str, Any]:
+    """The ``per-ue`` preset on the share action (the demo's "Diffusion-QL +
+    demonstrations"): its guided decision (PyTorch: the NumPy path mirrors the MLPs
+    only) and its updates per second, with the Q term (λ = 1) and as the demo pre-trains
+    (λ = 0: the Q term is not back-propagated)."""
+    from agents.diffusion_ql.per_ue import UeLayout
+    from bridge.slicing.layout import observation_space
+    from bridge.slicing.shares import share_space
+
+    obs_space, act_space = observation_space(cfg), share_space(cfg)
+    obs_space.seed(0)
+    act_space.seed(0)
+    layout, config = UeLayout.of(cfg), preset("per-ue")
+    agent = DiffusionQL(obs_space, act_space, config, seed=0, device="cpu", layout=layout)
+    obs = obs_space.sample()
+    timing = _time(lambda: agent.predict(obs), iterations, warmup)
+    out: dict[str, Any] = {"decision_ms": timing["wall"], "decision_cpu_ms": timing["cpu"]}
+    for key, q_weight in (("updates_per_s", 1.0), ("updates_per_s_bc_only", 0.0)):
+        agent = DiffusionQL(obs_space, act_space, replace(config, q_weight=q_weight), seed=0,
+                            device="cpu", layout=layout)
+        rng = np.random.default_rng(0)
+        for _ in range(1024):
+            agent.replay.add(agent._inputs(obs_space.sample()), act_space.sample(),
+                             float(rng.normal()), agent._inputs(obs_space.sample()), False)
+        agent.train_step(agent.replay.sample(128, agent.rng, agent.device))  # warm-up
+        start = time.perf_counter()
+        for _ in range(updates):
+            agent.train_step(agent.replay.sample(128, agent.rng, agent.device))
+        out[key] = round(updates / (time.perf_counter() - start), 2)
+    return out
+
+
 def bench_agents(iterations: int = 200, warmup: int = 20, updates: int = 20) -> dict[str, Any]:
     from bridge.slicing.config import SlicingConfig
     from bridge.slicing.layout import observation_size
@@ -153,6 +188,7 @@ def bench_agents(iterations: int = 200, warmup: int = 20, updates: int = 20) -> 
             results["cuda"]["updates_per_s_eager"] = _updates_per_s(
                 obs_space, act_space, "cuda", updates, cuda_graphs=False)
         results["default"] = _defaults(obs_space, share_size(cfg), iterations, warmup, updates)
+        results["per_ue"] = _per_ue(cfg, iterations, warmup, updates)
         if "cuda" in results:
             results["default_cuda"] = _defaults(obs_space, share_size(cfg), iterations, warmup,
                                                 updates, "cuda")
