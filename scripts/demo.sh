@@ -11,11 +11,12 @@
 # transitions collected (qos-greedy, the same with share-space noise 0.3 and 1, random);
 # DEMO_NS3_DEMO [2000] ns-3 transitions of the demonstrator (and its noisy self), from 2
 # simulators; DEMO_PRETRAIN [3000] Diffusion-QL's offline updates on both collections
-# (η = 0: the BC term on the demonstrations, the critic on everything, Q at decision
-# time: best of 10 candidates, Q-gradient guidance); DEMO_NS3_STEPS [200] its ns-3
+# (the per-ue preset: per-UE denoiser and critics; η = 0: the BC term on the
+# demonstrations, the critic on everything, Q at decision time: best of 10 candidates,
+# Q-gradient guidance); DEMO_NS3_STEPS [200] its ns-3
 # fine-tuning steps. DQN: DEMO_DQN_TWIN_STEPS [8000] twin steps (its twin reward peaked
 # near 3000 and fell after), then the same ns-3 budget as Diffusion-QL (DEMO_NS3_DEMO +
-# DEMO_NS3_STEPS steps). DEMO_EVAL_STEPS [50] and DEMO_SEEDS [100,101,102]: the
+# DEMO_NS3_STEPS steps), on the second core while Diffusion-QL trains. DEMO_EVAL_STEPS [50] and DEMO_SEEDS [100,101,102]: the
 # evaluation; DEMO_PARAMS extra scenario parameters; DEMO_TRAIN_ONLY=1 stops after the
 # training (scripts/fig3.sh trains with this recipe at every U).
 set -euo pipefail
@@ -47,9 +48,24 @@ stage "collecting $NS3_DEMO ns-3 transitions of the demonstrator (2 simulators)"
     --policy qos-greedy,qos-greedy:noise=0.3 --num-envs 2 \
     --steps "$NS3_DEMO" --seed 2000000 --out "$OUT/data-ns3"
 
+# DQN trains on one core while Diffusion-QL pre-trains on the other: one BLAS/OpenMP
+# thread each (two pools on two cores would fight over them).
+stage "DQN, on the second core: $DQN_TWIN_STEPS twin steps, then $(( NS3_DEMO + NS3_STEPS )) in ns-3 (log: $OUT/dqn.log)"
+(
+  export OMP_NUM_THREADS=1
+  "$RAN_GYM" train --scenario oran-slicing-twin --agent dqn "${PARAMS[@]}" \
+      --param maxSteps=10 --iterations "$DQN_TWIN_STEPS" --log-every 2000 --out "$OUT/twin-dqn"
+  "$RAN_GYM" train --scenario oran-slicing --agent dqn "${PARAMS[@]}" \
+      --init "$OUT/twin-dqn/dqn.zip" --iterations "$(( NS3_DEMO + NS3_STEPS ))" \
+      --log-every 200 --out "$OUT/train-dqn"
+) > "$OUT/dqn.log" 2>&1 &
+dqn=$!
+# Whatever ends this script ends the DQN training too.
+trap 'pkill -TERM -P "$dqn" 2>/dev/null; kill "$dqn" 2>/dev/null; true' EXIT
+
 stage "Diffusion-QL + demonstrations: $PRETRAIN offline updates on both collections"
-"$RAN_GYM" train --scenario oran-slicing-twin --agent diffusion-ql "${PARAMS[@]}" \
-    --param maxSteps=10 --dataset "$OUT/data-twin,$OUT/data-ns3" \
+OMP_NUM_THREADS=1 "$RAN_GYM" train --scenario oran-slicing-twin --agent diffusion-ql \
+    "${PARAMS[@]}" --param maxSteps=10 --dataset "$OUT/data-twin,$OUT/data-ns3" \
     --pretrain-updates "$PRETRAIN" --preset per-ue --agent-param q_weight=0 --iterations 1 \
     --out "$OUT/twin-diffusion-ql"
 
@@ -58,12 +74,14 @@ stage "Diffusion-QL: $NS3_STEPS fine-tuning steps in ns-3"
     --init "$OUT/twin-diffusion-ql/diffusion-ql.pt" --iterations "$NS3_STEPS" \
     --log-every 100 --out "$OUT/train-diffusion-ql"
 
-stage "DQN: $DQN_TWIN_STEPS twin steps, then $(( NS3_DEMO + NS3_STEPS )) in ns-3"
-"$RAN_GYM" train --scenario oran-slicing-twin --agent dqn "${PARAMS[@]}" \
-    --param maxSteps=10 --iterations "$DQN_TWIN_STEPS" --log-every 2000 --out "$OUT/twin-dqn"
-"$RAN_GYM" train --scenario oran-slicing --agent dqn "${PARAMS[@]}" \
-    --init "$OUT/twin-dqn/dqn.zip" --iterations "$(( NS3_DEMO + NS3_STEPS ))" \
-    --log-every 200 --out "$OUT/train-dqn"
+stage "waiting for DQN"
+if ! wait "$dqn"; then
+  echo "DQN's training failed; the end of $OUT/dqn.log:" >&2
+  tail -n 20 "$OUT/dqn.log" >&2
+  exit 1
+fi
+trap - EXIT
+tail -n 3 "$OUT/dqn.log"
 
 if [[ "${DEMO_TRAIN_ONLY:-0}" == 1 ]]; then stage "done (training only)"; exit 0; fi
 
