@@ -8,7 +8,9 @@
 # Budgets (environment variables, defaults in brackets): LONG_TWIN_STEPS [100000] twin
 # transitions of the demonstrator (qos-greedy, twice, and with share-space noise 0.3),
 # 4-step episodes so that most are fresh drops; LONG_UPDATES [20000] offline updates
-# (BC on the demonstrations alone, q_weight 0: docs/results/slicing "clone precision").
+# (BC on the demonstrations alone, q_weight 0: docs/results/slicing "clone precision");
+# LONG_PRESET [per-ue] Diffusion-QL's preset (per-UE networks; "default", the flat MLPs,
+# gave the results of 2026-12-05 in docs/results/slicing and docs/results/fig3).
 # LONG_PARAMS extra scenario parameters (e.g. "n_ues=15"); LONG_EVAL [1]: 0 stops before
 # the evaluation (scripts/fig3.sh trains with this recipe at every U). Then the agent
 # plays seeds 200-204 for 50 steps, the table's episodes, and, beside DEMO_DIR's DQN, ns-3
@@ -20,6 +22,7 @@ OUT=${2:?usage: slicing_long.sh DEMO_DIR OUT}
 RAN_GYM=${RAN_GYM:-.venv/bin/ran-gym}
 TWIN_STEPS=${LONG_TWIN_STEPS:-100000}
 UPDATES=${LONG_UPDATES:-20000}
+PRESET=${LONG_PRESET:-per-ue}
 SEEDS=200,201,202,203,204
 PARAMS=()
 for p in ${LONG_PARAMS:-}; do PARAMS+=(--param "$p"); done
@@ -39,7 +42,8 @@ stage "$UPDATES offline updates on the twin data and $DEMO/data-ns3"
 [ -f "$OUT/twin-diffusion-ql/diffusion-ql.pt" ] || "$RAN_GYM" train \
     --scenario oran-slicing-twin --agent diffusion-ql "${PARAMS[@]}" --param maxSteps=10 \
     --dataset "$OUT/data-twin,$DEMO/data-ns3" --pretrain-updates "$UPDATES" \
-    --agent-param q_weight=0 --iterations 1 --overwrite --out "$OUT/twin-diffusion-ql"
+    --preset "$PRESET" --agent-param q_weight=0 --iterations 1 --overwrite \
+    --out "$OUT/twin-diffusion-ql"
 
 if [[ "${LONG_EVAL:-1}" == 0 ]]; then stage "done (training only)"; exit 0; fi
 
