@@ -16,9 +16,9 @@
 # Q-gradient guidance); DEMO_NS3_STEPS [200] its ns-3
 # fine-tuning steps. DQN: DEMO_DQN_TWIN_STEPS [8000] twin steps (its twin reward peaked
 # near 3000 and fell after), then the same ns-3 budget as Diffusion-QL (DEMO_NS3_DEMO +
-# DEMO_NS3_STEPS steps), on the second core while Diffusion-QL trains. DEMO_EVAL_STEPS [50] and DEMO_SEEDS [100,101,102]: the
-# evaluation; DEMO_PARAMS extra scenario parameters; DEMO_TRAIN_ONLY=1 stops after the
-# training (scripts/fig3.sh trains with this recipe at every U).
+# DEMO_NS3_STEPS steps), on the second core while Diffusion-QL trains. DEMO_EVAL_STEPS
+# [50] and DEMO_SEEDS [100,101,102]: the evaluation; DEMO_PARAMS extra scenario
+# parameters; DEMO_TRAIN_ONLY=1 stops after the training.
 set -euo pipefail
 
 RAN_GYM=${RAN_GYM:-.venv/bin/ran-gym}

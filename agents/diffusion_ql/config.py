@@ -136,7 +136,7 @@ reverse chain; ρ, critic learning rate, batch and replay as the defaults). ``pe
 the defaults with the per-UE denoiser (width 128) and critics (width 64) for the slicing
 scenario's share action (agents.diffusion_ql.per_ue), and the EMA actor stepped at every
 update: a per-UE clone is still improving quickly after a few thousand updates, and an
-EMA stepped every 5th update lagged it by 0.03–0.04 of twin reward; critics of width 64
+EMA stepped every 5th update lagged it by 0.06–0.13 of twin reward; critics of width 64
 ranked and chose as well as 128 at two thirds of the update's time
 (docs/slicing-agents.md, "Per-UE networks")."""
 

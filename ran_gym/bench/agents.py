@@ -88,12 +88,12 @@ def _decisions(obs_space: spaces.Box, act_space: spaces.Box, device: str, iterat
 
 def _updates_per_s(obs_space: spaces.Box, act_space: spaces.Box, device: str,
                    updates: int, cuda_graphs: bool = True,
-                   config: DiffusionQLConfig | None = None) -> float:
-    """Updates per second at batch 128 (``config``: the table-i preset unless given); on
-    CUDA with the update as a CUDA graph unless ``cuda_graphs`` is False (no effect on
-    the CPU)."""
+                   config: DiffusionQLConfig | None = None, layout: Any = None) -> float:
+    """Updates per second at batch 128 (``config``: the table-i preset unless given;
+    ``layout``: the per-UE networks'); on CUDA with the update as a CUDA graph unless
+    ``cuda_graphs`` is False (no effect on the CPU)."""
     config = replace(config or preset("table-i"), cuda_graphs=cuda_graphs)
-    agent = DiffusionQL(obs_space, act_space, config, seed=0, device=device)
+    agent = DiffusionQL(obs_space, act_space, config, seed=0, device=device, layout=layout)
     rng = np.random.default_rng(0)
     for _ in range(1024):
         agent.replay.add(obs_space.sample(), act_space.sample(), float(rng.normal()),
@@ -150,17 +150,8 @@ def _per_ue(cfg: Any, iterations: int, warmup: int, updates: int) -> dict[str, A
     timing = _time(lambda: agent.predict(obs), iterations, warmup)
     out: dict[str, Any] = {"decision_ms": timing["wall"], "decision_cpu_ms": timing["cpu"]}
     for key, q_weight in (("updates_per_s", 1.0), ("updates_per_s_bc_only", 0.0)):
-        agent = DiffusionQL(obs_space, act_space, replace(config, q_weight=q_weight), seed=0,
-                            device="cpu", layout=layout)
-        rng = np.random.default_rng(0)
-        for _ in range(1024):
-            agent.replay.add(agent._inputs(obs_space.sample()), act_space.sample(),
-                             float(rng.normal()), agent._inputs(obs_space.sample()), False)
-        agent.train_step(agent.replay.sample(128, agent.rng, agent.device))  # warm-up
-        start = time.perf_counter()
-        for _ in range(updates):
-            agent.train_step(agent.replay.sample(128, agent.rng, agent.device))
-        out[key] = round(updates / (time.perf_counter() - start), 2)
+        out[key] = _updates_per_s(obs_space, act_space, "cpu", updates,
+                                  config=replace(config, q_weight=q_weight), layout=layout)
     return out
 
 
