@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import abc
+
 import torch
 from torch import nn
 
@@ -22,7 +24,7 @@ class NoisePredictor(nn.Module):
         return self.net(torch.cat([x, self.time(t), cond], dim=-1))
 
 
-class NoiseFromClean(nn.Module):
+class NoiseFromClean(nn.Module, abc.ABC):
     """A denoiser that predicts the clean action x̂₀ (:meth:`clean`, in [-1, 1]) and
     returns the noise x̂₀ implies, ε = (x_t − √ᾱ_t x̂₀) / √(1 − ᾱ_t), so that any
     noise-prediction sampler takes it."""
@@ -35,9 +37,9 @@ class NoiseFromClean(nn.Module):
         self.register_buffer("sqrt_alphas_bar", alphas_bar.float().sqrt(), persistent=False)
         self.register_buffer("sqrt_one_minus", (1 - alphas_bar.float()).sqrt(), persistent=False)
 
+    @abc.abstractmethod
     def clean(self, x: torch.Tensor, t: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
         """x̂₀(x_t, t, s)."""
-        raise NotImplementedError
 
     def forward(self, x: torch.Tensor, t: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
         x0 = self.clean(x, t, cond)
