@@ -278,7 +278,7 @@ class DiffusionQL:
                 draws.q1_first.to(self.device, non_blocking=True),
                 -q1_new.mean() / q2_new.abs().mean().detach().clamp(min=1e-6),
                 -q2_new.mean() / q1_new.abs().mean().detach().clamp(min=1e-6))
-        actor_loss = bc_loss + c.q_weight * q_loss if c.q_weight > 0 else bc_loss
+        actor_loss = bc_loss + c.q_weight * q_loss
         self._step(self.actor_optimizer, actor_loss, self.actor)
         soft_update(self.critic_target, self.critic, c.tau)
         return torch.stack([critic_loss, bc_loss, q_loss, q1.mean()]).detach()
