@@ -338,6 +338,36 @@ def _stopped(pid: int) -> Iterator[None]:
             os.kill(pid, signal.SIGCONT)
 
 
+def test_a_reset_whose_simulators_all_fail_is_tried_again_then_named(cluster):
+    """An actor's env gives up a reset after its own three simulators failed (here each
+    stays silent past the env's 0.2 s deadline, in a warm-up of 3 simulated seconds):
+    the vector env tries that reset again in the same (living) actor, twice more, then
+    raises an error that names the simulators' failure. Each failed try counts as a
+    restart of that sub-env, none as an actor failure."""
+    from bridge.envs import ScenarioEnv
+    from ran_gym.cluster import ray_session
+    from ran_gym.rollouts.vector import RESET_TRIES, RayVectorEnv
+
+    def make() -> ScenarioEnv:  # nested: Ray pickles it by value
+        env = ScenarioEnv("oran-slicing", {"nRus": 1, "nUes": 3, "warmupMs": 3000},
+                          timeout_s=60.0, auto_restart=True)
+        env.timeout_s = 0.2  # the spaces are known; every reset's simulators now time out
+        return env
+
+    with ray_session(cluster.address, None):
+        envs = RayVectorEnv(make, 1, timeout_s=60.0)
+        try:
+            actor = envs.pids()[0][0]
+            with pytest.raises(RuntimeError, match=f"{RESET_TRIES} resets failed in a row; "
+                               "the last: .*no answer within 0.2 s") as raised:
+                envs.reset(seed=3)
+            assert type(raised.value.__cause__).__name__ != "RayActorError"
+            assert envs.restarts == [RESET_TRIES] and envs.actor_failures == 0
+            assert envs.pids()[0][0] == actor
+        finally:
+            envs.close()
+
+
 def test_a_hung_simulator_and_a_hung_actor_end_only_their_own_episodes(cluster):
     """Two actors. Sub-env 0's simulator stops answering: its env gives up after its own
     timeout, the episode ends truncated with the simulator's failure, and the next reset

@@ -16,7 +16,9 @@ observation, ``info["simulator_failure"]`` naming the cause (``ActorDied``,
 Ray restarts the actor (``max_restarts=-1``), which builds a fresh env, and the next
 reset goes to it. A step is never retried (``max_task_retries=0``): it would run on a
 fresh env, and no transition may be delivered twice; a reset is retried by Ray on the
-restarted actor, and again here, up to ``RESET_TRIES`` times each. ``restarts`` counts, per
+restarted actor, and again here, up to ``RESET_TRIES`` times each; so is a reset whose
+simulators all failed inside the actor (``Ns3Env(auto_restart=True)`` tries three, and a
+busy node can lose them all), which loses no transition. ``restarts`` counts, per
 sub-env, the failures absorbed in the actors (simulator crashes and hangs) and those of
 the actors themselves.
 
@@ -39,7 +41,7 @@ import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space, concatenate, create_empty_array, iterate
 
-from bridge.env import FAILURE_KEY
+from bridge.env import FAILURE_KEY, RESTARTABLE
 from ran_gym.rollouts import wire
 from ran_gym.rollouts.actor import EPISODE_SEED, EPISODE_STEP, EnvActor
 
@@ -119,14 +121,19 @@ class RayVectorEnv(VectorEnv):
             raise ValueError(f"reset: {self.num_envs} seeds and a reset_mask of that length")
         infos: dict[str, Any] = {}
         pending = [int(i) for i in np.flatnonzero(mask)]
+        failure: Exception | None = None
         for _ in range(RESET_TRIES):
             refs = {i: self.actors[i].reset.options(max_task_retries=RESET_TRIES).remote(
                         seeds[i], options or None) for i in pending}
             pending = []
-            for i, result in self._gather(refs).items():
-                if isinstance(result, Exception):
+            for i, result in self._gather(refs, retryable=RESTARTABLE).items():
+                if isinstance(result, RESTARTABLE):  # the actor lives; its simulators died
+                    self.restarts[i] += 1
+                elif isinstance(result, Exception):
                     self._lost(i)
+                if isinstance(result, Exception):
                     pending.append(i)
+                    failure = result
                     continue
                 obs, info, new = result
                 self.restarts[i] += new
@@ -135,7 +142,8 @@ class RayVectorEnv(VectorEnv):
                 infos = self._add_info(infos, info, i)
             if not pending:
                 return self._batch(self._last), infos
-        raise RuntimeError(f"rollout actors {pending}: {RESET_TRIES} resets failed in a row")
+        raise RuntimeError(f"rollout actors {pending}: {RESET_TRIES} resets failed in a row; "
+                           f"the last: {failure}") from failure
 
     def step(self, actions: Any) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray,
                                           dict[str, Any]]:
@@ -182,10 +190,11 @@ class RayVectorEnv(VectorEnv):
         """(actor process, simulator process) per sub-env (tests, benchmarks)."""
         return list(self._ray.get([a.pids.remote() for a in self.actors]))
 
-    def _gather(self, refs: dict[int, Any], decode: Callable[[Any], Any] = lambda r: r
-                ) -> dict[int, Any]:
-        """Each call's result (``decode``d), or the exception that says its actor is gone;
-        an actor that does not answer within ``timeout_s`` is killed (Ray restarts it)."""
+    def _gather(self, refs: dict[int, Any], decode: Callable[[Any], Any] = lambda r: r,
+                retryable: tuple[type[Exception], ...] = ()) -> dict[int, Any]:
+        """Each call's result (``decode``d), or the exception that says its actor is gone
+        or that the call failed in a ``retryable`` way; an actor that does not answer
+        within ``timeout_s`` is killed (Ray restarts it). Any other error is raised."""
         ray = self._ray
         deadline = time.monotonic() + self.timeout_s
         try:  # the common case in one call: every actor answers in time
@@ -208,6 +217,8 @@ class RayVectorEnv(VectorEnv):
                 out[i] = decode(ray.get(ref))
             except ray.exceptions.RayActorError as error:
                 out[i] = ActorDiedError(f"rollout actor {i} died: {error}")
+            except retryable as error:  # Ray raises the env's error as its own type too
+                out[i] = getattr(error, "cause", error)  # the env's, without Ray's traceback
             if out[i] is None:  # a step reached the restarted actor of a dead one
                 out[i] = ActorDiedError(f"rollout actor {i} was restarted; its episode died "
                                         "with its previous process")
