@@ -43,11 +43,14 @@ $(KERNEL): agents/diffusion_ql/csrc/reverse.c | system
 kernels: $(KERNEL)
 
 # Imports point only down (docs/architecture.md); lint-imports checks the contracts in
-# pyproject.toml, and a broken one fails the tests as well as the lint.
+# pyproject.toml, and a broken one fails the tests as well as the lint. The test files
+# are shared out among TEST_WORKERS processes (pytest-xdist; each file's tests stay in
+# one, in order, with its fixtures); TEST_WORKERS=0 runs them all in this process.
+TEST_WORKERS ?= $(JOBS)
 test: build kernels venv
 	$(VENV)/bin/ruff check $(PACKAGES) tests
 	$(VENV)/bin/lint-imports --no-logo
-	$(PY) -m pytest --durations=12
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=12
 
 # A short co-simulation of the O-RAN slicing scenario (3 O-RUs, 25 UEs, packet level)
 # with a random agent, then its report: throughput per slice, delay CDFs, PRB maps.

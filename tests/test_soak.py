@@ -68,8 +68,9 @@ def test_a_thousand_resets_leave_nothing_growing(echo_program, tmp_path):
     # (a pool winding down) may exit meanwhile; a leaked thread per episode would add 1000
     assert after["threads"] <= before["threads"]
     assert after["python_threads"] == before["python_threads"]
-    # The running simulator and bridge.janitor's watcher, as before.
-    assert after["children"] <= before["children"] <= 2 and after["zombies"] == 0
+    # No more children than before (the running simulator, bridge.janitor's watcher and
+    # whatever an earlier test file in this worker process left running, e.g. a Ray node).
+    assert after["children"] <= before["children"] and after["zombies"] == 0
     assert after["rss"] - before["rss"] < RSS_GROWTH_LIMIT
     assert not list(sockets.iterdir())
     assert len(list((tmp_path / "run").glob("sim-episode-*.log"))) == 1 + WARM_UP + RESETS
