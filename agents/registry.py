@@ -84,6 +84,7 @@ AGENTS: dict[str, Callable[..., Policy]] = {
     "dqn": _dqn,
     "max-sinr": _slicing("MaxSinrAgent"),
     "qos-greedy": _slicing("QosGreedyAgent"),
+    "twin-search": _slicing("TwinSearchAgent"),
     "esa": _slicing("EsaAgent"),
     "milp": _slicing("MilpAgent"),
     "ns3-pf": _slicing("Ns3PfAgent"),

@@ -21,7 +21,7 @@ from ran_gym.cli import main
 from ran_gym.evaluation import agent_params
 from tests.conftest import program
 
-AGENTS = ["max-sinr", "esa", "milp", "ns3-pf", "ns3-rr", "ss-vae"]
+AGENTS = ["max-sinr", "esa", "milp", "ns3-pf", "ns3-rr", "ss-vae", "twin-search"]
 NET = ["--param", "nUes=3", "--param", "nRus=1", "--param", "maxSteps=1",
        "--param", "warmupMs=40"]
 
@@ -121,7 +121,7 @@ def test_every_agent_met_the_same_traffic_and_pf_rr_ran_stock(compared) -> None:
     steps = pd.read_parquet(compared / "steps.parquet")
     scheduler = steps.groupby("agent")["info_scheduler"].agg(set).to_dict()
     assert scheduler == {"max-sinr": {"gym"}, "esa": {"gym"}, "milp": {"gym"}, "ns3-pf": {"pf"},
-                         "ns3-rr": {"rr"}, "ss-vae": {"gym"}}
+                         "ns3-rr": {"rr"}, "ss-vae": {"gym"}, "twin-search": {"gym"}}
     commands = (compared / "commands.txt").read_text()
     assert commands.count("--scheduler=pf") == 2 and commands.count("--scheduler=rr") == 2
     for _, row in steps.iterrows():  # the stock schedulers leave no gym RBG accounting

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from itertools import product
 from types import SimpleNamespace
 from typing import Any
@@ -15,6 +16,7 @@ from agents.baselines.slicing import (
     MilpAgent,
     Ns3PfAgent,
     Ns3RrAgent,
+    TwinSearchAgent,
     equal_split,
     esa_worst_case,
     slicing_config,
@@ -131,3 +133,59 @@ def test_the_documented_limits_and_defaults() -> None:
     EsaAgent(env_with(SlicingConfig(n_ues=3, n_rus=1)))
     with pytest.raises(ValueError, match="ESA_MAX_CANDIDATES"):
         EsaAgent(env_with(SlicingConfig(n_ues=4, n_rus=1)))
+
+
+def test_the_twin_one_step_reward_is_a_steps_reward_from_empty_queues() -> None:
+    """Without mMTC UEs (whose Poisson arrivals the score replaces by their mean) the
+    score of an action equals the reward of stepping it from a fresh drop, and reading
+    it changes nothing of the env's state."""
+    from bridge.slicing import greedy
+    from bridge.slicing.layout import gains_from_observation
+    from bridge.slicing.twin_env import OranSlicingTwinEnv
+
+    env = OranSlicingTwinEnv({"maxSteps": 3, "embbShare": 0.5, "urllcShare": 0.5,
+                              "mmtcShare": 0.0})
+    obs, _ = env.reset(seed=4)
+    gain_db = gains_from_observation(obs, env.cfg)
+    for action in (greedy.allocate(env.cfg, gain_db).to_native(),
+                   MaxSinrAgent(env_with(env.cfg)).allocate(gain_db).to_native()):
+        score = env.one_step_reward(gain_db, action)
+        assert env.one_step_reward(gain_db, action) == score
+        fresh = OranSlicingTwinEnv(env.params)
+        fresh.reset(seed=4)
+        # the observation carries the drop's gains in float32
+        assert fresh.step(action)[1] == pytest.approx(score, rel=1e-7)
+    assert env._steps == 0 and not env._queue.any()
+    with pytest.raises(ValueError, match=r"gain_db: shape \(2, 3\), expected \(25, 3\)"):
+        env.one_step_reward(gain_db[:2], action)
+
+
+def test_twin_search_raises_the_twins_reward_over_its_starting_point() -> None:
+    """On every drop twin-search's allocation scores at least qos-greedy's in the twin,
+    and on most more; an O-RU of the decoded allocation never exceeds its budget."""
+    from bridge.slicing import greedy
+    from bridge.slicing.allocation import violations
+    from bridge.slicing.layout import gains_from_observation
+    from bridge.slicing.twin_env import OranSlicingTwinEnv
+
+    env = OranSlicingTwinEnv({"maxSteps": 1})
+    native: Any = SimpleNamespace(unwrapped=env)
+    agent = TwinSearchAgent(native, sweeps=1)
+    gains = 0
+    for seed in range(4):
+        obs, _ = env.reset(seed=seed)
+        gain_db = gains_from_observation(obs, env.cfg)
+        start = env.one_step_reward(gain_db, greedy.allocate(env.cfg, gain_db).to_native())
+        alloc = agent.allocate(gain_db)
+        searched = env.one_step_reward(gain_db, alloc.to_native())
+        assert searched >= start - 1e-12
+        gains += searched > start + 0.01
+        assert not [v for v in violations(env.cfg, alloc) if "power" in v]
+    assert gains >= 3
+    with pytest.raises(ValueError, match="sweeps must be >= 1, got 0"):
+        TwinSearchAgent(native, sweeps=0)
+    with pytest.raises(ValueError, match="SlicingConfig fields given beside them"):
+        TwinSearchAgent(SimpleNamespace(cfg=dataclasses.replace(env.cfg, n_prbs=25),
+                                        unwrapped=env))
+    with pytest.raises(TypeError, match="oran-slicing scenario only"):
+        TwinSearchAgent(SimpleNamespace(cfg=env.cfg, unwrapped=SimpleNamespace()))

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import gymnasium as gym
 import numpy as np
@@ -58,6 +58,19 @@ NS3_UNUSED_RBGS = 1
 """The program never schedules the last RBG (docs/scenarios/oran-slicing.md)."""
 MMTC_ON_MS = 1.5
 """The mMTC on/off source's on period (ms): one packet per on period."""
+
+
+class _Outcome(NamedTuple):
+    """One twin step's results per UE (throughput Mbit/s, delay ms, QoS met, bytes served
+    and lost, bytes queued after) and its reward."""
+
+    throughput: np.ndarray
+    delay: np.ndarray
+    qos: np.ndarray
+    served: np.ndarray
+    lost: np.ndarray
+    queue: np.ndarray
+    reward: float
 
 
 class OranSlicingTwinEnv(gym.Env[np.ndarray, dict[str, Any]]):
@@ -106,38 +119,54 @@ class OranSlicingTwinEnv(gym.Env[np.ndarray, dict[str, Any]]):
 
     def step(self, action: dict[str, Any]
              ) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
-        cfg = self.cfg
-        alloc = self._applied(action)
-        rate_mbps = ue_rates(self._twin, self._gain, alloc)[1]
+        alloc = self._applied(action, self._gain_db)
         arrivals = self._arrivals()
-        backlog = self._queue + arrivals
+        out = self._outcome(alloc, self._gain, self._queue, arrivals)
+        self._queue = out.queue
+        self._steps += 1
+        queues = np.bincount(self._slice, weights=self._queue, minlength=3)
+        obs = make_observation(self.cfg, self._gain_db, out.qos.astype(np.float64),
+                               out.throughput, out.delay, queues)
+        truncated = self._steps >= self._max_steps
+        return obs, out.reward, False, truncated, self._info(
+            alloc, out.throughput, out.delay, out.qos, out.served, arrivals, out.lost)
+
+    def one_step_reward(self, gain_db: np.ndarray, action: dict[str, Any]) -> float:
+        """The reward ``action`` (native Dict) would earn in one step under ``gain_db``
+        [U, R] from empty queues, each flow offering its mean load (mMTC too); the env's
+        own state is neither read nor changed. A planner's score (e.g. twin-search)."""
+        gain_db = np.asarray(gain_db, dtype=np.float64)
+        if gain_db.shape != self._gain_db.shape:
+            raise ValueError(f"gain_db: shape {gain_db.shape}, expected {self._gain_db.shape}")
+        return self._outcome(self._applied(action, gain_db), np.power(10.0, gain_db / 10.0),
+                             np.zeros(self.cfg.n_ues), self._offered_bytes).reward
+
+    def _outcome(self, alloc: Allocation, gain: np.ndarray, queue: np.ndarray,
+                 arrivals: np.ndarray) -> _Outcome:
+        """One step of ``alloc`` under linear ``gain`` from ``queue`` (bytes per UE) with
+        ``arrivals`` (bytes per UE); pure."""
+        cfg = self.cfg
+        rate_mbps = ue_rates(self._twin, gain, alloc)[1]
+        backlog = queue + arrivals
         lost = np.maximum(backlog - float(self.params["rlcBufferBytes"]), 0.0)
         backlog -= lost
         capacity = rate_mbps * 1e6 / 8 * self._step_s
         served = np.minimum(backlog, capacity)
-        ahead = self._queue.copy()
-        self._queue = backlog - served
-        self._steps += 1
         throughput = served * 8 / self._step_s / 1e6
         with np.errstate(divide="ignore", invalid="ignore"):
-            wait_ms = np.where(rate_mbps > 0, ahead * 8 / (rate_mbps * 1e3), 0.0)
+            wait_ms = np.where(rate_mbps > 0, queue * 8 / (rate_mbps * 1e3), 0.0)
         received = served > 0
         delay = np.where(received, PIPELINE_MS + wait_ms, 0.0)
         qos = self._qos(throughput, delay, received, served, arrivals)
         reward = (cfg.theta_rate * throughput.sum() + cfg.theta_const * qos.mean()
                   + cfg.theta_bias)
-        queues = np.bincount(self._slice, weights=self._queue, minlength=3)
-        obs = make_observation(cfg, self._gain_db, qos.astype(np.float64), throughput, delay,
-                               queues)
-        truncated = self._steps >= self._max_steps
-        return obs, float(reward), False, truncated, self._info(alloc, throughput, delay, qos,
-                                                                served, arrivals, lost)
+        return _Outcome(throughput, delay, qos, served, lost, backlog - served, float(reward))
 
-    def _applied(self, action: dict[str, np.ndarray]) -> Allocation:
+    def _applied(self, action: dict[str, np.ndarray], gain_db: np.ndarray) -> Allocation:
         """What ns-3 would apply: strongest-RU association, RBGs of UEs attached elsewhere
         and the last RBG unused, power levels clipped to the slice caps."""
         cfg = self.cfg
-        association = np.argmax(self._gain_db, axis=1)
+        association = np.argmax(gain_db, axis=1)
         owner = np.array(action["prb_owner"], dtype=np.int64).reshape(cfg.n_rus, cfg.n_rbgs)
         owner = np.where((owner >= 0) & (owner < cfg.n_ues), owner, -1)
         attached = association[np.maximum(owner, 0)] == np.arange(cfg.n_rus)[:, None]
