@@ -13,12 +13,16 @@ RG="nice -n 5 .venv/bin/ran-gym"
 RUNS=runs/fig3
 GRIDS=docs/results/fig3/grids
 UES=${UES-"5 15 20 25 35"}
+# Diffusion-QL's offline updates per U (the per-UE networks of `--preset per-ue`, about
+# 10 updates/s at U = 25 on one core; scripts/slicing_long.sh's 20 000 would take ~30 min
+# per U).
+UPDATES=${FIG3_UPDATES:-10000}
 
 # The learners at each U, into runs/fig3/train/u<U>/ (the grids read them as
 # runs/fig3/train/{diffusion-ql,dqn}-u<U>), each with 2000 ns-3 transitions of the
 # qos-greedy demonstrator and its noisy self (20-step episodes, 2 simulators):
 # "Diffusion-QL + demonstrations" with the recipe of scripts/slicing_long.sh (100 000 twin
-# transitions of the demonstrator, 20 000 offline updates, no more ns-3 steps), and DQN
+# transitions of the demonstrator, $UPDATES offline updates, no more ns-3 steps), and DQN
 # as `make demo` trains it (8000 twin steps, then 2200 ns-3 steps). Two U at a time.
 train() {  # $1 U
   local dir="$RUNS/train/u$1" rg=.venv/bin/ran-gym
@@ -28,7 +32,7 @@ train() {  # $1 U
       --out "$dir/data-ns3" $([ -d "$dir/data-ns3" ] && echo --resume)
     touch "$dir/data-ns3/.complete"
   fi
-  LONG_PARAMS="n_ues=$1" LONG_EVAL=0 nice -n 5 scripts/slicing_long.sh "$dir" "$dir"
+  LONG_PARAMS="n_ues=$1" LONG_UPDATES=$UPDATES LONG_EVAL=0 nice -n 5 scripts/slicing_long.sh "$dir" "$dir"
   [[ -f "$dir/twin-dqn/dqn.zip" ]] || $RG train --scenario oran-slicing-twin --agent dqn \
     --param "n_ues=$1" --param maxSteps=10 --iterations 8000 --log-every 2000 \
     --overwrite --out "$dir/twin-dqn"
@@ -59,8 +63,20 @@ stage_sweep() {  # every grid, even after one with failed cells; fails if any ha
   return $status
 }
 
+# The figures and tables, the training curves, and the trained checkpoints behind them
+# (Diffusion-QL's without its replay and demonstrations) for evaluation on other seeds.
 stage_plot() {
-  nice -n 5 .venv/bin/python -m analysis.fig3 --runs "$RUNS" --out docs/results/fig3
+  local out=docs/results/fig3
+  nice -n 5 .venv/bin/python -m analysis.fig3 --runs "$RUNS" --out "$out"
+  mkdir -p "$out/training" "$out/checkpoints"
+  for u in $UES; do
+    cp "$RUNS/train/u$u/twin-diffusion-ql/pretrain.csv" "$out/training/diffusion-ql-u$u-pretrain.csv"
+    cp "$RUNS/train/u$u/train-dqn/progress.csv" "$out/training/dqn-u$u-ns3-progress.csv"
+    .venv/bin/python -c 'import sys; from agents.diffusion_ql import DiffusionQL
+DiffusionQL.slim(sys.argv[1], sys.argv[2])' "$RUNS/train/u$u/twin-diffusion-ql/diffusion-ql.pt" \
+      "$out/checkpoints/diffusion-ql-u$u.pt"
+    cp "$RUNS/train/u$u/train-dqn/dqn.zip" "$out/checkpoints/dqn-u$u.zip"
+  done
 }
 
 case "${1:-all}" in

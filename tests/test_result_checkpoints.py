@@ -40,3 +40,17 @@ def test_the_committed_diffusion_ql_checkpoints_are_slim(name):
     state = torch.load(path, map_location="cpu", weights_only=True)
     assert "replay" not in state and "demos" not in state
     assert {"config", "actor", "critic"} <= set(state)
+
+
+@pytest.mark.parametrize("ues", [5, 15, 20, 25, 35])
+def test_the_fig3_checkpoints_are_slim_per_ue_agents_of_their_u(ues):
+    """docs/results/fig3/checkpoints: Diffusion-QL's per-UE agent of each U (its layout
+    says U UEs), without replay or demonstrations, and DQN's model beside it."""
+    import torch
+
+    folder = RESULTS.parent / "fig3" / "checkpoints"
+    state = torch.load(folder / f"diffusion-ql-u{ues}.pt", map_location="cpu",
+                       weights_only=True)
+    assert "replay" not in state and "demos" not in state
+    assert state["config"]["network"] == "per-ue" and state["layout"]["n_ues"] == ues
+    assert (folder / f"dqn-u{ues}.zip").stat().st_size > 0
