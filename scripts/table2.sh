@@ -28,15 +28,19 @@ train_rl dqn dqn.zip &
 # "Diffusion-QL + demonstrations": the ESA labels of the training drops as its
 # demonstrations (offline updates first), then the same online training in ns-3; and the
 # same agent before ns-3 (one step), to show what the online phase changes.
-train_demos() {  # $1 out, $2 ns-3 steps
+# Each also with the per-UE networks (--preset per-ue, docs/slicing-agents.md).
+train_demos() {  # $1 out, $2 ns-3 steps, $3 preset
   if [[ -f "$RUNS/$1/diffusion-ql.pt" ]]; then echo "kept $RUNS/$1/diffusion-ql.pt"; return; fi
   $RG train --scenario oran-slicing --agent diffusion-ql --iterations "$2" --seed 0 \
     --device cpu "${NET[@]}" --param maxSteps=50 --checkpoint-every 0 \
     --dataset "$DATA/esa-train.parquet" --demo-policy esa --pretrain-updates 3000 \
-    --out "$RUNS/$1"
+    --preset "$3" --out "$RUNS/$1"
 }
-train_demos diffusion-ql-demos "$ITER"
-train_demos diffusion-ql-demos-offline 1
+train_demos diffusion-ql-demos "$ITER" default
+train_demos diffusion-ql-demos-offline 1 default
+wait
+train_demos diffusion-ql-demos-perue "$ITER" per-ue &
+train_demos diffusion-ql-demos-offline-perue 1 per-ue
 wait
 if [[ ! -f "$RUNS/ss-vae/ss-vae.pt" ]]; then
   $RG train --scenario oran-slicing --agent ss-vae --dataset "$DATA/esa-train.parquet" \
@@ -47,7 +51,7 @@ $RG table2 --test "$DATA/esa-test.parquet" --agents diffusion-ql,dqn,ss-vae,max-
   --checkpoint "diffusion-ql=$RUNS/diffusion-ql/diffusion-ql.pt" \
   --checkpoint "dqn=$RUNS/dqn/dqn.zip" --checkpoint "ss-vae=$RUNS/ss-vae/ss-vae.pt" \
   --out "$RUNS/table"
-for variant in demos demos-offline; do
+for variant in demos demos-offline demos-perue demos-offline-perue; do
   rm -rf "$RUNS/table-$variant"
   $RG table2 --test "$DATA/esa-test.parquet" --agents diffusion-ql \
     --checkpoint "diffusion-ql=$RUNS/diffusion-ql-$variant/diffusion-ql.pt" \
@@ -58,7 +62,9 @@ import sys
 import pandas as pd
 runs = sys.argv[1]
 names = {"demos": "diffusion-ql + demonstrations",
-         "demos-offline": "diffusion-ql + demonstrations, before ns-3"}
+         "demos-offline": "diffusion-ql + demonstrations, before ns-3",
+         "demos-perue": "diffusion-ql + demonstrations, per-UE networks",
+         "demos-offline-perue": "diffusion-ql + demonstrations, per-UE networks, before ns-3"}
 parts = [pd.read_csv(f"{runs}/table/table2.csv")]
 parts += [pd.read_csv(f"{runs}/table-{v}/table2.csv").assign(agent=n) for v, n in names.items()]
 table = pd.concat(parts, ignore_index=True)
