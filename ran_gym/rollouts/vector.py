@@ -127,11 +127,11 @@ class RayVectorEnv(VectorEnv):
                         seeds[i], options or None) for i in pending}
             pending = []
             for i, result in self._gather(refs, retryable=RESTARTABLE).items():
-                if isinstance(result, RESTARTABLE):  # the actor lives; its simulators died
-                    self.restarts[i] += 1
-                elif isinstance(result, Exception):
-                    self._lost(i)
                 if isinstance(result, Exception):
+                    if isinstance(result, RESTARTABLE):  # the actor lives; its simulators died
+                        self.restarts[i] += 1
+                    else:
+                        self._lost(i)
                     pending.append(i)
                     failure = result
                     continue
