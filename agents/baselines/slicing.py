@@ -123,14 +123,13 @@ class TwinSearchAgent(_SlicingAgent):
         x = shares.encode(cfg, greedy.allocate(cfg, gain_db))
         best = self._score(gain_db, x)
         u, r = cfg.n_ues, cfg.n_rus
-        levels = -1.0 + (2.0 * np.arange(cfg.n_levels) + 1.0) / cfg.n_levels  # bin centres
+        levels = shares.level_centres(cfg.n_levels)
         usable = shares.usable_rbgs(cfg)
         for _ in range(self.sweeps):
             for ue in range(u):
-                rbgs = ((x[u * r + ue] + 1.0) / 2.0) ** 2 * usable
+                rbgs = shares.claims(x[u * r + ue]) * usable
                 moves = [(u * r + u + ue, v) for v in levels] + [
-                    (u * r + ue, 2.0 * np.sqrt(max(rbgs + d, 0.0) / usable) - 1.0)
-                    for d in (-1.0, 1.0)]
+                    (u * r + ue, shares.share_of_rbgs(rbgs + d, usable)) for d in (-1.0, 1.0)]
                 for index, value in moves:
                     y = x.copy()
                     y[index] = value

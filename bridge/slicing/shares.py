@@ -46,6 +46,22 @@ def usable_rbgs(cfg: SlicingConfig) -> int:
     return min(USABLE_RBGS, cfg.n_rbgs)
 
 
+def claims(share: np.ndarray) -> np.ndarray:
+    """Each UE's claim w = ((x + 1) / 2)² from its ``share`` entry x."""
+    return ((np.asarray(share) + 1.0) / 2.0) ** 2
+
+
+def share_of_rbgs(rbgs: np.ndarray | float, usable: int) -> np.ndarray:
+    """The share entry x = 2 √(rbgs / usable) − 1 whose claim is ``rbgs`` of ``usable``
+    RBGs (none below 0; above ``usable`` x passes 1, which :func:`decode` clips)."""
+    return 2.0 * np.sqrt(np.maximum(rbgs, 0.0) / usable) - 1.0
+
+
+def level_centres(n_levels: int) -> np.ndarray:
+    """The power entry at the centre of each level's bin, level 0 first."""
+    return -1.0 + (2.0 * np.arange(n_levels) + 1.0) / n_levels
+
+
 def decode(cfg: SlicingConfig, action: np.ndarray, gain_db: np.ndarray | None = None
            ) -> Allocation:
     """A feasible :class:`Allocation` from any vector of length d (``gain_db`` [U, R]
@@ -61,8 +77,7 @@ def decode(cfg: SlicingConfig, action: np.ndarray, gain_db: np.ndarray | None = 
         association = np.argmax(np.asarray(gain_db, dtype=np.float64), axis=1)
     else:
         association = np.argmax(flat[:u * r].reshape(u, r), axis=1)
-    counts = rbg_counts(association, ((flat[u * r:u * r + u] + 1.0) / 2.0) ** 2, r,
-                        usable_rbgs(cfg))
+    counts = rbg_counts(association, claims(flat[u * r:u * r + u]), r, usable_rbgs(cfg))
     owner = np.full((r, cfg.n_rbgs), -1, dtype=np.int64)
     for ru in range(r):
         ues = np.flatnonzero((association == ru) & (counts > 0))
@@ -98,6 +113,6 @@ def encode(cfg: SlicingConfig, alloc: Allocation) -> np.ndarray:
     assoc = 2.0 * alloc.association_onehot(cfg.n_rus) - 1.0
     owned = alloc.prb_owner[alloc.prb_owner >= 0]
     counts = np.bincount(owned, minlength=cfg.n_ues)[:cfg.n_ues]
-    share = 2.0 * np.sqrt(np.minimum(counts / usable_rbgs(cfg), 1.0)) - 1.0
-    power = -1.0 + (2.0 * alloc.power_level + 1.0) / cfg.n_levels
+    share = share_of_rbgs(np.minimum(counts, usable_rbgs(cfg)), usable_rbgs(cfg))
+    power = level_centres(cfg.n_levels)[alloc.power_level]
     return np.concatenate([assoc.reshape(-1), share, power]).astype(np.float32)
