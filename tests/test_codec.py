@@ -46,6 +46,16 @@ def test_every_space_kind_round_trips():
     assert decoded == EVERY_KIND
 
 
+@pytest.mark.parametrize("shape", [(0,), (2, 0)])
+def test_an_empty_box_round_trips(shape):
+    """A Box with no elements (a zero in its shape) encodes, and decodes to itself; its
+    bounds carry nothing, so the wire's are 0."""
+    box = spaces.Box(-3, 7, shape, np.int32)
+    desc = codec.space_to_proto(spaces.Tuple([box]))
+    decoded = codec.space_from_proto(pb.SpaceDescription.FromString(desc.SerializeToString()))
+    assert decoded == spaces.Tuple([box]) and decoded[0].shape == shape
+
+
 @pytest.mark.parametrize("seed", range(5))
 def test_every_value_kind_round_trips(seed):
     EVERY_KIND.seed(seed)

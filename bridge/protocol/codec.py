@@ -132,10 +132,11 @@ def space_to_proto(space: spaces.Space, name: str = "") -> Any:
         pack_into(desc.space, pb.DiscreteSpace(n=int(space.n)))
     elif isinstance(space, spaces.Box):
         desc.type = pb.SPACE_TYPE["Box"]
-        pack_into(desc.space, pb.BoxSpace(
-            low=float(np.min(space.low)), high=float(np.max(space.high)),
-            dtype=_box_wire_dtype(space), shape=list(space.shape),
-        ))
+        # An empty Box has no bounds to send; any pair decodes to an equal space.
+        low, high = ((float(np.min(space.low)), float(np.max(space.high))) if space.low.size
+                     else (0.0, 0.0))
+        pack_into(desc.space, pb.BoxSpace(low=low, high=high, dtype=_box_wire_dtype(space),
+                                          shape=list(space.shape)))
     elif isinstance(space, spaces.Tuple):
         desc.type = pb.SPACE_TYPE["Tuple"]
         pack_into(desc.space, pb.TupleSpace(element=[space_to_proto(s) for s in space]))
