@@ -1,10 +1,12 @@
 """Ray, connected: the caller's session if one is open, a local instance, or an existing
 cluster by address (sweeps and rollout workers share this).
 
-A local instance is started on loopback (``127.0.0.1``), so that nothing of it listens
-beyond this machine. Joining a cluster uses Ray's own client settings: a cluster started
-with token authentication (``RAY_AUTH_MODE=token``) refuses a driver without its token
-(``RAY_AUTH_TOKEN`` or ``RAY_AUTH_TOKEN_PATH`` in the driver's environment).
+A local instance is started with its node address on loopback (``127.0.0.1``); Ray 2.60
+still binds its own gRPC servers (GCS, raylet, workers) on every interface, which its
+token authentication guards (docs/scale-out.md, "Who serves what"). Joining a cluster
+uses Ray's own client settings: a cluster started with token authentication
+(``RAY_AUTH_MODE=token``) refuses a driver without its token (``RAY_AUTH_TOKEN`` or
+``RAY_AUTH_TOKEN_PATH`` in the driver's environment).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import os
+import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,6 +23,10 @@ LOOPBACK = "127.0.0.1"
 LOCAL_CONFIG = {"enable_worker_prestart": False, "prestart_worker_first_driver": False}
 """A local Ray starts workers when tasks and actors need them: prestarted idle workers
 cost CPU all along (about 0.2 ms per 10 ms env step on a 2-core machine)."""
+
+
+_local_sessions = 0
+"""Local instances started by :func:`ray_session` and still open (0 or 1)."""
 
 
 @contextlib.contextmanager
@@ -38,10 +45,31 @@ def ray_session(address: str | None, num_cpus: int | None) -> Iterator[Any]:
         ray.init(num_cpus=num_cpus or os.cpu_count(), include_dashboard=False,
                  object_store_memory=OBJECT_STORE_BYTES, log_to_driver=False,
                  _node_ip_address=LOOPBACK, _system_config=LOCAL_CONFIG)
+    global _local_sessions
+    local = not address
+    _local_sessions += local
     try:
         yield ray
     finally:
+        _local_sessions -= local
         ray.shutdown()
+
+
+def channel_host() -> str:
+    """The address the learner's rollout step channel binds (:mod:`ran_gym.rollouts.channel`):
+    loopback for a local Ray started here and for a cluster on loopback addresses (a
+    test cluster), else this host's address on the route to the cluster's GCS."""
+    import ray  # noqa: PLC0415
+
+    if _local_sessions:
+        return LOOPBACK
+    host = ray.get_runtime_context().gcs_address.rsplit(":", 1)[0].strip("[]")
+    with contextlib.suppress(ValueError):
+        if ipaddress.ip_address(host).is_loopback:
+            return LOOPBACK
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.connect((host, 9))  # UDP: no packet is sent; the kernel picks the route
+        return str(probe.getsockname()[0])
 
 
 def _driver_ip(address: str) -> str | None:

@@ -8,10 +8,11 @@ starts again at 0; the learner side keeps the running total. Step infos carry th
 episode's key: ``episode_seed`` (the seed its ``reset`` got) and ``episode_step``
 (1, 2, ...).
 
-``step`` takes and returns its data as bytes (:mod:`ran_gym.rollouts.wire`), which Ray
-passes through: Ray's own serialisation of a dict of small arrays (the action) and of the
-step's results with their nested info costs about twice as much CPU on each side, and
-this call is made once per env step.
+``step`` takes and returns its data as bytes (:mod:`ran_gym.rollouts.wire`). Given the
+learner's :class:`~ran_gym.rollouts.channel.Link`, the actor serves it over the step
+channel (:mod:`ran_gym.rollouts.channel`) rather than as a Ray call: that is the one call
+made once per env step. ``reset`` and ``peer`` name the channel identity of this
+incarnation of the actor, which a restart changes.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import gymnasium as gym
 
 from bridge.env import RESTARTABLE
 from ran_gym.rollouts import wire
+from ran_gym.rollouts.channel import ActorChannel, Link
 
 BUILD_TRIES = 3
 """Attempts at building the env (it starts a simulator to learn the spaces), which a
@@ -42,7 +44,7 @@ def _restarts(env: gym.Env) -> int:
 class EnvActor:
     """Hosts ``make()``; the Ray actor class is ``ray.remote(...)(EnvActor)``."""
 
-    def __init__(self, make: Callable[[], gym.Env]):
+    def __init__(self, make: Callable[[], gym.Env], link: Link | None = None, index: int = 0):
         for attempt in range(BUILD_TRIES):  # building an env runs a simulator too
             try:
                 self.env = make()
@@ -53,6 +55,7 @@ class EnvActor:
         self.reported = 0
         self.seed: int | None = None
         self.step_index: int | None = None  # None: no episode here (e.g. just restarted)
+        self.channel = None if link is None else ActorChannel(link, index, self.step)
 
     def _new_restarts(self) -> int:
         total = _restarts(self.env)
@@ -62,11 +65,15 @@ class EnvActor:
     def spaces(self) -> tuple[gym.Space, gym.Space]:
         return self.env.observation_space, self.env.action_space
 
+    def peer(self) -> bytes | None:
+        """This incarnation's identity on the step channel (None: no channel)."""
+        return None if self.channel is None else self.channel.identity
+
     def reset(self, seed: int | None, options: dict[str, Any] | None = None
-              ) -> tuple[Any, dict[str, Any], int]:
+              ) -> tuple[Any, dict[str, Any], int, bytes | None]:
         obs, info = self.env.reset(seed=seed, options=options)
         self.seed, self.step_index = seed, 0
-        return obs, info, self._new_restarts()
+        return obs, info, self._new_restarts(), self.peer()
 
     def step(self, action: bytes) -> bytes:
         """``wire.pack(action)`` in, the packed step out: ``[obs, reward, terminated,
@@ -96,4 +103,6 @@ class EnvActor:
         return os.getpid(), None if session is None else session.process.pid
 
     def close(self) -> None:
+        if self.channel is not None:
+            self.channel.close()
         self.env.close()

@@ -4,16 +4,21 @@ Gymnasium's vector envs run their sub-envs on the learner's host; here each sub-
 in an :class:`~ran_gym.rollouts.actor.EnvActor` that Ray places on any node of the
 cluster (``SPREAD``: one per node before two on one), so the simulators run across
 hosts. The decisions stay in the learner: one batched forward for the K observations,
-the K actions sent out, the K results gathered. Sub-env i reset with seed s meets exactly
-what sub-env i of the local ``AsyncVectorEnv`` reset with s meets (the same env, the same
-seed, the same actions). Autoreset mode: DISABLED (the caller resets finished sub-envs
-with ``options={"reset_mask": ...}``), as the Diffusion-QL loop wants.
+the K actions sent out over the step channel (:mod:`ran_gym.rollouts.channel`: one
+ZeroMQ message each way, not a Ray task), the K results gathered. Sub-env i reset with
+seed s meets exactly what sub-env i of the local ``AsyncVectorEnv`` reset with s meets
+(the same env, the same seed, the same actions). Autoreset mode: DISABLED (the caller
+resets finished sub-envs with ``options={"reset_mask": ...}``), as the Diffusion-QL loop
+wants.
 
 Faults: an actor whose process dies (killed, its node lost) or that does not answer
 within ``timeout_s`` ends its sub-env's episode as truncated with reward 0 and the last
 observation, ``info["simulator_failure"]`` naming the cause (``ActorDied``,
-``ActorTimeout``), exactly as ``Ns3Env(auto_restart=True)`` reports a simulator crash;
-Ray restarts the actor (``max_restarts=-1``), which builds a fresh env, and the next
+``ActorTimeout``), exactly as ``Ns3Env(auto_restart=True)`` reports a simulator crash.
+A death shows on the channel (the actor's connection is gone), or when an answer is
+``LIVENESS_S`` late, Ray is asked for the actor's channel identity: an error, or the new
+identity of a restarted incarnation, means the episode died with the old one. Ray
+restarts the actor (``max_restarts=-1``), which builds a fresh env, and the next
 reset goes to it. A step is never retried (``max_task_retries=0``): it would run on a
 fresh env, and no transition may be delivered twice; a reset is retried by Ray on the
 restarted actor, and again here, up to ``RESET_TRIES`` times each; so is a reset whose
@@ -44,8 +49,12 @@ from gymnasium.vector.utils import batch_space, concatenate, create_empty_array,
 from bridge.env import FAILURE_KEY, RESTARTABLE
 from ran_gym.rollouts import wire
 from ran_gym.rollouts.actor import EPISODE_SEED, EPISODE_STEP, EnvActor
+from ran_gym.rollouts.channel import OK, LearnerChannel, Link
 
 RESET_TRIES = 3
+LIVENESS_S = 0.5
+"""An answer this late has Ray asked whether its actor is still the same process."""
+RESTARTED = "was restarted; its episode died with its previous process"
 LEDGER = "rollouts.csv"
 """The ledger's name in a training's ``--out``."""
 LEDGER_COLUMNS = ["env", EPISODE_SEED, EPISODE_STEP, "reward", "failure"]
@@ -62,13 +71,15 @@ def actor_class(num_cpus: float) -> Any:
     return ray.remote(**options)(EnvActor)
 
 
-def start_actors(make: Callable[[], gym.Env], num_envs: int, num_cpus: float = 1.0
-                 ) -> list[Any]:
-    """``num_envs`` actors hosting ``make()``, spread over the cluster's nodes."""
+def start_actors(make: Callable[[], gym.Env], num_envs: int, num_cpus: float = 1.0,
+                 link: Link | None = None) -> list[Any]:
+    """``num_envs`` actors hosting ``make()``, spread over the cluster's nodes (serving
+    steps over the channel at ``link``, if given)."""
     if num_envs < 1:
         raise ValueError(f"num_envs must be >= 1, got {num_envs}")
     cls = actor_class(num_cpus)
-    return [cls.options(scheduling_strategy="SPREAD").remote(make) for _ in range(num_envs)]
+    return [cls.options(scheduling_strategy="SPREAD").remote(make, link, i)
+            for i in range(num_envs)]
 
 
 class RayVectorEnv(VectorEnv):
@@ -79,9 +90,12 @@ class RayVectorEnv(VectorEnv):
                  timeout_s: float = 300.0, ledger: Path | None = None):
         import ray
 
+        from ran_gym.cluster import channel_host
+
         self._ray = ray
         self.timeout_s = float(timeout_s)
-        self.actors = start_actors(make, num_envs, num_cpus)
+        self.channel = LearnerChannel(channel_host())
+        self.actors = start_actors(make, num_envs, num_cpus, self.channel.link)
         self.num_envs = num_envs
         try:
             obs_space, act_space = ray.get(
@@ -102,6 +116,8 @@ class RayVectorEnv(VectorEnv):
         self._last: list[Any] = [None] * num_envs
         self._seed: list[int] = [-1] * num_envs
         self._steps = [0] * num_envs
+        self._peer: list[bytes | None] = [None] * num_envs  # channel identity per actor
+        self._seq = 0
         self._ledger = open(ledger, "a", newline="") if ledger else None  # noqa: SIM115
         if self._ledger is not None:
             self._csv = csv.writer(self._ledger)
@@ -135,7 +151,7 @@ class RayVectorEnv(VectorEnv):
                     pending.append(i)
                     failure = result
                     continue
-                obs, info, new = result
+                obs, info, new, self._peer[i] = result
                 self.restarts[i] += new
                 self._last[i], self._steps[i] = obs, 0
                 self._seed[i] = -1 if seeds[i] is None else int(seeds[i])  # type: ignore[arg-type]
@@ -148,12 +164,12 @@ class RayVectorEnv(VectorEnv):
     def step(self, actions: Any) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray,
                                           dict[str, Any]]:
         single = list(iterate(self.single_action_space, actions))
-        refs = {i: actor.step.remote(wire.pack(single[i])) for i, actor in enumerate(self.actors)}
+        answers = self._exchange([wire.pack(a) for a in single])
         rewards = np.zeros(self.num_envs, np.float64)
         terminated = np.zeros(self.num_envs, bool)
         truncated = np.zeros(self.num_envs, bool)
         infos: dict[str, Any] = {}
-        for i, result in sorted(self._gather(refs, wire.unpack).items()):
+        for i, result in sorted(answers.items()):
             self._steps[i] += 1
             if isinstance(result, Exception):
                 self._lost(i)
@@ -181,6 +197,7 @@ class RayVectorEnv(VectorEnv):
         finally:
             for actor in self.actors:
                 ray.kill(actor, no_restart=True)
+            self.channel.close()
             if self._ledger is not None:
                 self._ledger.close()
 
@@ -190,15 +207,15 @@ class RayVectorEnv(VectorEnv):
         """(actor process, simulator process) per sub-env (tests, benchmarks)."""
         return list(self._ray.get([a.pids.remote() for a in self.actors]))
 
-    def _gather(self, refs: dict[int, Any], decode: Callable[[Any], Any] = lambda r: r,
-                retryable: tuple[type[Exception], ...] = ()) -> dict[int, Any]:
-        """Each call's result (``decode``d), or the exception that says its actor is gone
+    def _gather(self, refs: dict[int, Any], retryable: tuple[type[Exception], ...] = ()
+                ) -> dict[int, Any]:
+        """Each call's result, or the exception that says its actor is gone
         or that the call failed in a ``retryable`` way; an actor that does not answer
         within ``timeout_s`` is killed (Ray restarts it). Any other error is raised."""
         ray = self._ray
         deadline = time.monotonic() + self.timeout_s
         try:  # the common case in one call: every actor answers in time
-            results = [decode(r) for r in ray.get(list(refs.values()), timeout=self.timeout_s)]
+            results = ray.get(list(refs.values()), timeout=self.timeout_s)
             if all(r is not None for r in results):
                 return dict(zip(refs, results, strict=True))
         except (ray.exceptions.RayActorError, ray.exceptions.GetTimeoutError,
@@ -214,15 +231,95 @@ class RayVectorEnv(VectorEnv):
                                            f"{self.timeout_s:g} s; restarted")
                 continue
             try:
-                out[i] = decode(ray.get(ref))
+                out[i] = ray.get(ref)
             except ray.exceptions.RayActorError as error:
                 out[i] = ActorDiedError(f"rollout actor {i} died: {error}")
             except retryable as error:  # Ray raises the env's error as its own type too
                 out[i] = getattr(error, "cause", error)  # the env's, without Ray's traceback
-            if out[i] is None:  # a step reached the restarted actor of a dead one
-                out[i] = ActorDiedError(f"rollout actor {i} was restarted; its episode died "
-                                        "with its previous process")
+            if out[i] is None:  # a call reached the restarted actor of a dead one
+                out[i] = ActorDiedError(f"rollout actor {i} {RESTARTED}")
         return out
+
+    def _exchange(self, actions: list[bytes]) -> dict[int, Any]:
+        """Each sub-env's step over the channel: its unpacked result, or the error that
+        says its actor is gone (or did not answer within ``timeout_s``: then it is
+        killed, and Ray restarts it). An env's own error in a step is raised."""
+        start = time.monotonic()
+        deadline = start + self.timeout_s
+        self._seq += 1
+        out: dict[int, Any] = {i: self._died(i, RESTARTED) for i in range(self.num_envs)
+                               if self._peer[i] is None}  # no episode since a restart
+        unsent = set(range(self.num_envs)) - set(out)
+        sent: dict[bytes, int] = {}  # peer -> sub-env, for the steps awaiting an answer
+        pings: dict[int, Any] = {}
+        checked = start
+        while unsent or sent:
+            self._send(actions, unsent, sent, out)
+            self._answers(min(deadline, checked + LIVENESS_S) - time.monotonic(), sent, out)
+            now = time.monotonic()
+            waiting = unsent | set(sent.values())
+            if now >= deadline:
+                for i in waiting:
+                    self._ray.kill(self.actors[i], no_restart=False)
+                    self._peer[i] = None
+                    out[i] = ActorTimeoutError(f"rollout actor {i} did not answer within "
+                                               f"{self.timeout_s:g} s; restarted")
+                return out
+            if now - checked >= LIVENESS_S:  # late: is each actor still the same process?
+                checked = now
+                for i, why in self._gone(waiting, pings).items():
+                    unsent.discard(i)
+                    sent = {peer: j for peer, j in sent.items() if j != i}
+                    out[i] = self._died(i, why)
+        return out
+
+    def _send(self, actions: list[bytes], unsent: set[int], sent: dict[bytes, int],
+              out: dict[int, Any]) -> None:
+        """Send each unsent action whose actor's channel is up (it said hello)."""
+        for i in sorted(unsent):
+            peer = self._peer[i]
+            if peer in self.channel.ready:
+                unsent.discard(i)
+                if self.channel.send(peer, self._seq, actions[i]):
+                    sent[peer] = i
+                else:
+                    out[i] = self._died(i, "dropped its channel connection")
+
+    def _answers(self, wait_s: float, sent: dict[bytes, int], out: dict[int, Any]) -> None:
+        """Take the answers that arrive within ``wait_s`` into ``out``."""
+        for peer, seq, status, payload in self.channel.receive(max(int(wait_s * 1e3), 0)):
+            i = sent.get(peer, -1)
+            if i < 0 or seq != self._seq:
+                continue  # the late answer of an actor given up on
+            del sent[peer]
+            if status != OK:
+                raise RuntimeError(f"rollout actor {i}: {payload.decode(errors='replace')}")
+            out[i] = wire.unpack(payload)
+            if out[i] is None:
+                out[i] = self._died(i, RESTARTED)
+
+    def _gone(self, waiting: set[int], pings: dict[int, Any]) -> dict[int, str]:
+        """Of the actors ``waiting`` for, those that Ray says died or were restarted
+        (asking each once per call; an unanswered question stays in ``pings``)."""
+        ray = self._ray
+        for i in waiting - set(pings):
+            pings[i] = self.actors[i].peer.remote()
+        done, _ = ray.wait(list(pings.values()), num_returns=len(pings), timeout=0)
+        gone = {}
+        for i, ref in list(pings.items()):
+            if ref not in done:
+                continue  # a hung actor answers Ray no more than the channel
+            del pings[i]
+            try:
+                if ray.get(ref) != self._peer[i]:
+                    gone[i] = RESTARTED
+            except ray.exceptions.RayActorError as error:
+                gone[i] = f"died: {error}"
+        return {i: why for i, why in gone.items() if i in waiting}
+
+    def _died(self, i: int, why: str) -> ActorDiedError:
+        self._peer[i] = None
+        return ActorDiedError(f"rollout actor {i} {why}")
 
     def _lost(self, i: int) -> None:
         self.restarts[i] += 1
