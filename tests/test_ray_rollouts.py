@@ -338,6 +338,35 @@ def _stopped(pid: int) -> Iterator[None]:
             os.kill(pid, signal.SIGCONT)
 
 
+def test_actors_that_cannot_build_their_env_are_named_and_leave_nothing_open(cluster):
+    """An env whose constructor fails in every actor: the vector env raises an error
+    naming the env's own, and closes what it had opened (its step channel's socket)."""
+    import zmq
+
+    from ran_gym.cluster import ray_session
+    from ran_gym.rollouts import vector
+
+    def make() -> Any:  # nested: Ray pickles it by value
+        raise ValueError("no scenario called 'nowhere'")
+
+    opened = []
+
+    class Recording(vector.LearnerChannel):
+        def __init__(self, host: str):
+            super().__init__(host)
+            opened.append(self)
+
+    with ray_session(cluster.address, None), \
+            pytest.MonkeyPatch.context() as patch:
+        patch.setattr(vector, "LearnerChannel", Recording)
+        with pytest.raises(RuntimeError, match="the rollout actors could not build their "
+                           "env: .*no scenario called 'nowhere'"):
+            vector.RayVectorEnv(make, 2, timeout_s=30.0)
+    assert len(opened) == 1 and opened[0].socket.closed
+    with pytest.raises(zmq.ZMQError):  # the context is terminated
+        opened[0].context.socket(zmq.DEALER)
+
+
 def test_a_reset_whose_simulators_all_fail_is_tried_again_then_named(cluster):
     """An actor's env gives up a reset after its own three simulators failed (here each
     stays silent past the env's 0.2 s deadline, in a warm-up of 3 simulated seconds):

@@ -94,6 +94,7 @@ class RayVectorEnv(VectorEnv):
 
         self._ray = ray
         self.timeout_s = float(timeout_s)
+        self._ledger = None  # close() needs it, should building the envs fail
         self.channel = LearnerChannel(channel_host())
         self.actors = start_actors(make, num_envs, num_cpus, self.channel.link)
         self.num_envs = num_envs
@@ -102,8 +103,9 @@ class RayVectorEnv(VectorEnv):
                 self.actors[0].spaces.options(max_task_retries=RESET_TRIES).remote())
         except ray.exceptions.RayActorError as error:
             self.close()
-            raise RuntimeError(f"the rollout actors could not build their env: {error}"
-                               ) from None
+            cause = str(error).strip().splitlines()[-1]  # the env's error, after Ray's trace
+            raise RuntimeError(f"the rollout actors could not build their env: {cause}"
+                               ) from error
         # deep copies: arrays from Ray's object store are read-only
         obs_space, act_space = copy.deepcopy(obs_space), copy.deepcopy(act_space)
         self.single_observation_space, self.single_action_space = obs_space, act_space
