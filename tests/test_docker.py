@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -97,6 +98,45 @@ def test_every_scenario_runs_an_episode_in_a_container(scenario):
     finally:
         docker.close()
         native.close()
+
+
+def test_ray_actors_run_their_simulators_in_containers_as_natively():
+    """``--rollouts ray`` with ``--runtime docker``: each of two Ray actors starts its
+    simulator as a container of the scenario image; the same seeds and actions give the
+    same observations and rewards as native simulators in actors."""
+    import functools
+
+    pytest.importorskip("ray")
+    from bridge.vector import batch_actions
+    from ran_gym.cluster import ray_session
+    from ran_gym.rollouts.vector import RayVectorEnv
+
+    params = {"nRus": 1, "nUes": 3, "warmupMs": 20, "maxSteps": 30}
+    runs, commands = {}, {}
+    with ray_session(None, 2):
+        for runtime in ("docker", "native"):
+            make = functools.partial(ScenarioEnv, "oran-slicing", params, timeout_s=60.0,
+                                     runtime=runtime)
+            envs = RayVectorEnv(make, 2, timeout_s=120.0)
+            try:
+                space = envs.single_action_space
+                space.seed(5)
+                obs, _ = envs.reset(seed=11)
+                rows = [obs.tolist()]
+                for _ in range(8):
+                    obs, rewards, *_ = envs.step(
+                        batch_actions(envs, [space.sample(), space.sample()]))
+                    rows.append(obs.tolist() + rewards.tolist())
+                runs[runtime] = rows
+                commands[runtime] = [
+                    Path(f"/proc/{sim}/cmdline").read_text().split("\0")[:2]
+                    for _, sim in envs.pids()]
+            finally:
+                envs.close()
+    assert all(c[:2] == ["docker", "run"] for c in commands["docker"]), commands
+    assert all(c[0].endswith("ran-gym-oran-slicing") for c in commands["native"]), commands
+    assert runs["docker"] == runs["native"]
+    assert sum(row[-1] + row[-2] for row in runs["docker"][1:]) > 0  # the UEs were served
 
 
 def test_killed_container_is_a_clear_crash():
