@@ -80,6 +80,48 @@ def test_a_slim_checkpoint_decides_alike_without_the_buffers(tmp_path):
     assert b.num_updates == 5
 
 
+def test_an_exported_checkpoint_decides_alike(tmp_path):
+    """``DiffusionQL.export`` keeps what deciding needs (EMA actor, target critics,
+    random state): the same decisions, guided and chosen among candidates, from a file
+    a fraction of the slim one's size."""
+    agent, _ = filled_agent(seed=4, n=256,
+                            config=dataclasses.replace(SMALL, candidates=4, guidance=0.5))
+    for _ in range(5):
+        agent.train_step(*agent.sample_batch())
+    full = agent.save(tmp_path / "full.pt")
+    slim = DiffusionQL.slim(full, tmp_path / "slim.pt")
+    exported = DiffusionQL.export(full, tmp_path / "exported.pt")
+    assert exported.stat().st_size < 0.5 * slim.stat().st_size
+    state = torch.load(exported, map_location="cpu", weights_only=True)
+    assert not {"actor", "critic", "actor_optimizer", "critic_optimizer", "replay"} & set(state)
+    a, b = (DiffusionQL.load(p, OBS, ACT, device="cpu") for p in (full, exported))
+    assert not a.evaluation_only and b.evaluation_only and b.num_updates == 5
+    for obs in (np.zeros(1), np.ones(1) * 0.4, -np.ones(1)):
+        for deterministic in (True, False):
+            np.testing.assert_array_equal(a.predict(obs, deterministic=deterministic)[0],
+                                          b.predict(obs, deterministic=deterministic)[0])
+
+
+def test_training_from_an_exported_checkpoint_is_refused_by_name(reference_program, tmp_path,
+                                                                 capsys):
+    """Resuming or fine-tuning from an export (no optimiser states) stops with an error
+    that says so, and leaves the checkpoint as it was."""
+    base = ["train", "--scenario", "reference", "--agent", "diffusion-ql", "--iterations", "3",
+            "--param", "maxSteps=3", "--agent-param", "learning_starts=0",
+            "--agent-param", "batch_size=2"]
+    assert main([*base, "--out", str(tmp_path / "full")]) == 0
+    exported = DiffusionQL.export(tmp_path / "full" / "diffusion-ql.pt", tmp_path / "e.pt")
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "diffusion-ql.pt").write_bytes(exported.read_bytes())
+    capsys.readouterr()
+    for extra in (["--init", str(exported), "--out", str(tmp_path / "fine")],
+                  ["--resume", "--out", str(run)]):
+        assert main([*base, *extra]) == 2
+        assert "an evaluation-only checkpoint (DiffusionQL.export" in capsys.readouterr().err
+    assert (run / "diffusion-ql.pt").read_bytes() == exported.read_bytes()
+
+
 def test_learns_the_link_rate_trade_off_in_ns3(reference_program):
     """On the reference scenario reward = Mbps received − 0.25 × link rate: paying for
     a 20 Mbps link under a 6 Mbps mean load is wasteful. After a short training the

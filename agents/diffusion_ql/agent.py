@@ -29,6 +29,9 @@ from agents.diffusion_ql.networks import NoisePredictor, TwinCritic, X0Denoiser
 from agents.diffusion_ql.per_ue import PerUeCritic, PerUeDenoiser, UeLayout
 
 LOSSES = ("critic_loss", "bc_loss", "q_loss", "q_mean")
+EXPORTED = ("config", "seed", "layout", "ema_actor", "critic_target", "generator", "rng",
+            "num_timesteps", "num_updates")
+"""What :meth:`DiffusionQL.export` keeps of a checkpoint: what deciding needs."""
 """What :meth:`DiffusionQL.train_step` returns, in this order."""
 
 
@@ -89,6 +92,8 @@ class DiffusionQL:
         self.demos = ReplayBuffer(c.buffer_size, self.obs_dim, self.action_dim)
         self.num_timesteps = 0
         self.num_updates = 0
+        self.evaluation_only = False
+        """Loaded from an :meth:`export`: it decides, but has no optimiser states to train on."""
         self._fast: FastDecider | None = None
         self._fast_version = -1
         self._graphed: GraphedUpdate | None = GraphedUpdate(self) if graphs else None
@@ -386,11 +391,17 @@ class DiffusionQL:
             "replay": self.replay.state_dict(), "demos": self.demos.state_dict(),
             "num_timesteps": self.num_timesteps, "num_updates": self.num_updates,
             "layout": None if self.layout is None else self.layout.as_dict(),
+            "evaluation_only": self.evaluation_only,
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        for name in ("actor", "ema_actor", "critic", "critic_target", "actor_optimizer",
-                     "critic_optimizer"):
+        self.evaluation_only = bool(state.get("evaluation_only", False))
+        names = ["actor", "ema_actor", "critic", "critic_target"]
+        if self.evaluation_only:  # exported: the networks that act stand in for the others
+            state = {**state, "actor": state["ema_actor"], "critic": state["critic_target"]}
+        else:
+            names += ["actor_optimizer", "critic_optimizer"]
+        for name in names:
             getattr(self, name).load_state_dict(state[name])
         try:
             self.generator.set_state(state["generator"])
@@ -422,12 +433,25 @@ class DiffusionQL:
             state.pop(name, None)
         return save_torch(state, out)
 
+    @staticmethod
+    def export(path: str | Path, out: str | Path) -> Path:
+        """Copy the checkpoint ``path`` to ``out`` with only what deciding needs: the
+        EMA actor and the target critics (the networks that act), the random state and
+        the counters; no online networks, optimisers, replay or demonstrations. Loaded,
+        it decides exactly as ``path`` does, at about a quarter of a slim checkpoint's
+        size; training cannot go on from it (:attr:`evaluation_only`)."""
+        state = load_torch(path, "Diffusion-QL", ("config", "seed", "ema_actor",
+                                                  "critic_target"))
+        kept = {name: state[name] for name in EXPORTED if name in state}
+        return save_torch({**kept, "evaluation_only": True}, out)
+
     @classmethod
     def load(cls, path: str | Path, observation_space: gym.Space, action_space: gym.Space,
              device: str = "auto", cuda_graphs: bool | None = None) -> DiffusionQL:
         """Load a checkpoint written by :meth:`save` (``torch.load(weights_only=True)``);
         ``cuda_graphs`` replaces the checkpoint's setting where given."""
-        state = load_torch(path, "Diffusion-QL", ("config", "seed", "actor", "critic"))
+        state = load_torch(path, "Diffusion-QL", ("config", "seed", "ema_actor",
+                                                  "critic_target"))
         with restoring(path, "Diffusion-QL"):
             config = _config_from_dict(state["config"])
             if cuda_graphs is not None:

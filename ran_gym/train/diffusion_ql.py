@@ -140,6 +140,13 @@ def _train_in(args: argparse.Namespace, steps: int, directory: RunDirectory,
     return checkpoint
 
 
+def _trainable(agent: DiffusionQL, path: Path | str) -> DiffusionQL:
+    if agent.evaluation_only:
+        raise ValueError(f"{path}: an evaluation-only checkpoint (DiffusionQL.export: no "
+                         "online networks or optimiser states); train from the full one")
+    return agent
+
+
 def _agent(args: argparse.Namespace, env: gym.Env | VectorEnv, checkpoint: Path
            ) -> DiffusionQL:
     spaces = (env.single_observation_space, env.single_action_space) if isinstance(
@@ -147,10 +154,12 @@ def _agent(args: argparse.Namespace, env: gym.Env | VectorEnv, checkpoint: Path
     device = getattr(args, "device", "auto")
     graphs = getattr(args, "cuda_graphs", False)
     if getattr(args, "resume", False) and checkpoint.is_file():
-        return DiffusionQL.load(checkpoint, *spaces, device=device, cuda_graphs=graphs)
+        return _trainable(DiffusionQL.load(checkpoint, *spaces, device=device,
+                                           cuda_graphs=graphs), checkpoint)
     init = getattr(args, "init", None)
     if init:
-        agent = DiffusionQL.load(init, *spaces, device=device, cuda_graphs=graphs)
+        agent = _trainable(DiffusionQL.load(init, *spaces, device=device, cuda_graphs=graphs),
+                           init)
         agent.start_again(args.seed)
     else:
         config = dataclasses.replace(preset(getattr(args, "preset", "default")),
