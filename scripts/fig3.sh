@@ -64,7 +64,8 @@ stage_sweep() {  # every grid, even after one with failed cells; fails if any ha
 }
 
 # The figures and tables, the training curves, and the trained checkpoints behind them
-# (Diffusion-QL's without its replay and demonstrations) for evaluation on other seeds.
+# (Diffusion-QL's without its replay and demonstrations; DQN's without its replay, with a
+# manifest of its own under the new name) for evaluation on other seeds.
 stage_plot() {
   local out=docs/results/fig3
   nice -n 5 .venv/bin/python -m analysis.fig3 --runs "$RUNS" --out "$out"
@@ -75,7 +76,9 @@ stage_plot() {
     .venv/bin/python -c 'import sys; from agents.diffusion_ql import DiffusionQL
 DiffusionQL.slim(sys.argv[1], sys.argv[2])' "$RUNS/train/u$u/twin-diffusion-ql/diffusion-ql.pt" \
       "$out/checkpoints/diffusion-ql-u$u.pt"
-    cp "$RUNS/train/u$u/train-dqn/dqn.zip" "$out/checkpoints/dqn-u$u.zip"
+    .venv/bin/python -c 'import sys; from agents.dqn.agent import DqnAgent
+DqnAgent.publish(sys.argv[1], sys.argv[2])' "$RUNS/train/u$u/train-dqn/dqn.zip" \
+      "$out/checkpoints/dqn-u$u.zip"
   done
 }
 

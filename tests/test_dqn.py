@@ -32,11 +32,21 @@ def test_train_and_resume_on_oran_slicing(tmp_path):
     finally:
         env.close()
     assert main([*args, "--iterations", "10", "--resume"]) == 0
+    published = DqnAgent.publish(tmp_path / "dqn.zip", tmp_path / "out" / "dqn-u4.zip")
+    assert published.name == "dqn-u4.zip" and not list(published.parent.glob("*.pkl"))
     env = make_env("oran-slicing", {"n_ues": "4", "n_rus": "2", "maxSteps": "10"})
     try:
         assert DqnAgent.load(tmp_path / "dqn.zip", env, device="cpu").model.num_timesteps == 50
+        # published under another name, without its replay: it loads and acts alike
+        copy = DqnAgent.load(published, env, device="cpu")
+        assert copy.model.num_timesteps == 50 and copy.model.replay_buffer.size() == 0
+        assert copy.predict(obs)[0] == DqnAgent.load(tmp_path / "dqn.zip", env).predict(obs)[0]
     finally:
         env.close()
+    (tmp_path / "dqn.zip").write_bytes(published.read_bytes()[:-1] + b"x")
+    with pytest.raises(ValueError, match="SHA-256 is not the one"):  # only what a run wrote
+        DqnAgent.publish(tmp_path / "dqn.zip", tmp_path / "out" / "other.zip")
+    assert not (tmp_path / "out" / "other.zip").exists()
 
 
 def test_learns_a_cheaper_link_rate_in_ns3(reference_program):

@@ -9,6 +9,7 @@ buffer beside it, so that a resumed run keeps its experience).
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -119,6 +120,20 @@ class DqnAgent:
             f"{path.name}.zip": self.model.save,
         }, suffixes={f"{path.name}.replay.pkl": ".pkl", f"{path.name}.zip": ".zip"})
         return path.with_suffix(".zip")
+
+    @staticmethod
+    def publish(path: str | Path, out: str | Path) -> Path:
+        """Copy the checkpoint ``path`` (its zip, which its manifest must trust) to
+        ``out`` with a manifest of its own, without the replay buffer: a file under any
+        name that :meth:`load` takes, to evaluate the agent or fine-tune it afresh."""
+        source = Path(path).with_suffix("")
+        check_trusted(source.with_suffix(MANIFEST_SUFFIX), source.with_suffix(".zip"))
+        out = Path(out).with_suffix("")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        write_trusted(out.with_suffix(MANIFEST_SUFFIX), {
+            f"{out.name}.zip": lambda staged: shutil.copyfile(source.with_suffix(".zip"), staged),
+        }, suffixes={f"{out.name}.zip": ".zip"})
+        return out.with_suffix(".zip")
 
     @classmethod
     def load(cls, path: str | Path, env: gym.Env | VecEnv, device: str = "auto") -> DqnAgent:
