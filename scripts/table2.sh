@@ -2,8 +2,10 @@
 # Table II of papers/oran-slicing-diffusion-ql.txt: train Diffusion-QL and DQN in ns-3 and
 # SS-VAE on the ESA labels of docs/results/table2/data/ ("Diffusion-QL + demonstrations"
 # too: the labels as demonstrations, then ns-3; and the same before ns-3), then score
-# every agent against ESA on the held-out drops. Output: runs/table2/ (checkpoints, the table); copy
-# runs/table2/table/table2.{csv,md} to docs/results/table2/ to publish.
+# every agent against ESA on the held-out drops. Output: runs/table2/ (checkpoints, the table,
+# and checkpoints/: the agents behind the table, Diffusion-QL's exported for evaluation);
+# copy runs/table2/table/table2.{csv,md} and runs/table2/checkpoints/ to docs/results/table2/
+# to publish.
 # Usage: scripts/table2.sh   (a trained checkpoint is kept on re-run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -74,4 +76,18 @@ lines = ["| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.colum
 with open(f"{runs}/table/table2.md", "w") as md:
     md.write("\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows]) + "\n")
 print(table.to_string(index=False))
+PY
+# The agents behind the table, small enough to commit: Diffusion-QL's checkpoints exported
+# for evaluation (the networks that act; DiffusionQL.export), DQN's without its replay.
+mkdir -p "$RUNS/checkpoints"
+cp "$RUNS/ss-vae/ss-vae.pt" "$RUNS/checkpoints/"
+.venv/bin/python - "$RUNS" <<'PY'
+import sys
+from agents.diffusion_ql import DiffusionQL
+from agents.dqn.agent import DqnAgent
+runs = sys.argv[1]
+DqnAgent.publish(f"{runs}/dqn/dqn.zip", f"{runs}/checkpoints/dqn.zip")
+for run in ("diffusion-ql", "diffusion-ql-demos", "diffusion-ql-demos-offline",
+            "diffusion-ql-demos-perue", "diffusion-ql-demos-offline-perue"):
+    DiffusionQL.export(f"{runs}/{run}/diffusion-ql.pt", f"{runs}/checkpoints/{run}.pt")
 PY
