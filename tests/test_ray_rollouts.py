@@ -367,6 +367,47 @@ def test_actors_that_cannot_build_their_env_are_named_and_leave_nothing_open(clu
         opened[0].context.socket(zmq.DEALER)
 
 
+def test_actors_that_cannot_reach_the_step_channel_are_named(cluster):
+    """Actors whose node cannot reach the learner's channel port (here: they are told a
+    port nobody listens on) reset through Ray but never say hello on the channel: the
+    first step fails, after ``CONNECT_S``, with an error that names the address."""
+    import dataclasses
+    import functools
+    import socket
+
+    from bridge.envs import ScenarioEnv
+    from bridge.vector import batch_actions
+    from ran_gym.cluster import ray_session
+    from ran_gym.rollouts import vector
+
+    with socket.socket() as probe:  # a port that was free a moment ago
+        probe.bind(("127.0.0.1", 0))
+        nowhere = f"tcp://127.0.0.1:{probe.getsockname()[1]}"
+
+    class Misdirected(vector.LearnerChannel):
+        def __init__(self, host: str):
+            super().__init__(host)
+            self.link = dataclasses.replace(self.link, endpoint=nowhere)
+
+    make = functools.partial(ScenarioEnv, "oran-slicing",
+                             {"nRus": 1, "nUes": 3, "warmupMs": 20, "maxSteps": 10},
+                             timeout_s=60.0)
+    with ray_session(cluster.address, None), pytest.MonkeyPatch.context() as patch:
+        patch.setattr(vector, "LearnerChannel", Misdirected)
+        patch.setattr(vector, "CONNECT_S", 2.0)
+        envs = vector.RayVectorEnv(make, 1, timeout_s=60.0)
+        try:
+            envs.reset(seed=1)
+            space = envs.single_action_space
+            started = time.monotonic()
+            with pytest.raises(RuntimeError, match=r"rollout actors \[0\] never reached the "
+                               f"learner's step channel at {nowhere} in 2 s"):
+                envs.step(batch_actions(envs, [space.sample()]))
+            assert 2.0 <= time.monotonic() - started < 30
+        finally:
+            envs.close()
+
+
 def test_a_reset_whose_simulators_all_fail_is_tried_again_then_named(cluster):
     """An actor's env gives up a reset after its own three simulators failed (here each
     stays silent past the env's 0.2 s deadline, in a warm-up of 10 simulated seconds,

@@ -55,6 +55,9 @@ RESET_TRIES = 3
 LIVENESS_S = 0.5
 """An answer this late has Ray asked whether its actor is still the same process."""
 RESTARTED = "was restarted; its episode died with its previous process"
+CONNECT_S = 30.0
+"""A living actor whose channel has not said hello this long into a step cannot reach
+the learner's channel port (a firewall, a wrong address): an error that says so."""
 LEDGER = "rollouts.csv"
 """The ledger's name in a training's ``--out``."""
 LEDGER_COLUMNS = ["env", EPISODE_SEED, EPISODE_STEP, "reward", "failure"]
@@ -273,6 +276,11 @@ class RayVectorEnv(VectorEnv):
                     unsent.discard(i)
                     sent = {peer: j for peer, j in sent.items() if j != i}
                     out[i] = self._died(i, why)
+                if unsent and now - start >= CONNECT_S:
+                    raise RuntimeError(
+                        f"rollout actors {sorted(unsent)} never reached the learner's step "
+                        f"channel at {self.channel.link.endpoint} in {CONNECT_S:g} s: their "
+                        "nodes must reach that address and port (docs/scale-out.md)")
         return out
 
     def _send(self, actions: list[bytes], unsent: set[int], sent: dict[bytes, int],
