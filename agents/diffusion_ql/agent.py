@@ -29,10 +29,10 @@ from agents.diffusion_ql.networks import NoisePredictor, TwinCritic, X0Denoiser
 from agents.diffusion_ql.per_ue import PerUeCritic, PerUeDenoiser, UeLayout
 
 LOSSES = ("critic_loss", "bc_loss", "q_loss", "q_mean")
+"""What :meth:`DiffusionQL.train_step` returns, in this order."""
 EXPORTED = ("config", "seed", "layout", "ema_actor", "critic_target", "generator", "rng",
             "num_timesteps", "num_updates")
 """What :meth:`DiffusionQL.export` keeps of a checkpoint: what deciding needs."""
-"""What :meth:`DiffusionQL.train_step` returns, in this order."""
 
 
 class UpdateDraws(NamedTuple):
