@@ -220,9 +220,8 @@ class RayVectorEnv(VectorEnv):
         ray = self._ray
         deadline = time.monotonic() + self.timeout_s
         try:  # the common case in one call: every actor answers in time
-            results = ray.get(list(refs.values()), timeout=self.timeout_s)
-            if all(r is not None for r in results):
-                return dict(zip(refs, results, strict=True))
+            return dict(zip(refs, ray.get(list(refs.values()), timeout=self.timeout_s),
+                            strict=True))
         except (ray.exceptions.RayActorError, ray.exceptions.GetTimeoutError,
                 ray.exceptions.RayTaskError):
             pass  # sorted out below, actor by actor (an env's own error is raised there)
@@ -241,8 +240,6 @@ class RayVectorEnv(VectorEnv):
                 out[i] = ActorDiedError(f"rollout actor {i} died: {error}")
             except retryable as error:  # Ray raises the env's error as its own type too
                 out[i] = getattr(error, "cause", error)  # the env's, without Ray's traceback
-            if out[i] is None:  # a call reached the restarted actor of a dead one
-                out[i] = ActorDiedError(f"rollout actor {i} {RESTARTED}")
         return out
 
     def _exchange(self, actions: list[bytes]) -> dict[int, Any]:
