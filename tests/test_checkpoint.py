@@ -26,8 +26,18 @@ from agents.common.checkpoint import (
 )
 
 
-def open_descriptors() -> int:
-    return len(os.listdir("/proc/self/fd"))
+def open_descriptors(folder: Path) -> list[str]:
+    """What this process holds open in ``folder``: its own files, not the whole process's
+    count, which other tests' threads in the same worker can change meanwhile."""
+    held = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue  # closed between listing and reading (the listing's own descriptor)
+        if target.startswith(str(folder)):
+            held.append(target)
+    return held
 
 
 # --- atomic_write -------------------------------------------------------------------
@@ -36,12 +46,11 @@ def test_a_write_lands_complete_and_leaves_nothing_beside_it(tmp_path):
     orphan = tmp_path / ".state.bin.k3x9"  # as left by a writer killed mid-write
     orphan.write_bytes(b"half")
     (tmp_path / ".other.bin.k3x9").write_bytes(b"another file's")
-    before = open_descriptors()
     result = atomic_write(tmp_path / "state.bin", lambda tmp: tmp.write_bytes(b"complete"))
     assert result == tmp_path / "state.bin"
     assert result.read_bytes() == b"complete"
     assert sorted(p.name for p in tmp_path.iterdir()) == [".other.bin.k3x9", "state.bin"]
-    assert open_descriptors() == before
+    assert open_descriptors(tmp_path) == []
 
 
 def test_a_failed_write_keeps_the_previous_file_and_removes_its_temporary(tmp_path):
@@ -187,10 +196,9 @@ def test_written_files_are_trusted_and_nothing_else(tmp_path):
         names.append(p.name)
         p.write_bytes(b"zip")
 
-    before = open_descriptors()
     write_trusted(manifest, {"agent.zip": zip_writer, "replay": lambda p: p.write_text("r")},
                   suffixes={"agent.zip": ".zip"})
-    assert open_descriptors() == before
+    assert open_descriptors(tmp_path) == []
     assert names[0].startswith(".agent.zip.") and names[0].endswith(".zip")
     assert (tmp_path / "agent.zip").read_bytes() == b"zip"
     assert json.loads(manifest.read_text()) == {
