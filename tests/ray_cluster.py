@@ -125,8 +125,12 @@ def two_node_cluster() -> Iterator[TestCluster]:
 
     token = secrets.token_hex(32)
     temp_dir = tempfile.mkdtemp(prefix="rg-ray-", dir="/tmp")  # short: sockets live here
-    saved = {k: os.environ.get(k) for k in ("RAY_AUTH_MODE", "RAY_AUTH_TOKEN")}
-    os.environ.update(RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=token)
+    saved = {k: os.environ.get(k) for k in ("RAY_AUTH_MODE", "RAY_AUTH_TOKEN", "RAY_TMPDIR")}
+    # Ray's Cluster also writes the head's address to <RAY_TMPDIR>/ray/ray_current_cluster
+    # (/tmp/ray by default), which it does not create: on a machine where no Ray ran
+    # before, that failed. Here it lands in the cluster's own folder, gone on leaving.
+    os.mkdir(os.path.join(temp_dir, "ray"))
+    os.environ.update(RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=token, RAY_TMPDIR=temp_dir)
     _reset_token_cache()
     cluster = None
     try:
