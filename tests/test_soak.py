@@ -64,10 +64,11 @@ def test_a_thousand_resets_leave_nothing_growing(echo_program, tmp_path):
     print(f"{RESETS} resets in {elapsed:.1f} s (CPU: agent {spent[0] + spent[1]:.1f} s, "
           f"simulators {spent[2] + spent[3]:.1f} s); before {before}; after {after}")
     assert after["fds"] <= before["fds"] + 2
-    # Not equal: a native thread that an earlier test in this process left to a library
-    # (a pool winding down) may exit meanwhile; a leaked thread per episode would add 1000
+    # Not equal: a thread that an earlier test in this process left to a library (a pool
+    # winding down, a socket's reader) may exit meanwhile; a leaked thread per episode
+    # would add 1000
     assert after["threads"] <= before["threads"]
-    assert after["python_threads"] == before["python_threads"]
+    assert after["python_threads"] <= before["python_threads"]
     # No more children than before (the running simulator, bridge.janitor's watcher and
     # whatever an earlier test file in this worker process left running, e.g. a Ray node).
     assert after["children"] <= before["children"] and after["zombies"] == 0
