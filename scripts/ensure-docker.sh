@@ -26,7 +26,10 @@ if ! pgrep -x dockerd >/dev/null; then
 fi
 for _ in $(seq 1 60); do
   docker info >/dev/null 2>&1 && exit 0
+  pgrep -x dockerd >/dev/null || break  # it has exited: waiting longer cannot help
   sleep 0.5
 done
-echo "dockerd did not come up; see /var/log/ran-gym-dockerd.log" >&2
+# The daemon's last words say why (no cgroups, no iptables, no privileges...).
+why=$(grep -v '^[[:space:]]*$' /var/log/ran-gym-dockerd.log 2>/dev/null | tail -n 1 | cut -c1-300 || true)
+echo "dockerd did not come up (${why:-it logged nothing}); see /var/log/ran-gym-dockerd.log" >&2
 exit 1
