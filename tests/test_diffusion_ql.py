@@ -122,6 +122,62 @@ def test_training_from_an_exported_checkpoint_is_refused_by_name(reference_progr
     assert (run / "diffusion-ql.pt").read_bytes() == exported.read_bytes()
 
 
+def test_retune_changes_the_settings_that_do_not_shape_the_networks():
+    """A retuned agent trains exactly as one built with those settings (the optimiser
+    takes the new learning rate, the update the new λ); what shapes the networks, an
+    unknown name and a bad value are refused by name."""
+    wanted = dataclasses.replace(SMALL, q_weight=0.0, lr_actor=1e-4)
+    retuned, built, untouched = (filled_agent(seed=2, n=256)[0],
+                                 filled_agent(seed=2, n=256, config=wanted)[0],
+                                 filled_agent(seed=2, n=256)[0])
+    retuned.retune(q_weight=0.0, lr_actor=1e-4)
+    assert retuned.config == wanted
+    for agent in (retuned, built, untouched):
+        for _ in range(5):
+            agent.train_step(agent.replay.sample(64, agent.rng, agent.device))
+    for a, b in zip(retuned.actor.parameters(), built.actor.parameters(), strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+    assert any(not torch.equal(b, c) for b, c in zip(built.actor.parameters(),
+                                                     untouched.actor.parameters(), strict=True))
+    with pytest.raises(ValueError, match="hidden cannot change after the networks are built"):
+        retuned.retune(hidden=512, q_weight=1.0)
+    with pytest.raises(ValueError, match="no setting q_wieght"):
+        retuned.retune(q_wieght=1.0)
+    with pytest.raises(ValueError, match="q_weight"):
+        retuned.retune(q_weight=-1.0)
+    assert retuned.config == wanted  # a refused change changes nothing
+
+
+def test_fine_tuning_takes_agent_params_and_a_resume_keeps_its_settings(reference_program,
+                                                                        tmp_path, capsys):
+    """--init with --agent-param trains with the checkpoint's networks and the new
+    settings; --resume with the same command line goes on, with other settings it is
+    refused by name; the Diffusion-QL options given to another agent are refused."""
+    base = ["train", "--scenario", "reference", "--iterations", "3", "--param", "maxSteps=3",
+            "--agent-param", "learning_starts=0", "--agent-param", "batch_size=2"]
+    dql = [*base, "--agent", "diffusion-ql"]
+    assert main([*dql, "--out", str(tmp_path / "full")]) == 0
+    start = tmp_path / "full" / "diffusion-ql.pt"
+    assert main([*dql, "--init", str(start), "--agent-param", "q_weight=0.25",
+                 "--out", str(tmp_path / "fine")]) == 0
+    fine = torch.load(tmp_path / "fine" / "diffusion-ql.pt", weights_only=True)["config"]
+    assert fine["q_weight"] == 0.25 and fine["batch_size"] == 2
+    capsys.readouterr()
+    assert main([*dql, "--init", str(start), "--preset", "table-i",
+                 "--out", str(tmp_path / "other")]) == 2
+    assert "--preset table-i: with --init the networks and settings come from" in \
+        capsys.readouterr().err
+    assert main([*dql, "--resume", "--out", str(tmp_path / "full")]) == 0
+    before = start.read_bytes()
+    assert main([*dql, "--agent-param", "q_weight=0.5", "--resume",
+                 "--out", str(tmp_path / "full")]) == 2
+    assert "would change q_weight 0.5 (the training's: 1.0)" in capsys.readouterr().err
+    assert start.read_bytes() == before
+    assert main([*base, "--agent", "dqn", "--out", str(tmp_path / "dqn")]) == 2
+    assert "--agent-param: options of diffusion-ql, which dqn does not take" in \
+        capsys.readouterr().err
+
+
 def test_learns_the_link_rate_trade_off_in_ns3(reference_program):
     """On the reference scenario reward = Mbps received − 0.25 × link rate: paying for
     a 20 Mbps link under a 6 Mbps mean load is wasteful. After a short training the

@@ -33,6 +33,12 @@ LOSSES = ("critic_loss", "bc_loss", "q_loss", "q_mean")
 EXPORTED = ("config", "seed", "layout", "ema_actor", "critic_target", "generator", "rng",
             "num_timesteps", "num_updates")
 """What :meth:`DiffusionQL.export` keeps of a checkpoint: what deciding needs."""
+RETUNABLE = ("gamma", "tau", "lr_actor", "lr_critic", "q_weight", "q_action", "demo_fraction",
+             "batch_size", "learning_starts", "updates_per_step", "grad_norm", "ema_decay",
+             "ema_start", "ema_every", "guidance", "decision_sampler", "ddim_steps",
+             "candidates", "fast_decisions")
+"""The :class:`DiffusionQLConfig` fields :meth:`DiffusionQL.retune` may change: none of
+them shapes the networks, the buffers or what the networks see."""
 
 
 class UpdateDraws(NamedTuple):
@@ -339,6 +345,29 @@ class DiffusionQL:
         self.seed = seed
         self.generator.manual_seed(seed)
         self.rng = np.random.default_rng(seed)
+
+    def retune(self, **changes: Any) -> None:
+        """Change settings that do not shape the networks (:data:`RETUNABLE`: the loss
+        weights, learning rates, batch, EMA and decision settings), e.g. for a training
+        that starts from another's checkpoint; the rest is refused by name. The optimisers
+        take the new learning rates, and a CUDA graph of the update is recorded again."""
+        unknown = sorted(set(changes) - {f.name for f in dataclasses.fields(self.config)})
+        if unknown:
+            raise ValueError(f"Diffusion-QL: no setting {', '.join(unknown)}")
+        fixed = sorted(set(changes) - set(RETUNABLE))
+        if fixed:
+            raise ValueError(f"Diffusion-QL: {', '.join(fixed)} cannot change after the "
+                             f"networks are built (they shape them or what they see); "
+                             f"what can: {', '.join(RETUNABLE)}")
+        self.config = dataclasses.replace(self.config, **changes)  # validates the values
+        c = self.config
+        for optimizer, lr in ((self.actor_optimizer, c.lr_actor),
+                              (self.critic_optimizer, c.lr_critic)):
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+        self.ema = EMA(c.ema_decay)
+        if self._graphed is not None:  # the graph holds the old settings: record again
+            self._graphed = GraphedUpdate(self)
 
     def sample_batch(self) -> tuple[Batch, int | None]:
         """A mini-batch and how many of its first rows are demonstrations (``train_step``'s

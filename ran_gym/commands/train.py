@@ -47,12 +47,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--init", default=None, metavar="CHECKPOINT", type=paths.path,
                         help="start from another training's checkpoint (diffusion-ql: "
                              "networks, optimisers, demonstrations; dqn: the model)")
-    parser.add_argument("--preset", default="default",
-                        help="diffusion-ql settings: default, table-i (the paper's) or per-ue "
-                             "(per-UE networks for the slicing share action)")
+    parser.add_argument("--preset", default=None,
+                        help="diffusion-ql settings: default (the default), table-i (the "
+                             "paper's) or per-ue (per-UE networks for the slicing share "
+                             "action)")
     parser.add_argument("--agent-param", action="append", default=[], metavar="NAME=VALUE",
                         help="diffusion-ql: a DiffusionQLConfig field over the preset's "
-                             "(e.g. q_weight=0.05); repeatable")
+                             "(e.g. q_weight=0.05), or with --init over the checkpoint's "
+                             "(those that do not shape the networks); repeatable")
     parser.add_argument("--out", required=True, type=paths.path,
                         help="directory for the checkpoint")
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
@@ -101,6 +103,14 @@ def run(args: argparse.Namespace) -> int:
                          f"actors, not {args.agent}")
     if args.ray_address and args.rollouts != "ray":
         raise ValueError("--ray-address needs --rollouts ray")
+    if args.agent != "diffusion-ql":
+        given = [flag for flag, value in (
+            ("--preset", args.preset), ("--agent-param", args.agent_param),
+            ("--pretrain-updates", args.pretrain_updates),
+            ("--demo-policy", args.demo_policy != "qos-greedy")) if value]
+        if given:
+            raise ValueError(f"{', '.join(given)}: options of diffusion-ql, which "
+                             f"{args.agent} does not take")
     try:
         path: Path = train(args)
     except Interrupted as stop:

@@ -23,7 +23,9 @@ as demonstrations, kept apart from the replay (each mini-batch draws ``demo_frac
 its rows from them), and their other episodes into the replay; ``--pretrain-updates N``
 then trains offline before the first online step (losses in ``pretrain.csv``).
 ``--init CHECKPOINT`` starts from another training's networks, optimisers and
-demonstrations (e.g. pre-trained on the twin, fine-tuned in ns-3), with an empty replay.
+demonstrations (e.g. pre-trained on the twin, fine-tuned in ns-3), with an empty replay
+and the checkpoint's settings, of which ``--agent-param`` may change those that do not
+shape the networks (``DiffusionQL.retune``: e.g. ``q_weight``, the learning rates).
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ from agents.common.training import (
     write_summary,
 )
 from agents.diffusion_ql.agent import DiffusionQL
-from agents.diffusion_ql.config import preset
+from agents.diffusion_ql.config import DiffusionQLConfig, preset
 from agents.diffusion_ql.per_ue import UeLayout
 from ran_gym.cluster import ray_session
 from ran_gym.rollouts.vector import LEDGER, RayVectorEnv
@@ -153,18 +155,28 @@ def _agent(args: argparse.Namespace, env: gym.Env | VectorEnv, checkpoint: Path
         env, VectorEnv) else (env.observation_space, env.action_space)
     device = getattr(args, "device", "auto")
     graphs = getattr(args, "cuda_graphs", False)
+    named_preset, params = getattr(args, "preset", None), getattr(args, "agent_param", [])
     if getattr(args, "resume", False) and checkpoint.is_file():
-        return _trainable(DiffusionQL.load(checkpoint, *spaces, device=device,
-                                           cuda_graphs=graphs), checkpoint)
+        agent = _trainable(DiffusionQL.load(checkpoint, *spaces, device=device,
+                                            cuda_graphs=graphs), checkpoint)
+        changed = _changed(agent.config, named_preset, agent_params(params))
+        if changed:
+            raise ValueError(f"--resume continues a training with its own settings; "
+                             f"--preset/--agent-param would change {'; '.join(changed)}")
+        return agent
     init = getattr(args, "init", None)
     if init:
+        if named_preset:
+            raise ValueError(f"--preset {named_preset}: with --init the networks and settings "
+                             f"come from {init}; --agent-param changes the settings that do "
+                             "not shape the networks")
         agent = _trainable(DiffusionQL.load(init, *spaces, device=device, cuda_graphs=graphs),
                            init)
+        agent.retune(**agent_params(params))
         agent.start_again(args.seed)
     else:
-        config = dataclasses.replace(preset(getattr(args, "preset", "default")),
-                                     cuda_graphs=graphs,
-                                     **agent_params(getattr(args, "agent_param", [])))
+        config = dataclasses.replace(preset(named_preset or "default"), cuda_graphs=graphs,
+                                     **agent_params(params))
         agent = DiffusionQL(*spaces, config, seed=args.seed, device=device,
                             layout=_layout(args.scenario, env))
     if getattr(args, "dataset", None):
@@ -193,11 +205,23 @@ def _layout(scenario: str, env: gym.Env | VectorEnv) -> UeLayout | None:
     return UeLayout.of(_slicing_config(env)) if scenario in SCENARIOS else None
 
 
+def _changed(config: DiffusionQLConfig, named_preset: str | None, params: dict[str, Any]
+             ) -> list[str]:
+    """The settings in which ``--preset`` (if named) with ``params`` differ from
+    ``config``: 'name value (the training's: value)' each. The same command line again
+    with ``--resume`` differs in none."""
+    if named_preset:
+        wanted = dataclasses.replace(preset(named_preset), **params)
+        names = [f.name for f in dataclasses.fields(config) if f.name != "cuda_graphs"]
+    else:
+        wanted, names = dataclasses.replace(config, **params), list(params)
+    return [f"{name} {getattr(wanted, name)!r} (the training's: {getattr(config, name)!r})"
+            for name in names if getattr(wanted, name) != getattr(config, name)]
+
+
 def agent_params(pairs: list[str]) -> dict[str, Any]:
     """``--agent-param NAME=VALUE`` as typed DiffusionQLConfig fields (numbers and words;
     the diffusion schedule has its preset); an unknown or nested field is an error."""
-    from agents.diffusion_ql.config import DiffusionQLConfig
-
     kinds = {f.name: f.default for f in dataclasses.fields(DiffusionQLConfig)
              if not isinstance(f.default, dataclasses._MISSING_TYPE)}
     values: dict[str, Any] = {}
