@@ -28,6 +28,8 @@ TRAINERS: dict[tuple[str, str], str] = {
 ROLLOUTS = ("local", "ray")
 RAY_ROLLOUTS = ("diffusion-ql",)
 """The trainers whose rollouts can run as Ray actors (ran_gym.rollouts)."""
+DEMO_POLICY = "qos-greedy"
+"""The --dataset policy whose episodes are Diffusion-QL's demonstrations by default."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -39,9 +41,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--dataset", default=None, type=paths.path_list,
                         help="expert data set (Parquet) for imitation learners (gdm); a "
                              "ran-gym collect directory for diffusion-ql")
-    parser.add_argument("--demo-policy", default="qos-greedy",
+    parser.add_argument("--demo-policy", default=DEMO_POLICY,
                         help="diffusion-ql: the --dataset policy whose episodes are "
-                             "demonstrations (default: qos-greedy)")
+                             f"demonstrations (default: {DEMO_POLICY})")
     parser.add_argument("--pretrain-updates", type=int, default=0,
                         help="diffusion-ql: offline updates before the first online step")
     parser.add_argument("--init", default=None, metavar="CHECKPOINT", type=paths.path,
@@ -107,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
         given = [flag for flag, value in (
             ("--preset", args.preset), ("--agent-param", args.agent_param),
             ("--pretrain-updates", args.pretrain_updates),
-            ("--demo-policy", args.demo_policy != "qos-greedy")) if value]
+            ("--demo-policy", args.demo_policy != DEMO_POLICY)) if value]
         if given:
             raise ValueError(f"{', '.join(given)}: options of diffusion-ql, which "
                              f"{args.agent} does not take")
