@@ -33,12 +33,13 @@ $(BUILD)/CMakeCache.txt: | system
 build: $(BUILD)/CMakeCache.txt
 	@cmake --build $(BUILD) -j$(JOBS)
 
-# Diffusion-QL's compiled reverse loop (agents/diffusion_ql/kernel.py loads it; without
-# it decisions take the NumPy path).
+# Diffusion-QL's compiled reverse loop and Mish pass (agents/diffusion_ql/kernel.py loads
+# them; without them decisions take the NumPy path). -fno-trapping-math lets gcc
+# vectorise the Mish loops (it keeps their clamps as branches otherwise).
 KERNEL := build/kernels/libran-gym-reverse.so
-$(KERNEL): agents/diffusion_ql/csrc/reverse.c | system
+$(KERNEL): agents/diffusion_ql/csrc/reverse.c Makefile | system
 	@mkdir -p $(dir $@)
-	$(CC) -O3 -Wall -Wextra -shared -fPIC -o $@.tmp $< -lm && mv $@.tmp $@
+	$(CC) -O3 -fno-trapping-math -Wall -Wextra -shared -fPIC -o $@.tmp $< -lm && mv $@.tmp $@
 
 kernels: $(KERNEL)
 

@@ -237,6 +237,8 @@ def test_bench_agents_reports_every_figure(capsys):
     assert default["updates_per_s"] > cpu["updates_per_s"]
     # and the defaults' decision through the NumPy path beside the PyTorch one (about 5x)
     assert 0 < default["decision_cpu_ms"] < default["decision_torch_cpu_ms"]
+    # and beside the same path with NumPy's Mish (the library switched off for it)
+    assert default["decision_numpy_mish_cpu_ms"] > 0
     # the per-UE preset: its decision and both kinds of update timed
     per_ue = report["per_ue"]
     assert per_ue["decision_cpu_ms"] > 0

@@ -9,7 +9,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from agents.diffusion_ql import kernel
+from agents.diffusion_ql import fast, kernel
 from agents.diffusion_ql.fast import mish
 from tests.test_decision_fast_path import BASE, OBS, trained_pair
 
@@ -84,3 +84,51 @@ def test_kernel_refuses_mismatched_arguments(lib):
     with pytest.raises(ValueError, match="equal hidden"):
         kernel.ReverseKernel(lib, w, [np.zeros((2, 2), np.float32)], [np.zeros(2, np.float32)],
                              w.T.copy(), np.zeros(4, np.float32))
+
+
+def test_compiled_mish_and_its_slope(lib):
+    """The one-pass Mish the NumPy path's layers use: values and slopes as PyTorch's
+    (float64) over every range it meets (below −87 and above 20 included), and the
+    MXCSR of the caller as it was (denormals kept outside the pass)."""
+    import torch
+
+    values = np.concatenate([np.linspace(-120, 40, 40_001),
+                             np.random.default_rng(1).normal(0, 3, 10_000),
+                             [0.0, -0.0, 1e-30, -1e-30, 20.0, -87.0]]).astype(np.float32)
+    z = torch.tensor(values.astype(np.float64), requires_grad=True)
+    torch.nn.functional.mish(z).sum().backward()
+    slopes: list[np.ndarray] = []
+    got = kernel.mish_keeping(lib, values.copy(), slopes)
+    np.testing.assert_allclose(got, torch.nn.functional.mish(z).detach(), rtol=2e-6, atol=2e-6)
+    np.testing.assert_allclose(slopes[0], z.grad.numpy(), rtol=2e-6, atol=2e-6)
+    alone = values.copy()
+    assert kernel.mish_keeping(lib, alone, None) is alone  # in place, no slope asked
+    np.testing.assert_array_equal(alone, got)
+    assert abs(got[np.flatnonzero(values == 0.0)[0]]) == 0
+    assert abs(slopes[0][np.flatnonzero(values == 0.0)[0]] - 0.6) < 1e-6  # tanh(ln 2)
+    tiny = np.array([1e-40], np.float32)  # a denormal survives NumPy after the pass
+    assert (tiny * np.float32(1.0))[0] != 0
+    assert lib.rg_mish(-1, values.ctypes.data, None) == -1
+
+
+def test_guided_decisions_take_the_compiled_mish(lib):
+    """The defaults' decision (x̂₀ denoiser, guided best of 10) runs its layers' Mish
+    in the library where it is built, and decides as without it."""
+    from tests.test_decision_fast_path import X0
+
+    config = replace(X0, guidance=1.2, candidates=10)
+    _, agent = trained_pair(config)
+    obs = np.stack([OBS.sample() for _ in range(3)])
+    state = agent.generator.get_state()
+    with kernel.switched(True):
+        agent._fast = None
+        on = agent.act(obs, True)
+        assert agent._fast.actor.mish is not fast._mish_keeping
+        assert agent._fast.critics.mish is agent._fast.actor.mish
+    agent.generator.set_state(state)
+    with kernel.switched(False):
+        agent._fast = None
+        off = agent.act(obs, True)
+        assert agent._fast.actor.mish is fast._mish_keeping
+    np.testing.assert_allclose(on, off, atol=2e-5)
+    assert np.abs(on).max() > 0.05  # a real action, not an all-zero one

@@ -12,7 +12,8 @@ two critics run as one stack (each layer one batched product and one Mish for bo
 the Q-guidance term ∇ₐ min(Q1, Q2) is back-propagated by hand, each critic through the
 rows where it is the smaller. An x̂₀ denoiser's output gives x̂₀ =
 tanh(net) directly (the PyTorch path goes through the noise it implies and back, the
-same value to float rounding); the compiled loop serves the noise predictor only.
+same value to float rounding); the compiled loop serves the noise predictor only, but
+where the library is built every layer's Mish (and its slope) is its one compiled pass.
 
 Both paths take their noise as one block (``Diffusion.sample_ddpm(noise=...)``: x_T,
 then the noise of steps T−1 … 1), drawn by the agent from its ``torch.Generator``; for
@@ -23,6 +24,7 @@ the same noise they return the same actions to float tolerance
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -75,6 +77,25 @@ def _mish_keeping(z: np.ndarray, slopes: list[np.ndarray] | None) -> np.ndarray:
     return np.multiply(z, t, out=z)
 
 
+Activation = Callable[[np.ndarray, "list[np.ndarray] | None"], np.ndarray]
+"""``_mish_keeping``'s signature: Mish of a temporary, in place, and its slope if asked."""
+
+
+def activation() -> Activation:
+    """Mish for the layers of a decision: the compiled pass (agents/diffusion_ql/kernel.py,
+    one pass over the values where NumPy makes about 14) where the library is built,
+    :func:`_mish_keeping` otherwise and for arrays it does not take."""
+    lib = kernel.load()
+    if lib is None:
+        return _mish_keeping
+
+    def compiled(z: np.ndarray, slopes: list[np.ndarray] | None) -> np.ndarray:
+        if z.dtype != np.float32 or not z.flags.c_contiguous:
+            return _mish_keeping(z, slopes)
+        return kernel.mish_keeping(lib, z, slopes)
+    return compiled
+
+
 def _per_row(part: np.ndarray, rows: int, broadcast: bool = True) -> np.ndarray:
     """An observation's share of a layer (axis −2: one row per observation) for ``rows``
     candidate rows, each observation's candidates consecutive: repeated, or as it is
@@ -91,7 +112,8 @@ class _Mlp:
     """An ``agents.common.nn.mlp`` as transposed float32 weights; the first layer is
     split at ``split`` input columns so that its two input blocks enter separately."""
 
-    def __init__(self, net: nn.Sequential, split: int):
+    def __init__(self, net: nn.Sequential, split: int, mish: Activation = _mish_keeping):
+        self.mish = mish
         linears = [m for m in net if isinstance(m, nn.Linear)]
         w = [m.weight.detach().cpu().numpy().astype(np.float32) for m in linears]
         self.bias = [m.bias.detach().cpu().numpy().astype(np.float32) for m in linears]
@@ -104,11 +126,11 @@ class _Mlp:
     def run(self, pre: np.ndarray) -> np.ndarray:
         """Hidden layers and output from the first layer's pre-activation (a temporary,
         overwritten)."""
-        h = mish(pre)
+        h = self.mish(pre, None)
         for w, b in self._inner:
             z = h @ w
             z += b
-            h = mish(z)
+            h = self.mish(z, None)
         out = h @ self._out_w
         out += self._out_b
         return out
@@ -119,7 +141,8 @@ class _CriticPair:
     (leading axis 2), so that each layer of the two runs as one batched product and one
     Mish; the first layer is split at the state, as in :class:`_Mlp`."""
 
-    def __init__(self, critics: list[_Mlp]):
+    def __init__(self, critics: list[_Mlp], mish: Activation = _mish_keeping):
+        self.mish = mish
         one, two = critics
         self.first_a = np.stack([one.first_a, two.first_a])                 # (2, obs, hidden)
         self.first_b = np.stack([one.first_b, two.first_b])                 # (2, action, hidden)
@@ -143,11 +166,11 @@ class _CriticPair:
         slopes: list[np.ndarray] = []
         pre = x @ self.first_b
         pre += state_part
-        h = _mish_keeping(pre, slopes if keep else None)
+        h = self.mish(pre, slopes if keep else None)
         for w, b in self.inner:
             z = h @ w
             z += b
-            h = _mish_keeping(z, slopes if keep else None)
+            h = self.mish(z, slopes if keep else None)
         out = h @ self.out_w
         out += self.out_b
         return out[..., 0], slopes
@@ -184,7 +207,8 @@ class FastDecider:
         self._noise_scale = np.array([math.sqrt(variance[step])
                                       for step in reversed(range(1, self.steps))], np.float32)
         self._ddim: dict[int, list[tuple[int, float, float]]] = {}
-        self.actor = _Mlp(actor.net, action_dim)  # input [x_t | temb, state]
+        mish = activation()
+        self.actor = _Mlp(actor.net, action_dim, mish)  # input [x_t | temb, state]
         with torch.no_grad():
             t = torch.arange(self.steps, device=next(actor.parameters()).device)
             emb = actor.time(t).cpu().numpy().astype(np.float32)
@@ -193,7 +217,7 @@ class FastDecider:
         self.step_bias = emb @ w_time + self.actor.bias[0]      # (T, hidden)
         self.w_state = w_state
         # critics take [state | action]: split at the state so the action block is second
-        self.critics = _CriticPair([_Mlp(q, obs_dim) for q in (critic.q1, critic.q2)])
+        self.critics = _CriticPair([_Mlp(q, obs_dim) for q in (critic.q1, critic.q2)], mish)
         self.kernel = self._kernel()
         self._plans: dict[str | int, tuple[np.ndarray, ...]] = {}
 

@@ -1,4 +1,5 @@
-"""The compiled reverse loop (csrc/reverse.c) behind ``FastDecider``, through ctypes.
+"""The compiled reverse loop (csrc/reverse.c) behind ``FastDecider``, through ctypes,
+and its Mish pass, which the NumPy path's layers use where the library is built.
 
 ``make kernels`` builds ``build/kernels/libran-gym-reverse.so`` (``$RAN_GYM_KERNEL_DIR``
 overrides the folder). Where the library is absent, ``load()`` returns None and the
@@ -44,6 +45,8 @@ def load() -> ctypes.CDLL | None:
         ctypes.c_int, _F, _D, _D, _D, _D,                        # steps, fixed, coefficients
         _F, ctypes.c_int, ctypes.c_float,                         # noise, n_noise, clip
         _F, _F]                                                   # x, work
+    lib.rg_mish.restype = ctypes.c_int
+    lib.rg_mish.argtypes = [ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
     return lib
 
 
@@ -63,6 +66,20 @@ def switched(on: bool) -> Iterator[None]:
         else:
             os.environ["RAN_GYM_KERNEL"] = before
         load.cache_clear()
+
+
+def mish_keeping(lib: ctypes.CDLL, z: np.ndarray, slopes: list[np.ndarray] | None
+                 ) -> np.ndarray:
+    """Mish of ``z`` (C-contiguous float32, overwritten) in one compiled pass, appending
+    d mish / dz to ``slopes`` if given: ``fast._mish_keeping``'s contract. The pass
+    flushes results below float's normal range to zero."""
+    if slopes is None:
+        lib.rg_mish(z.size, z.ctypes.data, None)
+        return z
+    slope = np.empty_like(z)
+    lib.rg_mish(z.size, z.ctypes.data, slope.ctypes.data)
+    slopes.append(slope)
+    return z
 
 
 def _f(a: np.ndarray) -> Any:

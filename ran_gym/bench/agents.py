@@ -6,9 +6,11 @@ default slicing scenario's sizes, its Table I setting and its defaults side by s
   action, the path this benchmark has always measured;
 - ``default``: the defaults (VP at T = 5, x̂₀ denoiser of 256, γ 0.5, one-step Q term)
   on the 125-value share action Diffusion-QL acts in: its guided decision (best of 10
-  by Q; on CPU through the NumPy path, and in ``decision_torch_*`` through the PyTorch
-  sampler) and its updates per second, on the CPU (and in ``default_cuda`` on CUDA, graphed
-  and eager);
+  by Q; on CPU through the NumPy path, whose layers take the library's one-pass Mish
+  where it is built, in ``decision_numpy_mish_*`` the same with NumPy's Mish, and in
+  ``decision_torch_*`` through the PyTorch sampler; the three take turns in blocks,
+  so that a machine whose speed drifts moves them alike) and its updates per second, on
+  the CPU (and in ``default_cuda`` on CUDA, graphed and eager);
 - ``per_ue``: the ``per-ue`` preset (per-UE denoiser and critics, agents.diffusion_ql.per_ue)
   on the share action: its guided decision through PyTorch and its updates per second,
   with the Q term and without it (λ = 0, as ``make demo`` pre-trains), on the CPU.
@@ -19,7 +21,8 @@ DDPM with Q guidance, best of 10 candidates by Q), each through the PyTorch samp
 and, on CPU, through the NumPy decision path (agents.diffusion_ql.fast; keys
 ``*_fast_*``) and, where it is built, the same path with the compiled reverse loop
 (agents.diffusion_ql.kernel; ``*_kernel_*``; guided decisions keep NumPy for the
-guidance) in the same run. Wall and CPU-time medians after a warm-up (``*_cpu_ms``: this
+guidance, with the library's Mish; ``*_fast_*`` runs with the library switched off) in
+the same run. Wall and CPU-time medians after a warm-up (``*_cpu_ms``: this
 thread's CPU time, the cost on one core even when other processes share it). Training:
 gradient updates per second at batch 128. CPU with one intra-op thread (and CUDA too
 when present).
@@ -46,15 +49,29 @@ from agents.diffusion_ql.config import preset
 def _time(call: Any, iterations: int, warmup: int) -> dict[str, float]:
     """Median wall and CPU (this thread) milliseconds of ``call()``. On a loaded machine
     the wall time includes waiting for a core; the CPU time is the cost on one core."""
-    wall, cpu = [], []
-    for i in range(iterations + warmup):
-        w, c = time.perf_counter_ns(), time.thread_time_ns()
-        call()
-        if i >= warmup:
-            cpu.append(time.thread_time_ns() - c)
-            wall.append(time.perf_counter_ns() - w)
-    return {"wall": round(float(np.median(wall)) / 1e6, 4),
-            "cpu": round(float(np.median(cpu)) / 1e6, 4)}
+    return _time_alternating({"": call}, iterations, warmup, rounds=1)[""]
+
+
+def _time_alternating(calls: dict[str, Any], iterations: int, warmup: int, rounds: int = 10
+                      ) -> dict[str, dict[str, float]]:
+    """:func:`_time` of each call, the calls taking turns in ``rounds`` blocks (each
+    block ``warmup / rounds`` untimed calls, at least one, then its share of the timed
+    ones), so that a machine whose speed drifts during the run (other tenants) moves all
+    of them alike while each block runs with its own weights in the caches."""
+    wall: dict[str, list[int]] = {k: [] for k in calls}
+    cpu: dict[str, list[int]] = {k: [] for k in calls}
+    rounds = max(1, min(rounds, iterations))
+    for r in range(rounds):
+        timed = iterations // rounds + (r < iterations % rounds)
+        for key, call in calls.items():
+            for i in range(max(1, warmup // rounds) + timed):
+                w, c = time.perf_counter_ns(), time.thread_time_ns()
+                call()
+                if i >= max(1, warmup // rounds):
+                    cpu[key].append(time.thread_time_ns() - c)
+                    wall[key].append(time.perf_counter_ns() - w)
+    return {k: {"wall": round(float(np.median(wall[k])) / 1e6, 4),
+                "cpu": round(float(np.median(cpu[k])) / 1e6, 4)} for k in calls}
 
 
 def _decisions(obs_space: spaces.Box, act_space: spaces.Box, device: str, iterations: int,
@@ -116,14 +133,20 @@ def _defaults(obs_space: spaces.Box, action_dim: int, iterations: int, warmup: i
     act_space.seed(0)
     agent = DiffusionQL(obs_space, act_space, DiffusionQLConfig(), seed=0, device=device)
     obs = obs_space.sample()
-    timing = _time(lambda: agent.predict(obs), iterations, warmup)
-    out = {"action_dim": action_dim, "decision_ms": timing["wall"],
-           "decision_cpu_ms": timing["cpu"]}
+    calls = {"decision": lambda: agent.predict(obs)}
     if device == "cpu":  # the same decision through the PyTorch sampler, beside it
         torch_path = DiffusionQL(obs_space, act_space, DiffusionQLConfig(fast_decisions=False),
                                  seed=0, device=device)
-        timing = _time(lambda: torch_path.predict(obs), iterations, warmup)
-        out |= {"decision_torch_ms": timing["wall"], "decision_torch_cpu_ms": timing["cpu"]}
+        calls["decision_torch"] = lambda: torch_path.predict(obs)
+        if kernel.load() is not None:  # and with NumPy's Mish, the library switched off
+            with kernel.switched(False):
+                numpy_mish = DiffusionQL(obs_space, act_space, DiffusionQLConfig(), seed=0,
+                                         device=device)
+                numpy_mish.predict(obs)  # its decider is built now, without the library
+            calls["decision_numpy_mish"] = lambda: numpy_mish.predict(obs)
+    out: dict[str, Any] = {"action_dim": action_dim}
+    for key, timing in _time_alternating(calls, iterations, warmup).items():
+        out |= {f"{key}_ms": timing["wall"], f"{key}_cpu_ms": timing["cpu"]}
     out["updates_per_s"] = _updates_per_s(obs_space, act_space, device, updates,
                                           config=DiffusionQLConfig())
     if device == "cuda":
