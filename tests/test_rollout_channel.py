@@ -5,6 +5,7 @@ client key refused. The Ray rollout tests run it inside actors."""
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterator
 
@@ -12,6 +13,7 @@ import pytest
 import zmq
 from zmq.utils.monitor import recv_monitor_message
 
+from ran_gym.rollouts import channel
 from ran_gym.rollouts.channel import ERROR, HELLO, OK, ActorChannel, LearnerChannel
 
 LOOPBACK = "127.0.0.1"
@@ -19,9 +21,9 @@ LOOPBACK = "127.0.0.1"
 
 @pytest.fixture
 def learner() -> Iterator[LearnerChannel]:
-    channel = LearnerChannel(LOOPBACK)
-    yield channel
-    channel.close()
+    opened = LearnerChannel(LOOPBACK)
+    yield opened
+    opened.close()
 
 
 def _until_ready(learner: LearnerChannel, peer: bytes, timeout_s: float = 10.0) -> None:
@@ -121,3 +123,25 @@ def test_a_peer_without_the_learners_client_key_is_refused(learner, curve, caplo
         socket.disable_monitor()
         monitor.close(0)
         socket.close(0)
+
+
+def test_closing_a_channel_never_hangs_on_its_context(monkeypatch, caplog):
+    """A context whose term blocks (a socket of it still open) is waited for at most
+    TERM_TIMEOUT_S, then left with a warning: closing a channel does not hang."""
+    monkeypatch.setattr(channel, "TERM_TIMEOUT_S", 0.3)
+    context = zmq.Context()
+    left_open = context.socket(zmq.PUSH)  # term() waits for it for as long as it is open
+    closer = threading.Thread(target=channel._end, args=(context, "a test context"),
+                              daemon=True)
+    with caplog.at_level(logging.WARNING, logger="ran_gym.rollouts.channel"):
+        started = time.monotonic()
+        closer.start()
+        closer.join(10)
+        assert not closer.is_alive(), "_end waited for a context that cannot end"
+        assert 0.25 < time.monotonic() - started < 5
+    assert "a test context: its ZeroMQ context did not end within 0.3 s" in caplog.text
+    left_open.close(0)  # now the term left behind can end
+    deadline = time.monotonic() + 10
+    while not context.closed and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert context.closed

@@ -43,6 +43,8 @@ ERROR = b"error"
 _SEQ = struct.Struct("<Q")
 POLL_MS = 100
 """How often an actor's serving thread looks whether it should stop."""
+TERM_TIMEOUT_S = 5.0
+"""How long closing a channel waits for its ZeroMQ context to end (see :func:`_end`)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -126,7 +128,7 @@ class LearnerChannel:
         if hasattr(self, "socket"):
             self.socket.close(0)
         self.auth.stop()
-        self.context.term()
+        _end(self.context, "the learner's rollout channel")
 
 
 class ActorChannel:
@@ -164,6 +166,24 @@ class ActorChannel:
     def close(self) -> None:
         self._stop.set()
         self._thread.join(timeout=10 * POLL_MS / 1e3)
+        if self._thread.is_alive():  # still in a step: its socket is not ours to close
+            log.warning("rollout channel %s: the serving thread did not stop; its socket "
+                        "is left to the process's exit", self.identity.decode())
+            return
         self.socket.close(0)
-        self.context.term()
+        _end(self.context, f"rollout channel {self.identity.decode()}")
+
+
+def _end(context: zmq.Context, what: str) -> None:
+    """``context.term()``, waited for at most :data:`TERM_TIMEOUT_S`. Every socket of
+    ours is closed with linger 0 before, so it ends at once; but once, in the test
+    suite, the learner's term blocked for good after a failed test (its cause inside
+    libzmq was not found). A context that does not end in time is left, with a
+    warning, to the process's exit, rather than hanging whoever closes the channel."""
+    ending = threading.Thread(target=context.term, name="zmq-term", daemon=True)
+    ending.start()
+    ending.join(TERM_TIMEOUT_S)
+    if ending.is_alive():
+        log.warning("%s: its ZeroMQ context did not end within %g s; left to the "
+                    "process's exit", what, TERM_TIMEOUT_S)
 
