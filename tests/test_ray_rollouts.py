@@ -218,7 +218,10 @@ class Killer(threading.Thread):
             else:
                 while not self.done.is_set():
                     nodes = [self.cluster.head, *self.cluster.cluster.worker_nodes]
-                    found = sorted(set().union(*(ray_cluster.simulators(n) for n in nodes)))
+                    # not an orphan: one whose actor is gone may still hang below a
+                    # raylet, and killing it would test nothing
+                    found = sorted(set().union(*(ray_cluster.simulators(n) for n in nodes))
+                                   - self.orphans)
                     if found and self._kill(rng.choice(found), kind):
                         break
                     time.sleep(0.02)
