@@ -8,10 +8,11 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+import torch
 
 from agents.diffusion_ql import fast, kernel
 from agents.diffusion_ql.fast import mish
-from tests.test_decision_fast_path import BASE, OBS, trained_pair
+from tests.test_decision_fast_path import BASE, OBS, X0, trained_pair
 
 
 @pytest.fixture(scope="module")
@@ -90,8 +91,6 @@ def test_compiled_mish_and_its_slope(lib):
     """The one-pass Mish the NumPy path's layers use: values and slopes as PyTorch's
     (float64) over every range it meets (below −87 and above 20 included), and the
     MXCSR of the caller as it was (denormals kept outside the pass)."""
-    import torch
-
     values = np.concatenate([np.linspace(-120, 40, 40_001),
                              np.random.default_rng(1).normal(0, 3, 10_000),
                              [0.0, -0.0, 1e-30, -1e-30, 20.0, -87.0]]).astype(np.float32)
@@ -114,8 +113,6 @@ def test_compiled_mish_and_its_slope(lib):
 def test_guided_decisions_take_the_compiled_mish(lib):
     """The defaults' decision (x̂₀ denoiser, guided best of 10) runs its layers' Mish
     in the library where it is built, and decides as without it."""
-    from tests.test_decision_fast_path import X0
-
     config = replace(X0, guidance=1.2, candidates=10)
     _, agent = trained_pair(config)
     obs = np.stack([OBS.sample() for _ in range(3)])

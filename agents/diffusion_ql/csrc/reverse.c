@@ -40,8 +40,8 @@ RG_CLONES static void affine(const float *in, int rows, const float *w, const fl
 
 /* e^v for v in [-87, 20] (the callers cap it there), branch-free so that the loops
  * around it vectorise: v = n ln 2 + r with |r| <= ln 2 / 2 (n rounded by adding and
- * taking away 1.5 * 2^23; ln 2 in two parts, so that n ln 2 is exact), e^r by a degree-7 polynomial (relative error about 2e-7), and 2^n
- * written into the exponent bits. */
+ * taking away 1.5 * 2^23; ln 2 in two parts, so that n ln 2 is exact), e^r by a
+ * polynomial of degree 7, and 2^n written into the exponent bits. */
 static inline float exp_capped(float v) {
     const float n = (v * 1.44269504088896341f + 12582912.0f) - 12582912.0f; /* nearest */
     const float r = (v - n * 0.693359375f) + n * 2.12194440e-4f;
