@@ -74,12 +74,18 @@ def mish_keeping(lib: ctypes.CDLL, z: np.ndarray, slopes: list[np.ndarray] | Non
     d mish / dz to ``slopes`` if given: ``fast._mish_keeping``'s contract. The pass
     flushes results below float's normal range to zero."""
     if slopes is None:
-        lib.rg_mish(z.size, z.ctypes.data, None)
+        lib.rg_mish(z.size, _address(z), None)
         return z
     slope = np.empty_like(z)
-    lib.rg_mish(z.size, z.ctypes.data, slope.ctypes.data)
+    lib.rg_mish(z.size, _address(z), _address(slope))
     slopes.append(slope)
     return z
+
+
+def _address(a: np.ndarray) -> int:
+    """The address of a writable array's data: ``a.ctypes.data`` at a quarter of its
+    cost (about 0.5 µs, where a decision makes some 45 such calls)."""
+    return ctypes.addressof(ctypes.c_char.from_buffer(a))
 
 
 def _f(a: np.ndarray) -> Any:
