@@ -90,7 +90,7 @@ def activation() -> Activation:
         return _mish_keeping
 
     def compiled(z: np.ndarray, slopes: list[np.ndarray] | None) -> np.ndarray:
-        if z.dtype != np.float32 or not z.flags.c_contiguous:
+        if z.dtype != np.float32 or not (z.flags.c_contiguous and z.flags.writeable):
             return _mish_keeping(z, slopes)
         return kernel.mish_keeping(lib, z, slopes)
     return compiled
