@@ -16,6 +16,7 @@ import pytest
 from agents.baselines import RandomAgent
 from bridge.vector import batch_actions, make_vector_env
 from ran_gym.bench.markdown import render
+from ran_gym.bench.scaling import ray_overhead
 from ran_gym.bench.suites import BEGIN, END, num_envs, write_block
 from ran_gym.cli import main
 from tests.conftest import program
@@ -69,6 +70,23 @@ def test_bench_scaling_command():
     assert two["speedup"] == pytest.approx(two["steps_per_s"] / one["steps_per_s"], rel=1e-2)
     assert two["wall_s"] == pytest.approx(2 * 3 / two["steps_per_s"], rel=1e-2)
     assert result["bridge"]["sim_cpu_ms_per_step"] > 0 and result["bridge"]["step_ms"] > 0
+
+
+def test_ray_overhead_is_judged_on_the_figures_it_shows():
+    """Ray's per-step overhead against a plain step: the difference of the two N = 1 rows
+    and its share of the plain step's CPU; the 10 % verdict agrees with the figures shown
+    (four significant digits) where the unrounded ones fall on the other side of it."""
+    best = {"ray": {1: {"steps_per_s": 40.0, "python_cpu_ms_per_step": 3.00004}},
+            "local": {1: {"steps_per_s": 50.0, "python_cpu_ms_per_step": 2.0}}}
+    bridge = {"sim_cpu_ms_per_step": 8.0, "bridge_cpu_ms_per_step": 2.00003, "step_ms": 20.0}
+    o = ray_overhead(best, bridge)
+    assert o["wall_ms_per_step"] == pytest.approx(5.0)  # 25 ms against 20 ms a step
+    assert o["wall_share"] == pytest.approx(0.25)
+    assert o["cpu_ms_per_step"] == 1.0 and o["plain_step_cpu_ms"] == 10.0
+    assert o["cpu_share"] == pytest.approx(0.1)
+    assert o["target_met"] is True  # 1.00004 > 0.1 × 10.00003 unrounded
+    best["ray"][1]["python_cpu_ms_per_step"] = 3.2
+    assert ray_overhead(best, bridge)["target_met"] is False
 
 
 def test_num_envs_parsing():

@@ -169,11 +169,13 @@ def ray_overhead(best: dict[str, dict[int, dict[str, float]]], bridge: dict[str,
     wall = 1e3 / ray_1["steps_per_s"] - 1e3 / local_1["steps_per_s"]
     cpu = ray_1["python_cpu_ms_per_step"] - local_1["python_cpu_ms_per_step"]
     step_cpu = bridge["sim_cpu_ms_per_step"] + bridge["bridge_cpu_ms_per_step"]
-    return {"cpu_ms_per_step": _figure(cpu), "plain_step_cpu_ms": _figure(step_cpu),
+    cpu_ms, step_cpu_ms = _figure(cpu), _figure(step_cpu)
+    return {"cpu_ms_per_step": cpu_ms, "plain_step_cpu_ms": step_cpu_ms,
             "cpu_share": _figure(cpu / step_cpu), "wall_ms_per_step": _figure(wall),
             "plain_step_ms": _figure(bridge["step_ms"]),
             "wall_share": _figure(wall / bridge["step_ms"]),
-            "target_met": bool(cpu <= 0.1 * step_cpu)}
+            # judged on the figures shown, so that a reader's check agrees with it
+            "target_met": bool(cpu_ms <= 0.1 * step_cpu_ms)}
 
 
 def machine() -> dict[str, Any]:
