@@ -1,0 +1,234 @@
+"""How much reward lies above the demonstrator in ns-3, and does Diffusion-QL's critic find it?
+
+O-RAN slicing, default scenario (3 O-RUs, 25 UEs), ns-3 itself as the judge. Two questions:
+
+``search``: per drop (one ``reset(seed)``), coordinate ascent in ns-3 on one static
+share-form allocation (:mod:`bridge.slicing.shares`), starting from qos-greedy's
+allocation of the first state. Each candidate is scored by the mean reward of a whole
+ns-3 episode from ``reset(seed)`` over its first ``--fit-steps`` steps; the rest of the
+episode (up to ``--steps``) is held out: the search never sees it, so its reward there
+says whether what the search found is the drop's and not that episode's traffic. Moves
+per UE: one RBG more and one fewer, and its power level one or two below and one above.
+Beside it, on the same episode: qos-greedy recomputed at every step (the baseline of
+every table) and its first allocation held (where the search starts). The ns-3 steps
+the search spends per drop are counted.
+
+``candidates``: a Diffusion-QL checkpoint played in ns-3 with ``--candidates`` N
+(best of N samples by min(Q1, Q2), the agent's decision rule), on the same seeds and
+with the same decision seed for every N. If the critics rank one state's actions the way
+ns-3's reward does, more candidates score more; if they prefer the samples they
+overestimate, more candidates score less.
+
+Results in docs/slicing-agents.md, "How much lies above the demonstrator in ns-3".
+Use training seeds (no evaluation table uses 1-99); ``search`` runs its seeds
+``--workers`` at a time, one simulator each, and skips a seed whose JSON is there.
+
+    .venv/bin/python scripts/ns3_headroom.py search --seeds 1,2,3,4 --out DIR
+    .venv/bin/python scripts/ns3_headroom.py candidates --seeds 1,2,3,4 \\
+        --checkpoint docs/results/slicing/checkpoints/diffusion-ql.pt --out DIR
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import multiprocessing
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from agents.baselines.slicing import slicing_config
+from bridge.slicing import greedy, shares
+from bridge.slicing.layout import gains_from_observation
+from ran_gym.evaluation import make_env
+
+
+def episode(env: Any, seed: int, steps: int, decide: Any) -> np.ndarray:
+    """Rewards of ``steps`` steps from ``reset(seed)``, ``decide(obs) -> env action``."""
+    obs, _ = env.reset(seed=seed)
+    rewards = []
+    for _ in range(steps):
+        obs, reward, terminated, truncated, _ = env.step(decide(obs))
+        rewards.append(float(reward))
+        if (terminated or truncated) and len(rewards) < steps:
+            raise RuntimeError(f"seed {seed}: the episode ended after {len(rewards)} steps, "
+                               f"before the {steps} asked for (maxSteps)")
+    return np.asarray(rewards)
+
+
+def search_seed(seed: int, fit_steps: int, steps: int, sweeps: int, out: Path) -> dict[str, Any]:
+    """The search on drop ``seed``; writes and returns its record."""
+    env = make_env("oran-slicing", "qos-greedy", {"maxSteps": steps})
+    try:
+        cfg = slicing_config(env)
+        u, r, n_levels = cfg.n_ues, cfg.n_rus, cfg.n_levels
+        usable, centres = shares.usable_rbgs(cfg), shares.level_centres(n_levels)
+        started, spent = time.time(), 0
+
+        def held(x: np.ndarray, n: int) -> np.ndarray:
+            nonlocal spent
+            spent += n
+            return episode(env, seed, n, lambda obs: shares.decode(
+                cfg, x, gains_from_observation(obs, cfg)).to_native())
+
+        recomputed = episode(env, seed, steps, lambda obs: greedy.allocate(
+            cfg, gains_from_observation(obs, cfg)).to_native())
+        first, _ = env.reset(seed=seed)
+        x = shares.encode(cfg, greedy.allocate(cfg, gains_from_observation(first, cfg)))
+        static = held(x, steps)
+        best, moves = float(static[:fit_steps].mean()), []
+        for sweep in range(sweeps):
+            for ue in range(u):
+                rbgs = shares.claims(x[u * r + ue]) * usable
+                level = min(int((x[u * r + u + ue] + 1) / 2 * n_levels), n_levels - 1)
+                tries = [("rbgs", u * r + ue, d, shares.share_of_rbgs(rbgs + d, usable))
+                         for d in (-1, 1) if rbgs + d >= 0]
+                tries += [("level", u * r + u + ue, d, centres[level + d])
+                          for d in (-2, -1, 1) if 0 <= level + d < n_levels]
+                for what, index, change, value in tries:
+                    y = x.copy()
+                    y[index] = value
+                    score = float(held(y, fit_steps).mean())
+                    if score > best + 1e-9:
+                        best, x = score, y
+                        moves.append({"sweep": sweep, "ue": ue, "slice": int(cfg.ue_slice[ue]),
+                                      "what": what, "change": change, "fit_reward": score})
+        found = held(x, steps)
+        record = {
+            "seed": seed, "fit_steps": fit_steps, "steps": steps, "sweeps": sweeps,
+            "ns3_steps_spent": spent, "wall_s": round(time.time() - started, 1),
+            **{f"{name}_{part}": float(rewards[window].mean())
+               for name, rewards in (("greedy", recomputed), ("greedy_first", static),
+                                     ("search", found))
+               for part, window in (("fit", slice(0, fit_steps)),
+                                    ("held_out", slice(fit_steps, steps)),
+                                    ("all", slice(0, steps)))},
+            "moves": moves}
+    finally:
+        env.close()
+    tmp = out / f".search-seed{seed}.json.tmp"
+    tmp.write_text(json.dumps(record, indent=1))
+    tmp.replace(out / f"search-seed{seed}.json")
+    return record
+
+
+def _search_job(job: tuple[int, int, int, int, str]) -> dict[str, Any]:
+    seed, fit_steps, steps, sweeps, out = job
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    return search_seed(seed, fit_steps, steps, sweeps, Path(out))
+
+
+def run_search(args: argparse.Namespace) -> None:
+    if not 0 < args.fit_steps < args.steps:
+        raise SystemExit(f"--fit-steps {args.fit_steps} must be in 1 .. --steps - 1 "
+                         f"({args.steps - 1}): the rest of the episode is the held-out part")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    todo = [(s, args.fit_steps, args.steps, args.sweeps, str(out)) for s in args.seeds
+            if not (out / f"search-seed{s}.json").exists()]
+    workers = max(1, min(args.workers, len(todo)))
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        for record in pool.imap_unordered(_search_job, todo):
+            print(f"seed {record['seed']}: greedy {record['greedy_held_out']:.3f}, "
+                  f"its first allocation held {record['greedy_first_held_out']:.3f}, "
+                  f"search {record['search_held_out']:.3f} on the held-out steps "
+                  f"({record['ns3_steps_spent']} ns-3 steps, {record['wall_s']:.0f} s)", flush=True)
+    records = [json.loads((out / f"search-seed{s}.json").read_text()) for s in args.seeds]
+    names = (("greedy", "qos-greedy, recomputed every step"),
+             ("greedy_first", "qos-greedy's first allocation, held"),
+             ("search", "the search's allocation, held"))
+    lines = ["| allocation | " + " | ".join(
+                 f"seed {r['seed']} fit / held-out" for r in records) + " | mean held-out |",
+             "|---|" + "---:|" * (len(records) + 1)]
+    for key, label in names:
+        cells = [f"{r[key + '_fit']:.3f} / {r[key + '_held_out']:.3f}" for r in records]
+        mean = np.mean([r[key + "_held_out"] for r in records])
+        lines.append(f"| {label} | " + " | ".join(cells) + f" | {mean:.3f} |")
+    lines.append("| ns-3 steps the search spent | " + " | ".join(
+        str(r["ns3_steps_spent"]) for r in records) + " | |")
+    (out / "search.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+def _decision(agent: Any, obs: Any) -> Any:
+    return agent.predict(obs, deterministic=True)[0]
+
+
+def run_candidates(args: argparse.Namespace) -> None:
+    from agents.registry import make_agent
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    env = make_env("oran-slicing", "diffusion-ql", {"maxSteps": args.steps})
+    try:
+        for n in args.candidates:
+            agent = make_agent("diffusion-ql", env, seed=args.decision_seed,
+                               checkpoint=args.checkpoint)
+            agent.retune(candidates=n)
+            decide = functools.partial(_decision, agent)
+            for seed in args.seeds:
+                rewards = episode(env, seed, args.steps, decide)
+                rows.append({"agent": "diffusion-ql", "candidates": n, "seed": seed,
+                             "mean_reward": float(rewards.mean())})
+                print(rows[-1], flush=True)
+    finally:
+        env.close()
+    env = make_env("oran-slicing", "qos-greedy", {"maxSteps": args.steps})
+    try:
+        cfg = slicing_config(env)
+        for seed in args.seeds:
+            rewards = episode(env, seed, args.steps, lambda obs: greedy.allocate(
+                cfg, gains_from_observation(obs, cfg)).to_native())
+            rows.append({"agent": "qos-greedy", "candidates": 0, "seed": seed,
+                         "mean_reward": float(rewards.mean())})
+    finally:
+        env.close()
+    greedy_mean = np.mean([r["mean_reward"] for r in rows if r["agent"] == "qos-greedy"])
+    lines = ["| decision | " + " | ".join(f"seed {s}" for s in args.seeds)
+             + " | mean | − qos-greedy |", "|---|" + "---:|" * (len(args.seeds) + 2)]
+    for n in [*args.candidates, 0]:
+        mine = [r["mean_reward"] for r in rows if r["candidates"] == n]
+        label = ("qos-greedy" if n == 0 else "one sample (no choice)" if n == 1
+                 else f"best of {n} samples by its critics")
+        lines.append(f"| {label} | " + " | ".join(f"{v:.3f}" for v in mine)
+                     + f" | {np.mean(mine):.3f} | {np.mean(mine) - greedy_mean:+.3f} |")
+    tmp = out / ".candidates.json.tmp"
+    tmp.write_text(json.dumps({"checkpoint": args.checkpoint, "steps": args.steps,
+                               "decision_seed": args.decision_seed, "rows": rows}, indent=1))
+    tmp.replace(out / "candidates.json")
+    (out / "candidates.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+def _ints(text: str) -> list[int]:
+    return [int(v) for v in text.split(",") if v]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    search = sub.add_parser("search", help="coordinate ascent on a static allocation in ns-3")
+    search.add_argument("--seeds", type=_ints, default=[1, 2, 3, 4])
+    search.add_argument("--fit-steps", type=int, default=25)
+    search.add_argument("--steps", type=int, default=50)
+    search.add_argument("--sweeps", type=int, default=2)
+    search.add_argument("--workers", type=int, default=2)
+    search.add_argument("--out", required=True)
+    cand = sub.add_parser("candidates", help="Diffusion-QL with best of N by its critics")
+    cand.add_argument("--checkpoint", required=True)
+    cand.add_argument("--seeds", type=_ints, default=[1, 2, 3, 4])
+    cand.add_argument("--candidates", type=_ints, default=[1, 10, 40])
+    cand.add_argument("--steps", type=int, default=50)
+    cand.add_argument("--decision-seed", type=int, default=0)
+    cand.add_argument("--out", required=True)
+    args = parser.parse_args()
+    run_search(args) if args.command == "search" else run_candidates(args)
+
+
+if __name__ == "__main__":
+    main()
