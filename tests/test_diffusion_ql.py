@@ -239,6 +239,8 @@ def test_bench_agents_reports_every_figure(capsys):
     assert 0 < default["decision_cpu_ms"] < default["decision_torch_cpu_ms"]
     # and beside the same path with NumPy's Mish (the library switched off for it)
     assert default["decision_numpy_mish_cpu_ms"] > 0
+    # and its updates beside the same updates on PyTorch's Mish ops
+    assert default["updates_per_s_torch_mish"] > 0
     # the per-UE preset: its decision and both kinds of update timed
     per_ue = report["per_ue"]
     assert per_ue["decision_cpu_ms"] > 0

@@ -11,7 +11,7 @@ from torch import nn
 
 from agents.common import nn as common_nn
 from agents.common.nn import MISH_LINEAR_ABOVE, Mish
-from agents.diffusion_ql import DiffusionQL, DiffusionQLConfig, networks
+from agents.diffusion_ql import DiffusionQL, DiffusionQLConfig, kernel, networks
 
 
 def test_equals_torch_mish_forward_and_backward_over_its_whole_range():
@@ -60,3 +60,32 @@ def test_an_update_equals_the_update_on_torch_mish():
     untrained = _trained(3, 0, Mish)  # the updates moved the networks: the check can fail
     assert not torch.allclose(next(reference.actor.parameters()),
                               next(untrained.actor.parameters()), atol=1e-2)
+
+
+def test_the_compiled_mish_equals_this_mish_forward_and_backward():
+    """Diffusion-QL's networks take Mish from the compiled pass on float32 CPU tensors
+    (`make test` builds it); float64 and a library switched off take this one."""
+    assert kernel.load() is not None, f"{kernel.library_path()} is not built: run `make kernels`"
+    x = torch.cat([torch.linspace(-120, 40, 30000), torch.tensor([0.0, -1e-30, 1e-30])])
+    x = x.reshape(3, -1)
+    a, b = x.clone().requires_grad_(), x.clone().requires_grad_()
+    ya, yb = networks.Mish()(a), Mish()(b)
+    assert ya.grad_fn.name() == "TorchMishBackward"
+    torch.testing.assert_close(ya, yb, rtol=2e-6, atol=2e-6)
+    (ga,), (gb,) = torch.autograd.grad(ya.sum(), a), torch.autograd.grad(yb.sum(), b)
+    torch.testing.assert_close(ga, gb, rtol=2e-6, atol=2e-6)
+    with torch.no_grad():  # no slope wanted: the value alone
+        torch.testing.assert_close(networks.Mish()(x), yb.detach(), rtol=2e-6, atol=2e-6)
+    strided = x.t()  # not contiguous: the pass takes a contiguous copy
+    torch.testing.assert_close(networks.Mish()(strided), Mish()(strided), rtol=2e-6, atol=2e-6)
+    assert networks.Mish()(x.double().requires_grad_()).grad_fn.name() != "TorchMishBackward"
+    with kernel.switched(False):
+        assert networks.Mish()(a).grad_fn.name() != "TorchMishBackward"
+
+
+def test_an_update_on_the_compiled_mish_equals_the_update_on_torch_mish():
+    reference, compiled = _trained(3, 20, nn.Mish), _trained(3, 20, networks.Mish)
+    for name in ("actor", "ema_actor", "critic", "critic_target"):
+        for p, q in zip(getattr(reference, name).parameters(),
+                        getattr(compiled, name).parameters(), strict=True):
+            torch.testing.assert_close(p, q, rtol=1e-3, atol=1e-4)  # Adam: 20 steps of 1e-3

@@ -1,5 +1,6 @@
 """The compiled reverse loop (csrc/reverse.c) behind ``FastDecider``, through ctypes,
-and its Mish pass, which the NumPy path's layers use where the library is built.
+and its Mish pass, which the NumPy path's layers and the networks' PyTorch Mish
+(:class:`TorchMish`, on the CPU) use where the library is built.
 
 ``make kernels`` builds ``build/kernels/libran-gym-reverse.so`` (``$RAN_GYM_KERNEL_DIR``
 overrides the folder). Where the library is absent, ``load()`` returns None and the
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
 LIBRARY = "libran-gym-reverse.so"
 BUILD_DIR = Path(__file__).resolve().parents[2] / "build" / "kernels"
@@ -80,6 +82,31 @@ def mish_keeping(lib: ctypes.CDLL, z: np.ndarray, slopes: list[np.ndarray] | Non
     lib.rg_mish(z.size, _address(z), _address(slope))
     slopes.append(slope)
     return z
+
+
+class TorchMish(torch.autograd.Function):
+    """Mish of a float32 CPU tensor through the compiled pass, for PyTorch's autograd:
+    forward computes the value and, where a gradient is wanted, the slope in the same
+    pass; backward is one product with the kept slope. Callers check :func:`load` and
+    the tensor's device and dtype first (``networks.Mish``)."""
+
+    @staticmethod
+    def forward(ctx: Any, x: torch.Tensor) -> torch.Tensor:
+        lib = load()
+        assert lib is not None and x.dtype == torch.float32 and x.device.type == "cpu"
+        y = x.contiguous().clone()
+        if not ctx.needs_input_grad[0]:
+            lib.rg_mish(y.numel(), _address(y.numpy()), None)
+            return y
+        slope = torch.empty_like(y)
+        lib.rg_mish(y.numel(), _address(y.numpy()), _address(slope.numpy()))
+        ctx.save_for_backward(slope)
+        return y
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> torch.Tensor:
+        (slope,) = ctx.saved_tensors
+        return grad * slope
 
 
 def _address(a: np.ndarray) -> int:

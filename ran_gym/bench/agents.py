@@ -10,7 +10,9 @@ default slicing scenario's sizes, its Table I setting and its defaults side by s
   where it is built, in ``decision_numpy_mish_*`` the same with NumPy's Mish, and in
   ``decision_torch_*`` through the PyTorch sampler; the three take turns in blocks,
   so that a machine whose speed drifts moves them alike) and its updates per second, on
-  the CPU (and in ``default_cuda`` on CUDA, graphed and eager);
+  the CPU with the networks' Mish through the library's pass where it is built (beside
+  it in ``updates_per_s_torch_mish``, PyTorch's ops, the two taking turns in blocks)
+  and in ``default_cuda`` on CUDA, graphed and eager;
 - ``per_ue``: the ``per-ue`` preset (per-UE denoiser and critics, agents.diffusion_ql.per_ue)
   on the share action: its guided decision through PyTorch and its updates per second,
   with the Q term and without it (λ = 0, as ``make demo`` pre-trains), on the CPU.
@@ -125,6 +127,32 @@ def _updates_per_s(obs_space: spaces.Box, act_space: spaces.Box, device: str,
     return round(updates / (time.perf_counter() - start), 2)
 
 
+def _updates_per_s_mish(obs_space: spaces.Box, act_space: spaces.Box, updates: int,
+                        config: DiffusionQLConfig, rounds: int = 4) -> tuple[float, float]:
+    """CPU updates per second at batch 128 with the networks' Mish through the compiled
+    pass and through PyTorch's ops (the library switched off), one agent taking turns in
+    ``rounds`` blocks of each, so that a drift of the machine's speed moves both alike."""
+    agent = DiffusionQL(obs_space, act_space, config, seed=0, device="cpu")
+    rng = np.random.default_rng(0)
+    for _ in range(1024):
+        agent.replay.add(obs_space.sample(), act_space.sample(), float(rng.normal()),
+                         obs_space.sample(), False)
+    agent.train_step(agent.replay.sample(128, agent.rng, agent.device))  # warm-up
+    seconds = {True: 0.0, False: 0.0}
+    done = {True: 0, False: 0}
+    for r in range(rounds):
+        for compiled in (True, False):
+            with kernel.switched(compiled):
+                n = updates // rounds + (r < updates % rounds)
+                start = time.perf_counter()
+                for _ in range(n):
+                    agent.train_step(agent.replay.sample(128, agent.rng, agent.device))
+                seconds[compiled] += time.perf_counter() - start
+                done[compiled] += n
+    compiled_rate, torch_rate = (round(done[c] / max(seconds[c], 1e-9), 2) for c in (True, False))
+    return compiled_rate, torch_rate
+
+
 def _defaults(obs_space: spaces.Box, action_dim: int, iterations: int, warmup: int,
               updates: int, device: str = "cpu") -> dict[str, Any]:
     """The default setting on the share action: guided decision and updates (on CUDA
@@ -147,8 +175,12 @@ def _defaults(obs_space: spaces.Box, action_dim: int, iterations: int, warmup: i
     out: dict[str, Any] = {"action_dim": action_dim}
     for key, timing in _time_alternating(calls, iterations, warmup).items():
         out |= {f"{key}_ms": timing["wall"], f"{key}_cpu_ms": timing["cpu"]}
-    out["updates_per_s"] = _updates_per_s(obs_space, act_space, device, updates,
-                                          config=DiffusionQLConfig())
+    if device == "cpu" and kernel.load() is not None:
+        out["updates_per_s"], out["updates_per_s_torch_mish"] = _updates_per_s_mish(
+            obs_space, act_space, updates, DiffusionQLConfig())
+    else:
+        out["updates_per_s"] = _updates_per_s(obs_space, act_space, device, updates,
+                                              config=DiffusionQLConfig())
     if device == "cuda":
         out["updates_per_s_eager"] = _updates_per_s(obs_space, act_space, device, updates,
                                                     cuda_graphs=False, config=DiffusionQLConfig())

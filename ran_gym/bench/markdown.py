@@ -52,7 +52,8 @@ def _agents(r: dict[str, Any]) -> str:
         f"\n\nTable I's setting: Diffusion-QL, observation {r['obs_dim']}, action "
         f"{r['action_dim']}; decisions at batch 1, updates at batch 128.")
     default_keys = ("decision_ms", "decision_cpu_ms", "decision_numpy_mish_cpu_ms",
-                    "decision_torch_cpu_ms", "updates_per_s", "updates_per_s_eager")
+                    "decision_torch_cpu_ms", "updates_per_s", "updates_per_s_torch_mish",
+                    "updates_per_s_eager")
     rows = [[d, *(r[f"default{s}"].get(k, "—") for k in default_keys)]
             for d, s in (("cpu", ""), ("cuda", "_cuda")) if f"default{s}" in r]
     if rows:
