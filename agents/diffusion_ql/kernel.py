@@ -94,7 +94,7 @@ class TorchMish(torch.autograd.Function):
     def forward(ctx: Any, x: torch.Tensor) -> torch.Tensor:
         lib = load()
         assert lib is not None and x.dtype == torch.float32 and x.device.type == "cpu"
-        y = x.contiguous().clone()
+        y = x.clone(memory_format=torch.contiguous_format)  # the pass works in place
         if not ctx.needs_input_grad[0]:
             lib.rg_mish(y.numel(), _address(y.numpy()), None)
             return y

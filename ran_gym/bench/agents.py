@@ -112,19 +112,8 @@ def _updates_per_s(obs_space: spaces.Box, act_space: spaces.Box, device: str,
     ``layout``: the per-UE networks'); on CUDA with the update as a CUDA graph unless
     ``cuda_graphs`` is False (no effect on the CPU)."""
     config = replace(config or preset("table-i"), cuda_graphs=cuda_graphs)
-    agent = DiffusionQL(obs_space, act_space, config, seed=0, device=device, layout=layout)
-    rng = np.random.default_rng(0)
-    for _ in range(1024):
-        agent.replay.add(obs_space.sample(), act_space.sample(), float(rng.normal()),
-                         obs_space.sample(), False)
-    batch = agent.replay.sample(128, agent.rng, agent.device)
-    agent.train_step(batch)  # warm-up (on CUDA also the graph's capture)
-    start = time.perf_counter()
-    for _ in range(updates):
-        agent.train_step(agent.replay.sample(128, agent.rng, agent.device))
-    if agent.device.type == "cuda":
-        torch.cuda.synchronize()
-    return round(updates / (time.perf_counter() - start), 2)
+    agent = _warm_learner(obs_space, act_space, config, device, layout)
+    return round(updates / _seconds_of_updates(agent, updates), 2)
 
 
 def _updates_per_s_mish(obs_space: spaces.Box, act_space: spaces.Box, updates: int,
@@ -132,25 +121,37 @@ def _updates_per_s_mish(obs_space: spaces.Box, act_space: spaces.Box, updates: i
     """CPU updates per second at batch 128 with the networks' Mish through the compiled
     pass and through PyTorch's ops (the library switched off), one agent taking turns in
     ``rounds`` blocks of each, so that a drift of the machine's speed moves both alike."""
-    agent = DiffusionQL(obs_space, act_space, config, seed=0, device="cpu")
+    agent = _warm_learner(obs_space, act_space, config, "cpu")
+    seconds = {True: 0.0, False: 0.0}
+    for r in range(rounds):
+        for compiled in (True, False):
+            with kernel.switched(compiled):
+                seconds[compiled] += _seconds_of_updates(
+                    agent, updates // rounds + (r < updates % rounds))
+    return (round(updates / max(seconds[True], 1e-9), 2),
+            round(updates / max(seconds[False], 1e-9), 2))
+
+
+def _warm_learner(obs_space: spaces.Box, act_space: spaces.Box, config: DiffusionQLConfig,
+                  device: str, layout: Any = None) -> DiffusionQL:
+    """An agent with 1024 random transitions in its replay, after one update (on CUDA
+    also the graph's capture)."""
+    agent = DiffusionQL(obs_space, act_space, config, seed=0, device=device, layout=layout)
     rng = np.random.default_rng(0)
     for _ in range(1024):
         agent.replay.add(obs_space.sample(), act_space.sample(), float(rng.normal()),
                          obs_space.sample(), False)
-    agent.train_step(agent.replay.sample(128, agent.rng, agent.device))  # warm-up
-    seconds = {True: 0.0, False: 0.0}
-    done = {True: 0, False: 0}
-    for r in range(rounds):
-        for compiled in (True, False):
-            with kernel.switched(compiled):
-                n = updates // rounds + (r < updates % rounds)
-                start = time.perf_counter()
-                for _ in range(n):
-                    agent.train_step(agent.replay.sample(128, agent.rng, agent.device))
-                seconds[compiled] += time.perf_counter() - start
-                done[compiled] += n
-    compiled_rate, torch_rate = (round(done[c] / max(seconds[c], 1e-9), 2) for c in (True, False))
-    return compiled_rate, torch_rate
+    agent.train_step(agent.replay.sample(128, agent.rng, agent.device))
+    return agent
+
+
+def _seconds_of_updates(agent: DiffusionQL, updates: int) -> float:
+    start = time.perf_counter()
+    for _ in range(updates):
+        agent.train_step(agent.replay.sample(128, agent.rng, agent.device))
+    if agent.device.type == "cuda":
+        torch.cuda.synchronize()
+    return time.perf_counter() - start
 
 
 def _defaults(obs_space: spaces.Box, action_dim: int, iterations: int, warmup: int,
