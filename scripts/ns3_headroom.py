@@ -31,7 +31,6 @@ Use training seeds (no evaluation table uses 1-99); ``search`` runs its seeds
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import multiprocessing
 import os
@@ -41,23 +40,33 @@ from typing import Any
 
 import numpy as np
 
-from agents.baselines.slicing import slicing_config
+from agents.baselines.slicing import QosGreedyAgent, slicing_config
 from bridge.slicing import greedy, shares
+from bridge.slicing.config import SlicingConfig
 from bridge.slicing.layout import gains_from_observation
-from ran_gym.evaluation import make_env
+from ran_gym.evaluation import make_env, play_episode
 
 
-def episode(env: Any, seed: int, steps: int, decide: Any) -> np.ndarray:
-    """Rewards of ``steps`` steps from ``reset(seed)``, ``decide(obs) -> env action``."""
-    obs, _ = env.reset(seed=seed)
-    rewards = []
-    for _ in range(steps):
-        obs, reward, terminated, truncated, _ = env.step(decide(obs))
-        rewards.append(float(reward))
-        if (terminated or truncated) and len(rewards) < steps:
-            raise RuntimeError(f"seed {seed}: the episode ended after {len(rewards)} steps, "
-                               f"before the {steps} asked for (maxSteps)")
-    return np.asarray(rewards)
+class Held:
+    """A share-form allocation held for a whole episode, decoded under each step's gains
+    (an agent for :func:`ran_gym.evaluation.play_episode`)."""
+
+    def __init__(self, cfg: SlicingConfig, x: np.ndarray):
+        self.cfg, self.x = cfg, x
+
+    def predict(self, obs: Any, **_: Any) -> tuple[dict[str, np.ndarray], None]:
+        gains = gains_from_observation(obs, self.cfg)
+        return shares.decode(self.cfg, self.x, gains).to_native(), None
+
+
+def episode(env: Any, seed: int, steps: int, agent: Any) -> np.ndarray:
+    """Rewards of ``agent``'s ``steps`` steps from ``reset(seed)``; an episode that ends
+    before them is an error (``maxSteps`` too small)."""
+    rewards = np.array([row["reward"] for row in play_episode(env, agent, seed, steps)])
+    if len(rewards) < steps:
+        raise RuntimeError(f"seed {seed}: the episode ended after {len(rewards)} steps, "
+                           f"before the {steps} asked for (maxSteps)")
+    return rewards
 
 
 def search_seed(seed: int, fit_steps: int, steps: int, sweeps: int, out: Path) -> dict[str, Any]:
@@ -72,11 +81,9 @@ def search_seed(seed: int, fit_steps: int, steps: int, sweeps: int, out: Path) -
         def held(x: np.ndarray, n: int) -> np.ndarray:
             nonlocal spent
             spent += n
-            return episode(env, seed, n, lambda obs: shares.decode(
-                cfg, x, gains_from_observation(obs, cfg)).to_native())
+            return episode(env, seed, n, Held(cfg, x))
 
-        recomputed = episode(env, seed, steps, lambda obs: greedy.allocate(
-            cfg, gains_from_observation(obs, cfg)).to_native())
+        recomputed = episode(env, seed, steps, QosGreedyAgent(env))
         first, _ = env.reset(seed=seed)
         x = shares.encode(cfg, greedy.allocate(cfg, gains_from_observation(first, cfg)))
         static = held(x, steps)
@@ -154,10 +161,6 @@ def run_search(args: argparse.Namespace) -> None:
     print("\n".join(lines))
 
 
-def _decision(agent: Any, obs: Any) -> Any:
-    return agent.predict(obs, deterministic=True)[0]
-
-
 def run_candidates(args: argparse.Namespace) -> None:
     from agents.registry import make_agent
 
@@ -170,9 +173,8 @@ def run_candidates(args: argparse.Namespace) -> None:
             agent = make_agent("diffusion-ql", env, seed=args.decision_seed,
                                checkpoint=args.checkpoint)
             agent.retune(candidates=n)
-            decide = functools.partial(_decision, agent)
             for seed in args.seeds:
-                rewards = episode(env, seed, args.steps, decide)
+                rewards = episode(env, seed, args.steps, agent)
                 rows.append({"agent": "diffusion-ql", "candidates": n, "seed": seed,
                              "mean_reward": float(rewards.mean())})
                 print(rows[-1], flush=True)
@@ -180,10 +182,8 @@ def run_candidates(args: argparse.Namespace) -> None:
         env.close()
     env = make_env("oran-slicing", "qos-greedy", {"maxSteps": args.steps})
     try:
-        cfg = slicing_config(env)
         for seed in args.seeds:
-            rewards = episode(env, seed, args.steps, lambda obs: greedy.allocate(
-                cfg, gains_from_observation(obs, cfg)).to_native())
+            rewards = episode(env, seed, args.steps, QosGreedyAgent(env))
             rows.append({"agent": "qos-greedy", "candidates": 0, "seed": seed,
                          "mean_reward": float(rewards.mean())})
     finally:
