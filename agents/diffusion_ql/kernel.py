@@ -95,12 +95,10 @@ class TorchMish(torch.autograd.Function):
         lib = load()
         assert lib is not None and x.dtype == torch.float32 and x.device.type == "cpu"
         y = x.clone(memory_format=torch.contiguous_format)  # the pass works in place
-        if not ctx.needs_input_grad[0]:
-            lib.rg_mish(y.numel(), _address(y.numpy()), None)
-            return y
-        slope = torch.empty_like(y)
-        lib.rg_mish(y.numel(), _address(y.numpy()), _address(slope.numpy()))
-        ctx.save_for_backward(slope)
+        slopes: list[np.ndarray] | None = [] if ctx.needs_input_grad[0] else None
+        mish_keeping(lib, y.numpy(), slopes)
+        if slopes:
+            ctx.save_for_backward(torch.from_numpy(slopes[0]))
         return y
 
     @staticmethod
