@@ -13,6 +13,11 @@ Beside it, on the same episode: qos-greedy recomputed at every step (the baselin
 every table) and its first allocation held (where the search starts). The ns-3 steps
 the search spends per drop are counted.
 
+``shifts``: whether the moves the search keeps (most lower one UE's power level) stand
+for a rule that holds on every drop: qos-greedy recomputed at every step with every
+served UE's power level shifted by a fixed number of levels per slice (eMBB, URLLC,
+mMTC; clipped to the levels there are), each shift played on the same drops.
+
 ``candidates``: a Diffusion-QL checkpoint played in ns-3 with ``--candidates`` N
 (best of N samples by min(Q1, Q2), the agent's decision rule), on the same seeds and
 with the same decision seed for every N. If the critics rank one state's actions the way
@@ -24,6 +29,7 @@ Use training seeds (no evaluation table uses 1-99); ``search`` runs its seeds
 ``--workers`` at a time, one simulator each, and skips a seed whose JSON is there.
 
     .venv/bin/python scripts/ns3_headroom.py search --seeds 1,2,3,4 --out DIR
+    .venv/bin/python scripts/ns3_headroom.py shifts --seeds 1,2,3,4,5,6,7,8 --out DIR
     .venv/bin/python scripts/ns3_headroom.py candidates --seeds 1,2,3,4 \\
         --checkpoint docs/results/slicing/checkpoints/diffusion-ql.pt --out DIR
 """
@@ -42,6 +48,7 @@ import numpy as np
 
 from agents.baselines.slicing import QosGreedyAgent, slicing_config
 from bridge.slicing import greedy, shares
+from bridge.slicing.allocation import Allocation, repair_power
 from bridge.slicing.config import SlicingConfig
 from bridge.slicing.layout import gains_from_observation
 from ran_gym.evaluation import make_env, play_episode
@@ -57,6 +64,21 @@ class Held:
     def predict(self, obs: Any, **_: Any) -> tuple[dict[str, np.ndarray], None]:
         gains = gains_from_observation(obs, self.cfg)
         return shares.decode(self.cfg, self.x, gains).to_native(), None
+
+
+class Shifted(QosGreedyAgent):
+    """qos-greedy with each UE's power level moved by ``shift`` [3] levels (per slice),
+    then lowered where an O-RU's budget needs it (``repair_power``)."""
+
+    def __init__(self, env: Any, shift: tuple[int, int, int]):
+        super().__init__(env)
+        self.shift = np.asarray(shift, dtype=np.int64)
+
+    def allocate(self, gain_db: np.ndarray) -> Allocation:
+        a = super().allocate(gain_db)
+        moved = np.clip(a.power_level + self.shift[self.cfg.ue_slice], 0, self.cfg.n_levels - 1)
+        return Allocation(a.association, a.prb_owner,
+                          repair_power(self.cfg, a.association, a.prb_owner, moved))
 
 
 def episode(env: Any, seed: int, steps: int, agent: Any) -> np.ndarray:
@@ -162,6 +184,7 @@ def run_search(args: argparse.Namespace) -> None:
 
 
 def run_candidates(args: argparse.Namespace) -> None:
+    from agents.diffusion_ql import DiffusionQL
     from agents.registry import make_agent
 
     out = Path(args.out)
@@ -172,6 +195,7 @@ def run_candidates(args: argparse.Namespace) -> None:
         for n in args.candidates:
             agent = make_agent("diffusion-ql", env, seed=args.decision_seed,
                                checkpoint=args.checkpoint)
+            assert isinstance(agent, DiffusionQL)
             agent.retune(candidates=n)
             for seed in args.seeds:
                 rewards = episode(env, seed, args.steps, agent)
@@ -205,6 +229,49 @@ def run_candidates(args: argparse.Namespace) -> None:
     print("\n".join(lines))
 
 
+def _shift_job(job: tuple[tuple[int, int, int], list[int], int]) -> dict[str, Any]:
+    shift, seeds, steps = job
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    env = make_env("oran-slicing", "qos-greedy", {"maxSteps": steps})
+    try:
+        rewards = [float(episode(env, seed, steps, Shifted(env, shift)).mean()) for seed in seeds]
+    finally:
+        env.close()
+    return {"shift": list(shift), "seeds": seeds, "mean_reward": rewards}
+
+
+def run_shifts(args: argparse.Namespace) -> None:
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    shifts = [(0, 0, 0), *[s for s in args.shifts if s != (0, 0, 0)]]
+    jobs = [(shift, args.seeds, args.steps) for shift in shifts]
+    with multiprocessing.get_context("spawn").Pool(max(1, min(args.workers, len(jobs)))) as pool:
+        rows = pool.map(_shift_job, jobs)
+    base = np.asarray(rows[0]["mean_reward"])
+    lines = ["| power levels shifted (eMBB, URLLC, mMTC) | " + " | ".join(
+                 f"seed {s}" for s in args.seeds) + " | mean | − qos-greedy | seeds above |",
+             "|---|" + "---:|" * (len(args.seeds) + 3)]
+    for row in rows:
+        mine = np.asarray(row["mean_reward"])
+        shifted = ", ".join(f"{v:+d}" for v in row["shift"])
+        label = "none (qos-greedy)" if row is rows[0] else shifted
+        lines.append(f"| {label} | " + " | ".join(f"{v:.3f}" for v in mine)
+                     + f" | {mine.mean():.3f} | {mine.mean() - base.mean():+.3f} | "
+                     + f"{int((mine > base + 1e-9).sum())} of {len(mine)} |")
+    tmp = out / ".shifts.json.tmp"
+    tmp.write_text(json.dumps({"steps": args.steps, "rows": rows}, indent=1))
+    tmp.replace(out / "shifts.json")
+    (out / "shifts.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+def _shift(text: str) -> tuple[int, int, int]:
+    values = tuple(int(v) for v in text.split(","))
+    if len(values) != 3:
+        raise argparse.ArgumentTypeError(f"a shift is three levels (eMBB,URLLC,mMTC), got {text!r}")
+    return values
+
+
 def _ints(text: str) -> list[int]:
     return [int(v) for v in text.split(",") if v]
 
@@ -219,6 +286,15 @@ def main() -> None:
     search.add_argument("--sweeps", type=int, default=2)
     search.add_argument("--workers", type=int, default=2)
     search.add_argument("--out", required=True)
+    shift = sub.add_parser("shifts", help="qos-greedy with its power levels shifted per slice")
+    shift.add_argument("--seeds", type=_ints, default=[1, 2, 3, 4, 5, 6, 7, 8])
+    shift.add_argument("--shifts", type=_shift, nargs="+", default=[
+        _shift(v) for v in ("-1,-1,-1", "-2,-2,-2", "-3,-3,-3", "-5,-5,-5", "-2,0,0",
+                            "-4,0,0", "0,-2,0", "0,-4,0", "0,0,-2", "0,0,-4", "0,-3,-3")],
+        help="each three levels, eMBB,URLLC,mMTC (the unshifted qos-greedy is always played)")
+    shift.add_argument("--steps", type=int, default=50)
+    shift.add_argument("--workers", type=int, default=2)
+    shift.add_argument("--out", required=True)
     cand = sub.add_parser("candidates", help="Diffusion-QL with best of N by its critics")
     cand.add_argument("--checkpoint", required=True)
     cand.add_argument("--seeds", type=_ints, default=[1, 2, 3, 4])
@@ -227,7 +303,7 @@ def main() -> None:
     cand.add_argument("--decision-seed", type=int, default=0)
     cand.add_argument("--out", required=True)
     args = parser.parse_args()
-    run_search(args) if args.command == "search" else run_candidates(args)
+    {"search": run_search, "shifts": run_shifts, "candidates": run_candidates}[args.command](args)
 
 
 if __name__ == "__main__":
