@@ -61,6 +61,12 @@ def _ssvae(env: Any, seed: int | None, checkpoint: str | None = None) -> Policy:
     return SsVaeAgent(env.observation_space, env.action_space, seed=seed or 0)
 
 
+def _ue_value(env: Any, seed: int | None, checkpoint: str | None = None) -> Policy:
+    from agents.ue_value import UeValueAgent  # noqa: PLC0415 - only the slicing scenario
+
+    return UeValueAgent(env, seed, checkpoint)
+
+
 def _sapd(env: Any, **kw: Any) -> Policy:
     from agents.sapd import SapdAgent  # noqa: PLC0415 - torch only when asked for
     from bridge.twins.interference import config_from_params  # noqa: PLC0415
@@ -90,6 +96,7 @@ AGENTS: dict[str, Callable[..., Policy]] = {
     "ns3-pf": _slicing("Ns3PfAgent"),
     "ns3-rr": _slicing("Ns3RrAgent"),
     "ss-vae": _ssvae,
+    "ue-value": _ue_value,
 }
 
 

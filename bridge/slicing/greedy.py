@@ -66,8 +66,16 @@ def allocate(cfg: SlicingConfig, gain_db: np.ndarray,
                         np.asarray(plan_mbps, dtype=np.float64)[cfg.ue_slice],
                         np.asarray(offered_mbps, dtype=np.float64)[cfg.ue_slice],
                         min(usable_rbgs, cfg.n_rbgs))
+    return block_allocation(cfg, association, counts)
+
+
+def block_allocation(cfg: SlicingConfig, association: np.ndarray, counts: np.ndarray
+                     ) -> Allocation:
+    """The allocation that gives UE u ``counts[u]`` RBGs at its O-RU: the RBGs in blocks
+    in UE order from RBG 0 (the same counts give the same map at every O-RU), every
+    served UE at the top power level, lowered where the O-RU's budget needs it."""
     owner = np.full((cfg.n_rus, cfg.n_rbgs), -1, dtype=np.int64)
-    for ru in range(cfg.n_rus):  # blocks in UE order: the same counts give the same map
+    for ru in range(cfg.n_rus):
         ues = np.flatnonzero(counts * (association == ru))
         owner[ru, :counts[ues].sum()] = np.repeat(ues, counts[ues])
     levels = np.full(cfg.n_ues, cfg.n_levels - 1, dtype=np.int64)

@@ -22,12 +22,16 @@ TRAINERS: dict[tuple[str, str], str] = {
     ("oran-slicing", "dqn"): "ran_gym.train.dqn:train_command",
     ("oran-slicing-twin", "dqn"): "ran_gym.train.dqn:train_command",
     ("oran-slicing", "ss-vae"): "ran_gym.train.ssvae:train_command",
+    ("oran-slicing", "ue-value"): "ran_gym.train.ue_value:train_command",
+    ("oran-slicing-twin", "ue-value"): "ran_gym.train.ue_value:train_command",
 }
 
 
 ROLLOUTS = ("local", "ray")
 RAY_ROLLOUTS = ("diffusion-ql",)
 """The trainers whose rollouts can run as Ray actors (ran_gym.rollouts)."""
+AGENT_PARAMS = ("diffusion-ql", "ue-value")
+"""The trainers that take ``--agent-param``."""
 DEMO_POLICY = "qos-greedy"
 """The --dataset policy whose episodes are Diffusion-QL's demonstrations by default."""
 
@@ -56,7 +60,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--agent-param", action="append", default=[], metavar="NAME=VALUE",
                         help="diffusion-ql: a DiffusionQLConfig field over the preset's "
                              "(e.g. q_weight=0.05), or with --init over the checkpoint's "
-                             "(those that do not shape the networks); repeatable")
+                             "(those that do not shape the networks); ue-value: min_rows "
+                             "(rows a table cell needs, default 30); repeatable")
     parser.add_argument("--out", required=True, type=paths.path,
                         help="directory for the checkpoint")
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
@@ -107,7 +112,8 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--ray-address needs --rollouts ray")
     if args.agent != "diffusion-ql":
         given = [flag for flag, value in (
-            ("--preset", args.preset), ("--agent-param", args.agent_param),
+            ("--preset", args.preset),
+            ("--agent-param", args.agent_param and args.agent not in AGENT_PARAMS),
             ("--pretrain-updates", args.pretrain_updates),
             ("--demo-policy", args.demo_policy != DEMO_POLICY)) if value]
         if given:

@@ -1,0 +1,15 @@
+"""``ue-value``: a per-UE value table fitted on ns-3's own outcomes, maximised exactly
+per O-RU (:mod:`agents.ue_value.agent`)."""
+
+from agents.ue_value.agent import (
+    MIN_ROWS,
+    RATE_EDGES,
+    UeValueAgent,
+    UeValueTable,
+    best_counts,
+    fit,
+    ue_outcomes,
+)
+
+__all__ = ["MIN_ROWS", "RATE_EDGES", "UeValueAgent", "UeValueTable", "best_counts", "fit",
+           "ue_outcomes"]
