@@ -2,10 +2,11 @@
 # make demo: a short but real job on the default O-RAN slicing scenario (3 O-RUs,
 # 25 UEs). "Diffusion-QL + demonstrations" and DQN learn in the closed-form twin
 # (RanGym/OranSlicingTwin-v0, thousands of steps a second) and are fine-tuned against
-# ns-3; then every agent — the two learners, the qos-greedy demonstrator, max-SINR,
-# ns-3's own PF and RR schedulers and random — plays the same ns-3 drops, channels and
-# traffic (same seeds, never used in training), and one report gathers the comparison
-# table, the training curves and the per-slice traces.
+# ns-3; ue-value fits its per-UE value table on the ns-3 transitions collected for
+# Diffusion-QL (agents/ue_value); then every agent — the three learners, the qos-greedy
+# demonstrator, max-SINR, ns-3's own PF and RR schedulers and random — plays the same
+# ns-3 drops, channels and traffic (same seeds, never used in training), and one report
+# gathers the comparison table, the training curves and the per-slice traces.
 #
 # Budgets (environment variables, defaults in brackets): DEMO_TWIN_STEPS [40000] twin
 # transitions collected (qos-greedy, the same with share-space noise 0.3 and 1, random);
@@ -48,6 +49,10 @@ stage "collecting $NS3_DEMO ns-3 transitions of the demonstrator (2 simulators)"
     --policy qos-greedy,qos-greedy:noise=0.3 --num-envs 2 \
     --steps "$NS3_DEMO" --seed 2000000 --out "$OUT/data-ns3"
 
+stage "ue-value: its per-UE table fitted on the $NS3_DEMO ns-3 transitions"
+"$RAN_GYM" train --scenario oran-slicing --agent ue-value "${PARAMS[@]}" \
+    --dataset "$OUT/data-ns3" --out "$OUT/train-ue-value"
+
 # DQN trains on one core while Diffusion-QL pre-trains on the other: one BLAS/OpenMP
 # thread each (two pools on two cores would fight over them).
 stage "DQN, on the second core: $DQN_TWIN_STEPS twin steps, then $(( NS3_DEMO + NS3_STEPS )) in ns-3 (log: $OUT/dqn.log)"
@@ -87,9 +92,10 @@ if [[ "${DEMO_TRAIN_ONLY:-0}" == 1 ]]; then stage "done (training only)"; exit 0
 
 stage "every agent on seeds $SEEDS, $EVAL_STEPS steps each"
 "$RAN_GYM" evaluate --scenario oran-slicing "${PARAMS[@]}" \
-    --agents diffusion-ql,dqn,qos-greedy,max-sinr,ns3-pf,ns3-rr,random --seeds "$SEEDS" \
-    --steps "$EVAL_STEPS" --param "maxSteps=$EVAL_STEPS" \
+    --agents diffusion-ql,ue-value,dqn,qos-greedy,max-sinr,ns3-pf,ns3-rr,random \
+    --seeds "$SEEDS" --steps "$EVAL_STEPS" --param "maxSteps=$EVAL_STEPS" \
     --checkpoint "diffusion-ql=$OUT/train-diffusion-ql/diffusion-ql.pt" \
+    --checkpoint "ue-value=$OUT/train-ue-value/ue-value.json" \
     --checkpoint "dqn=$OUT/train-dqn/dqn.zip" \
     --out "$OUT/compare"
 

@@ -11,8 +11,8 @@
 # demonstrations, long pre-training" (its evaluation, same seeds, and its checkpoint).
 #
 # Stages: plain (the table-i Diffusion-QL, online in ns-3), eval (the baselines, the
-# demo's learners and the table-i one, seeds 200-204, 50 steps: the same episodes in
-# each), gap (twin and ns-3, the same agents and seeds, 20 steps), then one table, and the
+# demo's learners, ue-value too, and the table-i one, seeds 200-204, 50 steps: the
+# same episodes in each), gap (twin and ns-3, the same agents and seeds, 20 steps), then one table, and the
 # checkpoints behind it (Diffusion-QL's without its buffers, DQN's without its replay).
 # Each stage is skipped when its output is there.
 set -euo pipefail
@@ -40,6 +40,10 @@ stage "the demo's learners on seeds $SEEDS"
     --agents diffusion-ql,dqn --seeds "$SEEDS" --steps 50 --param maxSteps=50 \
     --checkpoint "diffusion-ql=$DEMO/train-diffusion-ql/diffusion-ql.pt" \
     --checkpoint "dqn=$DEMO/train-dqn/dqn.zip" --out "$OUT/eval-learners"
+stage "ue-value (fitted on the demo's ns-3 collection) on seeds $SEEDS"
+[ -f "$OUT/eval-ue-value/table.csv" ] || "$RAN_GYM" evaluate --scenario oran-slicing \
+    --agents ue-value --seeds "$SEEDS" --steps 50 --param maxSteps=50 \
+    --checkpoint "ue-value=$DEMO/train-ue-value/ue-value.json" --out "$OUT/eval-ue-value"
 stage "the table-i Diffusion-QL on seeds $SEEDS"
 [ -f "$OUT/eval-plain/table.csv" ] || "$RAN_GYM" evaluate --scenario oran-slicing \
     --agents diffusion-ql --seeds "$SEEDS" --steps 50 --param maxSteps=50 \
@@ -67,13 +71,15 @@ from pathlib import Path
 import pandas as pd
 
 out = Path(sys.argv[1])
-runs = ["long"] * (out / "eval-long").is_dir() + ["learners", "plain", "baselines"]
+runs = ["long"] * (out / "eval-long").is_dir() + ["learners", "ue-value", "plain",
+                                                  "baselines"]
 parts = [pd.read_csv(out / f"eval-{name}" / "table.csv").assign(run=name) for name in runs]
 table = pd.concat(parts, ignore_index=True)
 table.loc[table.run == "long", "agent"] = "diffusion-ql + demonstrations, long pre-training"
 table.loc[table.run == "learners", "agent"] = table.agent.replace(
     {"diffusion-ql": "diffusion-ql + demonstrations"})
 table.loc[table.run == "plain", "agent"] = "diffusion-ql (table-i, online in ns-3)"
+table.loc[table.run == "ue-value", "agent"] = "ue-value (the demo's 2000 ns-3 transitions)"
 table.drop(columns="run").to_csv(out / "table.csv", index=False)
 print(table[["agent", "mean_reward", "mean_reward_ci95", "throughput_mbps",
              "throughput_mbps_ci95"]].round(3).to_string(index=False))
@@ -94,5 +100,6 @@ if long:
     DiffusionQL.slim(f"{long}/twin-diffusion-ql/diffusion-ql.pt",
                      f"{out}/checkpoints/diffusion-ql-long.pt")
 PY
-cp "$DEMO/train-dqn/dqn.zip" "$DEMO/train-dqn/dqn.sha256.json" "$OUT/checkpoints/"
+cp "$DEMO/train-dqn/dqn.zip" "$DEMO/train-dqn/dqn.sha256.json" \
+    "$DEMO/train-ue-value/ue-value.json" "$OUT/checkpoints/"
 stage "done"

@@ -133,6 +133,9 @@ def test_a_table_round_trips_its_file_and_bad_files_are_refused_by_name(tmp_path
     with pytest.raises(ValueError, match="other.json is not a ue-value table"):
         UeValueTable.load(tmp_path / "other.json")
     data = json.loads((tmp_path / "t.json").read_text())
+    (tmp_path / "keyless.json").write_text(json.dumps({"format": data["format"]}))
+    with pytest.raises(ValueError, match="keyless.json: a malformed table"):
+        UeValueTable.load(tmp_path / "keyless.json")
     data["rows"] = data["rows"][:2]
     (tmp_path / "short.json").write_text(json.dumps(data))
     with pytest.raises(ValueError, match=r"not of shape \(3, 10, 17\)"):
@@ -195,6 +198,9 @@ def test_fitted_on_ns3_transitions_it_plays_ns3_and_its_rows_add_up_to_the_rewar
     assert "no cell of eMBB UEs holding RBGs has 30 rows" in capsys.readouterr().err
     assert main(["train", *NS3, "--agent", "ue-value", "--dataset", str(data),
                  "--agent-param", "min_rows=5", "--out", str(fitted)]) == 0
+    assert main(["train", *NS3, "--agent", "ue-value", "--dataset", str(data),
+                 "--agent-param", "min_rows=5", "--out", str(fitted)]) == 2
+    assert "holds an earlier fit (ue-value.json); pass --overwrite" in capsys.readouterr().err
     fitted_table = UeValueTable.load(fitted / "ue-value.json")
     assert fitted_table.rows.sum() == 40 * cfg.n_ues
     csv_rows = (fitted / "table.csv").read_text().splitlines()

@@ -37,7 +37,7 @@ import gymnasium as gym
 import numpy as np
 
 from agents.baselines.slicing import slicing_config
-from bridge.slicing import greedy
+from bridge.slicing import greedy, shares
 from bridge.slicing.allocation import Allocation
 from bridge.slicing.config import SlicingConfig
 from bridge.slicing.layout import gains_from_observation, observation_slices
@@ -63,7 +63,7 @@ class UeValueTable:
     qos: np.ndarray
     """[3, bins, K] share of the cell's rows that met their QoS (nan: no row)."""
     n_rbgs: int
-    """RBGs of the network it was fitted on (the usable ones: K − 1)."""
+    """RBGs of the network it was fitted on (of which K − 1 are scheduled)."""
     min_rows: int = MIN_ROWS
 
     def values(self, cfg: SlicingConfig) -> np.ndarray:
@@ -125,18 +125,16 @@ class UeValueTable:
             return np.array([[[np.nan if v is None else v for v in row] for row in plane]
                              for plane in data[name]], dtype=np.float64)
 
-        table = cls(tuple(float(e) for e in data["rate_edges"]),
-                    np.asarray(data["rows"], dtype=np.int64), array("throughput_mbps"),
-                    array("qos"), int(data["n_rbgs"]), int(data["min_rows"]))
-        shape = (SLICES, len(table.rate_edges) + 1, greedy_usable(table.n_rbgs) + 1)
+        try:
+            table = cls(tuple(float(e) for e in data["rate_edges"]),
+                        np.asarray(data["rows"], dtype=np.int64), array("throughput_mbps"),
+                        array("qos"), int(data["n_rbgs"]), int(data["min_rows"]))
+        except (KeyError, TypeError, ValueError) as error:
+            raise ValueError(f"ue-value: {path}: a malformed table ({error!r})") from None
+        shape = (SLICES, len(table.rate_edges) + 1, min(greedy.USABLE_RBGS, table.n_rbgs) + 1)
         if any(a.shape != shape for a in (table.rows, table.throughput_mbps, table.qos)):
             raise ValueError(f"ue-value: {path}: the tables are not of shape {shape}")
         return table
-
-
-def greedy_usable(n_rbgs: int) -> int:
-    """The RBGs of an O-RU that the program schedules (greedy.USABLE_RBGS at most)."""
-    return min(greedy.USABLE_RBGS, n_rbgs)
 
 
 def ue_outcomes(cfg: SlicingConfig, obs: np.ndarray, next_obs: np.ndarray,
@@ -146,7 +144,7 @@ def ue_outcomes(cfg: SlicingConfig, obs: np.ndarray, next_obs: np.ndarray,
     its throughput and QoS flag over the step. Arrays of N transitions:
     ``association`` [N, U], ``prb_owner`` [N, R·G] (RU-major, as collections store it)."""
     n, u, r = len(obs), cfg.n_ues, cfg.n_rus
-    usable = greedy_usable(cfg.n_rbgs)
+    usable = shares.usable_rbgs(cfg)
     fields = observation_slices(cfg)
     owner = np.asarray(prb_owner, dtype=np.int64).reshape(n, r, cfg.n_rbgs)[:, :, :usable]
     association = np.asarray(association, dtype=np.int64).reshape(n, u)
@@ -175,7 +173,7 @@ def fit(cfg: SlicingConfig, obs: np.ndarray, next_obs: np.ndarray, association: 
     if len(obs) == 0:
         raise ValueError("ue-value: no transitions to fit")
     rows = ue_outcomes(cfg, obs, next_obs, association, prb_owner)
-    k = greedy_usable(cfg.n_rbgs) + 1
+    k = shares.usable_rbgs(cfg) + 1
     shape = (SLICES, len(rate_edges) + 1, k)
     cell = (rows["slice"], np.searchsorted(np.asarray(rate_edges), rows["rate_mbps"],
                                            side="right"), rows["rbgs"])
@@ -238,7 +236,7 @@ class UeValueAgent:
         cfg = self.cfg
         association = np.argmax(gain_db, axis=1).astype(np.int64)
         bins = self.table.rate_bin(greedy.rate_per_rbg(cfg, gain_db))
-        usable = greedy_usable(cfg.n_rbgs)
+        usable = shares.usable_rbgs(cfg)
         counts = np.zeros(cfg.n_ues, dtype=np.int64)
         for ru in range(cfg.n_rus):
             ues = np.flatnonzero(association == ru)

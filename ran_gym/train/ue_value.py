@@ -60,6 +60,9 @@ def train_command(args: argparse.Namespace) -> Path:
                 np.asarray(table["association"]), np.asarray(table["prb_owner"]), min_rows)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    if (out / CHECKPOINT).exists() and not getattr(args, "overwrite", False):
+        raise ValueError(f"--out {out} holds an earlier fit ({CHECKPOINT}); pass --overwrite "
+                         "to replace it")
     _write_cells(out / "table.csv", model, model.values(cfg))
     (out / "config.json").write_text(json.dumps(
         {"scenario": args.scenario, "agent": "ue-value", "dataset": paths,
