@@ -5,10 +5,11 @@ seed 2000000, 2 simulators), grown with ``--resume`` to each budget in turn, so 
 N transitions are the same at every budget and the demo's 2000 are one point of the
 curve. At each budget ``ran-gym train --agent ue-value`` fits the table on the whole
 collection and ``ran-gym evaluate`` plays it on the development seeds (1-8, on which
-its settings were chosen) and two held-out sets (200-204, those of
-docs/results/slicing/, and 300-309), 50 steps each; qos-greedy plays the same episodes
-once. ``curve.md`` gives each budget's mean, its paired difference from qos-greedy with
-a 95 % Student-t interval, and the seeds above it.
+its settings were chosen) and three held-out sets (200-204, those of
+docs/results/slicing/, 300-309 and 400-429), 50 steps each; qos-greedy plays the same episodes
+once. ``curve.md`` gives each budget's mean per seed set and over the held-out sets
+together, its paired difference from qos-greedy with a 95 % Student-t interval, and the
+seeds above it.
 
     .venv/bin/python scripts/ue_value_curve.py --out DIR
 
@@ -27,16 +28,17 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-from scipy import stats
+
+from analysis.compare import mean_ci
 
 RAN_GYM = os.environ.get("RAN_GYM", str(Path(sys.executable).with_name("ran-gym")))
 COLLECT = ["--scenario", "oran-slicing", "--param", "maxSteps=20", "--policy",
            "qos-greedy,qos-greedy:noise=0.3", "--num-envs", "2", "--seed", "2000000"]
 SEED_SETS = {"development (1-8)": [1, 2, 3, 4, 5, 6, 7, 8],
              "held out (200-204)": [200, 201, 202, 203, 204],
-             "held out (300-309)": list(range(300, 310))}
+             "held out (300-309)": list(range(300, 310)),
+             "held out (400-429)": list(range(400, 430))}
 
 
 def run(*args: str, log: Path | None = None) -> None:
@@ -94,34 +96,43 @@ def main() -> None:
     frame = pd.DataFrame(rows)
     frame.to_csv(out / "curve.csv", index=False)
     greedy = frame[frame.budget == "qos-greedy"].set_index(["seeds", "seed"]).mean_reward
+    held_out = [name for name in SEED_SETS if name.startswith("held out")]
+    groups = [(name, [name]) for name in SEED_SETS] + [
+        (f"held out, all {sum(len(SEED_SETS[n]) for n in held_out)}", held_out)]
     lines = ["| ns-3 transitions fitted on | seeds | mean reward | − qos-greedy (paired, 95 %) "
              "| seeds above qos-greedy |", "|---:|---|---:|---:|---:|"]
     for budget in budgets:
         mine = frame[frame.budget == budget].set_index(["seeds", "seed"]).mean_reward
-        for name in SEED_SETS:
-            diff = (mine[name] - greedy[name]).to_numpy()
-            half = stats.t.ppf(0.975, len(diff) - 1) * diff.std(ddof=1) / np.sqrt(len(diff))
-            lines.append(f"| {budget} | {name} | {mine[name].mean():.3f} | "
+        for name, keep in groups:
+            ours, theirs = mine[mine.index.get_level_values(0).isin(keep)], \
+                greedy[greedy.index.get_level_values(0).isin(keep)]
+            diff = (ours - theirs).to_numpy()
+            _, half = mean_ci(diff)
+            lines.append(f"| {budget} | {name} | {ours.mean():.3f} | "
                          f"{diff.mean():+.3f} ± {half:.3f} | {int((diff > 0).sum())} of "
                          f"{len(diff)} |")
-    lines += [f"| qos-greedy | {name} | {greedy[name].mean():.3f} | — | — |"
-              for name in SEED_SETS]
+    lines += [f"| qos-greedy | {name} | "
+              f"{greedy[greedy.index.get_level_values(0).isin(keep)].mean():.3f} | — | — |"
+              for name, keep in groups]
     (out / "curve.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
-    plot(frame, budgets, out / "curve.png")
+    plot(frame, budgets, groups, out / "curve.png")
     print(f"done in {time.time() - started:.0f} s")
 
 
-def plot(frame: pd.DataFrame, budgets: list[int], path: Path) -> None:
+def plot(frame: pd.DataFrame, budgets: list[int], groups: list[tuple[str, list[str]]],
+         path: Path) -> None:
+    """Mean reward against the budget for the development seeds and the held-out ones
+    together, each beside qos-greedy's on the same seeds."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
-    colours = ("tab:blue", "tab:orange", "tab:green")
-    for name, colour in zip(SEED_SETS, colours, strict=True):
-        sub = frame[frame.seeds == name]
+    shown = [groups[0], groups[-1]]
+    for (name, keep), colour in zip(shown, ("tab:blue", "tab:orange"), strict=True):
+        sub = frame[frame.seeds.isin(keep)]
         means = [sub[sub.budget == b].mean_reward.mean() for b in budgets]
         ax.plot(budgets, means, "o-", color=colour, label=f"ue-value, {name}")
         ax.axhline(sub[sub.budget == "qos-greedy"].mean_reward.mean(), color=colour,
