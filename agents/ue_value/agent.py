@@ -92,7 +92,7 @@ class UeValueTable:
                              "this network")
 
     def rate_bin(self, rate_mbps: np.ndarray) -> np.ndarray:
-        return np.searchsorted(np.asarray(self.rate_edges), rate_mbps, side="right")
+        return rate_bin(self.rate_edges, rate_mbps)
 
     def save(self, path: str | Path) -> Path:
         """As JSON (nan as null), written whole or not at all."""
@@ -137,6 +137,11 @@ class UeValueTable:
         return table
 
 
+def rate_bin(edges: tuple[float, ...], rate_mbps: np.ndarray) -> np.ndarray:
+    """The bin of each rate: 0 below the first edge, i from edge i − 1 (inclusive) up."""
+    return np.searchsorted(np.asarray(edges), rate_mbps, side="right")
+
+
 def ue_outcomes(cfg: SlicingConfig, obs: np.ndarray, next_obs: np.ndarray,
                 association: np.ndarray, prb_owner: np.ndarray) -> dict[str, np.ndarray]:
     """Per UE of each transition (flattened, rows where the UE sat on its strongest
@@ -175,8 +180,7 @@ def fit(cfg: SlicingConfig, obs: np.ndarray, next_obs: np.ndarray, association: 
     rows = ue_outcomes(cfg, obs, next_obs, association, prb_owner)
     k = shares.usable_rbgs(cfg) + 1
     shape = (SLICES, len(rate_edges) + 1, k)
-    cell = (rows["slice"], np.searchsorted(np.asarray(rate_edges), rows["rate_mbps"],
-                                           side="right"), rows["rbgs"])
+    cell = (rows["slice"], rate_bin(rate_edges, rows["rate_mbps"]), rows["rbgs"])
     count = np.zeros(shape, dtype=np.int64)
     thr, qos = np.zeros(shape), np.zeros(shape)
     np.add.at(count, cell, 1)
