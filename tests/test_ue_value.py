@@ -10,7 +10,15 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from agents.ue_value import UeValueAgent, UeValueTable, best_counts, fit, ue_outcomes
+from agents.ue_value import (
+    RATE_EDGES,
+    UeValueAgent,
+    UeValueTable,
+    best_counts,
+    fit,
+    rate_bin,
+    ue_outcomes,
+)
 from bridge.slicing import greedy
 from bridge.slicing.allocation import ru_power_use
 from bridge.slicing.config import SlicingConfig
@@ -89,6 +97,12 @@ def test_the_fit_averages_each_ues_own_outcome_by_slice_rate_and_rbgs():
     assert by_rate.rows.sum() == table.rows.sum() and by_rate.rows.shape[1] == 10
     with pytest.raises(ValueError, match="no cell of mMTC UEs holding RBGs has 6 rows"):
         fit(CFG, obs, nxt, assoc, owner, min_rows=6, rate_edges=(100.0,))
+    with pytest.raises(ValueError, match="min_rows must be >= 1, got 0"):
+        fit(CFG, obs, nxt, assoc, owner, min_rows=0)
+    with pytest.raises(ValueError, match="no transitions to fit"):
+        fit(CFG, obs[:0], nxt[:0], assoc[:0], owner[:0])
+    default_bins = rate_bin(RATE_EDGES, np.array([0.0, 0.39, 0.4, 1.0, 2.29, 2.3, 9.0]))
+    assert default_bins.tolist() == [0, 0, 1, 4, 8, 9, 9]  # ten bins, lower edges inclusive
 
 
 def _table(rows, thr, qos):
@@ -112,8 +126,23 @@ def test_values_are_the_reward_share_and_fill_thin_cells_from_below_and_the_near
     assert (values[1, 1] == values[1, 0]).all()  # the unseen high-rate bin: the nearest one's
     high = CFG.theta_rate * 10 + CFG.theta_const / CFG.n_ues
     assert values[0, 0, 4] == pytest.approx(high) and values[0, 0, 3] == 0.0
+    assert values[0, 1, 0] == 0.0 and not np.isnan(values).any()  # no row without RBGs
     other = dataclasses.replace(CFG, theta_const=3.0)  # the env's own reward weights
     assert _table(rows, thr, qos).values(other)[0, 1, 4] == pytest.approx(0.1 + 3.0 / 5)
+
+
+def test_a_cell_counts_from_min_rows_and_an_unseen_bin_takes_the_nearest_seen_one():
+    shape = (3, 4, 17)
+    rows, thr, qos = np.zeros(shape, int), np.zeros(shape), np.zeros(shape)
+    rows[:, 0, 1], qos[:, 0, 1] = 2, 1.0   # bin 0: seen with one RBG, exactly min_rows rows
+    rows[:, 3, 2], qos[:, 3, 2] = 2, 0.5   # bin 3: seen with two RBGs
+    table = UeValueTable((1.0, 2.0, 3.0), rows, thr, qos, n_rbgs=17, min_rows=2)
+    values = table.values(CFG)
+    one, half = CFG.theta_const / CFG.n_ues, CFG.theta_const * 0.5 / CFG.n_ues
+    assert values[0, 0, 1] == pytest.approx(one)
+    assert values[0, 1, 1] == pytest.approx(one)  # bin 1: nearest is bin 0
+    assert values[0, 2, 2] == pytest.approx(half) and values[0, 2, 1] == 0.0  # bin 2: bin 3
+    assert (values[:, :, 0] == 0.0).all()  # no row without RBGs anywhere: worth nothing
 
 
 def test_a_table_round_trips_its_file_and_bad_files_are_refused_by_name(tmp_path):
@@ -125,6 +154,7 @@ def test_a_table_round_trips_its_file_and_bad_files_are_refused_by_name(tmp_path
     back = UeValueTable.load(table.save(tmp_path / "t.json"))
     assert (back.rows == table.rows).all() and back.rate_edges == table.rate_edges
     assert np.allclose(back.throughput_mbps, table.throughput_mbps, atol=1e-6, equal_nan=True)
+    assert np.allclose(back.qos, table.qos, atol=1e-6) and back.min_rows == table.min_rows
     assert list(tmp_path.iterdir()) == [tmp_path / "t.json"]  # no temporary left
     (tmp_path / "bad.json").write_text("{")
     with pytest.raises(ValueError, match="cannot read the table .*bad.json"):
@@ -141,7 +171,7 @@ def test_a_table_round_trips_its_file_and_bad_files_are_refused_by_name(tmp_path
     with pytest.raises(ValueError, match=r"not of shape \(3, 10, 17\)"):
         UeValueTable.load(tmp_path / "short.json")
     with pytest.raises(ValueError, match="fitted on a network of 17 RBGs, this one has 9"):
-        table.check(dataclasses.replace(CFG, n_prbs=25))
+        table.values(dataclasses.replace(CFG, n_prbs=25))
 
 
 class _Env:
@@ -156,10 +186,10 @@ def test_the_agent_gives_each_o_ru_the_counts_its_table_values_most(tmp_path):
     qos[1, :, 3:] = 1.0   # URLLC from 3
     qos[2, :, 1:] = 1.0   # mMTC from 1
     table = UeValueTable(tuple(np.linspace(0.4, 2.3, 9)), rows, thr, qos, n_rbgs=17)
-    agent = UeValueAgent(_Env(SlicingConfig(n_ues=8, n_rus=2)),
+    agent = UeValueAgent(_Env(SlicingConfig(n_ues=8, n_rus=3)),
                          checkpoint=str(table.save(tmp_path / "t.json")))
     cfg = agent.cfg  # UEs 0-2 eMBB, 3-5 URLLC, 6-7 mMTC
-    gains = np.full((8, 2), -110.0)
+    gains = np.full((8, 3), -110.0)
     gains[:, 0] += 30  # every UE strongest at O-RU 0
     action, _ = agent.predict(make_observation(cfg, gains))
     owner = action["prb_owner"][0, :16]
@@ -171,6 +201,12 @@ def test_the_agent_gives_each_o_ru_the_counts_its_table_values_most(tmp_path):
     alloc = greedy.block_allocation(cfg, action["association"].astype(np.int64), counts)
     assert (ru_power_use(cfg, alloc) <= cfg.n_prbs * (1 + 1e-9)).all()
     assert (action["power_level"] == alloc.power_level).all()
+    gains[[0, 1, 2, 6], 1] += 60  # eMBB UEs 0-2 and mMTC UE 6 now strongest at O-RU 1
+    action, _ = agent.predict(make_observation(cfg, gains))
+    assert action["association"].tolist() == [1, 1, 1, 0, 0, 0, 1, 0]
+    for ru, served in ((0, [0, 0, 0, 3, 3, 3, 0, 1]), (1, [6, 6, 0, 0, 0, 0, 1, 0])):
+        owner = action["prb_owner"][ru, :16]
+        assert sorted(np.bincount(owner[owner >= 0], minlength=8).tolist()) == sorted(served)
     with pytest.raises(ValueError, match="ue-value acts from a fitted table"):
         UeValueAgent(_Env(cfg))
 

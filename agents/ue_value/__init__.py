@@ -8,8 +8,9 @@ from agents.ue_value.agent import (
     UeValueTable,
     best_counts,
     fit,
+    rate_bin,
     ue_outcomes,
 )
 
 __all__ = ["MIN_ROWS", "RATE_EDGES", "UeValueAgent", "UeValueTable", "best_counts", "fit",
-           "ue_outcomes"]
+           "rate_bin", "ue_outcomes"]
