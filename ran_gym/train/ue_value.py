@@ -44,6 +44,10 @@ def train_command(args: argparse.Namespace) -> Path:
         raise ValueError("--dataset: ue-value learns from the outcomes in a collection "
                          f"(ran-gym collect --scenario {args.scenario} ...)")
     min_rows = _min_rows(getattr(args, "agent_param", []))
+    out = Path(args.out)
+    if (out / CHECKPOINT).exists() and not getattr(args, "overwrite", False):
+        raise ValueError(f"--out {out} holds an earlier fit ({CHECKPOINT}); pass --overwrite "
+                         "to replace it")
     paths = [p.strip() for p in args.dataset.split(",")]
     env = make_env(args.scenario, "ue-value", parse_params(args.param))
     cfg = env.cfg  # type: ignore[attr-defined]
@@ -58,11 +62,7 @@ def train_command(args: argparse.Namespace) -> Path:
                          f"({cfg.n_ues} UEs, {cfg.n_rus} O-RUs, {cfg.n_rbgs} RBGs)")
     model = fit(cfg, np.asarray(table["obs"], np.float64), np.asarray(table["next_obs"]),
                 np.asarray(table["association"]), np.asarray(table["prb_owner"]), min_rows)
-    out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    if (out / CHECKPOINT).exists() and not getattr(args, "overwrite", False):
-        raise ValueError(f"--out {out} holds an earlier fit ({CHECKPOINT}); pass --overwrite "
-                         "to replace it")
     _write_cells(out / "table.csv", model, model.values(cfg))
     (out / "config.json").write_text(json.dumps(
         {"scenario": args.scenario, "agent": "ue-value", "dataset": paths,
