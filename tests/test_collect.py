@@ -118,3 +118,59 @@ def test_a_label_set_loads_as_one_step_episodes_of_its_solver(tmp_path):
     with pytest.raises(ValueError, match="bad.parquet: neither a collection directory nor a "
                                          r"label set .* \(no column seed, solver, "):
         load(tmp_path / "bad.parquet")
+
+
+def _ue_value_table(path):
+    """A ue-value fit on a twin collection of qos-greedy (the fit reads any collection's
+    per-UE outcomes; the trainer takes ns-3 ones only)."""
+    from agents.ue_value import fit
+    from ran_gym.train.diffusion_ql import make_env
+
+    assert main([*TWIN, "--param", "maxSteps=10", "--policy", "qos-greedy,qos-greedy:noise=0.5",
+                 "--steps", "200", "--out", str(path / "demo")]) == 0
+    t = load(path / "demo").to_pydict()
+    cfg = make_env("oran-slicing-twin", {"maxSteps": "2"}).unwrapped.cfg
+    table = fit(cfg, np.asarray(t["obs"]), np.asarray(t["next_obs"]),
+                np.asarray(t["association"]), np.asarray(t["prb_owner"]), min_rows=2)
+    return table.save(path / "ue-value.json")
+
+
+def test_a_policy_plays_its_fit_from_checkpoint_and_resumes_only_with_the_same(tmp_path):
+    from agents.ue_value import UeValueAgent
+
+    checkpoint = _ue_value_table(tmp_path)
+    cmd = [*TWIN, "--policy", "ue-value,ue-value:noise=0.3", "--checkpoint",
+           f"ue-value={checkpoint}", "--out", str(tmp_path / "own")]
+    assert main([*cmd, "--steps", "6"]) == 0
+    manifest = json.loads((tmp_path / "own" / "manifest.json").read_text())
+    assert manifest["checkpoints"]["ue-value"]["path"] == str(checkpoint)
+    assert len(manifest["checkpoints"]["ue-value"]["sha256"]) == 64
+    rows = load(tmp_path / "own").to_pylist()
+    env = OranSlicingTwinEnv({"maxSteps": 3})
+    agent = UeValueAgent(env, checkpoint=str(checkpoint))
+    for row in rows[:3]:  # the noiseless episode: the fit's own allocation, step by step
+        action, _ = agent.predict(np.asarray(row["obs"]))
+        assert row["prb_owner"] == action["prb_owner"].reshape(-1).tolist()
+        assert row["power_level"] == action["power_level"].tolist()
+    assert rows[3]["policy"] == "ue-value:noise=0.3"
+    assert main([*cmd, "--steps", "9", "--resume"]) == 0  # the same fit: goes on
+    assert len(load(tmp_path / "own")) == 9
+    checkpoint.write_text(checkpoint.read_text().replace("0.", "0.1", 1))  # another fit
+    assert main([*cmd, "--steps", "12", "--resume"]) == 2
+    assert len(load(tmp_path / "own")) == 9
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (["--policy", "qos-greedy,foo"], "--policy 'foo': unknown agent 'foo'; known: "),
+    (["--policy", "ue-value"], "ue-value acts from a fitted table: give its checkpoint"),
+    (["--policy", "qos-greedy", "--checkpoint", "ue-value=t.json"],
+     "'ue-value' is not among --policy's agents (qos-greedy)"),
+    (["--policy", "ue-value", "--checkpoint", "ue-value=nowhere.json"], "no file "),
+    (["--policy", "ue-value", "--checkpoint", "ue-value"], "expects AGENT=PATH"),
+])
+def test_a_collection_that_cannot_start_is_refused_and_leaves_nothing(tmp_path, capsys, extra,
+                                                                      message):
+    out = tmp_path / "never"
+    assert main([*TWIN, *extra, "--steps", "3", "--out", str(out)]) == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()  # no manifest of a collection that holds nothing

@@ -18,6 +18,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="agents of the native action, comma-separated, each optionally "
                              "NAME:noise=S (e.g. qos-greedy,qos-greedy:noise=0.3,random); "
                              "episodes alternate between them")
+    parser.add_argument("--checkpoint", action="append", default=[], metavar="AGENT=PATH",
+                        type=paths.agent_path,
+                        help="the fit a policy acts from (e.g. ue-value=runs/fit/ue-value.json); "
+                             "repeatable")
     parser.add_argument("--steps", type=int, required=True,
                         help="transitions to collect (whole episodes: up to one batch more)")
     parser.add_argument("--num-envs", type=int, default=1,

@@ -6,7 +6,9 @@ A policy is an agent name of the native Dict action (``qos-greedy``, ``max-sinr`
 (``qos-greedy:noise=0.2``: the allocation encoded as per-UE claims and power,
 bridge.slicing.shares, each value plus N(0, 0.2²), decoded again): near-demonstrator
 actions that differ from it, which a critic needs to rank actions. ``--policy A,B``
-alternates the policies episode by episode.
+alternates the policies episode by episode. A policy that acts from a fit
+(``ue-value``) takes it from ``--checkpoint NAME=PATH``, recorded in the manifest with
+its SHA-256, so that a resumed collection plays the same fit.
 
 Episode i (0, 1, ...) has reset seed ``--seed`` + i and policy i mod P, so a collection
 is the same whatever ``--num-envs``, however often it was resumed, and wherever its
@@ -14,7 +16,9 @@ episodes were played (``--rollouts ray``: in Ray actors, ran_gym.rollouts). Epis
 in parts (``part-NNNNN.parquet``, named by their first episode, about PART_ROWS rows of
 whole episodes each, each written atomically);
 ``--resume`` counts the episodes already there and goes on. ``manifest.json`` holds the
-command's settings and the column schema.
+command's settings and the column schema; a new collection writes it with its first
+part, so a command that fails before any episode is stored (an unknown policy, a
+policy without its fit, a simulator that cannot start) leaves no collection behind.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import functools
+import hashlib
 import json
 import os
 import sys
@@ -73,12 +78,13 @@ def parse_policy(spec: str) -> tuple[str, float]:
 class Behaviour:
     """A policy of the native action, with its optional share-space noise."""
 
-    def __init__(self, spec: str, env: gym.Env, seed: int):
+    def __init__(self, spec: str, env: gym.Env, seed: int, checkpoint: str | None = None):
         from agents.registry import make_agent
 
         self.spec = spec
         name, self.noise = parse_policy(spec)
-        self.agent = make_agent(name, env, seed=seed)
+        loaded = {} if checkpoint is None else {"checkpoint": checkpoint}
+        self.agent = make_agent(name, env, seed=seed, **loaded)
         self.cfg = env.cfg  # type: ignore[attr-defined]
         self.rng = np.random.default_rng(seed)
 
@@ -104,8 +110,14 @@ def collect_command(args: argparse.Namespace) -> Path:
     policies = [p.strip() for p in args.policy.split(",") if p.strip()]
     if not policies:
         raise ValueError("--policy: give at least one policy")
+    from agents.registry import AGENTS
+
     for spec in policies:
-        parse_policy(spec)
+        name, _ = parse_policy(spec)
+        if name not in AGENTS:
+            raise ValueError(f"--policy {spec!r}: unknown agent {name!r}; known: "
+                             f"{', '.join(sorted(AGENTS))}")
+    checkpoints = parse_checkpoints(getattr(args, "checkpoint", None) or [], policies)
     if getattr(args, "ray_address", None) and getattr(args, "rollouts", "local") != "ray":
         raise ValueError("--ray-address needs --rollouts ray")
     if args.steps < 1 or args.num_envs < 1:
@@ -115,15 +127,20 @@ def collect_command(args: argparse.Namespace) -> Path:
 
     out = Path(args.out)
     params = parse_params(args.param)
-    done = _start(out, args, policies, params)
+    done, manifest = _start(out, args, policies, params, checkpoints)
+    paths = {name: entry["path"] for name, entry in checkpoints.items()}
     with _players(args, params) as play:
         steps = int(sum(pq.read_metadata(p).num_rows for p in sorted(out.glob("part-*"))))
         episode, first, shown = done, done, 0.0
         pending: list[dict[str, Any]] = []
         while steps + len(pending) < args.steps:
-            pending += play(range(episode, episode + args.num_envs), policies, args.seed)
+            pending += play(range(episode, episode + args.num_envs), policies, args.seed,
+                            paths)
             episode += args.num_envs
             if len(pending) >= PART_ROWS or steps + len(pending) >= args.steps:
+                if manifest is not None:  # a new collection: its manifest with its first part
+                    _write_manifest(out, manifest)
+                    manifest = None
                 _write_part(out, first, pending)
                 steps, first, pending = steps + len(pending), episode, []
             if time.monotonic() - shown > 2 or not pending and steps >= args.steps:
@@ -133,7 +150,28 @@ def collect_command(args: argparse.Namespace) -> Path:
     return out
 
 
-Play = Callable[[range, list[str], int], list[dict[str, Any]]]
+def parse_checkpoints(pairs: list[str], policies: list[str]) -> dict[str, dict[str, str]]:
+    """``--checkpoint NAME=PATH`` pairs -> {NAME: {"path", "sha256"}}; NAME must be one of
+    the policies' agents and PATH a file."""
+    names = {parse_policy(spec)[0] for spec in policies}
+    found: dict[str, dict[str, str]] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        name, value = name.strip(), value.strip()
+        if not sep or not name or not value:
+            raise ValueError(f"--checkpoint expects AGENT=PATH, got {pair!r}")
+        if name not in names:
+            raise ValueError(f"--checkpoint {pair!r}: {name!r} is not among --policy's agents "
+                             f"({', '.join(sorted(names))})")
+        path = Path(value).resolve()
+        if not path.is_file():
+            raise ValueError(f"--checkpoint {pair!r}: no file {path}")
+        found[name] = {"path": str(path),
+                       "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+    return found
+
+
+Play = Callable[[range, list[str], int, dict[str, str]], list[dict[str, Any]]]
 
 
 @contextlib.contextmanager
@@ -163,28 +201,38 @@ def _players(args: argparse.Namespace, params: dict[str, str]) -> Iterator[Play]
             env.close()
 
 
-def _start(out: Path, args: argparse.Namespace, policies: list[str],
-           params: dict[str, str]) -> int:
-    """Episodes already collected in ``out`` (0 for a new collection)."""
+RESUMED = ("scenario", "policies", "seed", "params", "checkpoints")
+"""The manifest's settings a resumed collection must share."""
+
+
+def _start(out: Path, args: argparse.Namespace, policies: list[str], params: dict[str, str],
+           checkpoints: dict[str, dict[str, str]]) -> tuple[int, dict[str, Any] | None]:
+    """Episodes already collected in ``out``, and None; or, for a new collection, 0 and
+    the manifest to write with its first part."""
     manifest = {"scenario": args.scenario, "policies": policies, "seed": args.seed,
-                "params": params, "columns": {f.name: str(f.type) for f in SCHEMA}}
+                "params": params, "checkpoints": checkpoints,
+                "columns": {f.name: str(f.type) for f in SCHEMA}}
     path = out / "manifest.json"
-    if path.exists():
-        if not args.resume:
-            raise ValueError(f"--out {out} holds a collection; pass --resume to continue it")
-        earlier = json.loads(path.read_text())
-        same = {k: earlier.get(k) for k in ("scenario", "policies", "seed", "params")}
-        if same != {k: manifest[k] for k in same}:
-            raise ValueError(f"--resume: {path} was collected with {same}, not with these "
-                             "settings")
-        parts = sorted(out.glob("part-*.parquet"))
-        return int(sum(len(set(pq.read_table(p, columns=["episode"])["episode"].to_pylist()))
-                       for p in parts))
+    if not path.exists():
+        return 0, manifest
+    if not args.resume:
+        raise ValueError(f"--out {out} holds a collection; pass --resume to continue it")
+    earlier = json.loads(path.read_text())
+    same = {k: earlier.get(k, {} if k == "checkpoints" else None) for k in RESUMED}
+    if same != {k: manifest[k] for k in same}:
+        raise ValueError(f"--resume: {path} was collected with {same}, not with these "
+                         "settings")
+    parts = sorted(out.glob("part-*.parquet"))
+    return int(sum(len(set(pq.read_table(p, columns=["episode"])["episode"].to_pylist()))
+                   for p in parts)), None
+
+
+def _write_manifest(out: Path, manifest: dict[str, Any]) -> None:
     out.mkdir(parents=True, exist_ok=True)
+    path = out / "manifest.json"
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(manifest, indent=1))
     tmp.replace(path)
-    return 0
 
 
 def _env(scenario: str, params: dict[str, str], runtime: str) -> gym.Env:
@@ -193,8 +241,8 @@ def _env(scenario: str, params: dict[str, str], runtime: str) -> gym.Env:
     return make_env(scenario, "max-sinr", dict(params), runtime=runtime)  # native action
 
 
-def _episodes(envs: list[gym.Env], episodes: range, policies: list[str], seed: int
-              ) -> list[dict[str, Any]]:
+def _episodes(envs: list[gym.Env], episodes: range, policies: list[str], seed: int,
+              checkpoints: dict[str, str]) -> list[dict[str, Any]]:
     """One whole episode per env, episode i in env i - first, the envs in parallel (one
     thread each: ns-3 runs in its own process, the thread waits on its socket); rows in
     episode order."""
@@ -203,12 +251,13 @@ def _episodes(envs: list[gym.Env], episodes: range, policies: list[str], seed: i
 
     n = min(len(envs), len(episodes))
     with ThreadPoolExecutor(max_workers=n) as pool:
-        done = pool.map(_episode, envs[:n], episodes[:n], repeat(policies), repeat(seed))
+        done = pool.map(_episode, envs[:n], episodes[:n], repeat(policies), repeat(seed),
+                        repeat(checkpoints))
         return [row for rows in done for row in rows]
 
 
 def _remote_episodes(ray: Any, actors: list[Any], episodes: range, policies: list[str],
-                     seed: int) -> list[dict[str, Any]]:
+                     seed: int, checkpoints: dict[str, str]) -> list[dict[str, Any]]:
     """Episode i in actor i - first, the actors in parallel; an episode whose actor died
     is played again from its seed by the restarted actor (Ray retries it, and so does
     this loop, up to ``PLAY_TRIES`` times each): it is stored once, whole."""
@@ -216,7 +265,7 @@ def _remote_episodes(ray: Any, actors: list[Any], episodes: range, policies: lis
     todo = list(episodes[:len(actors)])
     for _ in range(PLAY_TRIES):
         refs = {e: actors[e - episodes[0]].play.options(max_task_retries=PLAY_TRIES).remote(
-                    _episode, e, policies, seed) for e in todo}
+                    _episode, e, policies, seed, checkpoints) for e in todo}
         todo = []
         for e, ref in refs.items():
             try:
@@ -228,10 +277,10 @@ def _remote_episodes(ray: Any, actors: list[Any], episodes: range, policies: lis
     raise RuntimeError(f"episodes {todo}: their rollout actors died {PLAY_TRIES} times")
 
 
-def _episode(env: gym.Env, episode: int, policies: list[str], seed: int
-             ) -> list[dict[str, Any]]:
+def _episode(env: gym.Env, episode: int, policies: list[str], seed: int,
+             checkpoints: dict[str, str]) -> list[dict[str, Any]]:
     spec = policies[episode % len(policies)]
-    behaviour = Behaviour(spec, env, seed + episode)
+    behaviour = Behaviour(spec, env, seed + episode, checkpoints.get(parse_policy(spec)[0]))
     obs, _ = env.reset(seed=seed + episode)
     rows: list[dict[str, Any]] = []
     ended = False
