@@ -3,15 +3,19 @@
 # 25 UEs). "Diffusion-QL + demonstrations" and DQN learn in the closed-form twin
 # (RanGym/OranSlicingTwin-v0, thousands of steps a second) and are fine-tuned against
 # ns-3; ue-value fits its per-UE value table on the ns-3 transitions collected for
-# Diffusion-QL (agents/ue_value); then every agent — the three learners, the qos-greedy
-# demonstrator, max-SINR, ns-3's own PF and RR schedulers and random — plays the same
-# ns-3 drops, channels and traffic (same seeds, never used in training), and one report
-# gathers the comparison table, the training curves and the per-slice traces.
+# Diffusion-QL (agents/ue_value), plays in ns-3 from that fit and fits again on both
+# collections (one round of policy iteration); then every agent — the three learners,
+# the qos-greedy demonstrator, max-SINR, ns-3's own PF and RR schedulers and random —
+# plays the same ns-3 drops, channels and traffic (same seeds, never used in training),
+# and one report gathers the comparison table, the training curves and the per-slice
+# traces.
 #
 # Budgets (environment variables, defaults in brackets): DEMO_TWIN_STEPS [40000] twin
 # transitions collected (qos-greedy, the same with share-space noise 0.3 and 1, random);
 # DEMO_NS3_DEMO [2000] ns-3 transitions of the demonstrator (and its noisy self), from 2
-# simulators; DEMO_PRETRAIN [3000] Diffusion-QL's offline updates on both collections
+# simulators; DEMO_UE_VALUE_OWN [1000] ns-3 transitions of ue-value's own play (its
+# first fit, and the same with share-space noise 0.3), from 2 simulators;
+# DEMO_PRETRAIN [3000] Diffusion-QL's offline updates on both collections
 # (the per-ue preset: per-UE denoiser and critics; η = 0: the BC term on the
 # demonstrations, the critic on everything, Q at decision time: best of 10 candidates,
 # Q-gradient guidance); DEMO_NS3_STEPS [200] its ns-3
@@ -28,6 +32,7 @@ TWIN_STEPS=${DEMO_TWIN_STEPS:-40000}
 DQN_TWIN_STEPS=${DEMO_DQN_TWIN_STEPS:-8000}
 PRETRAIN=${DEMO_PRETRAIN:-3000}
 NS3_DEMO=${DEMO_NS3_DEMO:-2000}
+UE_VALUE_OWN=${DEMO_UE_VALUE_OWN:-1000}
 NS3_STEPS=${DEMO_NS3_STEPS:-200}
 EVAL_STEPS=${DEMO_EVAL_STEPS:-50}
 SEEDS=${DEMO_SEEDS:-100,101,102}
@@ -51,7 +56,15 @@ stage "collecting $NS3_DEMO ns-3 transitions of the demonstrator (2 simulators)"
 
 stage "ue-value: its per-UE table fitted on the $NS3_DEMO ns-3 transitions"
 "$RAN_GYM" train --scenario oran-slicing --agent ue-value "${PARAMS[@]}" \
-    --dataset "$OUT/data-ns3" --out "$OUT/train-ue-value"
+    --dataset "$OUT/data-ns3" --out "$OUT/first-ue-value"
+
+stage "ue-value: $UE_VALUE_OWN ns-3 transitions of its own play (2 simulators), then its table on both"
+"$RAN_GYM" collect --scenario oran-slicing "${PARAMS[@]}" --param maxSteps=20 \
+    --policy ue-value,ue-value:noise=0.3 \
+    --checkpoint "ue-value=$OUT/first-ue-value/ue-value.json" --num-envs 2 \
+    --steps "$UE_VALUE_OWN" --seed 3000000 --out "$OUT/data-ns3-ue-value"
+"$RAN_GYM" train --scenario oran-slicing --agent ue-value "${PARAMS[@]}" \
+    --dataset "$OUT/data-ns3,$OUT/data-ns3-ue-value" --out "$OUT/train-ue-value"
 
 # DQN trains on one core while Diffusion-QL pre-trains on the other: one BLAS/OpenMP
 # thread each (two pools on two cores would fight over them).

@@ -40,7 +40,7 @@ stage "the demo's learners on seeds $SEEDS"
     --agents diffusion-ql,dqn --seeds "$SEEDS" --steps 50 --param maxSteps=50 \
     --checkpoint "diffusion-ql=$DEMO/train-diffusion-ql/diffusion-ql.pt" \
     --checkpoint "dqn=$DEMO/train-dqn/dqn.zip" --out "$OUT/eval-learners"
-stage "ue-value (fitted on the demo's ns-3 collection) on seeds $SEEDS"
+stage "ue-value (fitted on the demo's ns-3 collection and its own play) on seeds $SEEDS"
 [ -f "$OUT/eval-ue-value/table.csv" ] || "$RAN_GYM" evaluate --scenario oran-slicing \
     --agents ue-value --seeds "$SEEDS" --steps 50 --param maxSteps=50 \
     --checkpoint "ue-value=$DEMO/train-ue-value/ue-value.json" --out "$OUT/eval-ue-value"
@@ -79,7 +79,8 @@ table.loc[table.run == "long", "agent"] = "diffusion-ql + demonstrations, long p
 table.loc[table.run == "learners", "agent"] = table.agent.replace(
     {"diffusion-ql": "diffusion-ql + demonstrations"})
 table.loc[table.run == "plain", "agent"] = "diffusion-ql (table-i, online in ns-3)"
-table.loc[table.run == "ue-value", "agent"] = "ue-value (the demo's 2000 ns-3 transitions)"
+table.loc[table.run == "ue-value", "agent"] = \
+    "ue-value (the demo's 2000 ns-3 transitions + 1000 of its own play)"
 table.drop(columns="run").to_csv(out / "table.csv", index=False)
 print(table[["agent", "mean_reward", "mean_reward_ci95", "throughput_mbps",
              "throughput_mbps_ci95"]].round(3).to_string(index=False))

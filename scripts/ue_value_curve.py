@@ -11,9 +11,18 @@ once. ``curve.md`` gives each budget's mean per seed set and over the held-out s
 together, its paired difference from qos-greedy with a 95 % Student-t interval, and the
 seeds above it.
 
+Then rounds of its own play (``--rounds``, policy iteration as `make demo` runs its
+first round): from the table fitted on the first ``--own-from`` transitions (the demo's
+2000, collected again into ``DIR/data-N``), ue-value and ue-value:noise=0.3 play
+``--own-steps`` ns-3 transitions (seed 3000000 + 100000 · (round − 1), 2 simulators,
+``ran-gym collect --checkpoint``), the table is fitted on everything so far, and the
+next round plays from it. Each round's table is evaluated on the same seeds; its rows
+are labelled ``N+M own``.
+
     .venv/bin/python scripts/ue_value_curve.py --out DIR
 
-Writes ``DIR/data`` (the collection), ``DIR/fit-N/`` (each table), ``DIR/eval-*/`` (each
+Writes ``DIR/data`` (the collection), ``DIR/fit-N/`` (each table), ``DIR/own-R/`` and
+``DIR/fit-own-R/`` (each round's play and table), ``DIR/eval-*/`` (each
 evaluation), ``DIR/curve.csv`` (budget, seed set, seed, mean reward),
 ``DIR/curve.md`` and ``DIR/curve.png``. A stage whose output is there is skipped.
 """
@@ -33,8 +42,10 @@ import pandas as pd
 from analysis.compare import mean_ci
 
 RAN_GYM = os.environ.get("RAN_GYM", str(Path(sys.executable).with_name("ran-gym")))
-COLLECT = ["--scenario", "oran-slicing", "--param", "maxSteps=20", "--policy",
-           "qos-greedy,qos-greedy:noise=0.3", "--num-envs", "2", "--seed", "2000000"]
+SCENARIO = ["--scenario", "oran-slicing", "--param", "maxSteps=20", "--num-envs", "2"]
+COLLECT = [*SCENARIO, "--policy", "qos-greedy,qos-greedy:noise=0.3", "--seed", "2000000"]
+OWN_SEED = 3_000_000
+"""Round r of own play collects from seed OWN_SEED + 100000 (r - 1)."""
 SEED_SETS = {"development (1-8)": [1, 2, 3, 4, 5, 6, 7, 8],
              "held out (200-204)": [200, 201, 202, 203, 204],
              "held out (300-309)": list(range(300, 310)),
@@ -67,11 +78,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--budgets", default="250,500,1000,2000,4000",
                         help="ns-3 transitions to fit on, ascending (default: %(default)s)")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="rounds of ue-value's own play (default: %(default)s)")
+    parser.add_argument("--own-from", type=int, default=2000,
+                        help="the transitions of the first table that plays "
+                             "(default: %(default)s, the demo's)")
+    parser.add_argument("--own-steps", type=int, default=1000,
+                        help="ns-3 transitions of own play per round (default: %(default)s, "
+                             "the demo's)")
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
     budgets = [int(b) for b in args.budgets.split(",")]
     if budgets != sorted(budgets) or budgets[0] < 1:
         raise SystemExit(f"--budgets {args.budgets}: positive and ascending")
+    if args.rounds < 0 or args.own_from < 1 or args.own_steps < 1:
+        raise SystemExit("--rounds >= 0, --own-from and --own-steps >= 1")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     started = time.time()
@@ -88,12 +109,15 @@ def main() -> None:
             print(f"{budget} transitions fitted ({time.time() - started:.0f} s)", flush=True)
             waiting.append(pool.submit(evaluate, "ue-value", out / f"eval-{budget}",
                                        fit / "ue-value.json"))
+        labels = own_rounds(out, args.rounds, args.own_from, args.own_steps, pool, waiting)
         for job in waiting:
             job.result()
     rows = per_seed(out / "eval-qos-greedy", "qos-greedy")
     for budget in budgets:
         rows += per_seed(out / f"eval-{budget}", budget)
-    frame = pd.DataFrame(rows)
+    for r, label in enumerate(labels, 1):
+        rows += per_seed(out / f"eval-own-{r}", label)
+    frame = pd.DataFrame(rows).astype({"budget": str})
     frame.to_csv(out / "curve.csv", index=False)
     greedy = frame[frame.budget == "qos-greedy"].set_index(["seeds", "seed"]).mean_reward
     held_out = [name for name in SEED_SETS if name.startswith("held out")]
@@ -101,14 +125,14 @@ def main() -> None:
         (f"held out, all {sum(len(SEED_SETS[n]) for n in held_out)}", held_out)]
     lines = ["| ns-3 transitions fitted on | seeds | mean reward | − qos-greedy (paired, 95 %) "
              "| seeds above qos-greedy |", "|---:|---|---:|---:|---:|"]
-    for budget in budgets:
-        mine = frame[frame.budget == budget].set_index(["seeds", "seed"]).mean_reward
+    for label in [*map(str, budgets), *labels]:
+        mine = frame[frame.budget == label].set_index(["seeds", "seed"]).mean_reward
         for name, keep in groups:
             ours, theirs = mine[mine.index.get_level_values(0).isin(keep)], \
                 greedy[greedy.index.get_level_values(0).isin(keep)]
             diff = (ours - theirs).to_numpy()
             _, half = mean_ci(diff)
-            lines.append(f"| {budget} | {name} | {ours.mean():.3f} | "
+            lines.append(f"| {label} | {name} | {ours.mean():.3f} | "
                          f"{diff.mean():+.3f} ± {half:.3f} | {int((diff > 0).sum())} of "
                          f"{len(diff)} |")
     lines += [f"| qos-greedy | {name} | "
@@ -116,14 +140,46 @@ def main() -> None:
               for name, keep in groups]
     (out / "curve.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
-    plot(frame, budgets, groups, out / "curve.png")
+    plot(frame, budgets, labels, groups, out / "curve.png")
     print(f"done in {time.time() - started:.0f} s")
 
 
-def plot(frame: pd.DataFrame, budgets: list[int], groups: list[tuple[str, list[str]]],
-         path: Path) -> None:
+def own_rounds(out: Path, rounds: int, start: int, steps: int, pool: ThreadPoolExecutor,
+               waiting: list) -> list[str]:
+    """Each round of ue-value's own play: collect from the last table, fit on everything,
+    evaluate (in ``pool``); the rounds' labels."""
+    if not rounds:
+        return []
+    base = out / f"data-{start}"  # the first `start` transitions of the curve's collection
+    if not (base / "manifest.json").exists():
+        run("collect", *COLLECT, "--steps", str(start), "--out", str(base))
+    table = out / "fit-own-0" / "ue-value.json"
+    if not table.exists():
+        run("train", "--scenario", "oran-slicing", "--agent", "ue-value", "--dataset",
+            str(base), "--out", str(table.parent), "--overwrite")
+    datasets, labels = [str(base)], []
+    for r in range(1, rounds + 1):
+        own, fit = out / f"own-{r}", out / f"fit-own-{r}"
+        datasets.append(str(own))
+        labels.append(f"{start}+{r * steps} own")
+        if not (fit / "ue-value.json").exists():
+            if not (own / "manifest.json").exists():
+                run("collect", *SCENARIO, "--policy", "ue-value,ue-value:noise=0.3",
+                    "--checkpoint", f"ue-value={table}", "--seed",
+                    str(OWN_SEED + 100_000 * (r - 1)), "--steps", str(steps), "--out", str(own))
+            run("train", "--scenario", "oran-slicing", "--agent", "ue-value", "--dataset",
+                ",".join(datasets), "--out", str(fit), "--overwrite", log=out / f"fit-own-{r}.log")
+        print(f"round {r} of own play fitted", flush=True)
+        table = fit / "ue-value.json"
+        waiting.append(pool.submit(evaluate, "ue-value", out / f"eval-own-{r}", table))
+    return labels
+
+
+def plot(frame: pd.DataFrame, budgets: list[int], labels: list[str],
+         groups: list[tuple[str, list[str]]], path: Path) -> None:
     """Mean reward against the budget for the development seeds and the held-out ones
-    together, each beside qos-greedy's on the same seeds."""
+    together, each beside qos-greedy's on the same seeds; the rounds of own play at their
+    total ns-3 transitions."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -131,16 +187,25 @@ def plot(frame: pd.DataFrame, budgets: list[int], groups: list[tuple[str, list[s
 
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
     shown = [groups[0], groups[-1]]
+    ticks = set(budgets)
     for (name, keep), colour in zip(shown, ("tab:blue", "tab:orange"), strict=True):
         sub = frame[frame.seeds.isin(keep)]
-        means = [sub[sub.budget == b].mean_reward.mean() for b in budgets]
+        means = [sub[sub.budget == str(b)].mean_reward.mean() for b in budgets]
         ax.plot(budgets, means, "o-", color=colour, label=f"ue-value, {name}")
+        if labels:
+            start = int(labels[0].split("+")[0])
+            totals = [start] + [start + int(label.split("+")[1].split()[0]) for label in labels]
+            ticks |= set(totals)
+            own = [sub[sub.budget == str(start)].mean_reward.mean()] + [
+                sub[sub.budget == label].mean_reward.mean() for label in labels]
+            ax.plot(totals, own, "s:", color=colour,
+                    label=f"ue-value, then rounds of its own play, {name}")
         ax.axhline(sub[sub.budget == "qos-greedy"].mean_reward.mean(), color=colour,
                    linestyle="--", label=f"qos-greedy, {name}")
     ax.set_xscale("log")
-    ax.set_xticks(budgets, [str(b) for b in budgets])
+    ax.set_xticks(sorted(ticks), [str(b) for b in sorted(ticks)])
     ax.minorticks_off()
-    ax.set_xlabel("ns-3 transitions fitted on (qos-greedy and its noisy self)")
+    ax.set_xlabel("ns-3 transitions fitted on (circles: qos-greedy's; squares: then its own)")
     ax.set_ylabel("mean reward per step, 50-step episodes")
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
