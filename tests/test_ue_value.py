@@ -243,6 +243,18 @@ def test_fitted_on_ns3_transitions_it_plays_ns3_and_its_rows_add_up_to_the_rewar
     assert len(csv_rows) == 1 + fitted_table.rows.size
     config = json.loads((fitted / "config.json").read_text())
     assert config["transitions"] == 40 and config["min_rows"] == fitted_table.min_rows == 5
+    own, again = tmp_path / "own", tmp_path / "again"  # a round of its own play (make demo's)
+    assert main(["collect", *NS3, "--policy", "ue-value", "--checkpoint",
+                 f"ue-value={fitted / 'ue-value.json'}", "--steps", "10", "--seed", "9",
+                 "--out", str(own)]) == 0
+    played_own = load(own).to_pydict()
+    assert set(played_own["policy"]) == {"ue-value"} and len(played_own["reward"]) == 10
+    agent = UeValueAgent(_Env(cfg), checkpoint=str(fitted / "ue-value.json"))
+    first, _ = agent.predict(np.asarray(played_own["obs"][0]))  # it played the fit
+    assert played_own["prb_owner"][0] == first["prb_owner"].reshape(-1).tolist()
+    assert main(["train", *NS3, "--agent", "ue-value", "--dataset", f"{data},{own}",
+                 "--agent-param", "min_rows=5", "--out", str(again)]) == 0
+    assert UeValueTable.load(again / "ue-value.json").rows.sum() == 50 * cfg.n_ues
     out = tmp_path / "eval"
     assert main(["evaluate", *NS3, "--agents", "ue-value,qos-greedy", "--seeds", "5",
                  "--steps", "3", "--checkpoint", f"ue-value={fitted / 'ue-value.json'}",
