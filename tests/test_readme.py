@@ -34,11 +34,12 @@ CHEAP = {  # a substring naming each README command that runs here, in README or
 
 
 def shell_lines(text: str) -> list[str]:
-    """The command lines of the ``sh`` blocks, continuations joined."""
+    """The command lines of the ``sh`` blocks, continuations joined (comment lines are
+    not commands)."""
     lines: list[str] = []
     for block in re.findall(r"```sh\n(.*?)```", text, re.S):
         for line in block.replace("\\\n", " ").splitlines():
-            if line.strip():
+            if line.strip() and not line.lstrip().startswith("#"):
                 lines.append(line.strip())
     return lines
 
