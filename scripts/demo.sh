@@ -54,17 +54,10 @@ stage "collecting $NS3_DEMO ns-3 transitions of the demonstrator (2 simulators)"
     --policy qos-greedy,qos-greedy:noise=0.3 --num-envs 2 \
     --steps "$NS3_DEMO" --seed 2000000 --out "$OUT/data-ns3"
 
-stage "ue-value: its per-UE table fitted on the $NS3_DEMO ns-3 transitions"
+stage "ue-value: a table on the $NS3_DEMO transitions, $UE_VALUE_OWN ns-3 steps of its own play, a table on both"
 "$RAN_GYM" train --scenario oran-slicing --agent ue-value "${PARAMS[@]}" \
-    --dataset "$OUT/data-ns3" --out "$OUT/first-ue-value"
-
-stage "ue-value: $UE_VALUE_OWN ns-3 transitions of its own play (2 simulators), then its table on both"
-"$RAN_GYM" collect --scenario oran-slicing "${PARAMS[@]}" --param maxSteps=20 \
-    --policy ue-value,ue-value:noise=0.3 \
-    --checkpoint "ue-value=$OUT/first-ue-value/ue-value.json" --num-envs 2 \
-    --steps "$UE_VALUE_OWN" --seed 3000000 --out "$OUT/data-ns3-ue-value"
-"$RAN_GYM" train --scenario oran-slicing --agent ue-value "${PARAMS[@]}" \
-    --dataset "$OUT/data-ns3,$OUT/data-ns3-ue-value" --out "$OUT/train-ue-value"
+    --dataset "$OUT/data-ns3" --iterations "$UE_VALUE_OWN" --num-envs 2 \
+    --param maxSteps=20 --seed 3000000 --out "$OUT/train-ue-value"
 
 # DQN trains on one core while Diffusion-QL pre-trains on the other: one BLAS/OpenMP
 # thread each (two pools on two cores would fight over them).
@@ -113,7 +106,8 @@ stage "every agent on seeds $SEEDS, $EVAL_STEPS steps each"
     --out "$OUT/compare"
 
 stage "report"
-"$RAN_GYM" analyze "$OUT/compare" "$OUT/train-diffusion-ql" "$OUT/train-dqn" --out "$OUT/report"
+"$RAN_GYM" analyze "$OUT/compare" "$OUT/train-diffusion-ql" "$OUT/train-dqn" \
+    "$OUT/train-ue-value" --out "$OUT/report"
 stage "done"
 echo "comparison table: $OUT/compare/table.md"
 echo "report: $OUT/report/report.html"

@@ -13,16 +13,16 @@ seeds above it.
 
 Then rounds of its own play (``--rounds``, policy iteration as `make demo` runs its
 first round): from the table fitted on the first ``--own-from`` transitions (the demo's
-2000, collected again into ``DIR/data-N``), ue-value and ue-value:noise=0.3 play
-``--own-steps`` ns-3 transitions (seed 3000000 + 100000 · (round − 1), 2 simulators,
-``ran-gym collect --checkpoint``), the table is fitted on everything so far, and the
-next round plays from it. Each round's table is evaluated on the same seeds; its rows
-are labelled ``N+M own``.
+2000, collected again into ``DIR/data-N``), ``ran-gym train --agent ue-value
+--iterations`` plays ``--own-steps`` ns-3 transitions (ue-value and
+ue-value:noise=0.3, seed 3000000 + 100000 · (round − 1), 2 simulators) and fits the
+table on everything so far, from which the next round plays. Each round's table is
+evaluated on the same seeds; its rows are labelled ``N+M own``.
 
     .venv/bin/python scripts/ue_value_curve.py --out DIR
 
-Writes ``DIR/data`` (the collection), ``DIR/fit-N/`` (each table), ``DIR/own-R/`` and
-``DIR/fit-own-R/`` (each round's play and table), ``DIR/eval-*/`` (each
+Writes ``DIR/data`` (the collection), ``DIR/fit-N/`` (each table), ``DIR/fit-own-R/``
+(each round's training: its play in ``own/``, its table), ``DIR/eval-*/`` (each
 evaluation), ``DIR/curve.csv`` (budget, seed set, seed, mean reward),
 ``DIR/curve.md`` and ``DIR/curve.png``. A stage whose output is there is skipped.
 """
@@ -42,8 +42,8 @@ import pandas as pd
 from analysis.compare import mean_ci
 
 RAN_GYM = os.environ.get("RAN_GYM", str(Path(sys.executable).with_name("ran-gym")))
-SCENARIO = ["--scenario", "oran-slicing", "--param", "maxSteps=20", "--num-envs", "2"]
-COLLECT = [*SCENARIO, "--policy", "qos-greedy,qos-greedy:noise=0.3", "--seed", "2000000"]
+COLLECT = ["--scenario", "oran-slicing", "--param", "maxSteps=20", "--num-envs", "2", "--policy",
+           "qos-greedy,qos-greedy:noise=0.3", "--seed", "2000000"]
 OWN_SEED = 3_000_000
 """Round r of own play collects from seed OWN_SEED + 100000 (r - 1)."""
 SEED_SETS = {"development (1-8)": [1, 2, 3, 4, 5, 6, 7, 8],
@@ -146,32 +146,26 @@ def main() -> None:
 
 def own_rounds(out: Path, rounds: int, start: int, steps: int, pool: ThreadPoolExecutor,
                waiting: list) -> list[str]:
-    """Each round of ue-value's own play: collect from the last table, fit on everything,
-    evaluate (in ``pool``); the rounds' labels."""
+    """Each round of ue-value's own play (``ran-gym train --iterations``: a table on
+    everything so far, its play, a table on both), evaluated in ``pool``; the labels."""
     if not rounds:
         return []
     base = out / f"data-{start}"  # the first `start` transitions of the curve's collection
     if not (base / "manifest.json").exists():
         run("collect", *COLLECT, "--steps", str(start), "--out", str(base))
-    table = out / "fit-own-0" / "ue-value.json"
-    if not table.exists():
-        run("train", "--scenario", "oran-slicing", "--agent", "ue-value", "--dataset",
-            str(base), "--out", str(table.parent), "--overwrite")
     datasets, labels = [str(base)], []
     for r in range(1, rounds + 1):
-        own, fit = out / f"own-{r}", out / f"fit-own-{r}"
-        datasets.append(str(own))
+        fit = out / f"fit-own-{r}"
         labels.append(f"{start}+{r * steps} own")
         if not (fit / "ue-value.json").exists():
-            if not (own / "manifest.json").exists():
-                run("collect", *SCENARIO, "--policy", "ue-value,ue-value:noise=0.3",
-                    "--checkpoint", f"ue-value={table}", "--seed",
-                    str(OWN_SEED + 100_000 * (r - 1)), "--steps", str(steps), "--out", str(own))
             run("train", "--scenario", "oran-slicing", "--agent", "ue-value", "--dataset",
-                ",".join(datasets), "--out", str(fit), "--overwrite", log=out / f"fit-own-{r}.log")
+                ",".join(datasets), "--iterations", str(steps), "--num-envs", "2", "--param",
+                "maxSteps=20", "--seed", str(OWN_SEED + 100_000 * (r - 1)), "--out", str(fit),
+                "--overwrite", log=out / f"fit-own-{r}.log")
         print(f"round {r} of own play fitted", flush=True)
-        table = fit / "ue-value.json"
-        waiting.append(pool.submit(evaluate, "ue-value", out / f"eval-own-{r}", table))
+        datasets.append(str(fit / "own"))
+        waiting.append(pool.submit(evaluate, "ue-value", out / f"eval-own-{r}",
+                                   fit / "ue-value.json"))
     return labels
 
 

@@ -243,18 +243,39 @@ def test_fitted_on_ns3_transitions_it_plays_ns3_and_its_rows_add_up_to_the_rewar
     assert len(csv_rows) == 1 + fitted_table.rows.size
     config = json.loads((fitted / "config.json").read_text())
     assert config["transitions"] == 40 and config["min_rows"] == fitted_table.min_rows == 5
-    own, again = tmp_path / "own", tmp_path / "again"  # a round of its own play (make demo's)
-    assert main(["collect", *NS3, "--policy", "ue-value", "--checkpoint",
-                 f"ue-value={fitted / 'ue-value.json'}", "--steps", "10", "--seed", "9",
-                 "--out", str(own)]) == 0
-    played_own = load(own).to_pydict()
-    assert set(played_own["policy"]) == {"ue-value"} and len(played_own["reward"]) == 10
+    # a round of its own play (make demo's): fit, 20 steps in ns-3 from 2 simulators, fit again
+    rounds = tmp_path / "round"
+    round_args = ["train", *NS3, "--agent", "ue-value", "--dataset", str(data), "--agent-param",
+                  "min_rows=5", "--iterations", "20", "--num-envs", "2", "--seed", "9",
+                  "--out", str(rounds)]
+    assert main(round_args) == 0
+    assert (rounds / "first" / "ue-value.json").read_text() == \
+        (fitted / "ue-value.json").read_text()  # the first table is the fit on --dataset
+    own = load(rounds / "own").to_pydict()
+    assert own["policy"][::10] == ["ue-value", "ue-value:noise=0.3"]
+    assert own["seed"][::10] == [9, 10] and len(own["reward"]) == 20
     agent = UeValueAgent(_Env(cfg), checkpoint=str(fitted / "ue-value.json"))
-    first, _ = agent.predict(np.asarray(played_own["obs"][0]))  # it played the fit
-    assert played_own["prb_owner"][0] == first["prb_owner"].reshape(-1).tolist()
-    assert main(["train", *NS3, "--agent", "ue-value", "--dataset", f"{data},{own}",
-                 "--agent-param", "min_rows=5", "--out", str(again)]) == 0
-    assert UeValueTable.load(again / "ue-value.json").rows.sum() == 50 * cfg.n_ues
+    first, _ = agent.predict(np.asarray(own["obs"][0]))  # it played the first table
+    assert own["prb_owner"][0] == first["prb_owner"].reshape(-1).tolist()
+    progress = (rounds / "progress.csv").read_text().splitlines()
+    assert progress[0] == "step,reward" and len(progress) == 21
+    assert [float(line.split(",")[1]) for line in progress[1:]] == \
+        pytest.approx(own["reward"])
+    assert UeValueTable.load(rounds / "ue-value.json").rows.sum() == 60 * cfg.n_ues
+    config = json.loads((rounds / "config.json").read_text())
+    assert config["own_play"]["steps"] == 20 and config["transitions"] == 60
+    assert main(round_args) == 2  # finished: replaced only with --overwrite
+    capsys.readouterr()
+    assert main([*round_args, "--overwrite"]) == 0
+    assert len(load(rounds / "own")) == 20  # played again, not added to the earlier play
+    (rounds / "ue-value.json").unlink()  # as if stopped before its last fit: play 10 more
+    longer = [a if a != "20" else "30" for a in round_args]
+    assert main(longer) == 2
+    assert "pass --resume to continue it" in capsys.readouterr().err
+    assert main([*longer, "--resume"]) == 0
+    resumed = load(rounds / "own").to_pydict()
+    # whole episodes, 2 at a time: 30 steps are 2 more 10-step episodes on 2 simulators
+    assert len(resumed["reward"]) == 40 and resumed["reward"][:20] == own["reward"]
     out = tmp_path / "eval"
     assert main(["evaluate", *NS3, "--agents", "ue-value,qos-greedy", "--seeds", "5",
                  "--steps", "3", "--checkpoint", f"ue-value={fitted / 'ue-value.json'}",
@@ -269,9 +290,9 @@ def test_fitting_refuses_what_it_cannot_learn_from(tmp_path, capsys):
     train = ["train", "--scenario", "oran-slicing", "--agent", "ue-value"]
     assert main([*train, "--out", str(tmp_path / "a")]) == 2
     assert "ue-value learns from the outcomes in a collection" in capsys.readouterr().err
-    assert main([*train, "--dataset", str(tmp_path), "--iterations", "5",
+    assert main([*train, "--dataset", str(tmp_path), "--iterations", "0",
                  "--out", str(tmp_path / "b")]) == 2
-    assert "it has no iterations" in capsys.readouterr().err
+    assert "--iterations 0: the steps of its own play must be >= 1" in capsys.readouterr().err
     twin = tmp_path / "twin"
     assert main(["collect", "--scenario", "oran-slicing-twin", "--param", "maxSteps=2",
                  "--policy", "qos-greedy", "--steps", "2", "--out", str(twin)]) == 0

@@ -1,10 +1,21 @@
-"""``ran-gym train --scenario oran-slicing --agent ue-value --dataset DIR[,DIR...]``.
+"""``ran-gym train --scenario oran-slicing --agent ue-value --dataset DIR[,DIR...]
+[--iterations N --num-envs K --seed S]``.
 
 Fits the per-UE value table of :mod:`agents.ue_value` on the transitions of one or
 more collections (``ran-gym collect`` of the same scenario and network): one pass, no
-simulator, no iterations. The collections' policies need not be good ones; they must
-give UEs of every slice a spread of RBG counts (``qos-greedy`` and
-``qos-greedy:noise=0.3``, as ``make demo`` collects, do).
+simulator. The collections' policies need not be good ones; they must give UEs of
+every slice a spread of RBG counts (``qos-greedy`` and ``qos-greedy:noise=0.3``, as
+``make demo`` collects, do).
+
+``--iterations N`` adds one round of policy iteration against the scenario: the table
+fitted on ``--dataset`` (``--out/first/``) plays N steps in it (whole episodes, K at a
+time, so up to K episodes more) from K simulators, every
+other episode with share-space noise OWN_NOISE (``ran-gym collect --policy
+ue-value,ue-value:noise=0.3 --checkpoint ...``, episode i from reset seed S + i, into
+``--out/own/``; ``--param maxSteps=...`` sets the episode length), and the table is
+fitted again on ``--dataset`` and its own play. ``progress.csv`` then holds the reward
+of each step it played, for ``ran-gym analyze``; ``--resume`` continues a round that
+stopped; ``--overwrite`` replaces a finished one.
 
 Writes into ``--out``: ``ue-value.json`` (the table: the agent's checkpoint,
 ``ran-gym evaluate --checkpoint ue-value=...``), ``table.csv`` (one row per cell:
@@ -19,7 +30,9 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -28,18 +41,17 @@ from ran_gym.train.common import parse_params
 
 CHECKPOINT = "ue-value.json"
 SLICE_NAMES = ("embb", "urllc", "mmtc")
+OWN_NOISE = 0.3
+"""Share-space noise of every other episode of its own play (``--iterations``): the
+counts next to the ones it chooses, which its next table needs to tell them apart."""
 
 
 def train_command(args: argparse.Namespace) -> Path:
-    import pyarrow as pa
-
-    from bridge.slicing.layout import observation_size
-    from ran_gym.dataset.collect import load
     from ran_gym.evaluation import make_env
 
-    if args.iterations is not None:
-        raise ValueError("--iterations: ue-value fits its table in one pass over --dataset; "
-                         "it has no iterations")
+    own_steps = args.iterations
+    if own_steps is not None and own_steps < 1:
+        raise ValueError(f"--iterations {own_steps}: the steps of its own play must be >= 1")
     if not getattr(args, "dataset", None):
         raise ValueError("--dataset: ue-value learns from the outcomes in a collection "
                          f"(ran-gym collect --scenario {args.scenario} ...)")
@@ -54,6 +66,47 @@ def train_command(args: argparse.Namespace) -> Path:
     env.close()
     for path in paths:
         _check_collection(Path(path), args.scenario)
+    if own_steps is None:
+        return _fit_into(out, cfg, args, paths, min_rows, None)
+    return _own_play(out, cfg, args, paths, min_rows, own_steps)
+
+
+def _own_play(out: Path, cfg: Any, args: argparse.Namespace, paths: list[str], min_rows: int,
+              steps: int) -> Path:
+    """One round of policy iteration: fit, play ``steps`` in the scenario, fit on both."""
+    from ran_gym.dataset.collect import collect_command, load
+
+    own = out / "own"
+    if getattr(args, "overwrite", False) and not getattr(args, "resume", False):
+        for earlier in (own, out / "first"):
+            shutil.rmtree(earlier, ignore_errors=True)
+    first = _fit_into(out / "first", cfg, args, paths, min_rows, None)
+    collect_command(argparse.Namespace(
+        scenario=args.scenario, param=args.param, policy=f"ue-value,ue-value:noise={OWN_NOISE}",
+        checkpoint=[f"ue-value={first}"], steps=steps, num_envs=args.num_envs, seed=args.seed,
+        out=str(own), resume=(own / "manifest.json").exists() and getattr(args, "resume", False),
+        runtime=getattr(args, "runtime", "native"), rollouts="local", ray_address=None))
+    played = load(own).to_pydict()
+    with open(out / "progress.csv", "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["step", "reward"])
+        writer.writerows((i, reward) for i, reward in enumerate(played["reward"], 1))
+    print(f"ue-value: {len(played['reward'])} steps of its own play, mean reward "
+          f"{np.mean(played['reward']):.4f}")
+    return _fit_into(out, cfg, args, [*paths, str(own)], min_rows, {
+        "steps": steps, "noise": OWN_NOISE, "seed": args.seed, "num_envs": args.num_envs,
+        "from": str(first)})
+
+
+def _fit_into(out: Path, cfg: Any, args: argparse.Namespace, paths: list[str], min_rows: int,
+              own_play: dict[str, Any] | None) -> Path:
+    """The table of ``paths``' transitions, with its table.csv and config.json (and how
+    its own play was collected, if it was), in ``out``."""
+    import pyarrow as pa
+
+    from bridge.slicing.layout import observation_size
+    from ran_gym.dataset.collect import load
+
     table = pa.concat_tables([load(p) for p in paths]).to_pydict()
     if table["obs"] and (len(table["obs"][0]) != observation_size(cfg)
                          or len(table["prb_owner"][0]) != cfg.n_rus * cfg.n_rbgs):
@@ -67,7 +120,8 @@ def train_command(args: argparse.Namespace) -> Path:
     (out / "config.json").write_text(json.dumps(
         {"scenario": args.scenario, "agent": "ue-value", "dataset": paths,
          "transitions": len(table["obs"]), "ue_rows": int(model.rows.sum()),
-         "min_rows": min_rows, "rate_edges_mbps": list(RATE_EDGES)}, indent=2))
+         "min_rows": min_rows, "rate_edges_mbps": list(RATE_EDGES), "own_play": own_play},
+        indent=2))
     print(f"ue-value: {int(model.rows.sum())} per-UE rows of {len(table['obs'])} "
           f"transitions in {int((model.rows >= model.min_rows).sum())} cells of "
           f"{model.min_rows}+ rows")
