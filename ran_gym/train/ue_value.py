@@ -8,12 +8,12 @@ every slice a spread of RBG counts (``qos-greedy`` and ``qos-greedy:noise=0.3``,
 ``make demo`` collects, do).
 
 ``--iterations N`` adds one round of policy iteration against the scenario: the table
-fitted on ``--dataset`` (``--out/first/``) plays N steps in it (whole episodes, K at a
-time, so up to K episodes more) from K simulators, every
-other episode with share-space noise OWN_NOISE (``ran-gym collect --policy
-ue-value,ue-value:noise=0.3 --checkpoint ...``, episode i from reset seed S + i, into
-``--out/own/``; ``--param maxSteps=...`` sets the episode length), and the table is
-fitted again on ``--dataset`` and its own play. ``progress.csv`` then holds the reward
+fitted on ``--dataset`` (``--out/first/``) plays N steps in it from K simulators (whole
+episodes, K at a time, so up to K episodes more), every other episode with share-space
+noise OWN_NOISE (``ran-gym collect --policy ue-value,ue-value:noise=0.3 --checkpoint
+...``, episode i from reset seed S + i, into ``--out/own/``; ``--param maxSteps=...``
+sets the episode length), and the table is fitted again on ``--dataset`` and its own
+play. ``progress.csv`` then holds the reward
 of each step it played, for ``ran-gym analyze``; ``--resume`` continues a round that
 stopped; ``--overwrite`` replaces a finished one.
 
