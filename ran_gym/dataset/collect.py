@@ -117,7 +117,7 @@ def collect_command(args: argparse.Namespace) -> Path:
         if name not in AGENTS:
             raise ValueError(f"--policy {spec!r}: unknown agent {name!r}; known: "
                              f"{', '.join(sorted(AGENTS))}")
-    checkpoints = parse_checkpoints(getattr(args, "checkpoint", None) or [], policies)
+    checkpoints = parse_checkpoints(args.checkpoint, policies)
     if getattr(args, "ray_address", None) and getattr(args, "rollouts", "local") != "ray":
         raise ValueError("--ray-address needs --rollouts ray")
     if args.steps < 1 or args.num_envs < 1:

@@ -77,15 +77,15 @@ def _own_play(out: Path, cfg: Any, args: argparse.Namespace, paths: list[str], m
     from ran_gym.dataset.collect import collect_command, load
 
     own = out / "own"
-    if getattr(args, "overwrite", False) and not getattr(args, "resume", False):
+    if args.overwrite and not args.resume:
         for earlier in (own, out / "first"):
             shutil.rmtree(earlier, ignore_errors=True)
     first = _fit_into(out / "first", cfg, args, paths, min_rows, None)
     collect_command(argparse.Namespace(
         scenario=args.scenario, param=args.param, policy=f"ue-value,ue-value:noise={OWN_NOISE}",
         checkpoint=[f"ue-value={first}"], steps=steps, num_envs=args.num_envs, seed=args.seed,
-        out=str(own), resume=(own / "manifest.json").exists() and getattr(args, "resume", False),
-        runtime=getattr(args, "runtime", "native"), rollouts="local", ray_address=None))
+        out=str(own), resume=args.resume, runtime=args.runtime, rollouts="local",
+        ray_address=None))
     played = load(own).to_pydict()
     with open(out / "progress.csv", "w", newline="") as handle:
         writer = csv.writer(handle)
