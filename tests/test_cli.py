@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from analysis import load_run
@@ -56,6 +57,28 @@ def test_evaluate_refuses_seeds_whose_episodes_overlap(tmp_path):
                              "would both play seed 1; keep the seeds at least 2 apart, or give "
                              "one seed\n")
     assert not (tmp_path / "x").exists()
+
+
+def test_evaluate_agent_seed_sets_the_agents_own_randomness_alone(tmp_path):
+    twin = ["--scenario", "oran-slicing-twin", "--agents", "random,max-sinr", "--seeds", "3,9",
+            "--steps", "3", "--param", "n_ues=4", "--param", "n_rus=2"]
+
+    def rewards(name: str, *more: str) -> pd.DataFrame:
+        ran_gym("evaluate", *twin, *more, "--out", str(tmp_path / name))
+        return pd.read_csv(tmp_path / name / "seeds.csv").set_index(["agent", "seed"])
+
+    default, first, other = rewards("default"), rewards("first", "--agent-seed", "3"), \
+        rewards("other", "--agent-seed", "4")
+    assert default.equals(first)  # the default is the first of --seeds
+    assert json.loads((tmp_path / "default" / "config.json").read_text())["agent_seed"] == 3
+    # Another agent seed moves the random agent's figures, not the deterministic one's.
+    assert not np.allclose(other.loc["random", "mean_reward"],
+                           first.loc["random", "mean_reward"])
+    assert other.loc["max-sinr"].equals(first.loc["max-sinr"])
+    bad = ran_gym("evaluate", *twin, "--agent-seed", "-1", "--out", str(tmp_path / "bad"),
+                  check=False)
+    assert bad.returncode == 2 and "--agent-seed must be >= 0, got -1" in bad.stderr
+    assert not (tmp_path / "bad").exists()
 
 
 def test_scenarios_lists_parameters(reference_program):

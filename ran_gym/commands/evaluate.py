@@ -18,6 +18,11 @@ agent and seed), ``comparison.csv`` (the long form from analysis.compare),
 info), ``config.json``, ``commands.txt`` and the simulator's files of every episode,
 numbered in run order.
 
+Every agent starts its own randomness (a stochastic policy's sampling) from
+``--agent-seed``, by default the first of ``--seeds``, and carries it through the episodes
+in their order: the same command gives the same table, and other ``--agent-seed`` values
+show how much of an agent's figure is its own sampling rather than the drops.
+
 ``compare`` is the name this command had for the table with confidence intervals; it
 still runs it, with a note, for one release.
 """
@@ -63,6 +68,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="steps per episode (default: until the episode ends)")
     parser.add_argument("--checkpoint", action="append", default=[], metavar="AGENT=PATH",
                         type=paths.agent_path, help="checkpoint an agent loads; repeatable")
+    parser.add_argument("--agent-seed", type=int, default=None,
+                        help="seed of the agents' own randomness (Diffusion-QL's decision "
+                             "samples, random's actions; default: the first of --seeds)")
     parser.add_argument("--out", required=True, type=paths.path, help="directory to create")
     parser.add_argument("--overwrite", action="store_true", help="replace an earlier one")
     parser.set_defaults(func=run)
@@ -114,12 +122,17 @@ def run(args: argparse.Namespace) -> int:
     unknown = sorted(set(checkpoints) - set(agents))
     if unknown:
         raise ValueError(f"--checkpoint {', '.join(unknown)}: not among --agents")
+    agent_seed = seeds[0] if args.agent_seed is None else args.agent_seed
+    if agent_seed < 0:
+        raise ValueError(f"--agent-seed must be >= 0, got {agent_seed}"
+                         + (" (the first of --seeds)" if args.agent_seed is None else ""))
     run_dir = RunDirectory(Path(args.out), overwrite=args.overwrite)
     try:
         run_dir.write_json("config.json", {**vars(args), "func": None, "command": "evaluate",
-                                           "params": params, "seeds": seeds})
+                                           "params": params, "seeds": seeds,
+                                           "agent_seed": agent_seed})
         frame, commands = play_agents(args, agents, params, episodes, checkpoints,
-                                      run_dir.path, agent_seed=seeds[0])
+                                      run_dir.path, agent_seed=agent_seed)
         run_dir.write_text("commands.txt", "\n".join(commands) + "\n")
         run_dir.write_parquet("steps.parquet", frame)
         per_seed = summarise(args.scenario, frame, by=("agent", "seed"))
