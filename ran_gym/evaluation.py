@@ -116,10 +116,12 @@ def play_episode(env: gym.Env, agent: Any, seed: int | None, steps: int | None
 
 def run_agent(scenario: str, name: str, params: dict[str, Any], episodes: list[
         tuple[int, int | None]], steps: int | None, agent_seed: int,
-        checkpoint: str | None = None, first_episode: int = 0, **bridge: Any
-        ) -> tuple[list[dict[str, Any]], list[str]]:
+        checkpoint: str | None = None, first_episode: int = 0, reseed: bool = False,
+        **bridge: Any) -> tuple[list[dict[str, Any]], list[str]]:
     """Agent ``name`` over ``episodes``, each ``(seed label, reset seed or None)``, in
-    its own env (:func:`make_env`); its files are numbered from ``first_episode``.
+    its own env (:func:`make_env`); its files are numbered from ``first_episode``. An
+    agent built here samples from ``agent_seed``; one loaded from ``checkpoint`` goes on
+    from the generators saved in it unless ``reseed`` (then from ``agent_seed`` too).
     Returns the step rows (``agent``, ``episode`` (0, 1, ... for this agent), ``seed``,
     then :func:`play_episode`'s columns) and the simulator command lines."""
     import sys
@@ -132,6 +134,8 @@ def run_agent(scenario: str, name: str, params: dict[str, Any], episodes: list[
     try:
         loaded = {"checkpoint": checkpoint} if checkpoint is not None else {}
         agent = make_agent(name, env, seed=agent_seed, **loaded)
+        if reseed and hasattr(agent, "reseed"):  # the agents whose checkpoints hold generators
+            agent.reseed(agent_seed)
         for k, (label, seed) in enumerate(episodes):
             played = play_episode(env, agent, seed, steps)
             rows += [{"agent": name, "episode": k, "seed": label, **row} for row in played]

@@ -13,7 +13,10 @@ import pytest
 
 from analysis import load_run
 from ran_gym.cli import main
-from tests.conftest import program
+from tests.conftest import TESTS_DIR, program
+
+RESULT_CHECKPOINT = TESTS_DIR.parent / "docs" / "results" / "slicing" / "checkpoints" / \
+    "diffusion-ql.pt"
 
 
 def ran_gym(*args, check=True):
@@ -79,6 +82,24 @@ def test_evaluate_agent_seed_sets_the_agents_own_randomness_alone(tmp_path):
                   check=False)
     assert bad.returncode == 2 and "--agent-seed must be >= 0, got -1" in bad.stderr
     assert not (tmp_path / "bad").exists()
+
+
+def test_evaluate_agent_seed_reseeds_a_loaded_diffusion_ql(tmp_path):
+    """A Diffusion-QL checkpoint saves its generators: without --agent-seed the agent goes
+    on from them (the figures recorded from it stay as they were); with it, its decision
+    samples follow the seed."""
+    twin = ["--scenario", "oran-slicing-twin", "--agents", "diffusion-ql", "--seeds", "3,9",
+            "--steps", "2", "--checkpoint", f"diffusion-ql={RESULT_CHECKPOINT}"]
+
+    def rewards(name: str, *more: str) -> pd.Series:  # each step's: its samples' in the twin
+        ran_gym("evaluate", *twin, *more, "--out", str(tmp_path / name))
+        return pd.read_parquet(tmp_path / name / "steps.parquet")["reward"]
+
+    saved, again = rewards("saved"), rewards("again")
+    seven, seven_again, eight = (rewards(name, "--agent-seed", str(s))
+                                 for name, s in (("a", 7), ("b", 7), ("c", 8)))
+    assert saved.equals(again) and seven.equals(seven_again)
+    assert not seven.equals(eight) and not seven.equals(saved)
 
 
 def test_scenarios_lists_parameters(reference_program):

@@ -346,6 +346,12 @@ class DiffusionQL:
         self.generator.manual_seed(seed)
         self.rng = np.random.default_rng(seed)
 
+    def reseed(self, seed: int) -> None:
+        """Draw what follows (decision samples, training's draws) from ``seed``; a loaded
+        agent otherwise goes on from the generators its checkpoint saved."""
+        self.generator.manual_seed(seed)
+        self.rng = np.random.default_rng(seed)
+
     def retune(self, **changes: Any) -> None:
         """Change settings that do not shape the networks (:data:`RETUNABLE`: the loss
         weights, learning rates, batch, EMA and decision settings), e.g. for a training

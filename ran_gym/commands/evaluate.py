@@ -18,10 +18,12 @@ agent and seed), ``comparison.csv`` (the long form from analysis.compare),
 info), ``config.json``, ``commands.txt`` and the simulator's files of every episode,
 numbered in run order.
 
-Every agent starts its own randomness (a stochastic policy's sampling) from
-``--agent-seed``, by default the first of ``--seeds``, and carries it through the episodes
-in their order: the same command gives the same table, and other ``--agent-seed`` values
-show how much of an agent's figure is its own sampling rather than the drops.
+Every agent carries its own randomness (a stochastic policy's sampling) through the
+episodes in their order, starting from ``--agent-seed``; without it, from the first of
+``--seeds``, or for an agent loaded from a checkpoint that saved its generators
+(Diffusion-QL), from those. The same command gives the same table, and other
+``--agent-seed`` values show how much of an agent's figure is its own sampling rather
+than the drops.
 
 ``compare`` is the name this command had for the table with confidence intervals; it
 still runs it, with a note, for one release.
@@ -70,7 +72,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         type=paths.agent_path, help="checkpoint an agent loads; repeatable")
     parser.add_argument("--agent-seed", type=int, default=None,
                         help="seed of the agents' own randomness (Diffusion-QL's decision "
-                             "samples, random's actions; default: the first of --seeds)")
+                             "samples, random's actions; default: the first of --seeds, or "
+                             "the generators a checkpoint saved)")
     parser.add_argument("--out", required=True, type=paths.path, help="directory to create")
     parser.add_argument("--overwrite", action="store_true", help="replace an earlier one")
     parser.set_defaults(func=run)
@@ -122,10 +125,9 @@ def run(args: argparse.Namespace) -> int:
     unknown = sorted(set(checkpoints) - set(agents))
     if unknown:
         raise ValueError(f"--checkpoint {', '.join(unknown)}: not among --agents")
+    if args.agent_seed is not None and args.agent_seed < 0:
+        raise ValueError(f"--agent-seed must be >= 0, got {args.agent_seed}")
     agent_seed = seeds[0] if args.agent_seed is None else args.agent_seed
-    if agent_seed < 0:
-        raise ValueError(f"--agent-seed must be >= 0, got {agent_seed}"
-                         + (" (the first of --seeds)" if args.agent_seed is None else ""))
     run_dir = RunDirectory(Path(args.out), overwrite=args.overwrite)
     try:
         run_dir.write_json("config.json", {**vars(args), "func": None, "command": "evaluate",
@@ -164,6 +166,7 @@ def play_agents(args: argparse.Namespace, agents: list[str], params: dict[str, s
         agent_rows, agent_commands = run_agent(
             args.scenario, name, params, list(episodes), args.steps, agent_seed=agent_seed,
             checkpoint=checkpoints.get(name), first_episode=i * len(episodes),
+            reseed=args.agent_seed is not None,
             endpoint=args.endpoint, timeout_s=args.timeout, run_dir=out,
             extra_args=[trace] if trace else [], runtime=args.runtime)
         rows += agent_rows
