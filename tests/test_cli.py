@@ -73,7 +73,7 @@ def test_evaluate_agent_seed_sets_the_agents_own_randomness_alone(tmp_path):
     default, first, other = rewards("default"), rewards("first", "--agent-seed", "3"), \
         rewards("other", "--agent-seed", "4")
     assert default.equals(first)  # the default is the first of --seeds
-    assert json.loads((tmp_path / "default" / "config.json").read_text())["agent_seed"] == 3
+    assert json.loads((tmp_path / "other" / "config.json").read_text())["agent_seed"] == 4
     # Another agent seed moves the random agent's figures, not the deterministic one's.
     assert not np.allclose(other.loc["random", "mean_reward"],
                            first.loc["random", "mean_reward"])

@@ -343,8 +343,7 @@ class DiffusionQL:
         self.replay = ReplayBuffer(self.config.buffer_size, self.obs_dim, self.action_dim)
         self.num_timesteps = 0
         self.seed = seed
-        self.generator.manual_seed(seed)
-        self.rng = np.random.default_rng(seed)
+        self.reseed(seed)
 
     def reseed(self, seed: int) -> None:
         """Draw what follows (decision samples, training's draws) from ``seed``; a loaded

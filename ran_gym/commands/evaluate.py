@@ -131,8 +131,7 @@ def run(args: argparse.Namespace) -> int:
     run_dir = RunDirectory(Path(args.out), overwrite=args.overwrite)
     try:
         run_dir.write_json("config.json", {**vars(args), "func": None, "command": "evaluate",
-                                           "params": params, "seeds": seeds,
-                                           "agent_seed": agent_seed})
+                                           "params": params, "seeds": seeds})
         frame, commands = play_agents(args, agents, params, episodes, checkpoints,
                                       run_dir.path, agent_seed=agent_seed)
         run_dir.write_text("commands.txt", "\n".join(commands) + "\n")
