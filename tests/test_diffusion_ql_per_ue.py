@@ -99,3 +99,108 @@ def test_per_ue_networks_refuse_what_they_cannot_read():
         dataclasses.replace(PER_UE, denoiser="eps")
     with pytest.raises(ValueError, match="network"):
         dataclasses.replace(PER_UE, network="graph")
+
+
+def hard_action(claims: np.ndarray, ru_of: np.ndarray) -> torch.Tensor:
+    """A share action [1, d]: each UE on ``ru_of`` (score +5, -5 elsewhere), claim w as
+    given (x = 2 √w − 1), power 0."""
+    n, r = CFG.n_ues, CFG.n_rus
+    scores = np.full((n, r), -5.0)
+    scores[np.arange(n), ru_of] = 5.0
+    x = np.concatenate([scores.reshape(-1), 2 * np.sqrt(claims) - 1, np.zeros(n)])
+    return torch.as_tensor(x, dtype=torch.float32)[None]
+
+
+def test_rbg_fractions_keep_only_the_ratios_of_each_o_rus_claims():
+    """Halving every claim at one O-RU leaves the RBGs each UE wins, so the fraction
+    critic's Q, as it was; the claim critic's moves. An action that claims all of each
+    O-RU's RBGs is its own image (a demonstrator's actions look the same either way)."""
+    from agents.diffusion_ql.per_ue import rbg_fractions
+
+    ru_of = np.array([0, 0, 0, 1, 1, 1])
+    claims = np.array([0.1, 0.3, 0.2, 0.4, 0.05, 0.15])
+    halved = np.where(ru_of == 0, claims / 2, claims)
+    x, x_half = hard_action(claims, ru_of), hard_action(halved, ru_of)
+    n, r = CFG.n_ues, CFG.n_rus
+    share = slice(n * r, n * r + n)
+    wins = claims / np.array([claims[ru_of == ru].sum() for ru in (0, 1)])[ru_of]
+    for action in (x, x_half):
+        fractions = ((rbg_fractions(LAYOUT, action)[0, share] + 1) / 2) ** 2
+        np.testing.assert_allclose(fractions.numpy(), wins, rtol=1e-4)
+    whole = hard_action(wins, ru_of)
+    torch.testing.assert_close(rbg_fractions(LAYOUT, whole), whole, rtol=0, atol=1e-4)
+
+    obs = torch.rand((1, LAYOUT.obs_dim), generator=torch.Generator().manual_seed(1))
+    fraction = agent(dataclasses.replace(PER_UE, critic_share="fraction"))
+    claim = agent(PER_UE)
+    with torch.no_grad():
+        torch.testing.assert_close(fraction.critic.q_min(obs, x_half),
+                                   fraction.critic.q_min(obs, x))
+        assert not torch.allclose(claim.critic.q_min(obs, x_half), claim.critic.q_min(obs, x),
+                                  atol=1e-5)
+
+
+def twin_transitions(steps: int) -> tuple[np.ndarray, ...]:
+    """(obs, share action, reward, next obs) of random actions in a 6-UE, 2-O-RU twin."""
+    from ran_gym.train.diffusion_ql import make_env
+
+    env = make_env("oran-slicing-twin", {"nUes": "6", "nRus": "2", "maxSteps": "8"})
+    assert UeLayout.of(env.cfg) == LAYOUT
+    rng = np.random.default_rng(0)
+    rows: list[tuple[np.ndarray, ...]] = []
+    obs, _ = env.reset(seed=0)
+    while len(rows) < steps:
+        action = rng.uniform(-1, 1, LAYOUT.action_dim).astype(np.float32)
+        nxt, reward, terminated, truncated, _ = env.step(action)
+        rows.append((obs, action, np.float32(reward), nxt))
+        obs = env.reset()[0] if terminated or truncated else nxt
+    env.close()
+    return tuple(np.stack(column) for column in zip(*rows, strict=True))
+
+
+def test_each_ues_part_of_the_reward_is_read_from_the_next_observation():
+    """The parts U θ_rate · throughput + θ_const · QoS flag add up to the twin's reward
+    (what is spread back over the UEs is float rounding), and a UE's part is its own:
+    read at the wrong offsets, or with the wrong weights, they would not."""
+    obs, _, rewards, nxt = twin_transitions(40)
+    critic = agent(dataclasses.replace(PER_UE, critic_targets="per-ue")).critic
+    parts = critic.ue_rewards(torch.as_tensor(nxt), torch.as_tensor(rewards)).numpy()
+    n = CFG.n_ues
+    throughput = nxt[:, LAYOUT.throughput:LAYOUT.throughput + n]
+    qos = nxt[:, LAYOUT.qos_ok:LAYOUT.qos_ok + n] > 0.5
+    own = n * CFG.theta_rate * throughput + CFG.theta_const * qos
+    np.testing.assert_allclose(parts.mean(1), rewards, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(parts, own, atol=1e-4)
+    assert qos.any() and (~qos).any() and np.ptp(throughput) > 1
+
+
+def test_per_ue_credit_fits_each_ues_value_to_its_own_part():
+    """Offline updates with per-UE targets (γ = 0) fit each UE's value to its part of the
+    reward; with the joint target only their mean is fitted, and the UEs' values do not
+    follow their own parts as closely."""
+    obs, actions, rewards, nxt = twin_transitions(256)
+    fits = {}
+    for targets in ("joint", "per-ue"):
+        a = agent(dataclasses.replace(PER_UE, critic_targets=targets, gamma=0.0, q_weight=0.0,
+                                      lr_critic=1e-3, batch_size=64))
+        a.add_transitions(obs, actions, rewards, nxt, np.zeros(len(obs), bool))
+        a.pretrain(300)
+        x = torch.as_tensor(np.stack([a._from_env(v) for v in actions]))
+        with torch.no_grad():
+            values = a.critic.per_ue(torch.as_tensor(a._inputs(obs)), x)[0].numpy()
+            parts = a.critic.ue_rewards(torch.as_tensor(nxt), torch.as_tensor(rewards)).numpy()
+        fits[targets] = float(np.mean((values - parts) ** 2) / np.var(parts))
+    assert fits["per-ue"] < 0.65  # 0.55 here: a share of the variance left unexplained
+    assert fits["per-ue"] < 0.75 * fits["joint"]  # the joint fit: 0.88
+
+
+def test_the_critics_settings_retune_and_need_the_per_ue_networks():
+    a = agent()
+    a.retune(critic_share="fraction", critic_targets="per-ue")
+    assert a.critic.share == a.critic_target.share == "fraction"
+    assert a.config.critic_targets == "per-ue"
+    for name, value in (("critic_targets", "per-ue"), ("critic_share", "fraction")):
+        with pytest.raises(ValueError, match=f"{name} = '{value}' needs network = 'per-ue'"):
+            DiffusionQLConfig(**{name: value})
+    with pytest.raises(ValueError, match="critic_share"):
+        dataclasses.replace(PER_UE, critic_share="rbgs")

@@ -33,12 +33,13 @@ LOSSES = ("critic_loss", "bc_loss", "q_loss", "q_mean")
 EXPORTED = ("config", "seed", "layout", "ema_actor", "critic_target", "generator", "rng",
             "num_timesteps", "num_updates")
 """What :meth:`DiffusionQL.export` keeps of a checkpoint: what deciding needs."""
-RETUNABLE = ("gamma", "tau", "lr_actor", "lr_critic", "q_weight", "q_action", "demo_fraction",
-             "batch_size", "learning_starts", "updates_per_step", "grad_norm", "ema_decay",
-             "ema_start", "ema_every", "guidance", "decision_sampler", "ddim_steps",
-             "candidates", "fast_decisions")
+RETUNABLE = ("gamma", "tau", "lr_actor", "lr_critic", "q_weight", "q_action", "critic_targets",
+             "critic_share", "demo_fraction", "batch_size", "learning_starts",
+             "updates_per_step", "grad_norm", "ema_decay", "ema_start", "ema_every", "guidance",
+             "decision_sampler", "ddim_steps", "candidates", "fast_decisions")
 """The :class:`DiffusionQLConfig` fields :meth:`DiffusionQL.retune` may change: none of
-them shapes the networks, the buffers or what the networks see."""
+them shapes the networks or the buffers, and none changes what the networks see of a
+demonstrator's actions (``critic_share``: claims and RBG fractions agree on them)."""
 
 
 class UpdateDraws(NamedTuple):
@@ -112,7 +113,7 @@ class DiffusionQL:
         if c.network == "per-ue":
             assert layout is not None
             return (PerUeDenoiser(layout, alphas_bar, c.hidden, c.layers),
-                    PerUeCritic(layout, critic_hidden, c.layers))
+                    PerUeCritic(layout, critic_hidden, c.layers, c.critic_share))
         actor: nn.Module = (
             X0Denoiser(self.obs_dim, self.action_dim, alphas_bar, c.hidden, c.layers)
             if c.denoiser == "x0"
@@ -259,15 +260,12 @@ class DiffusionQL:
         c = self.config
         shape = (len(batch.observations), self.action_dim)
         with torch.no_grad():
-            target = batch.rewards
-            if c.gamma > 0:  # γ = 0 (a bandit): no next action to sample
-                next_a = self.diffusion.sample_ddpm(self.ema_actor, batch.next_observations,
-                                                    shape, noise=draws.next_noise)
-                target = target + c.gamma * (1 - batch.dones) * self.critic_target.q_min(
-                    batch.next_observations, next_a)
-        q1, q2 = self.critic(batch.observations, batch.actions)
+            target = self._critic_targets(batch, draws, shape)
+        q1, q2 = self._critic_values(batch)
         critic_loss = nn.functional.mse_loss(q1, target) + nn.functional.mse_loss(q2, target)
         self._step(self.critic_optimizer, critic_loss, self.critic)
+        if q1.dim() == 2:  # per UE: Q is the mean of the UEs' values
+            q1 = q1.mean(1)
 
         n = bc_rows or shape[0]  # BC on the batch's first rows, its demonstrations, if any
         if c.q_action == "chain":
@@ -293,6 +291,36 @@ class DiffusionQL:
         self._step(self.actor_optimizer, actor_loss, self.actor)
         soft_update(self.critic_target, self.critic, c.tau)
         return torch.stack([critic_loss, bc_loss, q_loss, q1.mean()]).detach()
+
+    def _critic_values(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
+        """Both critics on the batch's actions: Q [B] each, or each UE's value [B, U]
+        with ``critic_targets = "per-ue"``."""
+        if isinstance(self.critic, PerUeCritic) and self.config.critic_targets == "per-ue":
+            return self.critic.per_ue(batch.observations, batch.actions)
+        return self.critic(batch.observations, batch.actions)
+
+    def _critic_targets(self, batch: Batch, draws: UpdateDraws, shape: tuple[int, int]
+                        ) -> torch.Tensor:
+        """r + γ (1 − done) min(Q1', Q2') of the EMA actor's next action, per transition,
+        or per UE (each UE's part of r and its next value) with ``critic_targets =
+        "per-ue"``."""
+        c, critic = self.config, self.critic_target
+        per_ue = isinstance(critic, PerUeCritic) and c.critic_targets == "per-ue"
+        target = batch.rewards
+        if isinstance(critic, PerUeCritic) and per_ue:
+            raw = batch.next_observations
+            if c.symlog_observations:  # stored as sign(x) log(1 + |x|)
+                raw = torch.sign(raw) * torch.expm1(raw.abs())
+            target = critic.ue_rewards(raw, batch.rewards)
+        if c.gamma == 0:  # a bandit: no next action to sample
+            return target
+        next_a = self.diffusion.sample_ddpm(self.ema_actor, batch.next_observations, shape,
+                                            noise=draws.next_noise)
+        if isinstance(critic, PerUeCritic) and per_ue:
+            n1, n2 = critic.per_ue(batch.next_observations, next_a)
+            return target + c.gamma * (1 - batch.dones)[:, None] * torch.minimum(n1, n2)
+        return target + c.gamma * (1 - batch.dones) * critic.q_min(batch.next_observations,
+                                                                    next_a)
 
     def _step(self, optimizer: torch.optim.Optimizer, loss: torch.Tensor, net: nn.Module) -> None:
         optimizer.zero_grad(set_to_none=True)
@@ -366,6 +394,8 @@ class DiffusionQL:
                              f"what can: {', '.join(RETUNABLE)}")
         self.config = dataclasses.replace(self.config, **changes)  # validates the values
         c = self.config
+        if isinstance(self.critic, PerUeCritic) and isinstance(self.critic_target, PerUeCritic):
+            self.critic.share = self.critic_target.share = c.critic_share
         for optimizer, lr in ((self.actor_optimizer, c.lr_actor),
                               (self.critic_optimizer, c.lr_critic)):
             for group in optimizer.param_groups:

@@ -54,6 +54,18 @@ class DiffusionQLConfig:
     """Adam learning rate of the critics."""
     q_weight: float = 1.0
     """λ: weight of the normalised Q term in the policy loss."""
+    critic_targets: str = "joint"
+    """joint: each critic's Q (the mean of its UEs' values with ``network = "per-ue"``) is
+    fitted to r + γ Q'; per-ue (per-UE networks only): each UE's value to its own part of
+    the reward, read from the next observation (``PerUeCritic.ue_rewards``), + γ its next
+    value; 25 outcomes per transition instead of one (docs/slicing-agents.md, "Per-UE
+    credit and RBG fractions")."""
+    critic_share: str = "claim"
+    """What the per-UE critics see of each UE's share entry: ``claim``, the entry itself;
+    ``fraction``, the part of its O-RU's RBGs the claim wins (``per_ue.rbg_fractions``),
+    so that the Q term's gradient on one UE's claim accounts for its neighbours' loss.
+    The two agree on actions that claim all of each O-RU's RBGs (a demonstrator's), so a
+    checkpoint's critics may carry over from one to the other."""
     q_action: str = "one-step"
     """The action the Q term scores: ``chain``, a fresh sample through the whole reverse
     chain, back-propagated through all T steps (the reference code's); ``one-step``, the
@@ -118,6 +130,12 @@ class DiffusionQLConfig:
             raise ValueError("DiffusionQLConfig.network = 'per-ue' needs denoiser = 'x0', "
                              f"got {self.denoiser!r}")
         check_choice(self, "q_action", ("chain", "one-step"))
+        check_choice(self, "critic_targets", ("joint", "per-ue"))
+        check_choice(self, "critic_share", ("claim", "fraction"))
+        for name, plain in (("critic_targets", "joint"), ("critic_share", "claim")):
+            if getattr(self, name) != plain and self.network != "per-ue":
+                raise ValueError(f"DiffusionQLConfig.{name} = {getattr(self, name)!r} needs "
+                                 f"network = 'per-ue', got {self.network!r}")
         check_fields(self, {"demo_fraction": Bounds(0, 1)})
         if self.gamma == 1:  # no discounting: the critic's targets would not converge
             raise ValueError("DiffusionQLConfig.gamma = 1 must be [0, 1)")

@@ -55,6 +55,11 @@ class UeLayout:
     """Start offsets of the observation's fields (bridge.slicing.layout)."""
     obs_dim: int
     action_dim: int
+    theta_rate: float = 0.01
+    theta_const: float = 1.0
+    """The reward's weights of each UE's throughput (Mbit/s) and of the share of UEs whose
+    QoS holds (bridge.slicing.config; checkpoints from before they were kept used the
+    defaults)."""
 
     @classmethod
     def of(cls, cfg: SlicingConfig) -> UeLayout:
@@ -62,7 +67,8 @@ class UeLayout:
         return cls(cfg.n_ues, cfg.n_rus, tuple(int(s) for s in cfg.ue_slice),
                    f["qos_ok"].start, f["gain_db_norm"].start, f["throughput_mbps"].start,
                    f["delay_ms"].start, f["slice_queue_bytes"].start,
-                   f["slice_queue_bytes"].stop, share_size(cfg))
+                   f["slice_queue_bytes"].stop, share_size(cfg), cfg.theta_rate,
+                   cfg.theta_const)
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> UeLayout:
@@ -161,25 +167,70 @@ class PerUeDenoiser(NoiseFromClean):
         return torch.cat([out[..., :r].reshape(b, u * r), out[..., r], out[..., r + 1]], 1)
 
 
+def rbg_fractions(layout: UeLayout, action: torch.Tensor) -> torch.Tensor:
+    """The action [B, d] with each UE's share entry x replaced by the part of its O-RU's
+    RBGs its claim wins, written as a share entry: 2 √f − 1, f = w / (the claims at its
+    O-RU), w = ((x + 1) / 2)² (bridge.slicing.shares). The O-RU is soft, by the
+    association scores (softmax of 4 × score), as the critic pools; the half-an-RBG floor
+    and the rounding of :func:`bridge.slicing.shares.decode` are left out. Only the claims'
+    ratios reach the allocation, and so only they reach a critic that sees this: raising
+    one UE's claim lowers its O-RU's other UEs' parts. An action that claims all of each
+    O-RU's RBGs (an encoded allocation, a demonstrator's) is its own image."""
+    u, r, b = layout.n_ues, layout.n_rus, len(action)
+    membership = torch.softmax(4.0 * action[:, :u * r].reshape(b, u, r), 2)
+    claims = ((action[:, u * r:u * r + u] + 1.0) / 2.0) ** 2
+    at_ru = torch.einsum("bur,bu->br", membership, claims)
+    total = torch.einsum("bur,br->bu", membership, at_ru).clamp(min=1e-6)
+    fraction = (claims / total).clamp(0.0, 1.0)
+    return torch.cat([action[:, :u * r], 2.0 * torch.sqrt(fraction + 1e-8) - 1.0,
+                      action[:, u * r + u:]], 1)
+
+
 class PerUeCritic(nn.Module):
     """Two per-UE Q networks (clipped double Q-learning): φ of each UE's features and
     its action; each O-RU pools its UEs softly by the action's association scores
     (softmax of 4 × score over the O-RUs, near one-hot where one score leads); Q is the
-    mean over the UEs of ρ."""
+    mean over the UEs of ρ. ``share``: what the networks see of the share entries, the
+    claims as they are (``claim``) or the parts of each O-RU's RBGs they win
+    (``fraction``, :func:`rbg_fractions`)."""
 
-    def __init__(self, layout: UeLayout, hidden: int = 128, layers: int = 3):
+    def __init__(self, layout: UeLayout, hidden: int = 128, layers: int = 3,
+                 share: str = "claim"):
         super().__init__()
         self.q1 = _PerUe(layout, layout.ue_action, hidden, layers, 1)
         self.q2 = _PerUe(layout, layout.ue_action, hidden, layers, 1)
+        self.share = share
 
-    def _q(self, net: _PerUe, obs: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+    def _values(self, net: _PerUe, obs: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+        """[B, U]: each UE's value."""
+        if self.share == "fraction":
+            action = rbg_fractions(net.layout, action)
         features, _ = net.features(obs)
         per_ue = net.per_ue_action(action)
         membership = torch.softmax(4.0 * per_ue[..., :net.layout.n_rus], 2)
-        return net.read(torch.cat([features, per_ue], 2), membership).mean((1, 2))
+        return net.read(torch.cat([features, per_ue], 2), membership)[..., 0]
+
+    def per_ue(self, obs: torch.Tensor, action: torch.Tensor
+               ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Each critic's values per UE, [B, U] each (Q is their mean)."""
+        return self._values(self.q1, obs, action), self._values(self.q2, obs, action)
 
     def forward(self, obs: torch.Tensor, action: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return self._q(self.q1, obs, action), self._q(self.q2, obs, action)
+        v1, v2 = self.per_ue(obs, action)
+        return v1.mean(1), v2.mean(1)
 
     def q_min(self, obs: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
         return torch.minimum(*self(obs, action))
+
+    def ue_rewards(self, observations: torch.Tensor, rewards: torch.Tensor) -> torch.Tensor:
+        """[B, U]: each UE's part of each transition's reward, read from the next
+        ``observations`` (raw, not symlog): U · θ_rate · its throughput + θ_const · its
+        QoS flag, so that their mean over the UEs is the reward less θ_bias; what the mean
+        misses of ``rewards`` (θ_bias, float rounding) is added to every UE, so the mean is
+        the reward exactly."""
+        lay = self.q1.layout
+        u = lay.n_ues
+        throughput = observations[:, lay.throughput:lay.throughput + u]
+        qos = (observations[:, lay.qos_ok:lay.qos_ok + u] > 0.5).to(observations.dtype)
+        parts = u * lay.theta_rate * throughput + lay.theta_const * qos
+        return parts + (rewards - parts.mean(1))[:, None]
