@@ -195,10 +195,21 @@ def test_per_ue_credit_fits_each_ues_value_to_its_own_part():
 
 
 def test_the_critics_settings_retune_and_need_the_per_ue_networks():
+    """Retuned on a trained agent, the settings reach its critics; with γ > 0 each UE's
+    target adds its own next value, and the reported Q is the mean of the UEs' values."""
+    obs, actions, rewards, nxt = twin_transitions(64)
     a = agent()
-    a.retune(critic_share="fraction", critic_targets="per-ue")
+    a.add_transitions(obs, actions, rewards, nxt, np.zeros(len(obs), bool))
+    a.pretrain(2)
+    a.retune(critic_share="fraction", critic_targets="per-ue", gamma=0.5)
     assert a.critic.share == a.critic_target.share == "fraction"
     assert a.config.critic_targets == "per-ue"
+    batch, _ = a.sample_batch()
+    with torch.no_grad():
+        expected = a.critic.per_ue(batch.observations, batch.actions)[0].mean()
+    losses = a._update(batch, a._draws(len(batch.observations)))
+    assert torch.isfinite(losses).all()
+    torch.testing.assert_close(losses[3], expected)
     for name, value in (("critic_targets", "per-ue"), ("critic_share", "fraction")):
         with pytest.raises(ValueError, match=f"{name} = '{value}' needs network = 'per-ue'"):
             DiffusionQLConfig(**{name: value})

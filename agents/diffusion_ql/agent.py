@@ -264,8 +264,6 @@ class DiffusionQL:
         q1, q2 = self._critic_values(batch)
         critic_loss = nn.functional.mse_loss(q1, target) + nn.functional.mse_loss(q2, target)
         self._step(self.critic_optimizer, critic_loss, self.critic)
-        if q1.dim() == 2:  # per UE: Q is the mean of the UEs' values
-            q1 = q1.mean(1)
 
         n = bc_rows or shape[0]  # BC on the batch's first rows, its demonstrations, if any
         if c.q_action == "chain":
