@@ -18,10 +18,14 @@
 # DEMO_PRETRAIN [3000] Diffusion-QL's offline updates on both collections
 # (the per-ue preset: per-UE denoiser and critics; η = 0: the BC term on the
 # demonstrations, the critic on everything, Q at decision time: best of 10 candidates,
-# Q-gradient guidance); DEMO_NS3_STEPS [200] its ns-3
-# fine-tuning steps. DQN: DEMO_DQN_TWIN_STEPS [8000] twin steps (its twin reward peaked
-# near 3000 and fell after), then the same ns-3 budget as Diffusion-QL (DEMO_NS3_DEMO +
-# DEMO_NS3_STEPS steps), on the second core while Diffusion-QL trains. DEMO_EVAL_STEPS
+# Q-gradient guidance); DEMO_NS3_UPDATES [2000] its offline updates on the ns-3
+# collections alone (the demonstrator's and ue-value's own play), with per-UE credit and
+# RBG fractions in its critics and the Q term on (η = 0.02, γ = 0; docs/slicing-agents.md,
+# "Per-UE credit and RBG fractions"); DEMO_NS3_STEPS [200] its ns-3 fine-tuning steps.
+# DQN: DEMO_DQN_TWIN_STEPS [8000] twin steps (its twin reward peaked near 3000 and fell
+# after), then as many ns-3 steps as the ns-3 transitions Diffusion-QL learns from
+# (DEMO_NS3_DEMO + DEMO_UE_VALUE_OWN + DEMO_NS3_STEPS), on the second core while
+# Diffusion-QL trains. DEMO_EVAL_STEPS
 # [50] and DEMO_SEEDS [100,101,102]: the evaluation; DEMO_PARAMS extra scenario
 # parameters; DEMO_TRAIN_ONLY=1 stops after the training.
 set -euo pipefail
@@ -33,7 +37,11 @@ DQN_TWIN_STEPS=${DEMO_DQN_TWIN_STEPS:-8000}
 PRETRAIN=${DEMO_PRETRAIN:-3000}
 NS3_DEMO=${DEMO_NS3_DEMO:-2000}
 UE_VALUE_OWN=${DEMO_UE_VALUE_OWN:-1000}
+NS3_UPDATES=${DEMO_NS3_UPDATES:-2000}
 NS3_STEPS=${DEMO_NS3_STEPS:-200}
+# DQN's ns-3 steps: as many as the ns-3 transitions Diffusion-QL learns from (the
+# demonstrator's, ue-value's own play and its fine-tuning steps).
+DQN_NS3_STEPS=$(( NS3_DEMO + UE_VALUE_OWN + NS3_STEPS ))
 EVAL_STEPS=${DEMO_EVAL_STEPS:-50}
 SEEDS=${DEMO_SEEDS:-100,101,102}
 PARAMS=()
@@ -61,13 +69,13 @@ stage "ue-value: a table on the $NS3_DEMO transitions, $UE_VALUE_OWN ns-3 steps 
 
 # DQN trains on one core while Diffusion-QL pre-trains on the other: one BLAS/OpenMP
 # thread each (two pools on two cores would fight over them).
-stage "DQN, on the second core: $DQN_TWIN_STEPS twin steps, then $(( NS3_DEMO + NS3_STEPS )) in ns-3 (log: $OUT/dqn.log)"
+stage "DQN, on the second core: $DQN_TWIN_STEPS twin steps, then $DQN_NS3_STEPS in ns-3 (log: $OUT/dqn.log)"
 (
   export OMP_NUM_THREADS=1
   "$RAN_GYM" train --scenario oran-slicing-twin --agent dqn "${PARAMS[@]}" \
       --param maxSteps=10 --iterations "$DQN_TWIN_STEPS" --log-every 2000 --out "$OUT/twin-dqn"
   "$RAN_GYM" train --scenario oran-slicing --agent dqn "${PARAMS[@]}" \
-      --init "$OUT/twin-dqn/dqn.zip" --iterations "$(( NS3_DEMO + NS3_STEPS ))" \
+      --init "$OUT/twin-dqn/dqn.zip" --iterations "$DQN_NS3_STEPS" \
       --log-every 200 --out "$OUT/train-dqn"
 ) > "$OUT/dqn.log" 2>&1 &
 dqn=$!
@@ -80,9 +88,16 @@ OMP_NUM_THREADS=1 "$RAN_GYM" train --scenario oran-slicing-twin --agent diffusio
     --pretrain-updates "$PRETRAIN" --preset per-ue --agent-param q_weight=0 --iterations 1 \
     --out "$OUT/twin-diffusion-ql"
 
+stage "Diffusion-QL: $NS3_UPDATES offline updates on the ns-3 collections, Q term on"
+"$RAN_GYM" train --scenario oran-slicing --agent diffusion-ql "${PARAMS[@]}" \
+    --init "$OUT/twin-diffusion-ql/diffusion-ql.pt" \
+    --dataset "$OUT/data-ns3,$OUT/train-ue-value/own" --pretrain-updates "$NS3_UPDATES" \
+    --agent-param gamma=0 --agent-param q_weight=0.02 --agent-param critic_targets=per-ue \
+    --agent-param critic_share=fraction --iterations 1 --out "$OUT/ns3-diffusion-ql"
+
 stage "Diffusion-QL: $NS3_STEPS fine-tuning steps in ns-3"
 "$RAN_GYM" train --scenario oran-slicing --agent diffusion-ql "${PARAMS[@]}" \
-    --init "$OUT/twin-diffusion-ql/diffusion-ql.pt" --iterations "$NS3_STEPS" \
+    --init "$OUT/ns3-diffusion-ql/diffusion-ql.pt" --iterations "$NS3_STEPS" \
     --log-every 100 --out "$OUT/train-diffusion-ql"
 
 stage "waiting for DQN"
