@@ -32,7 +32,8 @@ def test_the_committed_checkpoints_play_ns3_above_random(tmp_path):
     assert reward["ue-value"] > reward["random"] + 0.5
 
 
-@pytest.mark.parametrize("name", ["diffusion-ql.pt", "diffusion-ql-table-i.pt",
+@pytest.mark.parametrize("name", ["diffusion-ql.pt", "diffusion-ql-ns3-critics.pt",
+                                  "diffusion-ql-table-i.pt",
                                   "diffusion-ql-long.pt", "flat-2026-12-05/diffusion-ql.pt",
                                   "flat-2026-12-05/diffusion-ql-long.pt"])
 def test_the_committed_diffusion_ql_checkpoints_are_slim(name):
@@ -43,6 +44,25 @@ def test_the_committed_diffusion_ql_checkpoints_are_slim(name):
     state = torch.load(path, map_location="cpu", weights_only=True)
     assert "replay" not in state and "demos" not in state
     assert {"config", "actor", "critic"} <= set(state)
+
+
+def test_the_ns3_critics_checkpoint_keeps_the_demos_critic_settings():
+    """make demo's agent with per-UE credit and RBG fractions (docs/results/slicing,
+    eval-ns3-critics): its settings are those the demo gives its ns-3 updates, and its
+    critics, loaded, see RBG fractions."""
+    import torch
+
+    from agents.diffusion_ql import DiffusionQL
+    from ran_gym.evaluation import make_env
+
+    path = CHECKPOINTS / "diffusion-ql-ns3-critics.pt"
+    config = torch.load(path, map_location="cpu", weights_only=True)["config"]
+    assert (config["critic_targets"], config["critic_share"]) == ("per-ue", "fraction")
+    assert (config["q_weight"], config["gamma"], config["network"]) == (0.02, 0.0, "per-ue")
+    env = make_env("oran-slicing-twin", "diffusion-ql", {})
+    agent = DiffusionQL.load(path, env.observation_space, env.action_space, device="cpu")
+    assert agent.critic.share == agent.critic_target.share == "fraction"
+    env.close()
 
 
 @pytest.mark.parametrize("ues", [5, 15, 20, 25, 35])
