@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# What Diffusion-QL's critics need for the Q term to help in ns-3: per-UE credit
+# (`critic_targets=per-ue`) and the RBG fractions its claims win (`critic_share=fraction`).
+# From `make demo`'s pre-trained agent (the per-UE clone of qos-greedy), each run makes
+# NS3C_UPDATES offline updates on the demo's ns-3 collections (the demonstrator's and
+# ue-value's own play) with γ = 0 and its critics' settings and Q-term weight η; every
+# run then plays the development seeds 1-8 with three decision seeds (`--agent-seed`),
+# and the runs in NS3C_HELD the held-out seeds 300-309 with four; qos-greedy plays both
+# sets beside them. Results in docs/slicing-agents.md, "Per-UE credit and RBG fractions".
+#
+#   scripts/ns3_critics.sh DEMO_DIR OUT      (DEMO_DIR: a finished `make demo`, runs/demo)
+#
+# NS3C_RUNS: name:targets:share:η runs, two at a time (one core each); NS3C_HELD [the
+# "joint:claim:0" and "per-ue:fraction:0.02" runs]; NS3C_UPDATES [2000]. Each stage is
+# skipped when its output is there.
+set -euo pipefail
+DEMO=${1:?usage: ns3_critics.sh DEMO_DIR OUT}
+OUT=${2:?usage: ns3_critics.sh DEMO_DIR OUT}
+RAN_GYM=${RAN_GYM:-.venv/bin/ran-gym}
+RUNS=(${NS3C_RUNS:-joint-claim-0:joint:claim:0 perue-claim-0:per-ue:claim:0
+      perue-claim-0.02:per-ue:claim:0.02 perue-claim-0.1:per-ue:claim:0.1
+      joint-fraction-0:joint:fraction:0 joint-fraction-0.02:joint:fraction:0.02
+      perue-fraction-0:per-ue:fraction:0 perue-fraction-0.02:per-ue:fraction:0.02
+      perue-fraction-0.05:per-ue:fraction:0.05 perue-fraction-0.1:per-ue:fraction:0.1})
+HELD=(${NS3C_HELD:-joint-claim-0 perue-fraction-0.02})
+UPDATES=${NS3C_UPDATES:-2000}
+START="$DEMO/twin-diffusion-ql/diffusion-ql.pt"
+DATA="$DEMO/data-ns3,$DEMO/train-ue-value/own"
+for need in "$START" "$DEMO/data-ns3" "$DEMO/train-ue-value/own"; do
+  [ -e "$need" ] || { echo "no $need: run make demo first" >&2; exit 1; }
+done
+mkdir -p "$OUT"
+started=$(date +%s)
+stage() { echo "== $1 ($(( $(date +%s) - started )) s)"; }
+DEV=1,2,3,4,5,6,7,8
+HELD_SEEDS=300,301,302,303,304,305,306,307,308,309
+
+play() {  # checkpoint, seeds, decision seed, out
+  [ -f "$4/seeds.csv" ] || OMP_NUM_THREADS=1 "$RAN_GYM" evaluate --scenario oran-slicing \
+      --agents diffusion-ql --seeds "$2" --steps 50 --param maxSteps=50 \
+      --checkpoint "diffusion-ql=$1" --agent-seed "$3" --overwrite --out "$4" > "$4.log" 2>&1
+}
+
+run() {  # name:targets:share:η — train, then play the development seeds
+  IFS=: read -r name targets share eta <<< "$1"
+  local dir="$OUT/$name"
+  [ -f "$dir/diffusion-ql.pt" ] || OMP_NUM_THREADS=1 "$RAN_GYM" train \
+      --scenario oran-slicing --agent diffusion-ql --init "$START" --dataset "$DATA" \
+      --pretrain-updates "$UPDATES" --agent-param gamma=0 --agent-param "q_weight=$eta" \
+      --agent-param "critic_targets=$targets" --agent-param "critic_share=$share" \
+      --iterations 1 --overwrite --out "$dir" > "$OUT/$name.log" 2>&1
+  for s in 0 1 2; do play "$dir/diffusion-ql.pt" "$DEV" "$s" "$OUT/dev-$name-$s"; done
+}
+
+stage "qos-greedy on the development and held-out seeds"
+for seeds in dev:$DEV held:$HELD_SEEDS; do
+  [ -f "$OUT/${seeds%%:*}-qos-greedy/seeds.csv" ] || "$RAN_GYM" evaluate \
+      --scenario oran-slicing --agents qos-greedy --seeds "${seeds#*:}" --steps 50 \
+      --param maxSteps=50 --overwrite --out "$OUT/${seeds%%:*}-qos-greedy" \
+      > "$OUT/${seeds%%:*}-qos-greedy.log" 2>&1
+done
+for (( i = 0; i < ${#RUNS[@]}; i += 2 )); do
+  pair=("${RUNS[@]:i:2}")
+  stage "runs ${pair[*]}: $UPDATES offline updates, then seeds 1-8"
+  pids=()
+  for spec in "${pair[@]}"; do run "$spec" & pids+=($!); done
+  for pid in "${pids[@]}"; do wait "$pid"; done
+done
+stage "held-out seeds: ${HELD[*]}"
+pids=()
+for name in "${HELD[@]}"; do
+  ( for s in 0 1 2 3; do
+      play "$OUT/$name/diffusion-ql.pt" "$HELD_SEEDS" "$s" "$OUT/held-$name-$s"
+    done ) & pids+=($!)
+done
+for pid in "${pids[@]}"; do wait "$pid"; done
+
+stage "table"
+.venv/bin/python - "$OUT" "${RUNS[@]}" <<'PY'
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+out, runs = Path(sys.argv[1]), sys.argv[2:]
+
+
+def mean(path: Path) -> float:
+    return float(pd.read_csv(path / "seeds.csv")["mean_reward"].mean())
+
+
+def cell(name: str, kind: str) -> str:
+    draws = sorted(out.glob(f"{kind}-{name}-[0-9]"))
+    if not draws:
+        return ""
+    values = [mean(d) for d in draws]
+    return (f"{sum(values) / len(values):.3f} ({min(values):.3f}-{max(values):.3f}), "
+            f"{len(values)} decision seeds")
+
+
+lines = ["| run | critic targets | critic share | η | seeds 1-8 | seeds 300-309 |",
+         "|---|---|---|---:|---:|---:|"]
+for spec in runs:
+    name, targets, share, eta = spec.split(":")
+    lines.append(f"| {name} | {targets} | {share} | {eta} | {cell(name, 'dev')} | "
+                 f"{cell(name, 'held')} |")
+lines.append(f"| qos-greedy | | | | {mean(out / 'dev-qos-greedy'):.3f} | "
+             f"{mean(out / 'held-qos-greedy'):.3f} |")
+(out / "table.md").write_text("\n".join(lines) + "\n")
+print("\n".join(lines))
+PY
+stage "done"
