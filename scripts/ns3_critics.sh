@@ -11,8 +11,10 @@
 #   scripts/ns3_critics.sh DEMO_DIR OUT      (DEMO_DIR: a finished `make demo`, runs/demo)
 #
 # NS3C_RUNS: name:targets:share:η runs, two at a time (one core each); NS3C_HELD [the
-# "joint:claim:0" and "per-ue:fraction:0.02" runs]; NS3C_UPDATES [2000]. Each stage is
-# skipped when its output is there.
+# "joint:claim:0" and "per-ue:fraction:0.02" runs]; NS3C_UPDATES [2000]. Then the first
+# of NS3C_HELD's last run fine-tunes NS3C_FINE_TUNE [1000] steps in ns-3 (its settings
+# carried) and plays both seed sets likewise. Each stage is skipped when its output is
+# there.
 set -euo pipefail
 DEMO=${1:?usage: ns3_critics.sh DEMO_DIR OUT}
 OUT=${2:?usage: ns3_critics.sh DEMO_DIR OUT}
@@ -24,6 +26,7 @@ RUNS=(${NS3C_RUNS:-joint-claim-0:joint:claim:0 perue-claim-0:per-ue:claim:0
       perue-fraction-0.05:per-ue:fraction:0.05 perue-fraction-0.1:per-ue:fraction:0.1})
 HELD=(${NS3C_HELD:-joint-claim-0 perue-fraction-0.02})
 UPDATES=${NS3C_UPDATES:-2000}
+FINE_TUNE=${NS3C_FINE_TUNE:-1000}
 START="$DEMO/twin-diffusion-ql/diffusion-ql.pt"
 DATA="$DEMO/data-ns3,$DEMO/train-ue-value/own"
 for need in "$START" "$DEMO/data-ns3" "$DEMO/train-ue-value/own"; do
@@ -75,8 +78,25 @@ for name in "${HELD[@]}"; do
 done
 for pid in "${pids[@]}"; do wait "$pid"; done
 
+best=${HELD[-1]}
+stage "$best: $FINE_TUNE ns-3 fine-tuning steps, then both seed sets"
+tuned="$OUT/$best-ft$FINE_TUNE"
+[ -f "$tuned/diffusion-ql.pt" ] || OMP_NUM_THREADS=1 "$RAN_GYM" train \
+    --scenario oran-slicing --agent diffusion-ql --init "$OUT/$best/diffusion-ql.pt" \
+    --iterations "$FINE_TUNE" --log-every 250 --overwrite --out "$tuned" > "$tuned.log" 2>&1
+( for s in 0 1 2; do play "$tuned/diffusion-ql.pt" "$DEV" "$s" "$OUT/dev-$best-ft$FINE_TUNE-$s"; done ) &
+dev=$!
+for s in 0 1 2 3; do
+  play "$tuned/diffusion-ql.pt" "$HELD_SEEDS" "$s" "$OUT/held-$best-ft$FINE_TUNE-$s"
+done
+wait "$dev"
+
 stage "table"
-.venv/bin/python - "$OUT" "${RUNS[@]}" <<'PY'
+tuned_spec=""
+for spec in "${RUNS[@]}"; do  # the fine-tuned run's row: its start's settings, its name
+  [[ "${spec%%:*}" == "$best" ]] && tuned_spec="$best-ft$FINE_TUNE:${spec#*:}"
+done
+.venv/bin/python - "$OUT" "${RUNS[@]}" $tuned_spec <<'PY'
 import sys
 from pathlib import Path
 
