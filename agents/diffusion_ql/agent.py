@@ -303,19 +303,20 @@ class DiffusionQL:
         or per UE (each UE's part of r and its next value) with ``critic_targets =
         "per-ue"``."""
         c, critic = self.config, self.critic_target
-        per_ue = isinstance(critic, PerUeCritic) and c.critic_targets == "per-ue"
+        per_ue = critic if isinstance(critic, PerUeCritic) and c.critic_targets == "per-ue" \
+            else None
         target = batch.rewards
-        if isinstance(critic, PerUeCritic) and per_ue:
+        if per_ue is not None:
             raw = batch.next_observations
             if c.symlog_observations:  # stored as sign(x) log(1 + |x|)
                 raw = torch.sign(raw) * torch.expm1(raw.abs())
-            target = critic.ue_rewards(raw, batch.rewards)
+            target = per_ue.ue_rewards(raw, batch.rewards)
         if c.gamma == 0:  # a bandit: no next action to sample
             return target
         next_a = self.diffusion.sample_ddpm(self.ema_actor, batch.next_observations, shape,
                                             noise=draws.next_noise)
-        if isinstance(critic, PerUeCritic) and per_ue:
-            n1, n2 = critic.per_ue(batch.next_observations, next_a)
+        if per_ue is not None:
+            n1, n2 = per_ue.per_ue(batch.next_observations, next_a)
             return target + c.gamma * (1 - batch.dones)[:, None] * torch.minimum(n1, n2)
         return target + c.gamma * (1 - batch.dones) * critic.q_min(batch.next_observations,
                                                                     next_a)
