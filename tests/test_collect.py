@@ -86,6 +86,48 @@ def test_training_from_a_collection_refuses_what_it_cannot_use(tmp_path, capsys)
     assert "--agent-param 'gama=0.5': expected NAME=VALUE" in capsys.readouterr().err
 
 
+def test_replace_demonstrations_keeps_only_the_datasets(tmp_path, capsys):
+    """With --init, a --dataset's demonstrations are added to the checkpoint's, or with
+    --replace-demonstrations take their place; the flag needs --init and --dataset and
+    is refused by name for other agents."""
+    from agents.diffusion_ql import DiffusionQL
+    from ran_gym.train.diffusion_ql import make_env
+
+    train = ["train", "--agent", "diffusion-ql", "--scenario", "oran-slicing-twin",
+             "--iterations", "1", "--param", "maxSteps=3", "--agent-param", "batch_size=4",
+             "--pretrain-updates", "1"]
+    assert main([*TWIN, "--policy", "qos-greedy,random", "--steps", "12",
+                 "--out", str(tmp_path / "c")]) == 0
+    assert main([*train, "--agent-param", "hidden=16", "--dataset", str(tmp_path / "c"),
+                 "--out", str(tmp_path / "a")]) == 0
+    start = tmp_path / "a" / "diffusion-ql.pt"
+    env = make_env("oran-slicing-twin", {"maxSteps": "3"})
+
+    def demos(run: str) -> np.ndarray:
+        agent = DiffusionQL.load(tmp_path / run / "diffusion-ql.pt", env.observation_space,
+                                 env.action_space, device="cpu")
+        return agent.demos.actions[:agent.demos.size]
+
+    again = [*train, "--init", str(start), "--dataset", str(tmp_path / "c"),
+             "--demo-policy", "random"]
+    assert main([*again, "--out", str(tmp_path / "added")]) == 0
+    assert main([*again, "--replace-demonstrations", "--out", str(tmp_path / "replaced")]) == 0
+    qos_greedy, added, replaced = demos("a"), demos("added"), demos("replaced")
+    assert len(qos_greedy) == len(replaced) == 6 and len(added) == 12
+    np.testing.assert_array_equal(added[:6], qos_greedy)
+    np.testing.assert_array_equal(added[6:], replaced)
+    assert not np.allclose(replaced, qos_greedy)
+    capsys.readouterr()
+    assert main([*train, "--replace-demonstrations", "--dataset", str(tmp_path / "c"),
+                 "--out", str(tmp_path / "x")]) == 2
+    assert "--replace-demonstrations replaces --init's demonstrations with --dataset's: " \
+        "it needs both" in capsys.readouterr().err
+    assert main(["train", "--agent", "dqn", "--scenario", "oran-slicing-twin",
+                 "--replace-demonstrations", "--out", str(tmp_path / "y")]) == 2
+    assert "--replace-demonstrations: options of diffusion-ql" in capsys.readouterr().err
+    env.close()
+
+
 def test_a_label_set_loads_as_one_step_episodes_of_its_solver(tmp_path):
     import pyarrow as pa
 

@@ -372,6 +372,11 @@ class DiffusionQL:
         self.seed = seed
         self.reseed(seed)
 
+    def drop_demonstrations(self) -> None:
+        """Forget the demonstrations (e.g. a twin's, before learning from another
+        collection's); the networks keep what they learnt from them."""
+        self.demos = ReplayBuffer(self.demos.capacity, self.obs_dim, self.action_dim)
+
     def reseed(self, seed: int) -> None:
         """Draw what follows (decision samples, training's draws) from ``seed``; a loaded
         agent otherwise goes on from the generators its checkpoint saved."""

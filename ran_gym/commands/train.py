@@ -53,6 +53,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--init", default=None, metavar="CHECKPOINT", type=paths.path,
                         help="start from another training's checkpoint (diffusion-ql: "
                              "networks, optimisers, demonstrations; dqn: the model)")
+    parser.add_argument("--replace-demonstrations", action="store_true",
+                        help="diffusion-ql with --init and --dataset: the --dataset's "
+                             "demonstrations replace the checkpoint's (default: added to "
+                             "them)")
     parser.add_argument("--preset", default=None,
                         help="diffusion-ql settings: default (the default), table-i (the "
                              "paper's) or per-ue (per-UE networks for the slicing share "
@@ -115,10 +119,14 @@ def run(args: argparse.Namespace) -> int:
             ("--preset", args.preset),
             ("--agent-param", args.agent_param and args.agent not in AGENT_PARAMS),
             ("--pretrain-updates", args.pretrain_updates),
-            ("--demo-policy", args.demo_policy != DEMO_POLICY)) if value]
+            ("--demo-policy", args.demo_policy != DEMO_POLICY),
+            ("--replace-demonstrations", args.replace_demonstrations)) if value]
         if given:
             raise ValueError(f"{', '.join(given)}: options of diffusion-ql, which "
                              f"{args.agent} does not take")
+    if args.replace_demonstrations and not (args.init and args.dataset):
+        raise ValueError("--replace-demonstrations replaces --init's demonstrations with "
+                         "--dataset's: it needs both")
     try:
         path: Path = train(args)
     except Interrupted as stop:

@@ -174,6 +174,8 @@ def _agent(args: argparse.Namespace, env: gym.Env | VectorEnv, checkpoint: Path
                            init)
         agent.retune(**agent_params(params))
         agent.start_again(args.seed)
+        if getattr(args, "replace_demonstrations", False):
+            agent.drop_demonstrations()
     else:
         config = dataclasses.replace(preset(named_preset or "default"), cuda_graphs=graphs,
                                      **agent_params(params))
