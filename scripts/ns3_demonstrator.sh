@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Which demonstrations Diffusion-QL should clone in ns-3. From `make demo`'s pre-trained
+# agent (the per-UE clone of qos-greedy, pre-trained in the twin), each run makes
+# NS3D_UPDATES offline updates on ns-3 collections with per-UE credit, RBG fractions and
+# γ = 0 (docs/slicing-agents.md, "Per-UE credit and RBG fractions"), and differs in whose
+# ns-3 transitions its BC term clones:
+#   qos-greedy: the demo's until then (the demonstrator's 2000, and the pre-training's
+#               twin demonstrations kept);
+#   first:      ue-value's own play in the demo (its first table, the 500 steps without
+#               noise), in place of the twin's (`--replace-demonstrations`);
+#   final:      the same and NS3D_PLAY ns-3 steps of ue-value's final table (the demo's
+#               fit), collected here from 2 simulators (seed 4000000).
+# Every run plays the development seeds 1-8 with three decision seeds; the runs in
+# NS3D_HELD and ue-value play the held-out seeds 300-309 (four decision seeds each); the
+# last of NS3D_HELD then fine-tunes NS3D_FINE_TUNE [200] steps in ns-3, as the demo does,
+# and plays both sets again. Results in docs/slicing-agents.md, "ue-value's play as
+# Diffusion-QL's demonstrations".
+#
+#   scripts/ns3_demonstrator.sh DEMO_DIR OUT      (DEMO_DIR: a finished `make demo`)
+#
+# NS3D_RUNS: name:demonstrations:η runs, two at a time (one core each); NS3D_HELD
+# ["qos-greedy-0.02 final-0.02"]; NS3D_UPDATES [2000]; NS3D_PLAY [1000]. Each stage is
+# skipped when its output is there.
+set -euo pipefail
+DEMO=${1:?usage: ns3_demonstrator.sh DEMO_DIR OUT}
+OUT=${2:?usage: ns3_demonstrator.sh DEMO_DIR OUT}
+RAN_GYM=${RAN_GYM:-.venv/bin/ran-gym}
+RUNS=(${NS3D_RUNS:-final-0.02:final:0.02 first-0.02:first:0.02 final-0:final:0
+      final-0.05:final:0.05 qos-greedy-0.02:qos-greedy:0.02})
+HELD=(${NS3D_HELD:-qos-greedy-0.02 final-0.02})
+UPDATES=${NS3D_UPDATES:-2000}
+PLAY=${NS3D_PLAY:-1000}
+FINE_TUNE=${NS3D_FINE_TUNE:-200}
+START="$DEMO/twin-diffusion-ql/diffusion-ql.pt"
+FIT="$DEMO/train-ue-value/ue-value.json"
+for need in "$START" "$FIT" "$DEMO/data-ns3" "$DEMO/train-ue-value/own"; do
+  [ -e "$need" ] || { echo "no $need: run make demo first" >&2; exit 1; }
+done
+mkdir -p "$OUT"
+started=$(date +%s)
+stage() { echo "== $1 ($(( $(date +%s) - started )) s)"; }
+DEV=1,2,3,4,5,6,7,8
+HELD_SEEDS=300,301,302,303,304,305,306,307,308,309
+
+play() {  # agent, checkpoint (or ""), seeds, decision seed, out
+  local checkpoint=()
+  [ -n "$2" ] && checkpoint=(--checkpoint "$1=$2")
+  [ -f "$5/seeds.csv" ] || OMP_NUM_THREADS=1 "$RAN_GYM" evaluate --scenario oran-slicing \
+      --agents "$1" "${checkpoint[@]}" --seeds "$3" --steps 50 --param maxSteps=50 \
+      --agent-seed "$4" --overwrite --out "$5" > "$5.log" 2>&1
+}
+
+run() {  # name:demonstrations:η — train, then play the development seeds
+  IFS=: read -r name demos eta <<< "$1"
+  local dir="$OUT/$name" data="$DEMO/data-ns3,$DEMO/train-ue-value/own" whose=()
+  case "$demos" in
+    qos-greedy) ;;
+    first) whose=(--replace-demonstrations --demo-policy ue-value) ;;
+    final) whose=(--replace-demonstrations --demo-policy ue-value); data+=",$OUT/ue-value-play" ;;
+    *) echo "unknown demonstrations $demos" >&2; return 1 ;;
+  esac
+  [ -f "$dir/diffusion-ql.pt" ] || OMP_NUM_THREADS=1 "$RAN_GYM" train \
+      --scenario oran-slicing --agent diffusion-ql --init "$START" --dataset "$data" \
+      "${whose[@]}" --pretrain-updates "$UPDATES" --agent-param gamma=0 \
+      --agent-param "q_weight=$eta" --agent-param critic_targets=per-ue \
+      --agent-param critic_share=fraction --iterations 1 --overwrite --out "$dir" \
+      > "$OUT/$name.log" 2>&1
+  for s in 0 1 2; do play diffusion-ql "$dir/diffusion-ql.pt" "$DEV" "$s" "$OUT/dev-$name-$s"; done
+}
+
+stage "ue-value's final table: $PLAY ns-3 steps of its play (2 simulators)"
+"$RAN_GYM" collect --scenario oran-slicing --param maxSteps=20 --policy ue-value \
+    --checkpoint "ue-value=$FIT" --num-envs 2 --steps "$PLAY" --seed 4000000 --resume \
+    --out "$OUT/ue-value-play" > "$OUT/ue-value-play.log" 2>&1
+stage "qos-greedy and ue-value on the development and held-out seeds"
+for agent in qos-greedy ue-value; do
+  checkpoint=""
+  [ "$agent" = ue-value ] && checkpoint=$FIT
+  play "$agent" "$checkpoint" "$DEV" 0 "$OUT/dev-$agent" &
+  play "$agent" "$checkpoint" "$HELD_SEEDS" 0 "$OUT/held-$agent"
+  wait
+done
+for (( i = 0; i < ${#RUNS[@]}; i += 2 )); do
+  pair=("${RUNS[@]:i:2}")
+  stage "runs ${pair[*]}: $UPDATES offline updates, then seeds 1-8"
+  pids=()
+  for spec in "${pair[@]}"; do run "$spec" & pids+=($!); done
+  for pid in "${pids[@]}"; do wait "$pid"; done
+done
+stage "held-out seeds: ${HELD[*]}"
+pids=()
+for name in "${HELD[@]}"; do
+  ( for s in 0 1 2 3; do
+      play diffusion-ql "$OUT/$name/diffusion-ql.pt" "$HELD_SEEDS" "$s" "$OUT/held-$name-$s"
+    done ) & pids+=($!)
+done
+for pid in "${pids[@]}"; do wait "$pid"; done
+
+best=${HELD[-1]}
+tuned="$best-ft$FINE_TUNE"
+stage "$best: $FINE_TUNE ns-3 fine-tuning steps, then both seed sets"
+[ -f "$OUT/$tuned/diffusion-ql.pt" ] || OMP_NUM_THREADS=1 "$RAN_GYM" train \
+    --scenario oran-slicing --agent diffusion-ql --init "$OUT/$best/diffusion-ql.pt" \
+    --iterations "$FINE_TUNE" --log-every 100 --overwrite --out "$OUT/$tuned" \
+    > "$OUT/$tuned.log" 2>&1
+( for s in 0 1 2; do play diffusion-ql "$OUT/$tuned/diffusion-ql.pt" "$DEV" "$s" "$OUT/dev-$tuned-$s"; done ) &
+dev=$!
+for s in 0 1 2 3; do
+  play diffusion-ql "$OUT/$tuned/diffusion-ql.pt" "$HELD_SEEDS" "$s" "$OUT/held-$tuned-$s"
+done
+wait "$dev"
+
+stage "table"
+names=()
+for spec in "${RUNS[@]}"; do names+=("${spec%%:*}"); done
+.venv/bin/python - "$OUT" "${names[@]}" "$tuned" <<'PY'
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+out, runs = Path(sys.argv[1]), sys.argv[2:]
+
+
+def mean(path: Path) -> float:
+    return float(pd.read_csv(path / "seeds.csv")["mean_reward"].mean())
+
+
+def cell(name: str, kind: str) -> str:
+    draws = sorted(out.glob(f"{kind}-{name}-[0-9]"))
+    if not draws:
+        return ""
+    values = [mean(d) for d in draws]
+    return (f"{sum(values) / len(values):.3f} ({min(values):.3f}-{max(values):.3f}), "
+            f"{len(values)} decision seeds")
+
+
+lines = ["| run | seeds 1-8 | seeds 300-309 |", "|---|---:|---:|"]
+lines += [f"| {name} | {cell(name, 'dev')} | {cell(name, 'held')} |" for name in runs]
+lines += [f"| {agent} | {mean(out / f'dev-{agent}'):.3f} | {mean(out / f'held-{agent}'):.3f} |"
+          for agent in ("qos-greedy", "ue-value")]
+(out / "table.md").write_text("\n".join(lines) + "\n")
+print("\n".join(lines))
+PY
+stage "done"
