@@ -4,30 +4,35 @@
 # (RanGym/OranSlicingTwin-v0, thousands of steps a second) and are fine-tuned against
 # ns-3; ue-value fits its per-UE value table on the ns-3 transitions collected for
 # Diffusion-QL (agents/ue_value), plays in ns-3 from that fit and fits again on both
-# collections (one round of policy iteration); then every agent — the three learners,
-# the qos-greedy demonstrator, max-SINR, ns-3's own PF and RR schedulers and random —
-# plays the same ns-3 drops, channels and traffic (same seeds, never used in training),
-# and one report gathers the comparison table, the training curves and the per-slice
-# traces.
+# collections (one round of policy iteration); Diffusion-QL then learns in ns-3 from
+# ue-value's play (its demonstrations there, in place of the twin's qos-greedy ones);
+# then every agent — the three learners, the qos-greedy demonstrator, max-SINR, ns-3's
+# own PF and RR schedulers and random — plays the same ns-3 drops, channels and traffic
+# (same seeds, never used in training), and one report gathers the comparison table,
+# the training curves and the per-slice traces.
 #
 # Budgets (environment variables, defaults in brackets): DEMO_TWIN_STEPS [40000] twin
 # transitions collected (qos-greedy, the same with share-space noise 0.3 and 1, random);
 # DEMO_NS3_DEMO [2000] ns-3 transitions of the demonstrator (and its noisy self), from 2
 # simulators; DEMO_UE_VALUE_OWN [1000] ns-3 transitions of ue-value's own play (its
 # first fit, and the same with share-space noise 0.3), from 2 simulators;
+# DEMO_UE_VALUE_PLAY [1000] ns-3 transitions of ue-value's final table, from 2
+# simulators: Diffusion-QL's demonstrations in ns-3;
 # DEMO_PRETRAIN [3000] Diffusion-QL's offline updates on both collections
 # (the per-ue preset: per-UE denoiser and critics; η = 0: the BC term on the
 # demonstrations, the critic on everything, Q at decision time: best of 10 candidates,
 # Q-gradient guidance); DEMO_NS3_UPDATES [2000] its offline updates on the ns-3
-# collections alone (the demonstrator's and ue-value's own play), with per-UE credit and
-# RBG fractions in its critics and the Q term on (η = 0.02, γ = 0; docs/slicing-agents.md,
-# "Per-UE credit and RBG fractions"); DEMO_NS3_STEPS [200] its ns-3 fine-tuning steps.
+# collections alone, cloning ue-value's play (its own play's and its final table's, in
+# place of the twin's demonstrations), with per-UE credit and RBG fractions in its
+# critics and the Q term on (η = 0.02, γ = 0; docs/slicing-agents.md, "Per-UE credit and
+# RBG fractions" and "ue-value's play as Diffusion-QL's demonstrations"); DEMO_NS3_STEPS
+# [200] its ns-3 fine-tuning steps.
 # DQN: DEMO_DQN_TWIN_STEPS [8000] twin steps (its twin reward peaked near 3000 and fell
 # after), then as many ns-3 steps as the ns-3 transitions Diffusion-QL learns from
-# (DEMO_NS3_DEMO + DEMO_UE_VALUE_OWN + DEMO_NS3_STEPS), on the second core while
-# Diffusion-QL trains. DEMO_EVAL_STEPS
-# [50] and DEMO_SEEDS [100,101,102]: the evaluation; DEMO_PARAMS extra scenario
-# parameters; DEMO_TRAIN_ONLY=1 stops after the training.
+# (DEMO_NS3_DEMO + DEMO_UE_VALUE_OWN + DEMO_UE_VALUE_PLAY + DEMO_NS3_STEPS), on the
+# second core while Diffusion-QL trains. DEMO_EVAL_STEPS [50] and DEMO_SEEDS
+# [100,101,102]: the evaluation; DEMO_PARAMS extra scenario parameters;
+# DEMO_TRAIN_ONLY=1 stops after the training.
 set -euo pipefail
 
 RAN_GYM=${RAN_GYM:-.venv/bin/ran-gym}
@@ -37,11 +42,12 @@ DQN_TWIN_STEPS=${DEMO_DQN_TWIN_STEPS:-8000}
 PRETRAIN=${DEMO_PRETRAIN:-3000}
 NS3_DEMO=${DEMO_NS3_DEMO:-2000}
 UE_VALUE_OWN=${DEMO_UE_VALUE_OWN:-1000}
+UE_VALUE_PLAY=${DEMO_UE_VALUE_PLAY:-1000}
 NS3_UPDATES=${DEMO_NS3_UPDATES:-2000}
 NS3_STEPS=${DEMO_NS3_STEPS:-200}
 # DQN's ns-3 steps: as many as the ns-3 transitions Diffusion-QL learns from (the
-# demonstrator's, ue-value's own play and its fine-tuning steps).
-DQN_NS3_STEPS=$(( NS3_DEMO + UE_VALUE_OWN + NS3_STEPS ))
+# demonstrator's, ue-value's own play, its final table's play and the fine-tuning steps).
+DQN_NS3_STEPS=$(( NS3_DEMO + UE_VALUE_OWN + UE_VALUE_PLAY + NS3_STEPS ))
 EVAL_STEPS=${DEMO_EVAL_STEPS:-50}
 SEEDS=${DEMO_SEEDS:-100,101,102}
 PARAMS=()
@@ -67,6 +73,11 @@ stage "ue-value: a table on the $NS3_DEMO transitions, $UE_VALUE_OWN ns-3 steps 
     --dataset "$OUT/data-ns3" --iterations "$UE_VALUE_OWN" --num-envs 2 \
     --param maxSteps=20 --seed 3000000 --out "$OUT/train-ue-value"
 
+stage "ue-value's final table: $UE_VALUE_PLAY ns-3 steps of its play (2 simulators)"
+"$RAN_GYM" collect --scenario oran-slicing "${PARAMS[@]}" --param maxSteps=20 \
+    --policy ue-value --checkpoint "ue-value=$OUT/train-ue-value/ue-value.json" \
+    --num-envs 2 --steps "$UE_VALUE_PLAY" --seed 4000000 --out "$OUT/data-ns3-ue-value"
+
 # DQN trains on one core while Diffusion-QL pre-trains on the other: one BLAS/OpenMP
 # thread each (two pools on two cores would fight over them).
 stage "DQN, on the second core: $DQN_TWIN_STEPS twin steps, then $DQN_NS3_STEPS in ns-3 (log: $OUT/dqn.log)"
@@ -88,10 +99,11 @@ OMP_NUM_THREADS=1 "$RAN_GYM" train --scenario oran-slicing-twin --agent diffusio
     --pretrain-updates "$PRETRAIN" --preset per-ue --agent-param q_weight=0 --iterations 1 \
     --out "$OUT/twin-diffusion-ql"
 
-stage "Diffusion-QL: $NS3_UPDATES offline updates on the ns-3 collections, Q term on"
+stage "Diffusion-QL: $NS3_UPDATES offline updates on the ns-3 collections, cloning ue-value's play, Q term on"
 "$RAN_GYM" train --scenario oran-slicing --agent diffusion-ql "${PARAMS[@]}" \
-    --init "$OUT/twin-diffusion-ql/diffusion-ql.pt" \
-    --dataset "$OUT/data-ns3,$OUT/train-ue-value/own" --pretrain-updates "$NS3_UPDATES" \
+    --init "$OUT/twin-diffusion-ql/diffusion-ql.pt" --replace-demonstrations \
+    --demo-policy ue-value --pretrain-updates "$NS3_UPDATES" \
+    --dataset "$OUT/data-ns3,$OUT/train-ue-value/own,$OUT/data-ns3-ue-value" \
     --agent-param gamma=0 --agent-param q_weight=0.02 --agent-param critic_targets=per-ue \
     --agent-param critic_share=fraction --iterations 1 --out "$OUT/ns3-diffusion-ql"
 
