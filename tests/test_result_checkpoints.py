@@ -33,7 +33,7 @@ def test_the_committed_checkpoints_play_ns3_above_random(tmp_path):
 
 
 @pytest.mark.parametrize("name", ["diffusion-ql.pt", "diffusion-ql-ns3-critics.pt",
-                                  "diffusion-ql-table-i.pt",
+                                  "diffusion-ql-ns3-demonstrator.pt", "diffusion-ql-table-i.pt",
                                   "diffusion-ql-long.pt", "flat-2026-12-05/diffusion-ql.pt",
                                   "flat-2026-12-05/diffusion-ql-long.pt"])
 def test_the_committed_diffusion_ql_checkpoints_are_slim(name):
@@ -46,16 +46,18 @@ def test_the_committed_diffusion_ql_checkpoints_are_slim(name):
     assert {"config", "actor", "critic"} <= set(state)
 
 
-def test_the_ns3_critics_checkpoint_keeps_the_demos_critic_settings():
-    """make demo's agent with per-UE credit and RBG fractions (docs/results/slicing,
-    eval-ns3-critics): its settings are those the demo gives its ns-3 updates, and its
-    critics, loaded, see RBG fractions."""
+@pytest.mark.parametrize("name", ["diffusion-ql-ns3-critics.pt",
+                                  "diffusion-ql-ns3-demonstrator.pt"])
+def test_the_ns3_update_checkpoints_keep_the_demos_critic_settings(name):
+    """make demo's agents with per-UE credit and RBG fractions (docs/results/slicing,
+    eval-ns3-critics and eval-ns3-demonstrator): their settings are those the demo gives
+    its ns-3 updates, and their critics, loaded, see RBG fractions."""
     import torch
 
     from agents.diffusion_ql import DiffusionQL
     from ran_gym.evaluation import make_env
 
-    path = CHECKPOINTS / "diffusion-ql-ns3-critics.pt"
+    path = CHECKPOINTS / name
     config = torch.load(path, map_location="cpu", weights_only=True)["config"]
     assert (config["critic_targets"], config["critic_share"]) == ("per-ue", "fraction")
     assert (config["q_weight"], config["gamma"], config["network"]) == (0.02, 0.0, "per-ue")
@@ -63,6 +65,21 @@ def test_the_ns3_critics_checkpoint_keeps_the_demos_critic_settings():
     agent = DiffusionQL.load(path, env.observation_space, env.action_space, device="cpu")
     assert agent.critic.share == agent.critic_target.share == "fraction"
     env.close()
+
+
+def test_the_4200_step_dqn_is_trusted_by_its_manifest():
+    """eval-ns3-demonstrator's DQN (make demo's, 4200 ns-3 steps): its manifest trusts
+    it, so that `ran-gym evaluate` loads it, and it reads the default scenario's
+    observations."""
+    from stable_baselines3 import DQN
+
+    from agents.common.checkpoint import check_trusted
+    from bridge.slicing.config import SlicingConfig
+    from bridge.slicing.layout import observation_size
+
+    dqn = CHECKPOINTS / "dqn-4200.zip"
+    check_trusted(CHECKPOINTS / "dqn-4200.sha256.json", dqn)
+    assert DQN.load(dqn).observation_space.shape == (observation_size(SlicingConfig()),)
 
 
 @pytest.mark.parametrize("ues", [5, 15, 20, 25, 35])
