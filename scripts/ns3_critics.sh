@@ -96,37 +96,6 @@ tuned_spec=""
 for spec in "${RUNS[@]}"; do  # the fine-tuned run's row: its start's settings, its name
   [[ "${spec%%:*}" == "$best" ]] && tuned_spec="$best-ft$FINE_TUNE:${spec#*:}"
 done
-.venv/bin/python - "$OUT" "${RUNS[@]}" $tuned_spec <<'PY'
-import sys
-from pathlib import Path
-
-import pandas as pd
-
-out, runs = Path(sys.argv[1]), sys.argv[2:]
-
-
-def mean(path: Path) -> float:
-    return float(pd.read_csv(path / "seeds.csv")["mean_reward"].mean())
-
-
-def cell(name: str, kind: str) -> str:
-    draws = sorted(out.glob(f"{kind}-{name}-[0-9]"))
-    if not draws:
-        return ""
-    values = [mean(d) for d in draws]
-    return (f"{sum(values) / len(values):.3f} ({min(values):.3f}-{max(values):.3f}), "
-            f"{len(values)} decision seeds")
-
-
-lines = ["| run | critic targets | critic share | η | seeds 1-8 | seeds 300-309 |",
-         "|---|---|---|---:|---:|---:|"]
-for spec in runs:
-    name, targets, share, eta = spec.split(":")
-    lines.append(f"| {name} | {targets} | {share} | {eta} | {cell(name, 'dev')} | "
-                 f"{cell(name, 'held')} |")
-lines.append(f"| qos-greedy | | | | {mean(out / 'dev-qos-greedy'):.3f} | "
-             f"{mean(out / 'held-qos-greedy'):.3f} |")
-(out / "table.md").write_text("\n".join(lines) + "\n")
-print("\n".join(lines))
-PY
+.venv/bin/python scripts/decision_seed_table.py "$OUT" "${RUNS[@]}" $tuned_spec \
+    --columns "critic targets,critic share,η"
 stage "done"

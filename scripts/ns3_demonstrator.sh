@@ -113,33 +113,6 @@ wait "$dev"
 stage "table"
 names=()
 for spec in "${RUNS[@]}"; do names+=("${spec%%:*}"); done
-.venv/bin/python - "$OUT" "${names[@]}" "$tuned" <<'PY'
-import sys
-from pathlib import Path
-
-import pandas as pd
-
-out, runs = Path(sys.argv[1]), sys.argv[2:]
-
-
-def mean(path: Path) -> float:
-    return float(pd.read_csv(path / "seeds.csv")["mean_reward"].mean())
-
-
-def cell(name: str, kind: str) -> str:
-    draws = sorted(out.glob(f"{kind}-{name}-[0-9]"))
-    if not draws:
-        return ""
-    values = [mean(d) for d in draws]
-    return (f"{sum(values) / len(values):.3f} ({min(values):.3f}-{max(values):.3f}), "
-            f"{len(values)} decision seeds")
-
-
-lines = ["| run | seeds 1-8 | seeds 300-309 |", "|---|---:|---:|"]
-lines += [f"| {name} | {cell(name, 'dev')} | {cell(name, 'held')} |" for name in runs]
-lines += [f"| {agent} | {mean(out / f'dev-{agent}'):.3f} | {mean(out / f'held-{agent}'):.3f} |"
-          for agent in ("qos-greedy", "ue-value")]
-(out / "table.md").write_text("\n".join(lines) + "\n")
-print("\n".join(lines))
-PY
+.venv/bin/python scripts/decision_seed_table.py "$OUT" "${names[@]}" "$tuned" \
+    --agents qos-greedy,ue-value
 stage "done"

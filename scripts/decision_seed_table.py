@@ -1,0 +1,58 @@
+"""The table of a probe script's Diffusion-QL runs (scripts/ns3_critics.sh,
+scripts/ns3_demonstrator.sh): each run's mean reward per step on the development seeds
+(OUT/dev-NAME-K, one evaluation per decision seed K) and the held-out ones
+(OUT/held-NAME-K), as the mean over its decision seeds and their range; then the
+agents that played each set once (OUT/dev-AGENT, OUT/held-AGENT). Written to
+OUT/table.md and printed.
+
+    decision_seed_table.py OUT [--columns A,B,...] [--agents X,Y] RUN[:A:B:...] ...
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+
+
+def mean(path: Path) -> float:
+    """The mean reward per step of one `ran-gym evaluate` output, over its seeds."""
+    return float(pd.read_csv(path / "seeds.csv")["mean_reward"].mean())
+
+
+def cell(out: Path, name: str, kind: str) -> str:
+    draws = sorted(out.glob(f"{kind}-{name}-[0-9]"))
+    if not draws:
+        return ""
+    values = [mean(d) for d in draws]
+    return (f"{sum(values) / len(values):.3f} ({min(values):.3f}-{max(values):.3f}), "
+            f"{len(values)} decision seeds")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path)
+    parser.add_argument("runs", nargs="+", help="NAME, then the row's --columns, ':'-separated")
+    parser.add_argument("--columns", default="", help="the runs' other columns, by name")
+    parser.add_argument("--agents", default="qos-greedy", help="agents played once per set")
+    args = parser.parse_args()
+    columns = [c for c in args.columns.split(",") if c]
+    blank = ["" for _ in columns]
+    lines = ["| " + " | ".join(["run", *columns, "seeds 1-8", "seeds 300-309"]) + " |",
+             "|" + "---|" * (1 + len(columns)) + "---:|---:|"]
+    for run in args.runs:
+        name, *values = run.split(":")
+        if len(values) != len(columns):
+            parser.error(f"run {run!r}: {len(columns)} values after its name expected")
+        lines.append("| " + " | ".join([name, *values, cell(args.out, name, "dev"),
+                                        cell(args.out, name, "held")]) + " |")
+    for agent in args.agents.split(","):
+        lines.append("| " + " | ".join([agent, *blank, f"{mean(args.out / f'dev-{agent}'):.3f}",
+                                        f"{mean(args.out / f'held-{agent}'):.3f}"]) + " |")
+    (args.out / "table.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
