@@ -37,12 +37,9 @@ started=$(date +%s)
 stage() { echo "== $1 ($(( $(date +%s) - started )) s)"; }
 DEV=1,2,3,4,5,6,7,8
 HELD_SEEDS=300,301,302,303,304,305,306,307,308,309
+# shellcheck source=scripts/probe_runs.sh
+source "$(dirname "$0")/probe_runs.sh"
 
-play() {  # checkpoint, seeds, decision seed, out
-  [ -f "$4/seeds.csv" ] || OMP_NUM_THREADS=1 "$RAN_GYM" evaluate --scenario oran-slicing \
-      --agents diffusion-ql --seeds "$2" --steps 50 --param maxSteps=50 \
-      --checkpoint "diffusion-ql=$1" --agent-seed "$3" --overwrite --out "$4" > "$4.log" 2>&1
-}
 
 run() {  # name:targets:share:η — train, then play the development seeds
   IFS=: read -r name targets share eta <<< "$1"
@@ -52,7 +49,7 @@ run() {  # name:targets:share:η — train, then play the development seeds
       --pretrain-updates "$UPDATES" --agent-param gamma=0 --agent-param "q_weight=$eta" \
       --agent-param "critic_targets=$targets" --agent-param "critic_share=$share" \
       --iterations 1 --overwrite --out "$dir" > "$OUT/$name.log" 2>&1
-  for s in 0 1 2; do play "$dir/diffusion-ql.pt" "$DEV" "$s" "$OUT/dev-$name-$s"; done
+  for s in 0 1 2; do play diffusion-ql "$dir/diffusion-ql.pt" "$DEV" "$s" "$OUT/dev-$name-$s"; done
 }
 
 stage "qos-greedy on the development and held-out seeds"
@@ -62,21 +59,8 @@ for seeds in dev:$DEV held:$HELD_SEEDS; do
       --param maxSteps=50 --overwrite --out "$OUT/${seeds%%:*}-qos-greedy" \
       > "$OUT/${seeds%%:*}-qos-greedy.log" 2>&1
 done
-for (( i = 0; i < ${#RUNS[@]}; i += 2 )); do
-  pair=("${RUNS[@]:i:2}")
-  stage "runs ${pair[*]}: $UPDATES offline updates, then seeds 1-8"
-  pids=()
-  for spec in "${pair[@]}"; do run "$spec" & pids+=($!); done
-  for pid in "${pids[@]}"; do wait "$pid"; done
-done
-stage "held-out seeds: ${HELD[*]}"
-pids=()
-for name in "${HELD[@]}"; do
-  ( for s in 0 1 2 3; do
-      play "$OUT/$name/diffusion-ql.pt" "$HELD_SEEDS" "$s" "$OUT/held-$name-$s"
-    done ) & pids+=($!)
-done
-for pid in "${pids[@]}"; do wait "$pid"; done
+run_in_pairs "${RUNS[@]}"
+play_held "${HELD[@]}"
 
 best=${HELD[-1]}
 stage "$best: $FINE_TUNE ns-3 fine-tuning steps, then both seed sets"
@@ -84,10 +68,10 @@ tuned="$OUT/$best-ft$FINE_TUNE"
 [ -f "$tuned/diffusion-ql.pt" ] || OMP_NUM_THREADS=1 "$RAN_GYM" train \
     --scenario oran-slicing --agent diffusion-ql --init "$OUT/$best/diffusion-ql.pt" \
     --iterations "$FINE_TUNE" --log-every 250 --overwrite --out "$tuned" > "$tuned.log" 2>&1
-( for s in 0 1 2; do play "$tuned/diffusion-ql.pt" "$DEV" "$s" "$OUT/dev-$best-ft$FINE_TUNE-$s"; done ) &
+( for s in 0 1 2; do play diffusion-ql "$tuned/diffusion-ql.pt" "$DEV" "$s" "$OUT/dev-$best-ft$FINE_TUNE-$s"; done ) &
 dev=$!
 for s in 0 1 2 3; do
-  play "$tuned/diffusion-ql.pt" "$HELD_SEEDS" "$s" "$OUT/held-$best-ft$FINE_TUNE-$s"
+  play diffusion-ql "$tuned/diffusion-ql.pt" "$HELD_SEEDS" "$s" "$OUT/held-$best-ft$FINE_TUNE-$s"
 done
 wait "$dev"
 

@@ -41,14 +41,9 @@ started=$(date +%s)
 stage() { echo "== $1 ($(( $(date +%s) - started )) s)"; }
 DEV=1,2,3,4,5,6,7,8
 HELD_SEEDS=300,301,302,303,304,305,306,307,308,309
+# shellcheck source=scripts/probe_runs.sh
+source "$(dirname "$0")/probe_runs.sh"
 
-play() {  # agent, checkpoint (or ""), seeds, decision seed, out
-  local checkpoint=()
-  [ -n "$2" ] && checkpoint=(--checkpoint "$1=$2")
-  [ -f "$5/seeds.csv" ] || OMP_NUM_THREADS=1 "$RAN_GYM" evaluate --scenario oran-slicing \
-      --agents "$1" "${checkpoint[@]}" --seeds "$3" --steps 50 --param maxSteps=50 \
-      --agent-seed "$4" --overwrite --out "$5" > "$5.log" 2>&1
-}
 
 run() {  # name:demonstrations:η — train, then play the development seeds
   IFS=: read -r name demos eta <<< "$1"
@@ -80,21 +75,8 @@ for agent in qos-greedy ue-value; do
   play "$agent" "$checkpoint" "$HELD_SEEDS" 0 "$OUT/held-$agent"
   wait
 done
-for (( i = 0; i < ${#RUNS[@]}; i += 2 )); do
-  pair=("${RUNS[@]:i:2}")
-  stage "runs ${pair[*]}: $UPDATES offline updates, then seeds 1-8"
-  pids=()
-  for spec in "${pair[@]}"; do run "$spec" & pids+=($!); done
-  for pid in "${pids[@]}"; do wait "$pid"; done
-done
-stage "held-out seeds: ${HELD[*]}"
-pids=()
-for name in "${HELD[@]}"; do
-  ( for s in 0 1 2 3; do
-      play diffusion-ql "$OUT/$name/diffusion-ql.pt" "$HELD_SEEDS" "$s" "$OUT/held-$name-$s"
-    done ) & pids+=($!)
-done
-for pid in "${pids[@]}"; do wait "$pid"; done
+run_in_pairs "${RUNS[@]}"
+play_held "${HELD[@]}"
 
 best=${HELD[-1]}
 tuned="$best-ft$FINE_TUNE"

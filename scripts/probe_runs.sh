@@ -1,0 +1,34 @@
+# Sourced by the probe scripts (scripts/ns3_critics.sh, scripts/ns3_demonstrator.sh):
+# how they play an agent and schedule their runs on the two cores. The caller defines
+# RAN_GYM, OUT, UPDATES, HELD_SEEDS, `stage MESSAGE` and `run SPEC` (train one run, then
+# play it on the development seeds).
+
+play() {  # agent, checkpoint (or ""), seeds, decision seed, out
+  local checkpoint=()
+  [ -n "$2" ] && checkpoint=(--checkpoint "$1=$2")
+  [ -f "$5/seeds.csv" ] || OMP_NUM_THREADS=1 "$RAN_GYM" evaluate --scenario oran-slicing \
+      --agents "$1" "${checkpoint[@]}" --seeds "$3" --steps 50 --param maxSteps=50 \
+      --agent-seed "$4" --overwrite --out "$5" > "$5.log" 2>&1
+}
+
+run_in_pairs() {  # SPEC...: `run` on each, two at a time (one core each)
+  local i spec pid pair pids
+  for (( i = 1; i <= $#; i += 2 )); do
+    pair=("${@:i:2}")
+    stage "runs ${pair[*]}: $UPDATES offline updates, then seeds 1-8"
+    pids=()
+    for spec in "${pair[@]}"; do run "$spec" & pids+=($!); done
+    for pid in "${pids[@]}"; do wait "$pid"; done
+  done
+}
+
+play_held() {  # NAME...: each run's checkpoint on the held-out seeds, decision seeds 0-3
+  local name s pid pids=()
+  stage "held-out seeds: $*"
+  for name in "$@"; do
+    ( for s in 0 1 2 3; do
+        play diffusion-ql "$OUT/$name/diffusion-ql.pt" "$HELD_SEEDS" "$s" "$OUT/held-$name-$s"
+      done ) & pids+=($!)
+  done
+  for pid in "${pids[@]}"; do wait "$pid"; done
+}
