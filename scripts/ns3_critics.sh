@@ -29,16 +29,10 @@ UPDATES=${NS3C_UPDATES:-2000}
 FINE_TUNE=${NS3C_FINE_TUNE:-1000}
 START="$DEMO/twin-diffusion-ql/diffusion-ql.pt"
 DATA="$DEMO/data-ns3,$DEMO/train-ue-value/own"
-for need in "$START" "$DEMO/data-ns3" "$DEMO/train-ue-value/own"; do
-  [ -e "$need" ] || { echo "no $need: run make demo first" >&2; exit 1; }
-done
-mkdir -p "$OUT"
-started=$(date +%s)
-stage() { echo "== $1 ($(( $(date +%s) - started )) s)"; }
-DEV=1,2,3,4,5,6,7,8
-HELD_SEEDS=300,301,302,303,304,305,306,307,308,309
 # shellcheck source=scripts/probe_runs.sh
 source "$(dirname "$0")/probe_runs.sh"
+need "$START" "$DEMO/data-ns3" "$DEMO/train-ue-value/own"
+mkdir -p "$OUT"
 
 
 run() {  # name:targets:share:η — train, then play the development seeds

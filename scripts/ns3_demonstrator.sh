@@ -33,16 +33,10 @@ PLAY=${NS3D_PLAY:-1000}
 FINE_TUNE=${NS3D_FINE_TUNE:-200}
 START="$DEMO/twin-diffusion-ql/diffusion-ql.pt"
 FIT="$DEMO/train-ue-value/ue-value.json"
-for need in "$START" "$FIT" "$DEMO/data-ns3" "$DEMO/train-ue-value/own"; do
-  [ -e "$need" ] || { echo "no $need: run make demo first" >&2; exit 1; }
-done
-mkdir -p "$OUT"
-started=$(date +%s)
-stage() { echo "== $1 ($(( $(date +%s) - started )) s)"; }
-DEV=1,2,3,4,5,6,7,8
-HELD_SEEDS=300,301,302,303,304,305,306,307,308,309
 # shellcheck source=scripts/probe_runs.sh
 source "$(dirname "$0")/probe_runs.sh"
+need "$START" "$FIT" "$DEMO/data-ns3" "$DEMO/train-ue-value/own"
+mkdir -p "$OUT"
 
 
 run() {  # name:demonstrations:η — train, then play the development seeds

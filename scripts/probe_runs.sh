@@ -1,7 +1,19 @@
 # Sourced by the probe scripts (scripts/ns3_critics.sh, scripts/ns3_demonstrator.sh):
-# how they play an agent and schedule their runs on the two cores. The caller defines
-# RAN_GYM, OUT, UPDATES, HELD_SEEDS, `stage MESSAGE` and `run SPEC` (train one run, then
-# play it on the development seeds).
+# their seed sets, what they need from `make demo`, how they play an agent and schedule
+# their runs on the two cores. The caller defines RAN_GYM, OUT, UPDATES and `run SPEC`
+# (train one run, then play it on the development seeds).
+
+DEV=1,2,3,4,5,6,7,8
+HELD_SEEDS=300,301,302,303,304,305,306,307,308,309
+started=$(date +%s)
+stage() { echo "== $1 ($(( $(date +%s) - started )) s)"; }
+
+need() {  # PATH...: each there, or the script stops naming it
+  local path
+  for path in "$@"; do
+    [ -e "$path" ] || { echo "no $path: run make demo first" >&2; exit 1; }
+  done
+}
 
 play() {  # agent, checkpoint (or ""), seeds, decision seed, out
   local checkpoint=()
