@@ -57,17 +57,7 @@ run_in_pairs "${RUNS[@]}"
 play_held "${HELD[@]}"
 
 best=${HELD[-1]}
-stage "$best: $FINE_TUNE ns-3 fine-tuning steps, then both seed sets"
-tuned="$OUT/$best-ft$FINE_TUNE"
-[ -f "$tuned/diffusion-ql.pt" ] || OMP_NUM_THREADS=1 "$RAN_GYM" train \
-    --scenario oran-slicing --agent diffusion-ql --init "$OUT/$best/diffusion-ql.pt" \
-    --iterations "$FINE_TUNE" --log-every 250 --overwrite --out "$tuned" > "$tuned.log" 2>&1
-( for s in 0 1 2; do play diffusion-ql "$tuned/diffusion-ql.pt" "$DEV" "$s" "$OUT/dev-$best-ft$FINE_TUNE-$s"; done ) &
-dev=$!
-for s in 0 1 2 3; do
-  play diffusion-ql "$tuned/diffusion-ql.pt" "$HELD_SEEDS" "$s" "$OUT/held-$best-ft$FINE_TUNE-$s"
-done
-wait "$dev"
+fine_tune "$best" "$FINE_TUNE" 250
 
 stage "table"
 tuned_spec=""

@@ -74,17 +74,7 @@ play_held "${HELD[@]}"
 
 best=${HELD[-1]}
 tuned="$best-ft$FINE_TUNE"
-stage "$best: $FINE_TUNE ns-3 fine-tuning steps, then both seed sets"
-[ -f "$OUT/$tuned/diffusion-ql.pt" ] || OMP_NUM_THREADS=1 "$RAN_GYM" train \
-    --scenario oran-slicing --agent diffusion-ql --init "$OUT/$best/diffusion-ql.pt" \
-    --iterations "$FINE_TUNE" --log-every 100 --overwrite --out "$OUT/$tuned" \
-    > "$OUT/$tuned.log" 2>&1
-( for s in 0 1 2; do play diffusion-ql "$OUT/$tuned/diffusion-ql.pt" "$DEV" "$s" "$OUT/dev-$tuned-$s"; done ) &
-dev=$!
-for s in 0 1 2 3; do
-  play diffusion-ql "$OUT/$tuned/diffusion-ql.pt" "$HELD_SEEDS" "$s" "$OUT/held-$tuned-$s"
-done
-wait "$dev"
+fine_tune "$best" "$FINE_TUNE" 100
 
 stage "table"
 names=()

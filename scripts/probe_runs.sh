@@ -44,3 +44,20 @@ play_held() {  # NAME...: each run's checkpoint on the held-out seeds, decision 
   done
   for pid in "${pids[@]}"; do wait "$pid"; done
 }
+
+fine_tune() {  # NAME STEPS LOG_EVERY: NAME's checkpoint fine-tuned STEPS ns-3 steps (its
+  # settings carried) into OUT/NAME-ftSTEPS, then played on both seed sets
+  local tuned="$OUT/$1-ft$2" s dev
+  stage "$1: $2 ns-3 fine-tuning steps, then both seed sets"
+  [ -f "$tuned/diffusion-ql.pt" ] || OMP_NUM_THREADS=1 "$RAN_GYM" train \
+      --scenario oran-slicing --agent diffusion-ql --init "$OUT/$1/diffusion-ql.pt" \
+      --iterations "$2" --log-every "$3" --overwrite --out "$tuned" > "$tuned.log" 2>&1
+  ( for s in 0 1 2; do
+      play diffusion-ql "$tuned/diffusion-ql.pt" "$DEV" "$s" "$OUT/dev-$1-ft$2-$s"
+    done ) &
+  dev=$!
+  for s in 0 1 2 3; do
+    play diffusion-ql "$tuned/diffusion-ql.pt" "$HELD_SEEDS" "$s" "$OUT/held-$1-ft$2-$s"
+  done
+  wait "$dev"
+}
