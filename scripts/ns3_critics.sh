@@ -34,25 +34,14 @@ source "$(dirname "$0")/probe_runs.sh"
 need "$START" "$DEMO/data-ns3" "$DEMO/train-ue-value/own"
 mkdir -p "$OUT"
 
-
 run() {  # name:targets:share:η — train, then play the development seeds
   IFS=: read -r name targets share eta <<< "$1"
-  local dir="$OUT/$name"
-  [ -f "$dir/diffusion-ql.pt" ] || OMP_NUM_THREADS=1 "$RAN_GYM" train \
-      --scenario oran-slicing --agent diffusion-ql --init "$START" --dataset "$DATA" \
-      --pretrain-updates "$UPDATES" --agent-param gamma=0 --agent-param "q_weight=$eta" \
-      --agent-param "critic_targets=$targets" --agent-param "critic_share=$share" \
-      --iterations 1 --overwrite --out "$dir" > "$OUT/$name.log" 2>&1
-  for s in 0 1 2; do play diffusion-ql "$dir/diffusion-ql.pt" "$DEV" "$s" "$OUT/dev-$name-$s"; done
+  offline_run "$name" "$DATA" --agent-param "q_weight=$eta" \
+      --agent-param "critic_targets=$targets" --agent-param "critic_share=$share"
 }
 
 stage "qos-greedy on the development and held-out seeds"
-for seeds in dev:$DEV held:$HELD_SEEDS; do
-  [ -f "$OUT/${seeds%%:*}-qos-greedy/seeds.csv" ] || "$RAN_GYM" evaluate \
-      --scenario oran-slicing --agents qos-greedy --seeds "${seeds#*:}" --steps 50 \
-      --param maxSteps=50 --overwrite --out "$OUT/${seeds%%:*}-qos-greedy" \
-      > "$OUT/${seeds%%:*}-qos-greedy.log" 2>&1
-done
+play_once qos-greedy ""
 run_in_pairs "${RUNS[@]}"
 play_held "${HELD[@]}"
 

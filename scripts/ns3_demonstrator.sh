@@ -38,23 +38,17 @@ source "$(dirname "$0")/probe_runs.sh"
 need "$START" "$FIT" "$DEMO/data-ns3" "$DEMO/train-ue-value/own"
 mkdir -p "$OUT"
 
-
 run() {  # name:demonstrations:η — train, then play the development seeds
   IFS=: read -r name demos eta <<< "$1"
-  local dir="$OUT/$name" data="$DEMO/data-ns3,$DEMO/train-ue-value/own" whose=()
+  local data="$DEMO/data-ns3,$DEMO/train-ue-value/own" whose=()
   case "$demos" in
     qos-greedy) ;;
     first) whose=(--replace-demonstrations --demo-policy ue-value) ;;
     final) whose=(--replace-demonstrations --demo-policy ue-value); data+=",$OUT/ue-value-play" ;;
     *) echo "unknown demonstrations $demos" >&2; return 1 ;;
   esac
-  [ -f "$dir/diffusion-ql.pt" ] || OMP_NUM_THREADS=1 "$RAN_GYM" train \
-      --scenario oran-slicing --agent diffusion-ql --init "$START" --dataset "$data" \
-      "${whose[@]}" --pretrain-updates "$UPDATES" --agent-param gamma=0 \
-      --agent-param "q_weight=$eta" --agent-param critic_targets=per-ue \
-      --agent-param critic_share=fraction --iterations 1 --overwrite --out "$dir" \
-      > "$OUT/$name.log" 2>&1
-  for s in 0 1 2; do play diffusion-ql "$dir/diffusion-ql.pt" "$DEV" "$s" "$OUT/dev-$name-$s"; done
+  offline_run "$name" "$data" "${whose[@]}" --agent-param "q_weight=$eta" \
+      --agent-param critic_targets=per-ue --agent-param critic_share=fraction
 }
 
 stage "ue-value's final table: $PLAY ns-3 steps of its play (2 simulators)"
@@ -62,13 +56,8 @@ stage "ue-value's final table: $PLAY ns-3 steps of its play (2 simulators)"
     --checkpoint "ue-value=$FIT" --num-envs 2 --steps "$PLAY" --seed 4000000 --resume \
     --out "$OUT/ue-value-play" > "$OUT/ue-value-play.log" 2>&1
 stage "qos-greedy and ue-value on the development and held-out seeds"
-for agent in qos-greedy ue-value; do
-  checkpoint=""
-  [ "$agent" = ue-value ] && checkpoint=$FIT
-  play "$agent" "$checkpoint" "$DEV" 0 "$OUT/dev-$agent" &
-  play "$agent" "$checkpoint" "$HELD_SEEDS" 0 "$OUT/held-$agent"
-  wait
-done
+play_once qos-greedy ""
+play_once ue-value "$FIT"
 run_in_pairs "${RUNS[@]}"
 play_held "${HELD[@]}"
 

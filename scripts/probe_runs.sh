@@ -1,7 +1,7 @@
 # Sourced by the probe scripts (scripts/ns3_critics.sh, scripts/ns3_demonstrator.sh):
 # their seed sets, what they need from `make demo`, how they play an agent and schedule
-# their runs on the two cores. The caller defines RAN_GYM, OUT, UPDATES and `run SPEC`
-# (train one run, then play it on the development seeds).
+# their runs on the two cores. The caller defines RAN_GYM, OUT, START, UPDATES and `run
+# SPEC` (one run: usually `offline_run` with its settings).
 
 DEV=1,2,3,4,5,6,7,8
 HELD_SEEDS=300,301,302,303,304,305,306,307,308,309
@@ -21,6 +21,24 @@ play() {  # agent, checkpoint (or ""), seeds, decision seed, out
   [ -f "$5/seeds.csv" ] || OMP_NUM_THREADS=1 "$RAN_GYM" evaluate --scenario oran-slicing \
       --agents "$1" "${checkpoint[@]}" --seeds "$3" --steps 50 --param maxSteps=50 \
       --agent-seed "$4" --overwrite --out "$5" > "$5.log" 2>&1
+}
+
+offline_run() {  # NAME DATASETS ARG...: UPDATES offline updates from START on DATASETS
+  # (γ = 0, the ARGs added to `ran-gym train`) into OUT/NAME, then the development seeds
+  # with decision seeds 0-2
+  local name=$1 data=$2 dir="$OUT/$1" s
+  shift 2
+  [ -f "$dir/diffusion-ql.pt" ] || OMP_NUM_THREADS=1 "$RAN_GYM" train \
+      --scenario oran-slicing --agent diffusion-ql --init "$START" --dataset "$data" \
+      --pretrain-updates "$UPDATES" --agent-param gamma=0 "$@" --iterations 1 \
+      --overwrite --out "$dir" > "$OUT/$name.log" 2>&1
+  for s in 0 1 2; do play diffusion-ql "$dir/diffusion-ql.pt" "$DEV" "$s" "$OUT/dev-$name-$s"; done
+}
+
+play_once() {  # AGENT CHECKPOINT (or ""): the agent on both seed sets, side by side
+  play "$1" "$2" "$DEV" 0 "$OUT/dev-$1" &
+  play "$1" "$2" "$HELD_SEEDS" 0 "$OUT/held-$1"
+  wait
 }
 
 run_in_pairs() {  # SPEC...: `run` on each, two at a time (one core each)
