@@ -216,3 +216,39 @@ def test_a_collection_that_cannot_start_is_refused_and_leaves_nothing(tmp_path, 
     assert main([*TWIN, *extra, "--steps", "3", "--out", str(out)]) == 2
     assert message in capsys.readouterr().err
     assert not out.exists()  # no manifest of a collection that holds nothing
+
+
+def test_a_plus_b_alternates_the_policies_step_by_step(tmp_path):
+    """``diffusion-ql+qos-greedy``: Diffusion-QL (a share-form agent, from its checkpoint)
+    takes the odd steps and qos-greedy the even ones, each row named by the policy that
+    acted; replaying each one's action in the twin gives the stored transitions."""
+    from agents.diffusion_ql import DiffusionQL
+    from bridge.slicing.greedy import allocate
+    from bridge.slicing.shares import decode
+    from ran_gym.train.diffusion_ql import make_env
+
+    assert main(["train", "--agent", "diffusion-ql", "--scenario", "oran-slicing-twin",
+                 "--iterations", "4", "--param", "maxSteps=4", "--agent-param", "hidden=16",
+                 "--agent-param", "batch_size=4", "--agent-param", "learning_starts=2",
+                 "--out", str(tmp_path / "a")]) == 0
+    checkpoint = tmp_path / "a" / "diffusion-ql.pt"
+    assert main([*TWIN, "--param", "maxSteps=4", "--policy", "diffusion-ql+qos-greedy",
+                 "--checkpoint", f"diffusion-ql={checkpoint}", "--steps", "4",
+                 "--out", str(tmp_path / "c")]) == 0
+    rows = load(tmp_path / "c").to_pylist()
+    assert [r["policy"] for r in rows] == ["diffusion-ql", "qos-greedy"] * 2
+    shares = make_env("oran-slicing-twin", {"maxSteps": "4"})
+    agent = DiffusionQL.load(checkpoint, shares.observation_space, shares.action_space,
+                             device="cpu")
+    env = OranSlicingTwinEnv({"maxSteps": 4})
+    obs, _ = env.reset(seed=50)
+    for row in rows:
+        gains = gains_from_observation(obs, env.cfg)
+        alloc = (decode(env.cfg, agent.predict(obs)[0], gains)
+                 if row["policy"] == "diffusion-ql" else allocate(env.cfg, gains))
+        assert row["prb_owner"] == alloc.prb_owner.reshape(-1).tolist()
+        assert row["power_level"] == alloc.power_level.tolist()
+        obs, reward, _, _, _ = env.step(alloc.to_native())
+        assert np.allclose(row["next_obs"], obs)
+        assert row["reward"] == pytest.approx(reward)
+    shares.close()

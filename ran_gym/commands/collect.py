@@ -15,12 +15,14 @@ def register(sub: argparse._SubParsersAction) -> None:
                                             "Parquet (oran-slicing, oran-slicing-twin)")
     add_scenario_arguments(parser)
     parser.add_argument("--policy", required=True,
-                        help="agents of the native action, comma-separated, each optionally "
-                             "NAME:noise=S (e.g. qos-greedy,qos-greedy:noise=0.3,random); "
-                             "episodes alternate between them")
+                        help="agents, comma-separated, each optionally NAME:noise=S (e.g. "
+                             "qos-greedy,qos-greedy:noise=0.3,random); episodes alternate "
+                             "between them; A+B alternates A and B step by step within an "
+                             "episode (e.g. diffusion-ql+ue-value)")
     parser.add_argument("--checkpoint", action="append", default=[], metavar="AGENT=PATH",
                         type=paths.agent_path,
-                        help="the fit a policy acts from (e.g. ue-value=runs/fit/ue-value.json); "
+                        help="the fit or checkpoint a policy acts from (e.g. "
+                             "ue-value=runs/fit/ue-value.json); "
                              "repeatable")
     parser.add_argument("--steps", type=int, required=True,
                         help="transitions to collect (whole episodes: up to one batch more)")

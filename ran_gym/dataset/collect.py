@@ -6,9 +6,15 @@ A policy is an agent name of the native Dict action (``qos-greedy``, ``max-sinr`
 (``qos-greedy:noise=0.2``: the allocation encoded as per-UE claims and power,
 bridge.slicing.shares, each value plus N(0, 0.2²), decoded again): near-demonstrator
 actions that differ from it, which a critic needs to rank actions. ``--policy A,B``
-alternates the policies episode by episode. A policy that acts from a fit
-(``ue-value``) takes it from ``--checkpoint NAME=PATH``, recorded in the manifest with
-its SHA-256, so that a resumed collection plays the same fit.
+alternates the policies episode by episode; ``A+B`` alternates them step by step within
+an episode (A at steps 1, 3, ..., B at 2, 4, ...; each row names the one that acted), so
+that B acts in the states A's play leads to (B the demonstrator, A the agent that learns
+from it: its demonstrations then cover the states it meets, and its own steps show the
+outcomes of its actions). A policy may be an agent of another action form
+(``diffusion-ql``, from its checkpoint), its action decoded as ``ran-gym evaluate``
+decodes it. A policy that acts from a fit or checkpoint (``ue-value``, ``diffusion-ql``)
+takes it from ``--checkpoint NAME=PATH``, recorded in the manifest with its SHA-256, so
+that a resumed collection plays the same fit.
 
 Episode i (0, 1, ...) has reset seed ``--seed`` + i and policy i mod P, so a collection
 is the same whatever ``--num-envs``, however often it was resumed, and wherever its
@@ -60,6 +66,12 @@ PART_ROWS = 2000
 """Rows gathered before a part is written (whole episodes; the last part may be smaller)."""
 
 
+def steps_of(spec: str) -> list[str]:
+    """The policies of an episode spec, in the order they take its steps: ``"A+B"`` ->
+    ["A", "B"]; ``"A"`` -> ["A"]."""
+    return [part.strip() for part in spec.split("+")]
+
+
 def parse_policy(spec: str) -> tuple[str, float]:
     """``"name"`` or ``"name:noise=S"`` -> (name, S)."""
     name, _, option = spec.partition(":")
@@ -76,20 +88,28 @@ def parse_policy(spec: str) -> tuple[str, float]:
 
 
 class Behaviour:
-    """A policy of the native action, with its optional share-space noise."""
+    """A policy, with its optional share-space noise, acting in the native action."""
 
     def __init__(self, spec: str, env: gym.Env, seed: int, checkpoint: str | None = None):
         from agents.registry import make_agent
+        from ran_gym.evaluation import ACTION_FORMS, action_wrapper
 
         self.spec = spec
         name, self.noise = parse_policy(spec)
-        loaded = {} if checkpoint is None else {"checkpoint": checkpoint}
-        self.agent = make_agent(name, env, seed=seed, **loaded)
         self.cfg = env.cfg  # type: ignore[attr-defined]
+        form = ACTION_FORMS.get(name, "native")
+        # An agent of another action form acts on a wrapper of the native env, which
+        # decodes its actions (from the gains of the observation it is given).
+        self.form = None if form == "native" else action_wrapper(form)(env, self.cfg)
+        loaded = {} if checkpoint is None else {"checkpoint": checkpoint}
+        self.agent = make_agent(name, self.form or env, seed=seed, **loaded)
         self.rng = np.random.default_rng(seed)
 
     def act(self, obs: np.ndarray) -> dict[str, np.ndarray]:
         action, _ = self.agent.predict(obs, deterministic=True)
+        if self.form is not None:
+            self.form.last_obs = np.asarray(obs)
+            action = self.form.allocate(action).to_native()
         if not self.noise:
             return action
         from bridge.slicing import shares
@@ -112,7 +132,7 @@ def collect_command(args: argparse.Namespace) -> Path:
         raise ValueError("--policy: give at least one policy")
     from agents.registry import AGENTS
 
-    for spec in policies:
+    for spec in (step for episode in policies for step in steps_of(episode)):
         name, _ = parse_policy(spec)
         if name not in AGENTS:
             raise ValueError(f"--policy {spec!r}: unknown agent {name!r}; known: "
@@ -153,7 +173,7 @@ def collect_command(args: argparse.Namespace) -> Path:
 def parse_checkpoints(pairs: list[str], policies: list[str]) -> dict[str, dict[str, str]]:
     """``--checkpoint NAME=PATH`` pairs -> {NAME: {"path", "sha256"}}; NAME must be one of
     the policies' agents and PATH a file."""
-    names = {parse_policy(spec)[0] for spec in policies}
+    names = {parse_policy(step)[0] for spec in policies for step in steps_of(spec)}
     found: dict[str, dict[str, str]] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
@@ -279,12 +299,14 @@ def _remote_episodes(ray: Any, actors: list[Any], episodes: range, policies: lis
 
 def _episode(env: gym.Env, episode: int, policies: list[str], seed: int,
              checkpoints: dict[str, str]) -> list[dict[str, Any]]:
-    spec = policies[episode % len(policies)]
-    behaviour = Behaviour(spec, env, seed + episode, checkpoints.get(parse_policy(spec)[0]))
+    turns = [Behaviour(spec, env, seed + episode, checkpoints.get(parse_policy(spec)[0]))
+             for spec in steps_of(policies[episode % len(policies)])]
     obs, _ = env.reset(seed=seed + episode)
     rows: list[dict[str, Any]] = []
     ended = False
     while not ended:
+        behaviour = turns[len(rows) % len(turns)]
+        spec = behaviour.spec
         action = behaviour.act(obs)
         nxt, reward, terminated, truncated, info = env.step(action)
         rows.append({
