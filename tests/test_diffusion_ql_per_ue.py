@@ -215,3 +215,46 @@ def test_the_critics_settings_retune_and_need_the_per_ue_networks():
             DiffusionQLConfig(**{name: value})
     with pytest.raises(ValueError, match="critic_share"):
         dataclasses.replace(PER_UE, critic_share="rbgs")
+
+
+def outcome_fields_changed(obs: torch.Tensor) -> torch.Tensor:
+    """``obs`` with every UE's QoS flag, throughput and delay and the slice queues
+    changed, and its gains as they were."""
+    changed = obs.clone()
+    n = CFG.n_ues
+    for start, width in ((LAYOUT.qos_ok, n), (LAYOUT.throughput, n), (LAYOUT.delay, n),
+                         (LAYOUT.queues, 3)):
+        changed[:, start:start + width] += 1.5
+    return changed
+
+
+def test_networks_that_see_only_the_drop_ignore_the_last_steps_outcomes():
+    """With ``policy_inputs`` / ``critic_inputs = "drop"`` the denoiser's clean action and
+    the critics' values move with the gains and not with the last step's outcomes; with
+    "all" they move with both. Retuning the critics' inputs reaches both critics."""
+    gen = torch.Generator().manual_seed(1)
+    obs = torch.rand((4, LAYOUT.obs_dim), generator=gen)
+    x = torch.rand((4, LAYOUT.action_dim), generator=gen) * 2 - 1
+    t = torch.tensor([0, 1, 2, 3])
+    outcomes = outcome_fields_changed(obs)
+    gains = obs.clone()
+    gains[:, LAYOUT.gain:LAYOUT.gain + CFG.n_ues * CFG.n_rus] += 0.5
+    drop = agent(dataclasses.replace(PER_UE, policy_inputs="drop", critic_inputs="drop"))
+    every = agent()
+    with torch.no_grad():
+        for a, hidden in ((drop, True), (every, False)):
+            clean, q = a.actor.clean(x, t, obs), a.critic.q_min(obs, x)
+            assert torch.allclose(a.actor.clean(x, t, outcomes), clean) == hidden
+            assert torch.allclose(a.critic.q_min(outcomes, x), q) == hidden
+            assert not torch.allclose(a.actor.clean(x, t, gains), clean)
+            assert not torch.allclose(a.critic.q_min(gains, x), q)
+        q = every.critic_target.q_min(obs, x)
+        every.retune(critic_inputs="drop")
+        assert torch.allclose(every.critic_target.q_min(outcomes, x),
+                              every.critic_target.q_min(obs, x))
+        assert not torch.allclose(every.critic_target.q_min(obs, x), q)
+    for name in ("policy_inputs", "critic_inputs"):
+        with pytest.raises(ValueError, match=f"{name} = 'drop' needs network = 'per-ue'"):
+            DiffusionQLConfig(**{name: "drop"})
+        with pytest.raises(ValueError, match=name):
+            dataclasses.replace(PER_UE, **{name: "gains"})

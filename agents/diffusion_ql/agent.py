@@ -34,7 +34,7 @@ EXPORTED = ("config", "seed", "layout", "ema_actor", "critic_target", "generator
             "num_timesteps", "num_updates")
 """What :meth:`DiffusionQL.export` keeps of a checkpoint: what deciding needs."""
 RETUNABLE = ("gamma", "tau", "lr_actor", "lr_critic", "q_weight", "q_action", "critic_targets",
-             "critic_share", "demo_fraction", "batch_size", "learning_starts",
+             "critic_share", "critic_inputs", "demo_fraction", "batch_size", "learning_starts",
              "updates_per_step", "grad_norm", "ema_decay", "ema_start", "ema_every", "guidance",
              "decision_sampler", "ddim_steps", "candidates", "fast_decisions")
 """The :class:`DiffusionQLConfig` fields :meth:`DiffusionQL.retune` may change: none of
@@ -112,8 +112,9 @@ class DiffusionQL:
         critic_hidden = c.critic_hidden or c.hidden
         if c.network == "per-ue":
             assert layout is not None
-            return (PerUeDenoiser(layout, alphas_bar, c.hidden, c.layers),
-                    PerUeCritic(layout, critic_hidden, c.layers, c.critic_share))
+            return (PerUeDenoiser(layout, alphas_bar, c.hidden, c.layers, inputs=c.policy_inputs),
+                    PerUeCritic(layout, critic_hidden, c.layers, c.critic_share,
+                                c.critic_inputs))
         actor: nn.Module = (
             X0Denoiser(self.obs_dim, self.action_dim, alphas_bar, c.hidden, c.layers)
             if c.denoiser == "x0"
@@ -400,6 +401,8 @@ class DiffusionQL:
         c = self.config
         if isinstance(self.critic, PerUeCritic) and isinstance(self.critic_target, PerUeCritic):
             self.critic.share = self.critic_target.share = c.critic_share
+            for critic in (self.critic, self.critic_target):
+                critic.see(c.critic_inputs)
         for optimizer, lr in ((self.actor_optimizer, c.lr_actor),
                               (self.critic_optimizer, c.lr_critic)):
             for group in optimizer.param_groups:

@@ -18,6 +18,7 @@ from bridge.validate import COUNT, NON_NEGATIVE, POSITIVE, Bounds, check_choice,
 WHOLE = Bounds(0, integer=True)  # a whole number >= 0
 DENOISERS = ("x0", "eps")
 NETWORKS = ("mlp", "per-ue")
+UE_INPUTS = ("all", "drop")
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,20 @@ class DiffusionQLConfig:
     so that the Q term's gradient on one UE's claim accounts for its neighbours' loss.
     The two agree on actions that claim all of each O-RU's RBGs (a demonstrator's), so a
     checkpoint's critics may carry over from one to the other."""
+    policy_inputs: str = "all"
+    """What the per-UE denoiser sees of each UE's observation: ``all`` its fields; ``drop``
+    only its gains and slice (the drop), the rest zero. In a demonstrator's episodes the
+    last step's throughput, delay, QoS flags and queues report its previous allocation,
+    which on one drop is mostly its next one, so a clone that sees them can copy them
+    instead of learning the choice; playing, it then copies its own. Hiding them did not
+    help there (docs/slicing-agents.md, "Where the clone loses to ue-value")."""
+    critic_inputs: str = "all"
+    """What the per-UE critics see of each UE's observation: ``all`` or ``drop`` (its gains
+    and slice, as ``policy_inputs``). The last step's throughput and QoS flag foretell a
+    UE's next outcome on one drop whatever the action, so critics that see them explain
+    the outcome by them more than by the action; hiding them did not help there
+    (docs/slicing-agents.md, "Where the clone loses to ue-value"). Retunable: a
+    checkpoint's critics then learn again on what they see."""
     q_action: str = "one-step"
     """The action the Q term scores: ``chain``, a fresh sample through the whole reverse
     chain, back-propagated through all T steps (the reference code's); ``one-step``, the
@@ -132,7 +147,10 @@ class DiffusionQLConfig:
         check_choice(self, "q_action", ("chain", "one-step"))
         check_choice(self, "critic_targets", ("joint", "per-ue"))
         check_choice(self, "critic_share", ("claim", "fraction"))
-        for name, plain in (("critic_targets", "joint"), ("critic_share", "claim")):
+        check_choice(self, "policy_inputs", UE_INPUTS)
+        check_choice(self, "critic_inputs", UE_INPUTS)
+        for name, plain in (("critic_targets", "joint"), ("critic_share", "claim"),
+                            ("policy_inputs", "all"), ("critic_inputs", "all")):
             if getattr(self, name) != plain and self.network != "per-ue":
                 raise ValueError(f"DiffusionQLConfig.{name} = {getattr(self, name)!r} needs "
                                  f"network = 'per-ue', got {self.network!r}")

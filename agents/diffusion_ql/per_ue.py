@@ -97,6 +97,19 @@ class UeLayout:
         return self.n_rus + 2
 
 
+def seen_features(layout: UeLayout, inputs: str) -> torch.Tensor:
+    """[features]: 1 where a network sees the UE feature, 0 where it is hidden.
+    ``all``: every feature; ``drop``: the gains and the slice only (DiffusionQLConfig.
+    policy_inputs, critic_inputs). Hidden features are multiplied by 0, so the shapes,
+    and a checkpoint's tensors, are those of ``all``."""
+    if inputs == "all":
+        return torch.ones(layout.ue_features)
+    seen = torch.zeros(layout.ue_features)
+    seen[1:1 + layout.n_rus] = 1.0  # the gains
+    seen[3 + layout.n_rus:3 + layout.n_rus + SLICES] = 1.0  # the one-hot slice
+    return seen
+
+
 class _PerUe(nn.Module):
     """φ, the O-RU pooling and ρ, shared by the denoiser and the critic."""
 
@@ -147,11 +160,15 @@ class PerUeDenoiser(NoiseFromClean):
     """x̂₀(x_t, t, s) per UE: φ of the UE's features, its part of x_t and the time
     embedding; each O-RU pools the UEs for which it is the strongest (by the observed
     gains: the association x_t proposes is still noise); ρ gives the UE's clean action
-    through tanh. The noise it implies is returned (:class:`NoiseFromClean`)."""
+    through tanh. The noise it implies is returned (:class:`NoiseFromClean`).
+    ``inputs``: the UE features φ sees (:func:`seen_features`)."""
+
+    seen: torch.Tensor
 
     def __init__(self, layout: UeLayout, alphas_bar: torch.Tensor, hidden: int = 128,
-                 layers: int = 3, time_dim: int = 16):
+                 layers: int = 3, time_dim: int = 16, inputs: str = "all"):
         super().__init__(alphas_bar)
+        self.register_buffer("seen", seen_features(layout, inputs), persistent=False)
         self.time = nn.Sequential(SinusoidalEmbedding(time_dim), nn.Linear(time_dim, 2 * time_dim),
                                   Mish(), nn.Linear(2 * time_dim, time_dim))
         self.net = _PerUe(layout, layout.ue_action + time_dim, hidden, layers, layout.ue_action)
@@ -159,6 +176,7 @@ class PerUeDenoiser(NoiseFromClean):
     def clean(self, x: torch.Tensor, t: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
         net, lay = self.net, self.net.layout
         features, gains = net.features(cond)
+        features = features * self.seen
         b, u, r = len(x), lay.n_ues, lay.n_rus
         time = self.time(t)[:, None].expand(b, u, -1)
         strongest = (gains == gains.amax(2, keepdim=True)).to(x.dtype)
@@ -194,18 +212,26 @@ class PerUeCritic(nn.Module):
     claims as they are (``claim``) or the parts of each O-RU's RBGs they win
     (``fraction``, :func:`rbg_fractions`)."""
 
+    seen: torch.Tensor
+
     def __init__(self, layout: UeLayout, hidden: int = 128, layers: int = 3,
-                 share: str = "claim"):
+                 share: str = "claim", inputs: str = "all"):
         super().__init__()
         self.q1 = _PerUe(layout, layout.ue_action, hidden, layers, 1)
         self.q2 = _PerUe(layout, layout.ue_action, hidden, layers, 1)
         self.share = share
+        self.register_buffer("seen", seen_features(layout, inputs), persistent=False)
+
+    def see(self, inputs: str) -> None:
+        """Which UE features the critics see from now on (:func:`seen_features`)."""
+        self.seen.copy_(seen_features(self.q1.layout, inputs))
 
     def _values(self, net: _PerUe, obs: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
         """[B, U]: each UE's value."""
         if self.share == "fraction":
             action = rbg_fractions(net.layout, action)
         features, _ = net.features(obs)
+        features = features * self.seen
         per_ue = net.per_ue_action(action)
         membership = torch.softmax(4.0 * per_ue[..., :net.layout.n_rus], 2)
         return net.read(torch.cat([features, per_ue], 2), membership)[..., 0]
