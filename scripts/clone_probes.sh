@@ -3,7 +3,7 @@
 # ue-value, and what was tried against it (docs/slicing-agents.md, "Where the clone
 # loses to ue-value"). From a finished `make demo`:
 #   diagnosis: scripts/clone_diagnosis.py on the demo's agent (and on takeover-more,
-#              drop-critics-0.02 and drop-policy):
+#              drop-critics-0.02, drop-policy and wide):
 #              how often its RBG counts are ue-value's, offline and in closed loop, and
 #              how its critics rank ue-value's actions against its own, on 400 ns-3
 #              steps of ue-value's play on unseen drops (seed 6000000);
@@ -11,6 +11,8 @@
 #   cloning ue-value's play) with one change:
 #     drop-policy:       the denoiser sees only each UE's gains and slice
 #                        (policy_inputs=drop), pre-trained so in the twin as well;
+#     wide:              the denoiser twice as wide (hidden=256; the critics keep 64), pre-trained
+#                        so in the twin as well;
 #     drop-critics-η:    the critics see only each UE's gains and slice
 #                        (critic_inputs=drop), η = 0.02 and 0.05;
 #     final-only:        the demonstrations are the final table's play alone (without
@@ -55,7 +57,7 @@ collect() {  # OUT_NAME STEPS SEED ARG...: a collection of 2 simulators, 20-step
 run() {  # NAME: one run's training (the demo's ns-3 updates, one change), then seeds 1-8
   local START=$START UPDATES=$UPDATES data=$DATA eta=0.02 change=()
   case "$1" in
-    drop-policy) START="$OUT/twin-drop-policy/diffusion-ql.pt" ;;
+    drop-policy|wide) START="$OUT/twin-$1/diffusion-ql.pt" ;;
     drop-critics-*) eta=${1#drop-critics-}; change=(--agent-param critic_inputs=drop) ;;
     final-only) data="$DEMO/data-ns3,$DEMO/data-ns3-ue-value" ;;
     lr-3e-4) change=(--agent-param lr_actor=3e-4) ;;
@@ -84,21 +86,30 @@ cp -n "$TUNED" "$OUT/demo/diffusion-ql.pt"  # after its ns-3 updates, as `run`'s
 for s in 0 1 2; do play diffusion-ql "$OUT/demo/diffusion-ql.pt" "$DEV" "$s" "$OUT/dev-demo-$s"; done
 play_once qos-greedy ""
 play_once ue-value "$FIT"
-stage "the twin pre-training with the policy seeing only the drop (the demo's otherwise)"
-[ -f "$OUT/twin-drop-policy/diffusion-ql.pt" ] || OMP_NUM_THREADS=1 "$RAN_GYM" train \
-    --scenario oran-slicing-twin --agent diffusion-ql --param maxSteps=10 \
-    --dataset "$DEMO/data-twin,$DEMO/data-ns3" --pretrain-updates 3000 --preset per-ue \
-    --agent-param q_weight=0 --agent-param policy_inputs=drop --iterations 1 --overwrite \
-    --out "$OUT/twin-drop-policy" > "$OUT/twin-drop-policy.log" 2>&1
-run_in_pairs drop-policy drop-critics-0.02 drop-critics-0.05 final-only lr-3e-4 takeover \
-    more takeover-more
+pretrain() {  # NAME ARG...: the demo's twin pre-training with ARGs, into OUT/twin-NAME
+  local name=$1
+  shift
+  [ -f "$OUT/twin-$name/diffusion-ql.pt" ] || OMP_NUM_THREADS=1 "$RAN_GYM" train \
+      --scenario oran-slicing-twin --agent diffusion-ql --param maxSteps=10 \
+      --dataset "$DEMO/data-twin,$DEMO/data-ns3" --pretrain-updates 3000 --preset per-ue \
+      --agent-param q_weight=0 "$@" --iterations 1 --overwrite --out "$OUT/twin-$name" \
+      > "$OUT/twin-$name.log" 2>&1
+}
+
+stage "the twin pre-trainings with the policy seeing only the drop, and twice as wide"
+pretrain drop-policy --agent-param policy_inputs=drop &
+pretrain wide --agent-param hidden=256
+wait
+run_in_pairs drop-policy wide drop-critics-0.02 drop-critics-0.05 final-only lr-3e-4 \
+    takeover more takeover-more
 play_held demo more takeover-more
 diagnose takeover-more "$OUT/takeover-more/diffusion-ql.pt"
 diagnose drop-critics-0.02 "$OUT/drop-critics-0.02/diffusion-ql.pt"
 diagnose drop-policy "$OUT/drop-policy/diffusion-ql.pt"
+diagnose wide "$OUT/wide/diffusion-ql.pt"
 
 stage "table"
-.venv/bin/python scripts/decision_seed_table.py "$OUT" demo drop-policy drop-critics-0.02 \
+.venv/bin/python scripts/decision_seed_table.py "$OUT" demo drop-policy wide drop-critics-0.02 \
     drop-critics-0.05 final-only lr-3e-4 takeover more takeover-more \
     --agents qos-greedy,ue-value
 stage "done"
