@@ -1,7 +1,7 @@
 """``ran-gym collect``: behaviour policies roll out in the slicing scenario (ns-3 or its
 twin) and every transition goes to Parquet.
 
-A policy is an agent name of the native Dict action (``qos-greedy``, ``max-sinr``,
+A policy is an agent name (``qos-greedy``, ``max-sinr``,
 ``random``, ...), optionally with Gaussian noise on its share-form action
 (``qos-greedy:noise=0.2``: the allocation encoded as per-UE claims and power,
 bridge.slicing.shares, each value plus N(0, 0.2²), decoded again): near-demonstrator
