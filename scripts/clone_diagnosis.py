@@ -103,10 +103,12 @@ def outcome_fit(agent, expert, env, obs, actions, rewards, next_obs) -> list[str
         values = torch.minimum(*critic.per_ue(inputs, acts)).numpy()
         outcome = critic.ue_rewards(torch.as_tensor(next_obs), torch.as_tensor(rewards)).numpy()
     slices = np.asarray(cfg.ue_slice)
-    table = np.stack([expert.values[slices, expert.table.rate_bin(
-        rate_per_rbg(cfg, gains_from_observation(o, cfg))), np.minimum(
-        rbgs(cfg, decode(cfg, a, gains_from_observation(o, cfg))), expert.values.shape[2] - 1)]
-        for o, a in zip(obs, actions, strict=True)])
+    table = np.empty_like(values)  # the table's value of each UE's cell
+    for i, (o, a) in enumerate(zip(obs, actions, strict=True)):
+        gains = gains_from_observation(o, cfg)
+        bins = expert.table.rate_bin(rate_per_rbg(cfg, gains))
+        held = np.minimum(rbgs(cfg, decode(cfg, a, gains)), expert.values.shape[2] - 1)
+        table[i] = expert.values[slices, bins, held]
     line = "each UE's outcome foretold (correlation), by the critics / by ue-value's table:"
     for s, name in enumerate(SLICE_NAMES):
         at = slices == s
