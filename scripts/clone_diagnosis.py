@@ -85,7 +85,7 @@ def offline(agent, expert, env, collection: str) -> list[str]:
     with torch.no_grad():
         q_expert = agent.critic_target.q_min(inputs, torch.as_tensor(actions)).numpy()
         q_own = agent.critic_target.q_min(inputs, torch.as_tensor(played)).numpy()
-    lines += outcome_fit(agent, expert, env, obs, actions, rewards, next_obs)
+    lines += outcome_fit(agent, expert, env, inputs, obs, actions, rewards, next_obs)
     lines.append(f"critics: ue-value's action valued above the agent's in "
                  f"{np.mean(q_expert > q_own):.3f} of the states; mean Q {q_expert.mean():.3f} "
                  f"(ue-value's) against {q_own.mean():.3f} (the agent's); ue-value's "
@@ -93,14 +93,14 @@ def offline(agent, expert, env, collection: str) -> list[str]:
     return lines
 
 
-def outcome_fit(agent, expert, env, obs, actions, rewards, next_obs) -> list[str]:
+def outcome_fit(agent, expert, env, inputs, obs, actions, rewards, next_obs) -> list[str]:
     """How well the critics' per-UE values and ue-value's table foretell each UE's part of
-    the reward ue-value's actions got (``PerUeCritic.ue_rewards``): correlation per slice."""
+    the reward ue-value's actions got (``PerUeCritic.ue_rewards``): correlation per slice.
+    ``inputs``: ``obs`` as the networks see them."""
     cfg = env.cfg
     critic = agent.critic_target
     with torch.no_grad():
-        inputs, acts = torch.as_tensor(agent._inputs(obs)), torch.as_tensor(actions)
-        values = torch.minimum(*critic.per_ue(inputs, acts)).numpy()
+        values = torch.minimum(*critic.per_ue(inputs, torch.as_tensor(actions))).numpy()
         outcome = critic.ue_rewards(torch.as_tensor(next_obs), torch.as_tensor(rewards)).numpy()
     slices = np.asarray(cfg.ue_slice)
     table = np.empty_like(values)  # the table's value of each UE's cell
