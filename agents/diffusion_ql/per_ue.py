@@ -110,8 +110,9 @@ def seen_features(layout: UeLayout, inputs: str) -> torch.Tensor:
     return seen
 
 
-class _PerUe(nn.Module):
-    """φ, the O-RU pooling and ρ, shared by the denoiser and the critic."""
+class PerUeNet(nn.Module):
+    """φ, the O-RU pooling and ρ, shared by the denoiser and the critic: ``out`` values
+    per UE from its ``layout.ue_features`` features and ``extra`` inputs of its own."""
 
     slice_onehot: torch.Tensor
 
@@ -171,7 +172,7 @@ class PerUeDenoiser(NoiseFromClean):
         self.register_buffer("seen", seen_features(layout, inputs), persistent=False)
         self.time = nn.Sequential(SinusoidalEmbedding(time_dim), nn.Linear(time_dim, 2 * time_dim),
                                   Mish(), nn.Linear(2 * time_dim, time_dim))
-        self.net = _PerUe(layout, layout.ue_action + time_dim, hidden, layers, layout.ue_action)
+        self.net = PerUeNet(layout, layout.ue_action + time_dim, hidden, layers, layout.ue_action)
 
     def clean(self, x: torch.Tensor, t: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
         net, lay = self.net, self.net.layout
@@ -217,8 +218,8 @@ class PerUeCritic(nn.Module):
     def __init__(self, layout: UeLayout, hidden: int = 128, layers: int = 3,
                  share: str = "claim", inputs: str = "all"):
         super().__init__()
-        self.q1 = _PerUe(layout, layout.ue_action, hidden, layers, 1)
-        self.q2 = _PerUe(layout, layout.ue_action, hidden, layers, 1)
+        self.q1 = PerUeNet(layout, layout.ue_action, hidden, layers, 1)
+        self.q2 = PerUeNet(layout, layout.ue_action, hidden, layers, 1)
         self.share = share
         self.register_buffer("seen", seen_features(layout, inputs), persistent=False)
 
@@ -226,7 +227,7 @@ class PerUeCritic(nn.Module):
         """Which UE features the critics see from now on (:func:`seen_features`)."""
         self.seen.copy_(seen_features(self.q1.layout, inputs))
 
-    def _values(self, net: _PerUe, obs: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+    def _values(self, net: PerUeNet, obs: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
         """[B, U]: each UE's value."""
         if self.share == "fraction":
             action = rbg_fractions(net.layout, action)
