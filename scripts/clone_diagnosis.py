@@ -12,7 +12,7 @@ the share of UEs to which the agent gives the RBG count ue-value gives:
   holds no earlier allocation; later it holds ue-value's own last one), and on DEMOS (the
   demonstrations it was trained on) if given;
 - in closed loop: the agent plays ``--episodes`` ns-3 episodes of 20 steps (reset
-  seeds ``--seed`` + i) and each state it meets is compared with ue-value's choice
+  seeds ``--seed`` + i; 0: none) and each state it meets is compared with ue-value's choice
   there; also how often it gives fewer or more RBGs;
 
 and, on PLAY's states, how well the agent's critics foretell each UE's outcome of
@@ -158,7 +158,8 @@ def main() -> None:
                         help="ue-value's play on unseen drops (ran-gym collect)")
     parser.add_argument("--trained", help="also the offline agreement on this collection "
                         "(e.g. the demonstrations the agent was trained on)")
-    parser.add_argument("--episodes", type=int, default=10)
+    parser.add_argument("--episodes", type=int, default=10,
+                        help="closed-loop ns-3 episodes (0: the offline measures alone)")
     parser.add_argument("--seed", type=int, default=6000000)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
@@ -170,12 +171,15 @@ def main() -> None:
     if args.trained:
         lines += agreement(agent, expert, twin, args.trained)[0]
     twin.close()
-    ns3 = make_env("oran-slicing", "diffusion-ql", {"maxSteps": "20"})
-    try:
-        agent.reseed(args.seed)  # the same decision samples whatever ran before
-        lines += closed_loop(agent, expert, ns3, args.episodes, args.seed)
-    finally:
-        ns3.close()
+    if args.episodes < 0:
+        parser.error(f"--episodes must be >= 0, got {args.episodes}")
+    if args.episodes:
+        ns3 = make_env("oran-slicing", "diffusion-ql", {"maxSteps": "20"})
+        try:
+            agent.reseed(args.seed)  # the same decision samples whatever ran before
+            lines += closed_loop(agent, expert, ns3, args.episodes, args.seed)
+        finally:
+            ns3.close()
     print("\n".join(lines))
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)

@@ -2,7 +2,7 @@
 scripts/ns3_demonstrator.sh): each run's mean reward per step on the development seeds
 (OUT/dev-NAME-K, one evaluation per decision seed K) and the held-out ones
 (OUT/held-NAME-K), as the mean over its decision seeds and their range; then the
-agents that played each set once (OUT/dev-AGENT, OUT/held-AGENT). Written to
+agents that played each set once (OUT/dev-AGENT, OUT/held-AGENT; blank where not). Written to
 OUT/table.md and printed.
 
     decision_seed_table.py OUT [--columns A,B,...] [--agents X,Y] RUN[:A:B:...] ...
@@ -48,8 +48,9 @@ def main() -> None:
         lines.append("| " + " | ".join([name, *values, cell(args.out, name, "dev"),
                                         cell(args.out, name, "held")]) + " |")
     for agent in args.agents.split(","):
-        lines.append("| " + " | ".join([agent, *blank, f"{mean(args.out / f'dev-{agent}'):.3f}",
-                                        f"{mean(args.out / f'held-{agent}'):.3f}"]) + " |")
+        played = [args.out / f"{kind}-{agent}" for kind in ("dev", "held")]
+        lines.append("| " + " | ".join([agent, *blank, *(f"{mean(p):.3f}" if p.exists() else ""
+                                                          for p in played)]) + " |")
     (args.out / "table.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
