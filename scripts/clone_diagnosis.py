@@ -163,6 +163,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=6000000)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
+    if args.episodes < 0:
+        parser.error(f"--episodes must be >= 0, got {args.episodes}")
     twin = make_env("oran-slicing-twin", "diffusion-ql", {})
     agent = make_agent("diffusion-ql", twin, seed=0, checkpoint=args.checkpoint)
     expert = make_agent("ue-value", twin, seed=0, checkpoint=args.fit)
@@ -171,8 +173,6 @@ def main() -> None:
     if args.trained:
         lines += agreement(agent, expert, twin, args.trained)[0]
     twin.close()
-    if args.episodes < 0:
-        parser.error(f"--episodes must be >= 0, got {args.episodes}")
     if args.episodes:
         ns3 = make_env("oran-slicing", "diffusion-ql", {"maxSteps": "20"})
         try:

@@ -123,7 +123,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.updates < 1:
         parser.error(f"--updates must be >= 1, got {args.updates}")
-    seeds = [int(s) for s in args.seeds.split(",")]
+    try:
+        seeds = [int(s) for s in args.seeds.split(",")]
+    except ValueError:
+        parser.error(f"--seeds {args.seeds!r}: expected integers separated by commas")
     torch.manual_seed(0)
     twin = make_env("oran-slicing-twin", "diffusion-ql", {})
     cfg = twin.cfg
