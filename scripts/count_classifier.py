@@ -69,14 +69,9 @@ def states(paths: str, env: Any, expert: Any) -> tuple[np.ndarray, torch.Tensor,
     RBG count for each UE [N, U]."""
     obs = load_transitions(paths, env, "ue-value")[0][0]
     cfg = env.cfg
-    counts = np.stack([rbg_counts(cfg, expert.allocate(gains_from_observation(o, cfg)))
-                       for o in obs])
+    counts = np.stack([expert.allocate(gains_from_observation(o, cfg)).ownership(cfg.n_ues)
+                       .sum(1) for o in obs])
     return obs, symlog(obs), torch.as_tensor(counts)
-
-
-def rbg_counts(cfg: Any, alloc: Any) -> np.ndarray:
-    owned = alloc.prb_owner[alloc.prb_owner >= 0]
-    return np.bincount(owned, minlength=cfg.n_ues)[:cfg.n_ues]
 
 
 def agreement(net: CountClassifier, x: torch.Tensor, counts: torch.Tensor,
