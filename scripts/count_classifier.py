@@ -64,14 +64,14 @@ class CountClassifier(nn.Module):
         return self.net.read(features * self.seen, strongest)
 
 
-def states(paths: str, env: Any, expert: Any) -> tuple[np.ndarray, torch.Tensor, torch.Tensor]:
-    """The ue-value states of ``paths``: raw, as the network sees them, and ue-value's
-    RBG count for each UE [N, U]."""
+def states(paths: str, env: Any, expert: Any) -> tuple[torch.Tensor, torch.Tensor]:
+    """The ue-value states of ``paths`` as the network sees them, and ue-value's RBG count
+    for each UE [N, U]."""
     obs = load_transitions(paths, env, "ue-value")[0][0]
     cfg = env.cfg
     counts = np.stack([expert.allocate(gains_from_observation(o, cfg)).ownership(cfg.n_ues)
                        .sum(1) for o in obs])
-    return obs, symlog(obs), torch.as_tensor(counts)
+    return symlog(obs), torch.as_tensor(counts)
 
 
 def agreement(net: CountClassifier, x: torch.Tensor, counts: torch.Tensor,
@@ -126,8 +126,8 @@ def main() -> None:
     twin = make_env("oran-slicing-twin", "diffusion-ql", {})
     cfg = twin.cfg
     expert = make_agent("ue-value", twin, seed=0, checkpoint=args.fit)
-    _, x_train, y_train = states(args.train, twin, expert)
-    _, x_test, y_test = states(args.test, twin, expert)
+    x_train, y_train = states(args.train, twin, expert)
+    x_test, y_test = states(args.test, twin, expert)
     twin.close()
     ue_slice = np.asarray(cfg.ue_slice)
     net = CountClassifier(UeLayout.of(cfg), shares.usable_rbgs(cfg), args.inputs)
