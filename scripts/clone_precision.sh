@@ -48,11 +48,6 @@ diagnose() {  # NAME: the offline agreement of OUT/NAME's agent on PROBES/unseen
       > "$OUT/diagnosis-$1.log" 2>&1
 }
 
-dev() {  # NAME: OUT/NAME's agent on the development seeds, decision seeds 0-2
-  local s
-  for s in 0 1 2; do play diffusion-ql "$OUT/$1/diffusion-ql.pt" "$DEV" "$s" "$OUT/dev-$1-$s"; done
-}
-
 stage "twin: the demo's pre-training, gains and slice only, cloning ue-value's twin play"
 [ -f "$OUT/twin/diffusion-ql.pt" ] || OMP_NUM_THREADS=1 "$RAN_GYM" train \
     --scenario oran-slicing-twin --agent diffusion-ql --param maxSteps=10 \
@@ -72,11 +67,11 @@ START="$OUT/twin/diffusion-ql.pt"
 offline_run twin-ns3 "$DEMO/data-ns3,$DEMO/train-ue-value/own,$DEMO/data-ns3-ue-value" \
     --replace-demonstrations --demo-policy ue-value --agent-param q_weight=0.02 \
     --agent-param critic_targets=per-ue --agent-param critic_share=fraction
-dev twin
+play_dev twin
 wait "$more"
 
 stage "more's development seeds beside the classifiers"
-dev more &
+play_dev more &
 played=$!
 classify() {  # NAME TRAIN INPUTS
   [ -f "$OUT/$1.md" ] || OMP_NUM_THREADS=1 .venv/bin/python scripts/count_classifier.py \

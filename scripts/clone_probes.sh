@@ -83,7 +83,7 @@ stage "the demo's agent: diagnosis, the development seeds"
 diagnose demo "$DEMO/train-diffusion-ql/diffusion-ql.pt"
 mkdir -p "$OUT/demo"
 cp -n "$TUNED" "$OUT/demo/diffusion-ql.pt"  # after its ns-3 updates, as `run`'s are
-for s in 0 1 2; do play diffusion-ql "$OUT/demo/diffusion-ql.pt" "$DEV" "$s" "$OUT/dev-demo-$s"; done
+play_dev demo
 play_once qos-greedy ""
 play_once ue-value "$FIT"
 pretrain() {  # NAME ARG...: the demo's twin pre-training with ARGs, into OUT/twin-NAME

@@ -23,16 +23,21 @@ play() {  # agent, checkpoint (or ""), seeds, decision seed, out
       --agent-seed "$4" --overwrite --out "$5" > "$5.log" 2>&1
 }
 
+play_dev() {  # NAME: OUT/NAME/diffusion-ql.pt on the development seeds, decision seeds 0-2
+  local s
+  for s in 0 1 2; do play diffusion-ql "$OUT/$1/diffusion-ql.pt" "$DEV" "$s" "$OUT/dev-$1-$s"; done
+}
+
 offline_run() {  # NAME DATASETS ARG...: UPDATES offline updates from START on DATASETS
   # (γ = 0, the ARGs added to `ran-gym train`) into OUT/NAME, then the development seeds
   # with decision seeds 0-2
-  local name=$1 data=$2 dir="$OUT/$1" s
+  local name=$1 data=$2 dir="$OUT/$1"
   shift 2
   [ -f "$dir/diffusion-ql.pt" ] || OMP_NUM_THREADS=1 "$RAN_GYM" train \
       --scenario oran-slicing --agent diffusion-ql --init "$START" --dataset "$data" \
       --pretrain-updates "$UPDATES" --agent-param gamma=0 "$@" --iterations 1 \
       --overwrite --out "$dir" > "$OUT/$name.log" 2>&1
-  for s in 0 1 2; do play diffusion-ql "$dir/diffusion-ql.pt" "$DEV" "$s" "$OUT/dev-$name-$s"; done
+  play_dev "$name"
 }
 
 play_once() {  # AGENT CHECKPOINT (or ""): the agent on both seed sets, side by side
