@@ -388,6 +388,25 @@ def test_the_bc_term_clones_the_demonstrations_not_the_other_transitions():
     assert near[:, 0].mean() > 0.8 and near[:, 1].mean() < 0.1
 
 
+def test_critic_pessimism_values_actions_off_the_data_below_the_datas():
+    """Data at two modes (reward about 1), none between them (reward 0 there): a plain
+    critic values the actions between them almost as high as the data's; with the
+    penalty (``critic_pessimism``) they fall well below, and the data's value stays."""
+    values = {}
+    for alpha in (0.0, 1.0):
+        agent, actions = filled_agent(seed=4, n=1024,
+                                      config=dataclasses.replace(SMALL, critic_pessimism=alpha))
+        agent.pretrain(300)
+        between = np.random.default_rng(0).uniform(-0.3, 0.3, (512, 2)).astype(np.float32)
+        with torch.no_grad():
+            obs = torch.zeros(512, 1)
+            values[alpha] = [agent.critic.q_min(obs, torch.as_tensor(a)).mean().item()
+                             for a in (actions[:512], between)]
+    (data_0, between_0), (data_1, between_1) = values[0.0], values[1.0]
+    assert data_0 - between_0 < 0.05 and data_1 - between_1 > 0.15
+    assert abs(data_1 - data_0) < 0.1
+
+
 @pytest.mark.parametrize("network", ["mlp", "per-ue"])
 def test_offline_training_lowers_the_bc_loss_and_raises_q_of_the_data_actions(tmp_path,
                                                                               network):

@@ -33,10 +33,11 @@ LOSSES = ("critic_loss", "bc_loss", "q_loss", "q_mean")
 EXPORTED = ("config", "seed", "layout", "ema_actor", "critic_target", "generator", "rng",
             "num_timesteps", "num_updates")
 """What :meth:`DiffusionQL.export` keeps of a checkpoint: what deciding needs."""
-RETUNABLE = ("gamma", "tau", "lr_actor", "lr_critic", "q_weight", "q_action", "critic_targets",
-             "critic_share", "critic_inputs", "demo_fraction", "batch_size", "learning_starts",
-             "updates_per_step", "grad_norm", "ema_decay", "ema_start", "ema_every", "guidance",
-             "decision_sampler", "ddim_steps", "candidates", "fast_decisions")
+RETUNABLE = ("gamma", "tau", "lr_actor", "lr_critic", "q_weight", "critic_pessimism",
+             "q_action", "critic_targets", "critic_share", "critic_inputs", "demo_fraction",
+             "batch_size", "learning_starts", "updates_per_step", "grad_norm", "ema_decay",
+             "ema_start", "ema_every", "guidance", "decision_sampler", "ddim_steps", "candidates",
+             "fast_decisions")
 """The :class:`DiffusionQLConfig` fields :meth:`DiffusionQL.retune` may change: none of
 them shapes the networks or the buffers, and none changes what the networks see of a
 demonstrator's actions (``critic_share``: claims and RBG fractions agree on them)."""
@@ -264,6 +265,8 @@ class DiffusionQL:
             target = self._critic_targets(batch, draws, shape)
         q1, q2 = self._critic_values(batch)
         critic_loss = nn.functional.mse_loss(q1, target) + nn.functional.mse_loss(q2, target)
+        if c.critic_pessimism > 0:
+            critic_loss = critic_loss + c.critic_pessimism * self._pessimism(batch, draws, q1, q2)
         self._step(self.critic_optimizer, critic_loss, self.critic)
 
         n = bc_rows or shape[0]  # BC on the batch's first rows, its demonstrations, if any
@@ -290,6 +293,18 @@ class DiffusionQL:
         self._step(self.actor_optimizer, actor_loss, self.actor)
         soft_update(self.critic_target, self.critic, c.tau)
         return torch.stack([critic_loss, bc_loss, q_loss, q1.mean()]).detach()
+
+    def _pessimism(self, batch: Batch, draws: UpdateDraws, q1: torch.Tensor, q2: torch.Tensor
+                   ) -> torch.Tensor:
+        """Both critics' mean Q of the policy's own actions (the x̂₀ the one-step Q term
+        scores, here without gradients to the policy) less their mean Q of the batch's
+        (``q1``, ``q2``): ``config.critic_pessimism``'s penalty."""
+        with torch.no_grad():
+            x_t = self.diffusion.q_sample(batch.actions, draws.t, draws.bc_noise)
+            own = self.diffusion.predict_x0(x_t, draws.t,
+                                            self.actor(x_t, draws.t, batch.observations))
+        own1, own2 = self.critic(batch.observations, own)
+        return own1.mean() - q1.mean() + own2.mean() - q2.mean()
 
     def _critic_values(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
         """Both critics on the batch's actions: Q [B] each, or each UE's value [B, U]
