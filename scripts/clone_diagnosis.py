@@ -13,7 +13,9 @@ the share of UEs to which the agent gives the RBG count ue-value gives:
   demonstrations it was trained on) if given;
 - in closed loop: the agent plays ``--episodes`` ns-3 episodes of 20 steps (reset
   seeds ``--seed`` + i; 0: none) and each state it meets is compared with ue-value's choice
-  there; also how often it gives fewer or more RBGs;
+  there;
+
+each also with how often, per slice, the agent gives fewer or more RBGs than ue-value;
 
 and, on PLAY's states, how well the agent's critics foretell each UE's outcome of
 ue-value's actions (beside ue-value's table), and how often they value ue-value's action
@@ -66,16 +68,34 @@ def agreement(agent, expert, env, collection: str) -> tuple[list[str], tuple[Any
     table = load(collection)
     step = np.asarray(table["step"])[np.asarray(table["policy"]) == "ue-value"]
     played = agent.act(obs, deterministic=True)
-    equal = np.stack([rbgs(cfg, decode(cfg, a, gains_from_observation(o, cfg))) ==
-                      rbgs(cfg, expert.allocate(gains_from_observation(o, cfg)))
-                      for o, a in zip(obs, played, strict=True)])
+    diff = np.stack([rbgs(cfg, decode(cfg, a, gains_from_observation(o, cfg))) -
+                     rbgs(cfg, expert.allocate(gains_from_observation(o, cfg)))
+                     for o, a in zip(obs, played, strict=True)])
     lines = [f"offline, {len(obs)} states of ue-value's play ({collection}):",
-             f"  all steps: {by_slice(cfg, equal)}"]
+             *by_step(cfg, step, diff == 0), *differences(cfg, diff)]
+    return lines, transitions, played
+
+
+def by_step(cfg, step: np.ndarray, equal: np.ndarray) -> list[str]:
+    """The agreement [N, U] of all states and of each group of STEP_GROUPS, per slice."""
+    lines = [f"  all steps: {by_slice(cfg, equal)}"]
     for lo, hi in STEP_GROUPS:
         at = (step >= lo) & (step <= hi)
         if at.any():
             lines.append(f"  steps {lo}-{hi} ({at.sum()}): {by_slice(cfg, equal[at])}")
-    return lines, transitions, played
+    return lines
+
+
+def differences(cfg, diff: np.ndarray) -> list[str]:
+    """Per slice, how often the agent gives fewer or more RBGs than ue-value (``diff``
+    [N, U]: the agent's less ue-value's), and by how many on average."""
+    slices = np.asarray(cfg.ue_slice)
+    lines = []
+    for s, name in enumerate(SLICE_NAMES):
+        d = diff[:, slices == s].ravel()
+        lines.append(f"  {name}: fewer RBGs than ue-value {np.mean(d < 0):.3f}, more "
+                     f"{np.mean(d > 0):.3f}, mean difference {d.mean():+.3f}")
+    return lines
 
 
 def offline(agent, expert, env, collection: str) -> list[str]:
@@ -120,7 +140,7 @@ def outcome_fit(agent, expert, env, inputs, obs, actions, rewards, next_obs) -> 
 
 def closed_loop(agent, expert, env, episodes: int, seed: int) -> list[str]:
     cfg = env.cfg
-    step, equal, diff = [], [], []
+    step, diff = [], []
     for episode in range(episodes):
         obs, _ = env.reset(seed=seed + episode)
         ended, t = False, 0
@@ -130,23 +150,13 @@ def closed_loop(agent, expert, env, episodes: int, seed: int) -> list[str]:
             gains = gains_from_observation(obs, cfg)
             own, theirs = rbgs(cfg, decode(cfg, action, gains)), rbgs(cfg, expert.allocate(gains))
             step.append(t)
-            equal.append(own == theirs)
             diff.append(own - theirs)
             obs, _, terminated, truncated, _ = env.step(action)
             ended = terminated or truncated
-    step_a, equal_a, diff_a = np.asarray(step), np.asarray(equal), np.asarray(diff)
+    step_a, diff_a = np.asarray(step), np.asarray(diff)
     lines = [f"closed loop, the agent playing {episodes} ns-3 episodes (seeds {seed}-"
-             f"{seed + episodes - 1}), {len(equal)} states:",
-             f"  all steps: {by_slice(cfg, equal_a)}"]
-    for lo, hi in STEP_GROUPS:
-        at = (step_a >= lo) & (step_a <= hi)
-        if at.any():
-            lines.append(f"  steps {lo}-{hi} ({at.sum()}): {by_slice(cfg, equal_a[at])}")
-    slices = np.asarray(cfg.ue_slice)
-    for s, name in enumerate(SLICE_NAMES):
-        d = diff_a[:, slices == s].ravel()
-        lines.append(f"  {name}: fewer RBGs than ue-value {np.mean(d < 0):.3f}, more "
-                     f"{np.mean(d > 0):.3f}, mean difference {d.mean():+.3f}")
+             f"{seed + episodes - 1}), {len(diff)} states:",
+             *by_step(cfg, step_a, diff_a == 0), *differences(cfg, diff_a)]
     return lines
 
 
