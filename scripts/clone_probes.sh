@@ -35,24 +35,15 @@ DEMO=${1:?usage: clone_probes.sh DEMO_DIR OUT}
 OUT=${2:?usage: clone_probes.sh DEMO_DIR OUT}
 RAN_GYM=${RAN_GYM:-.venv/bin/ran-gym}
 UPDATES=2000
-START="$DEMO/twin-diffusion-ql/diffusion-ql.pt"
-TUNED="$DEMO/ns3-diffusion-ql/diffusion-ql.pt"
-FIT="$DEMO/train-ue-value/ue-value.json"
 # shellcheck source=scripts/probe_runs.sh
 source "$(dirname "$0")/probe_runs.sh"
+demo_inputs
 need "$START" "$TUNED" "$FIT" "$DEMO/data-ns3" "$DEMO/train-ue-value/own" \
     "$DEMO/data-ns3-ue-value" "$DEMO/data-twin"
 mkdir -p "$OUT"
-DATA="$DEMO/data-ns3,$DEMO/train-ue-value/own,$DEMO/data-ns3-ue-value"
+DATA=$NS3_DATA
 DEMO_SETTINGS=(--replace-demonstrations --demo-policy ue-value --agent-param critic_targets=per-ue
                --agent-param critic_share=fraction)
-
-collect() {  # OUT_NAME STEPS SEED ARG...: a collection of 2 simulators, 20-step episodes
-  local out="$OUT/$1" steps=$2 seed=$3
-  shift 3
-  "$RAN_GYM" collect --scenario oran-slicing --param maxSteps=20 --num-envs 2 \
-      --steps "$steps" --seed "$seed" --resume --out "$out" "$@" > "$out.log" 2>&1
-}
 
 run() {  # NAME: one run's training (the demo's ns-3 updates, one change), then seeds 1-8
   local START=$START UPDATES=$UPDATES data=$DATA eta=0.02 change=()
@@ -67,12 +58,6 @@ run() {  # NAME: one run's training (the demo's ns-3 updates, one change), then 
     *) echo "unknown run $1" >&2; return 1 ;;
   esac
   offline_run "$1" "$data" "${DEMO_SETTINGS[@]}" --agent-param "q_weight=$eta" "${change[@]}"
-}
-
-diagnose() {  # NAME CHECKPOINT
-  [ -f "$OUT/diagnosis-$1/clone-diagnosis.md" ] || OMP_NUM_THREADS=1 .venv/bin/python \
-      scripts/clone_diagnosis.py --checkpoint "$2" --fit "$FIT" --collection "$OUT/unseen" \
-      --trained "$DEMO/data-ns3-ue-value" --out "$OUT/diagnosis-$1" > "$OUT/diagnosis-$1.log" 2>&1
 }
 
 stage "ue-value's play on unseen drops (400 ns-3 steps) and the takeover play (1000)"

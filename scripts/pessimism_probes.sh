@@ -30,11 +30,9 @@ DEMO=${1:?usage: pessimism_probes.sh DEMO_DIR OUT}
 OUT=${2:?usage: pessimism_probes.sh DEMO_DIR OUT}
 RAN_GYM=${RAN_GYM:-.venv/bin/ran-gym}
 UPDATES=2000
-START="$DEMO/twin-diffusion-ql/diffusion-ql.pt"
-TUNED="$DEMO/ns3-diffusion-ql/diffusion-ql.pt"
-FIT="$DEMO/train-ue-value/ue-value.json"
 # shellcheck source=scripts/probe_runs.sh
 source "$(dirname "$0")/probe_runs.sh"
+demo_inputs
 need "$START" "$TUNED" "$FIT" "$DEMO/data-ns3" "$DEMO/train-ue-value/own" \
     "$DEMO/data-ns3-ue-value"
 mkdir -p "$OUT"
@@ -51,7 +49,7 @@ run() {  # NAME: one run's training (the demo's ns-3 updates, the penalty on), t
                                              --agent-param critic_inputs=drop) ;;
     *) echo "unknown run $1" >&2; return 1 ;;
   esac
-  offline_run "$1" "$DEMO/data-ns3,$DEMO/train-ue-value/own,$DEMO/data-ns3-ue-value" \
+  offline_run "$1" "$NS3_DATA" \
       --replace-demonstrations --demo-policy ue-value --agent-param critic_targets=per-ue \
       --agent-param critic_share=fraction --agent-param "q_weight=$eta" "${change[@]}"
 }
@@ -94,15 +92,9 @@ play_dev best-of-40 & play_dev best-of-100
 wait
 
 stage "ue-value's play on unseen drops (400 ns-3 steps); diagnosis of demo and one-sample"
-"$RAN_GYM" collect --scenario oran-slicing --param maxSteps=20 --num-envs 2 --steps 400 \
-    --seed 6000000 --resume --out "$OUT/unseen" --policy ue-value \
-    --checkpoint "ue-value=$FIT" > "$OUT/unseen.log" 2>&1
-for name in demo one-sample; do
-  [ -f "$OUT/diagnosis-$name/clone-diagnosis.md" ] || OMP_NUM_THREADS=1 .venv/bin/python \
-      scripts/clone_diagnosis.py --checkpoint "$OUT/$name/diffusion-ql.pt" --fit "$FIT" \
-      --collection "$OUT/unseen" --trained "$DEMO/data-ns3-ue-value" --episodes 0 \
-      --out "$OUT/diagnosis-$name" > "$OUT/diagnosis-$name.log" 2>&1 &
-done
+collect unseen 400 6000000 --policy ue-value --checkpoint "ue-value=$FIT"
+diagnose demo "$OUT/demo/diffusion-ql.pt" 0 &
+diagnose one-sample "$OUT/one-sample/diffusion-ql.pt" 0
 wait
 
 stage "table"

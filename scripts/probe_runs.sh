@@ -1,4 +1,5 @@
-# Sourced by the probe scripts (scripts/ns3_critics.sh, scripts/ns3_demonstrator.sh):
+# Sourced by the probe scripts (scripts/ns3_critics.sh, scripts/ns3_demonstrator.sh,
+# scripts/clone_probes.sh, scripts/pessimism_probes.sh and others):
 # their seed sets, what they need from `make demo`, how they play an agent and schedule
 # their runs on the two cores. The caller defines RAN_GYM, OUT, START, UPDATES and `run
 # SPEC` (one run: usually `offline_run` with its settings).
@@ -6,6 +7,30 @@
 DEV=1,2,3,4,5,6,7,8
 HELD_SEEDS=300,301,302,303,304,305,306,307,308,309
 started=$(date +%s)
+
+demo_inputs() {  # from DEMO (a finished `make demo`): START, its twin pre-trained agent;
+  # TUNED, the same after its ns-3 updates; FIT, ue-value's final table; NS3_DATA, the
+  # ns-3 collections its ns-3 updates learn from
+  START="$DEMO/twin-diffusion-ql/diffusion-ql.pt"
+  TUNED="$DEMO/ns3-diffusion-ql/diffusion-ql.pt"
+  FIT="$DEMO/train-ue-value/ue-value.json"
+  NS3_DATA="$DEMO/data-ns3,$DEMO/train-ue-value/own,$DEMO/data-ns3-ue-value"
+}
+
+collect() {  # OUT_NAME STEPS SEED ARG...: a collection of 2 simulators, 20-step episodes
+  local out="$OUT/$1" steps=$2 seed=$3
+  shift 3
+  "$RAN_GYM" collect --scenario oran-slicing --param maxSteps=20 --num-envs 2 \
+      --steps "$steps" --seed "$seed" --resume --out "$out" "$@" > "$out.log" 2>&1
+}
+
+diagnose() {  # NAME CHECKPOINT [EPISODES (10)]: scripts/clone_diagnosis.py on OUT/unseen (and
+  # the demo's ue-value demonstrations) into OUT/diagnosis-NAME
+  [ -f "$OUT/diagnosis-$1/clone-diagnosis.md" ] || OMP_NUM_THREADS=1 .venv/bin/python \
+      scripts/clone_diagnosis.py --checkpoint "$2" --fit "$FIT" --collection "$OUT/unseen" \
+      --trained "$DEMO/data-ns3-ue-value" --episodes "${3:-10}" --out "$OUT/diagnosis-$1" \
+      > "$OUT/diagnosis-$1.log" 2>&1
+}
 stage() { echo "== $1 ($(( $(date +%s) - started )) s)"; }
 
 need() {  # PATH...: each there, or the script stops naming it
