@@ -83,12 +83,13 @@ class DiffusionQLConfig:
     checkpoint's critics then learn again on what they see."""
     critic_pessimism: float = 0.0
     """α: each critic's loss also takes α · (its mean Q of the policy's own actions − its
-    mean Q of the batch's actions), the actions being the x̂₀ the Q term scores (a
-    conservative Q-learning penalty): the critics then value actions their data never
-    showed below those it did, so that the Q term and the best-of-N choice cannot follow
-    an overestimate out of the data. 0: off (the update is then unchanged). On the demo's
-    agent it cost 0.013–0.026 of reward (docs/slicing-agents.md, "Pessimistic critics,
-    and what the critics' choice is worth")."""
+    mean Q of the batch's actions), the policy's actions being its x̂₀ of the BC term's
+    noised actions, which the one-step Q term scores (a conservative Q-learning
+    penalty): the critics then value actions their data never showed below those it
+    did, so that the Q term and the best-of-N choice cannot follow an overestimate out
+    of the data. 0: off (the update is then unchanged). On the demo's agent it cost
+    0.013–0.026 of reward (docs/slicing-agents.md, "Pessimistic critics, and what the
+    critics' choice is worth")."""
     q_action: str = "one-step"
     """The action the Q term scores: ``chain``, a fresh sample through the whole reverse
     chain, back-propagated through all T steps (the reference code's); ``one-step``, the
