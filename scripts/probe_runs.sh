@@ -75,7 +75,7 @@ run_in_pairs() {  # SPEC...: `run` on each, two at a time (one core each)
   local i spec pid pair pids
   for (( i = 1; i <= $#; i += 2 )); do
     pair=("${@:i:2}")
-    stage "runs ${pair[*]}: $UPDATES offline updates, then seeds 1-8"
+    stage "runs ${pair[*]}${UPDATES:+: $UPDATES offline updates, then seeds 1-8}"
     pids=()
     for spec in "${pair[@]}"; do run "$spec" & pids+=($!); done
     for pid in "${pids[@]}"; do wait "$pid"; done
@@ -93,19 +93,23 @@ play_held() {  # NAME...: each run's checkpoint on the held-out seeds, decision 
   for pid in "${pids[@]}"; do wait "$pid"; done
 }
 
-fine_tune() {  # NAME STEPS LOG_EVERY: NAME's checkpoint fine-tuned STEPS ns-3 steps (its
-  # settings carried) into OUT/NAME-ftSTEPS, then played on both seed sets
-  local tuned="$OUT/$1-ft$2" s dev
-  stage "$1: $2 ns-3 fine-tuning steps, then both seed sets"
+fine_tune() {  # NAME STEPS LOG_EVERY [SEED]: NAME's checkpoint fine-tuned STEPS ns-3 steps
+  # (its settings carried) into OUT/NAME-ftSTEPS (OUT/NAME-ftSTEPSsSEED with a training
+  # seed, `ran-gym train --seed`), then played on both seed sets
+  local run="$1-ft$2${4:+s$4}" s dev seed=()
+  local tuned="$OUT/$run"
+  [ -n "${4:-}" ] && seed=(--seed "$4")
+  stage "$1: $2 ns-3 fine-tuning steps${4:+ (training seed $4)}, then both seed sets"
   [ -f "$tuned/diffusion-ql.pt" ] || OMP_NUM_THREADS=1 "$RAN_GYM" train \
       --scenario oran-slicing --agent diffusion-ql --init "$OUT/$1/diffusion-ql.pt" \
-      --iterations "$2" --log-every "$3" --overwrite --out "$tuned" > "$tuned.log" 2>&1
+      --iterations "$2" --log-every "$3" "${seed[@]}" --overwrite --out "$tuned" \
+      > "$tuned.log" 2>&1
   ( for s in 0 1 2; do
-      play diffusion-ql "$tuned/diffusion-ql.pt" "$DEV" "$s" "$OUT/dev-$1-ft$2-$s"
+      play diffusion-ql "$tuned/diffusion-ql.pt" "$DEV" "$s" "$OUT/dev-$run-$s"
     done ) &
   dev=$!
   for s in 0 1 2 3; do
-    play diffusion-ql "$tuned/diffusion-ql.pt" "$HELD_SEEDS" "$s" "$OUT/held-$1-ft$2-$s"
+    play diffusion-ql "$tuned/diffusion-ql.pt" "$HELD_SEEDS" "$s" "$OUT/held-$run-$s"
   done
   wait "$dev"
 }
