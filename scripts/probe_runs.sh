@@ -2,11 +2,21 @@
 # scripts/clone_probes.sh, scripts/pessimism_probes.sh and others):
 # their seed sets, what they need from `make demo`, how they play an agent and schedule
 # their runs on the two cores. The caller defines RAN_GYM, OUT, START, UPDATES and `run
-# SPEC` (one run: usually `offline_run` with its settings).
+# SPEC` (one run: usually `offline_run` with its settings); DEMO for demo_inputs and
+# diagnose.
 
 DEV=1,2,3,4,5,6,7,8
 HELD_SEEDS=300,301,302,303,304,305,306,307,308,309
 started=$(date +%s)
+
+stage() { echo "== $1 ($(( $(date +%s) - started )) s)"; }
+
+need() {  # PATH...: each there, or the script stops naming it
+  local path
+  for path in "$@"; do
+    [ -e "$path" ] || { echo "no $path: run make demo first" >&2; exit 1; }
+  done
+}
 
 demo_inputs() {  # from DEMO (a finished `make demo`): START, its twin pre-trained agent;
   # TUNED, the same after its ns-3 updates; FIT, ue-value's final table; NS3_DATA, the
@@ -30,14 +40,6 @@ diagnose() {  # NAME CHECKPOINT [EPISODES (10)]: scripts/clone_diagnosis.py on O
       scripts/clone_diagnosis.py --checkpoint "$2" --fit "$FIT" --collection "$OUT/unseen" \
       --trained "$DEMO/data-ns3-ue-value" --episodes "${3:-10}" --out "$OUT/diagnosis-$1" \
       > "$OUT/diagnosis-$1.log" 2>&1
-}
-stage() { echo "== $1 ($(( $(date +%s) - started )) s)"; }
-
-need() {  # PATH...: each there, or the script stops naming it
-  local path
-  for path in "$@"; do
-    [ -e "$path" ] || { echo "no $path: run make demo first" >&2; exit 1; }
-  done
 }
 
 play() {  # agent, checkpoint (or ""), seeds, decision seed, out
