@@ -66,8 +66,7 @@ collect takeover-play 1000 5000000 --policy diffusion-ql+ue-value \
     --checkpoint "diffusion-ql=$TUNED" --checkpoint "ue-value=$FIT"
 stage "the demo's agent: diagnosis, the development seeds"
 diagnose demo "$DEMO/train-diffusion-ql/diffusion-ql.pt"
-mkdir -p "$OUT/demo"
-cp -n "$TUNED" "$OUT/demo/diffusion-ql.pt"  # after its ns-3 updates, as `run`'s are
+demo_agent
 play_dev demo
 play_once qos-greedy ""
 play_once ue-value "$FIT"

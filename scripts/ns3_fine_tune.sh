@@ -21,8 +21,7 @@ RUNS=(${NS3FT_RUNS:-200 1000 3000 3000:1 10000 10000:1})
 source "$(dirname "$0")/probe_runs.sh"
 demo_inputs
 need "$TUNED" "$FIT"
-mkdir -p "$OUT/demo"
-cp -n "$TUNED" "$OUT/demo/diffusion-ql.pt"
+demo_agent
 
 stage "the demo's agent, ue-value and qos-greedy on both seed sets"
 play_dev demo &

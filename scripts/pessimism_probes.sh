@@ -55,8 +55,7 @@ run() {  # NAME: one run's training (the demo's ns-3 updates, the penalty on), t
 }
 
 stage "the demo's agent after its ns-3 updates; ue-value and qos-greedy: the development seeds"
-mkdir -p "$OUT/demo"
-cp -n "$TUNED" "$OUT/demo/diffusion-ql.pt"
+demo_agent
 play_dev demo &
 play qos-greedy "" "$DEV" 0 "$OUT/dev-qos-greedy"
 play ue-value "$FIT" "$DEV" 0 "$OUT/dev-ue-value"

@@ -27,6 +27,11 @@ demo_inputs() {  # from DEMO (a finished `make demo`): START, its twin pre-train
   NS3_DATA="$DEMO/data-ns3,$DEMO/train-ue-value/own,$DEMO/data-ns3-ue-value"
 }
 
+demo_agent() {  # OUT/demo: the demo's agent after its ns-3 updates (TUNED), a run like `run`'s
+  mkdir -p "$OUT/demo"
+  cp -n "$TUNED" "$OUT/demo/diffusion-ql.pt"
+}
+
 collect() {  # OUT_NAME STEPS SEED ARG...: a collection of 2 simulators, 20-step episodes
   local out="$OUT/$1" steps=$2 seed=$3
   shift 3
