@@ -103,7 +103,7 @@ play_held() {  # NAME...: each run's checkpoint on the held-out seeds, decision 
 fine_tune() {  # NAME STEPS LOG_EVERY [SEED]: NAME's checkpoint fine-tuned STEPS ns-3 steps
   # (its settings carried) into OUT/NAME-ftSTEPS (OUT/NAME-ftSTEPSsSEED with a training
   # seed, `ran-gym train --seed`), then played on both seed sets
-  local run="$1-ft$2${4:+s$4}" s dev seed=()
+  local run="$1-ft$2${4:+s$4}" seed=()
   local tuned="$OUT/$run"
   [ -n "${4:-}" ] && seed=(--seed "$4")
   stage "$1: $2 ns-3 fine-tuning steps${4:+ (training seed $4)}, then both seed sets"
@@ -111,12 +111,31 @@ fine_tune() {  # NAME STEPS LOG_EVERY [SEED]: NAME's checkpoint fine-tuned STEPS
       --scenario oran-slicing --agent diffusion-ql --init "$OUT/$1/diffusion-ql.pt" \
       --iterations "$2" --log-every "$3" "${seed[@]}" --overwrite --out "$tuned" \
       > "$tuned.log" 2>&1
+  play_both "$run"
+}
+
+more_updates() {  # NAME UPDATES [SEED]: NAME's checkpoint given UPDATES more offline updates
+  # on its replay (settings carried; no ns-3 step but the one `--iterations 1` takes) into
+  # OUT/NAME-offUPDATES (…sSEED with a training seed), then played on both seed sets
+  local run="$1-off$2${3:+s$3}" seed=()
+  [ -n "${3:-}" ] && seed=(--seed "$3")
+  stage "$1: $2 more offline updates${3:+ (training seed $3)}, then both seed sets"
+  [ -f "$OUT/$run/diffusion-ql.pt" ] || OMP_NUM_THREADS=1 "$RAN_GYM" train \
+      --scenario oran-slicing --agent diffusion-ql --init "$OUT/$1/diffusion-ql.pt" \
+      --pretrain-updates "$2" --iterations 1 "${seed[@]}" --overwrite --out "$OUT/$run" \
+      > "$OUT/$run.log" 2>&1
+  play_both "$run"
+}
+
+play_both() {  # NAME: OUT/NAME/diffusion-ql.pt on the development seeds (decision seeds
+  # 0-2) and, beside them, the held-out ones (0-3)
+  local s dev
   ( for s in 0 1 2; do
-      play diffusion-ql "$tuned/diffusion-ql.pt" "$DEV" "$s" "$OUT/dev-$run-$s"
+      play diffusion-ql "$OUT/$1/diffusion-ql.pt" "$DEV" "$s" "$OUT/dev-$1-$s"
     done ) &
   dev=$!
   for s in 0 1 2 3; do
-    play diffusion-ql "$tuned/diffusion-ql.pt" "$HELD_SEEDS" "$s" "$OUT/held-$run-$s"
+    play diffusion-ql "$OUT/$1/diffusion-ql.pt" "$HELD_SEEDS" "$s" "$OUT/held-$1-$s"
   done
   wait "$dev"
 }
