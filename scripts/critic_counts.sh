@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Can the demo's Diffusion-QL critics choose RBG counts? (docs/slicing-agents.md, "What the
+# critics' values say about RBG counts"). scripts/critic_counts.py plays the demo's agent
+# after its ns-3 updates on the development seeds 1-8 (decision seeds 0-2) with its RBG
+# counts chosen again by its critics: a knapsack over each UE's value within 1 and 2 RBGs
+# of the agent's count, and 1 and 3 greedy one-RBG moves by Q; beside the agent as it is,
+# ue-value and qos-greedy.
+#
+#   scripts/critic_counts.sh DEMO_DIR OUT      (DEMO_DIR: a finished `make demo`)
+#
+# Two runs at a time (one core each); each is skipped when its output is there.
+set -euo pipefail
+DEMO=${1:?usage: critic_counts.sh DEMO_DIR OUT}
+OUT=${2:?usage: critic_counts.sh DEMO_DIR OUT}
+RAN_GYM=${RAN_GYM:-.venv/bin/ran-gym}
+SEARCHES=(knapsack:1 knapsack:2 moves:1 moves:3)
+# shellcheck source=scripts/probe_runs.sh
+source "$(dirname "$0")/probe_runs.sh"
+demo_inputs
+need "$TUNED" "$FIT"
+demo_agent
+
+stage "the demo's agent, ue-value and qos-greedy on seeds 1-8"
+play_dev demo &
+play qos-greedy "" "$DEV" 0 "$OUT/dev-qos-greedy"
+play ue-value "$FIT" "$DEV" 0 "$OUT/dev-ue-value"
+wait
+
+run() {  # SEARCH:RADIUS, decision seeds 0-2
+  local search=${1%:*} radius=${1#*:} s name
+  name="$search$radius"
+  for s in 0 1 2; do
+    [ -f "$OUT/dev-$name-$s/seeds.csv" ] || OMP_NUM_THREADS=1 .venv/bin/python \
+        scripts/critic_counts.py --checkpoint "$OUT/demo/diffusion-ql.pt" --seeds "$DEV" \
+        --agent-seed "$s" --search "$search" --radius "$radius" --out "$OUT/dev-$name-$s" \
+        > "$OUT/dev-$name-$s.log" 2>&1
+  done
+}
+run_in_pairs "${SEARCHES[@]}"
+
+stage "tables"
+names=()
+for spec in "${SEARCHES[@]}"; do names+=("${spec%:*}${spec#*:}"); done
+.venv/bin/python scripts/decision_seed_table.py "$OUT" demo "${names[@]}" \
+    --agents qos-greedy,ue-value
+# moves.md: per run and slice, the share of UEs given fewer and more RBGs than the agent
+# chose and the mean change, and each slice's QoS share (means over the decision seeds)
+.venv/bin/python - "$OUT" demo "${names[@]}" <<'PY'
+import sys
+
+import pandas as pd
+
+out, names = sys.argv[1], sys.argv[2:]
+lines = ["| run | slice | fewer RBGs | more RBGs | mean change | QoS share |",
+         "|---|---|---:|---:|---:|---:|"]
+for name in names:
+    seeds = pd.concat([pd.read_csv(f"{out}/dev-{name}-{k}/seeds.csv") for k in range(3)])
+    moves = (pd.concat([pd.read_csv(f"{out}/dev-{name}-{k}/moves.csv") for k in range(3)])
+             .groupby("slice", sort=False).mean() if name != "demo" else None)
+    for column, label in (("embb", "eMBB"), ("urllc", "URLLC"), ("mmtc", "mMTC")):
+        changed = (["", "", ""] if moves is None else
+                   [f"{moves.loc[label, key]:.3f}" for key in ("fewer", "more", "mean_change")])
+        qos = seeds[f"{column}_qos_share"].mean()
+        lines.append(f"| {name} | {label} | {' | '.join(changed)} | {qos:.3f} |")
+open(f"{out}/moves.md", "w").write("\n".join(lines) + "\n")
+print("\n".join(lines))
+PY
+stage "done"
