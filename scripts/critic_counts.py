@@ -22,7 +22,10 @@ again by its critics (the rest of the action as the agent chose it):
 
 ``--radius 0`` plays the agent's own counts. DIR gets ``seeds.csv`` as ``ran-gym
 evaluate`` writes it and ``moves.csv``: per slice, the share of UEs given fewer and more
-RBGs than the agent chose, and the mean change.
+RBGs than the agent chose, and the mean change. With ``--fit UE_VALUE.json`` and the
+knapsack, also ``marginals.csv``: per slice, what one RBG less and one more than the
+agent's count is worth to a UE (in reward per step) by the critics' values the knapsack
+read and by ue-value's table, means over the UEs the agent gave an RBG.
 """
 
 from __future__ import annotations
@@ -35,9 +38,14 @@ import numpy as np
 import pandas as pd
 import torch
 
+from agents.baselines.slicing import slicing_config
 from agents.diffusion_ql.agent import DiffusionQL
 from agents.diffusion_ql.per_ue import PerUeCritic
 from agents.registry import make_agent
+from agents.ue_value.agent import UeValueTable
+from bridge.slicing.config import SlicingConfig
+from bridge.slicing.greedy import rate_per_rbg
+from bridge.slicing.layout import gains_from_observation
 from bridge.slicing.shares import claims, rbg_counts, share_of_rbgs
 from ran_gym.commands.evaluate import parse_seeds, summarise
 from ran_gym.evaluation import make_env, play_episode
@@ -66,7 +74,8 @@ def knapsack(values: list[np.ndarray], capacity: int) -> list[int]:
 class CriticCounts:
     """The agent's decisions with their RBG counts chosen again by its critics."""
 
-    def __init__(self, agent: DiffusionQL, search: str, radius: int):
+    def __init__(self, agent: DiffusionQL, search: str, radius: int,
+                 cfg: SlicingConfig | None = None, fit: UeValueTable | None = None):
         critic = agent.critic_target
         if not isinstance(critic, PerUeCritic):
             raise ValueError("critic_counts.py needs an agent with per-UE critics "
@@ -78,6 +87,11 @@ class CriticCounts:
         self.layout = critic.q1.layout
         self.changes: list[np.ndarray] = []
         """Each decision's new counts less the agent's, per UE."""
+        self.cfg, self.fit = cfg, fit
+        self.table_values = None if fit is None or cfg is None else fit.values(cfg)
+        self.marginals: list[dict[str, Any]] = []
+        """Per UE and decision (knapsack with a fit): one RBG less and more, critics' and
+        table's worth."""
 
     def predict(self, observation: Any, episode_start: Any = None, deterministic: bool = True
                 ) -> tuple[np.ndarray, None]:
@@ -92,14 +106,14 @@ class CriticCounts:
         chosen = rbg_counts(association, claims(action[u * r:u * r + u]), r, USABLE)
         obs = torch.as_tensor(self.agent._inputs(observation.reshape(1, -1)))
         counts = (self._knapsack if self.search == "knapsack" else self._moves)(
-            obs, action, association, chosen.copy())
+            obs, action, association, chosen.copy(), observation)
         self.changes.append(counts - chosen)
         out = action.copy()
         out[u * r:u * r + u] = share_of_rbgs(counts, USABLE)
         return out
 
     def _moves(self, obs: torch.Tensor, action: np.ndarray, association: np.ndarray,
-               counts: np.ndarray) -> np.ndarray:
+               counts: np.ndarray, observation: np.ndarray) -> np.ndarray:
         u, r = self.layout.n_ues, self.layout.n_rus
         pairs = [(i, j) for i in range(u) for j in range(u)
                  if i != j and association[i] == association[j]]
@@ -121,7 +135,7 @@ class CriticCounts:
         return counts
 
     def _knapsack(self, obs: torch.Tensor, action: np.ndarray, association: np.ndarray,
-                  counts: np.ndarray) -> np.ndarray:
+                  counts: np.ndarray, observation: np.ndarray) -> np.ndarray:
         u, r = self.layout.n_ues, self.layout.n_rus
         # Every share entry written as its count's fraction of the O-RU; one UE's moved in
         # each candidate. The critics then see these entries as the fractions themselves.
@@ -144,11 +158,32 @@ class CriticCounts:
         table = np.full((u, USABLE + 1), -np.inf)
         for row, (ue, c) in enumerate(moves):
             table[ue, c] = value[row, ue]
+        self._record(observation, counts, table / u)  # the critics' values: U × a UE's share
         for ru in range(r):
             ues = np.flatnonzero(association == ru)
             if len(ues):
                 counts[ues] = knapsack([table[ue] for ue in ues], USABLE)
         return counts
+
+    def _record(self, observation: np.ndarray, counts: np.ndarray, critics: np.ndarray
+                ) -> None:
+        """Each UE's worth of one RBG less and one more, by ``critics`` [U, K] and by the
+        fitted table, where both are known."""
+        if self.table_values is None or self.cfg is None or self.fit is None:
+            return
+        cfg = self.cfg
+        bins = self.fit.rate_bin(rate_per_rbg(cfg, gains_from_observation(observation, cfg)))
+        for ue, c in enumerate(counts):
+            if c < 1 or c + 1 >= critics.shape[1] or not np.isfinite(critics[ue, c + 1]):
+                continue
+            s = cfg.ue_slice[ue]
+            own = self.table_values[s, bins[ue]]
+            self.marginals.append({
+                "slice": ("eMBB", "URLLC", "mMTC")[s],
+                "critics_less": critics[ue, c - 1] - critics[ue, c],
+                "table_less": own[c - 1] - own[c],
+                "critics_more": critics[ue, c + 1] - critics[ue, c],
+                "table_more": own[c + 1] - own[c]})
 
 
 def main() -> None:
@@ -161,6 +196,8 @@ def main() -> None:
                         help="knapsack: how many RBGs a UE's count may move from the "
                              "agent's; moves: how many moves")
     parser.add_argument("--steps", type=int, default=50)
+    parser.add_argument("--fit", type=Path, help="ue-value's table (ue-value.json): "
+                        "marginals.csv beside the knapsack's")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     if args.radius < 0:
@@ -173,7 +210,8 @@ def main() -> None:
                            checkpoint=str(args.checkpoint))
         assert isinstance(agent, DiffusionQL)
         agent.reseed(args.agent_seed)
-        player = CriticCounts(agent, args.search, args.radius)
+        fit = UeValueTable.load(args.fit) if args.fit else None
+        player = CriticCounts(agent, args.search, args.radius, slicing_config(env), fit)
         for k, seed in enumerate(seeds):
             rows += [{"agent": "diffusion-ql", "episode": k, "seed": seed, **row}
                      for row in play_episode(env, player, seed, args.steps)]
@@ -191,6 +229,10 @@ def main() -> None:
                               for k, name in enumerate(("eMBB", "URLLC", "mMTC"))])
         moves.to_csv(args.out / "moves.csv", index=False)
         print(moves.round(3).to_string(index=False))
+    if player.marginals:
+        marginals = pd.DataFrame(player.marginals).groupby("slice", sort=False).mean()
+        marginals.to_csv(args.out / "marginals.csv")
+        print(marginals.round(4).to_string())
     means = per_seed.drop(columns=["agent", "seed", "episodes"]).mean()
     print(f"{args.search}, radius {args.radius}: reward {means['mean_reward']:.4f}, URLLC QoS "
           f"{means['urllc_qos_share']:.3f}, mMTC QoS {means['mmtc_qos_share']:.3f}, "

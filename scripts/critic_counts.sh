@@ -4,7 +4,11 @@
 # after its ns-3 updates on the development seeds 1-8 (decision seeds 0-2) with its RBG
 # counts chosen again by its critics: a knapsack over each UE's value within 1 and 2 RBGs
 # of the agent's count, and 1 and 3 greedy one-RBG moves by Q; beside the agent as it is,
-# ue-value and qos-greedy.
+# ue-value and qos-greedy. The knapsack runs also write what one RBG less and more is
+# worth to a UE by the critics and by ue-value's table (marginals.md). Then the same with
+# critics that see only each UE's gains and slice (`critic_inputs=drop`, as ue-value's
+# table): the demo's ns-3 updates from its twin-trained agent with them
+# (`drop-critics`), played as it is and with the knapsack of radius 1.
 #
 #   scripts/critic_counts.sh DEMO_DIR OUT      (DEMO_DIR: a finished `make demo`)
 #
@@ -13,7 +17,7 @@ set -euo pipefail
 DEMO=${1:?usage: critic_counts.sh DEMO_DIR OUT}
 OUT=${2:?usage: critic_counts.sh DEMO_DIR OUT}
 RAN_GYM=${RAN_GYM:-.venv/bin/ran-gym}
-SEARCHES=(knapsack:1 knapsack:2 moves:1 moves:3)
+SEARCHES=(demo:knapsack:1 demo:knapsack:2 demo:moves:1 demo:moves:3)
 # shellcheck source=scripts/probe_runs.sh
 source "$(dirname "$0")/probe_runs.sh"
 demo_inputs
@@ -26,21 +30,36 @@ play qos-greedy "" "$DEV" 0 "$OUT/dev-qos-greedy"
 play ue-value "$FIT" "$DEV" 0 "$OUT/dev-ue-value"
 wait
 
-run() {  # SEARCH:RADIUS, decision seeds 0-2
-  local search=${1%:*} radius=${1#*:} s name
+run() {  # AGENT:SEARCH:RADIUS: OUT/AGENT's checkpoint, decision seeds 0-2, into
+  # OUT/dev-SEARCHRADIUS-K (the demo's agent) or OUT/dev-AGENT-SEARCHRADIUS-K
+  local agent search radius s name fit=()
+  IFS=: read -r agent search radius <<< "$1"
   name="$search$radius"
+  [ "$agent" = demo ] || name="$agent-$name"
+  [ "$search" = knapsack ] && fit=(--fit "$FIT")
   for s in 0 1 2; do
     [ -f "$OUT/dev-$name-$s/seeds.csv" ] || OMP_NUM_THREADS=1 .venv/bin/python \
-        scripts/critic_counts.py --checkpoint "$OUT/demo/diffusion-ql.pt" --seeds "$DEV" \
-        --agent-seed "$s" --search "$search" --radius "$radius" --out "$OUT/dev-$name-$s" \
-        > "$OUT/dev-$name-$s.log" 2>&1
+        scripts/critic_counts.py --checkpoint "$OUT/$agent/diffusion-ql.pt" --seeds "$DEV" \
+        --agent-seed "$s" --search "$search" --radius "$radius" "${fit[@]}" \
+        --out "$OUT/dev-$name-$s" > "$OUT/dev-$name-$s.log" 2>&1
   done
 }
 run_in_pairs "${SEARCHES[@]}"
 
+stage "drop-critics: the demo's ns-3 updates with critics that see the drop only"
+UPDATES=2000
+offline_run drop-critics "$NS3_DATA" --replace-demonstrations --demo-policy ue-value \
+    --agent-param q_weight=0.02 --agent-param critic_targets=per-ue \
+    --agent-param critic_share=fraction --agent-param critic_inputs=drop
+run drop-critics:knapsack:1
+
 stage "tables"
 names=()
-for spec in "${SEARCHES[@]}"; do names+=("${spec%:*}${spec#*:}"); done
+for spec in "${SEARCHES[@]}" drop-critics:knapsack:1; do
+  IFS=: read -r agent search radius <<< "$spec"
+  [ "$agent" = demo ] && names+=("$search$radius") || names+=("$agent-$search$radius")
+done
+names=(drop-critics "${names[@]}")
 .venv/bin/python scripts/decision_seed_table.py "$OUT" demo "${names[@]}" \
     --agents qos-greedy,ue-value
 # moves.md: per run and slice, the share of UEs given fewer and more RBGs than the agent
@@ -56,13 +75,27 @@ lines = ["| run | slice | fewer RBGs | more RBGs | mean change | QoS share |",
 for name in names:
     seeds = pd.concat([pd.read_csv(f"{out}/dev-{name}-{k}/seeds.csv") for k in range(3)])
     moves = (pd.concat([pd.read_csv(f"{out}/dev-{name}-{k}/moves.csv") for k in range(3)])
-             .groupby("slice", sort=False).mean() if name != "demo" else None)
+             .groupby("slice", sort=False).mean() if name not in ("demo", "drop-critics")
+             else None)
     for column, label in (("embb", "eMBB"), ("urllc", "URLLC"), ("mmtc", "mMTC")):
         changed = (["", "", ""] if moves is None else
                    [f"{moves.loc[label, key]:.3f}" for key in ("fewer", "more", "mean_change")])
         qos = seeds[f"{column}_qos_share"].mean()
         lines.append(f"| {name} | {label} | {' | '.join(changed)} | {qos:.3f} |")
 open(f"{out}/moves.md", "w").write("\n".join(lines) + "\n")
+print("\n".join(lines))
+# marginals.md: one RBG less and one more than the agent's count, its worth to a UE (reward
+# per step) by the critics and by ue-value's table, means over the knapsack runs' decisions
+lines = ["| run | slice | one less: critics | table | one more: critics | table |",
+         "|---|---|---:|---:|---:|---:|"]
+for name in (n for n in names if "knapsack" in n):
+    worth = (pd.concat([pd.read_csv(f"{out}/dev-{name}-{k}/marginals.csv") for k in range(3)])
+             .groupby("slice", sort=False).mean())
+    for label, row in worth.iterrows():
+        lines.append(f"| {name} | {label} | " + " | ".join(
+            f"{row[key]:+.4f}" for key in ("critics_less", "table_less", "critics_more",
+                                           "table_more")) + " |")
+open(f"{out}/marginals.md", "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
 PY
 stage "done"
