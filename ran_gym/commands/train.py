@@ -40,7 +40,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("train", help="train an agent (checkpoint into --out)")
     parser.add_argument("--scenario", required=True, help="scenario name")
     parser.add_argument("--agent", required=True, help="agent to train")
-    parser.add_argument("--iterations", type=int, default=None, help="training iterations")
+    parser.add_argument("--iterations", type=int, default=None,
+                        help="env steps this run trains (default 1000); with --resume, "
+                             "that many more than the checkpoint's (ue-value: the steps of "
+                             "its own play, a stopped round resumed up to them)")
     parser.add_argument("--seed", type=int, default=0, help="seed (default: 0)")
     parser.add_argument("--dataset", default=None, type=paths.path_list,
                         help="expert data set (Parquet) for imitation learners (gdm); a "
