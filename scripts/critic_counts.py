@@ -42,40 +42,20 @@ from agents.baselines.slicing import slicing_config
 from agents.diffusion_ql.agent import DiffusionQL
 from agents.diffusion_ql.per_ue import PerUeCritic
 from agents.registry import make_agent
-from agents.ue_value.agent import UeValueTable
+from agents.ue_value.agent import UeValueTable, best_counts
 from bridge.slicing.config import SlicingConfig
 from bridge.slicing.greedy import rate_per_rbg
 from bridge.slicing.layout import gains_from_observation
-from bridge.slicing.shares import claims, rbg_counts, share_of_rbgs
+from bridge.slicing.shares import claims, rbg_counts, share_of_rbgs, usable_rbgs
 from ran_gym.commands.evaluate import parse_seeds, summarise
 from ran_gym.evaluation import make_env, play_episode
-
-USABLE = 16
-
-
-def knapsack(values: list[np.ndarray], capacity: int) -> list[int]:
-    """Counts c_i (values[i][c], −inf where c is not allowed) of the largest sum of
-    values with Σ c_i ≤ capacity."""
-    best = np.full((len(values) + 1, capacity + 1), -np.inf)
-    best[0, 0] = 0.0
-    choice = np.zeros_like(best, dtype=np.int64)
-    for i, value in enumerate(values):
-        for used in range(capacity + 1):
-            options = value[:used + 1] + best[i, used::-1][:len(value[:used + 1])]
-            c = int(np.argmax(options))
-            best[i + 1, used], choice[i + 1, used] = options[c], c
-    used, counts = int(np.argmax(best[-1])), []
-    for i in range(len(values), 0, -1):
-        counts.append(int(choice[i, used]))
-        used -= counts[-1]
-    return counts[::-1]
 
 
 class CriticCounts:
     """The agent's decisions with their RBG counts chosen again by its critics."""
 
-    def __init__(self, agent: DiffusionQL, search: str, radius: int,
-                 cfg: SlicingConfig | None = None, fit: UeValueTable | None = None):
+    def __init__(self, agent: DiffusionQL, cfg: SlicingConfig, search: str, radius: int,
+                 fit: UeValueTable | None = None):
         critic = agent.critic_target
         if not isinstance(critic, PerUeCritic):
             raise ValueError("critic_counts.py needs an agent with per-UE critics "
@@ -87,8 +67,8 @@ class CriticCounts:
         self.layout = critic.q1.layout
         self.changes: list[np.ndarray] = []
         """Each decision's new counts less the agent's, per UE."""
-        self.cfg, self.fit = cfg, fit
-        self.table_values = None if fit is None or cfg is None else fit.values(cfg)
+        self.cfg, self.fit, self.usable = cfg, fit, usable_rbgs(cfg)
+        self.table_values = None if fit is None else fit.values(cfg)
         self.marginals: list[dict[str, Any]] = []
         """Per UE and decision (knapsack with a fit): one RBG less and more, critics' and
         table's worth."""
@@ -103,13 +83,13 @@ class CriticCounts:
     def recount(self, observation: np.ndarray, action: np.ndarray) -> np.ndarray:
         u, r = self.layout.n_ues, self.layout.n_rus
         association = np.argmax(action[:u * r].reshape(u, r), 1)
-        chosen = rbg_counts(association, claims(action[u * r:u * r + u]), r, USABLE)
+        chosen = rbg_counts(association, claims(action[u * r:u * r + u]), r, self.usable)
         obs = torch.as_tensor(self.agent._inputs(observation.reshape(1, -1)))
         counts = (self._knapsack if self.search == "knapsack" else self._moves)(
             obs, action, association, chosen.copy(), observation)
         self.changes.append(counts - chosen)
         out = action.copy()
-        out[u * r:u * r + u] = share_of_rbgs(counts, USABLE)
+        out[u * r:u * r + u] = share_of_rbgs(counts, self.usable)
         return out
 
     def _moves(self, obs: torch.Tensor, action: np.ndarray, association: np.ndarray,
@@ -124,7 +104,7 @@ class CriticCounts:
                 shares[row, i] -= 1
                 shares[row, j] += 1
             candidates = np.repeat(action[None], len(shares), 0)
-            candidates[:, u * r:u * r + u] = share_of_rbgs(shares, USABLE)
+            candidates[:, u * r:u * r + u] = share_of_rbgs(shares, self.usable)
             with torch.no_grad():
                 q = self.critic.q_min(obs.expand(len(shares), -1),
                                       torch.as_tensor(candidates, dtype=torch.float32))
@@ -140,12 +120,12 @@ class CriticCounts:
         # Every share entry written as its count's fraction of the O-RU; one UE's moved in
         # each candidate. The critics then see these entries as the fractions themselves.
         base = action.copy()
-        base[u * r:u * r + u] = share_of_rbgs(counts, USABLE)
+        base[u * r:u * r + u] = share_of_rbgs(counts, self.usable)
         moves = [(ue, c) for ue in range(u) for c in range(
-            max(0, counts[ue] - self.radius), min(USABLE, counts[ue] + self.radius) + 1)]
+            max(0, counts[ue] - self.radius), min(self.usable, counts[ue] + self.radius) + 1)]
         candidates = np.repeat(base[None], len(moves), 0)
         for row, (ue, c) in enumerate(moves):
-            candidates[row, u * r + ue] = share_of_rbgs(c, USABLE)
+            candidates[row, u * r + ue] = share_of_rbgs(c, self.usable)
         critic = self.critic
         critic.share = "claim"
         try:
@@ -155,21 +135,21 @@ class CriticCounts:
         finally:
             critic.share = "fraction"
         value = torch.minimum(v1, v2).numpy()
-        table = np.full((u, USABLE + 1), -np.inf)
+        table = np.full((u, self.usable + 1), -np.inf)
         for row, (ue, c) in enumerate(moves):
             table[ue, c] = value[row, ue]
         self._record(observation, counts, table / u)  # the critics' values: U × a UE's share
         for ru in range(r):
             ues = np.flatnonzero(association == ru)
             if len(ues):
-                counts[ues] = knapsack([table[ue] for ue in ues], USABLE)
+                counts[ues] = best_counts(table[ues], self.usable)  # as ue-value's
         return counts
 
     def _record(self, observation: np.ndarray, counts: np.ndarray, critics: np.ndarray
                 ) -> None:
         """Each UE's worth of one RBG less and one more, by ``critics`` [U, K] and by the
         fitted table, where both are known."""
-        if self.table_values is None or self.cfg is None or self.fit is None:
+        if self.table_values is None or self.fit is None:
             return
         cfg = self.cfg
         bins = self.fit.rate_bin(rate_per_rbg(cfg, gains_from_observation(observation, cfg)))
@@ -211,7 +191,7 @@ def main() -> None:
         assert isinstance(agent, DiffusionQL)
         agent.reseed(args.agent_seed)
         fit = UeValueTable.load(args.fit) if args.fit else None
-        player = CriticCounts(agent, args.search, args.radius, slicing_config(env), fit)
+        player = CriticCounts(agent, slicing_config(env), args.search, args.radius, fit)
         for k, seed in enumerate(seeds):
             rows += [{"agent": "diffusion-ql", "episode": k, "seed": seed, **row}
                      for row in play_episode(env, player, seed, args.steps)]
