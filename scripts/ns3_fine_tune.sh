@@ -34,9 +34,7 @@ need "$TUNED" "$FIT"
 demo_agent
 
 stage "the demo's agent, ue-value and qos-greedy on both seed sets"
-play_dev demo &
-play_held demo
-wait
+play_both demo
 play_once qos-greedy ""
 play_once ue-value "$FIT"
 

@@ -130,9 +130,7 @@ more_updates() {  # NAME UPDATES [SEED]: NAME's checkpoint given UPDATES more of
 play_both() {  # NAME: OUT/NAME/diffusion-ql.pt on the development seeds (decision seeds
   # 0-2) and, beside them, the held-out ones (0-3)
   local s dev
-  ( for s in 0 1 2; do
-      play diffusion-ql "$OUT/$1/diffusion-ql.pt" "$DEV" "$s" "$OUT/dev-$1-$s"
-    done ) &
+  play_dev "$1" &
   dev=$!
   for s in 0 1 2 3; do
     play diffusion-ql "$OUT/$1/diffusion-ql.pt" "$HELD_SEEDS" "$s" "$OUT/held-$1-$s"
