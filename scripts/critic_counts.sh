@@ -12,12 +12,17 @@
 #
 #   scripts/critic_counts.sh DEMO_DIR OUT      (DEMO_DIR: a finished `make demo`)
 #
+# CC_AGENTS ["NAME=CHECKPOINT ..."]: other agents played the same two ways (as it is, and
+# with the knapsack of radius 1), e.g. scripts/ns3_fine_tune.sh's
+# "ft10000=FT/demo-ft10000/diffusion-ql.pt off10000=FT/demo-off10000/diffusion-ql.pt".
+#
 # Two runs at a time (one core each); each is skipped when its output is there.
 set -euo pipefail
 DEMO=${1:?usage: critic_counts.sh DEMO_DIR OUT}
 OUT=${2:?usage: critic_counts.sh DEMO_DIR OUT}
 RAN_GYM=${RAN_GYM:-.venv/bin/ran-gym}
 SEARCHES=(demo:knapsack:1 demo:knapsack:2 demo:moves:1 demo:moves:3)
+AGENTS=(${CC_AGENTS:-})
 # shellcheck source=scripts/probe_runs.sh
 source "$(dirname "$0")/probe_runs.sh"
 demo_inputs
@@ -53,19 +58,33 @@ offline_run drop-critics "$NS3_DATA" --replace-demonstrations --demo-policy ue-v
     --agent-param critic_share=fraction --agent-param critic_inputs=drop
 run drop-critics:knapsack:1
 
+others=()
+for spec in "${AGENTS[@]}"; do
+  name=${spec%%=*}
+  stage "$name (${spec#*=}): as it is and with the knapsack"
+  mkdir -p "$OUT/$name"
+  cp -n "${spec#*=}" "$OUT/$name/diffusion-ql.pt"
+  play_dev "$name" &
+  run "$name:knapsack:1"
+  wait
+  others+=("$name" "$name:knapsack:1")
+done
+
 stage "tables"
 names=()
-for spec in "${SEARCHES[@]}" drop-critics:knapsack:1; do
+for spec in "${SEARCHES[@]}" drop-critics drop-critics:knapsack:1 "${others[@]}"; do
   IFS=: read -r agent search radius <<< "$spec"
-  [ "$agent" = demo ] && names+=("$search$radius") || names+=("$agent-$search$radius")
+  if [ -z "$search" ]; then names+=("$agent")
+  elif [ "$agent" = demo ]; then names+=("$search$radius")
+  else names+=("$agent-$search$radius"); fi
 done
-names=(drop-critics "${names[@]}")
 .venv/bin/python scripts/decision_seed_table.py "$OUT" demo "${names[@]}" \
     --agents qos-greedy,ue-value
 # moves.md: per run and slice, the share of UEs given fewer and more RBGs than the agent
 # chose and the mean change, and each slice's QoS share (means over the decision seeds)
 .venv/bin/python - "$OUT" demo "${names[@]}" <<'PY'
 import sys
+from pathlib import Path
 
 import pandas as pd
 
@@ -75,8 +94,8 @@ lines = ["| run | slice | fewer RBGs | more RBGs | mean change | QoS share |",
 for name in names:
     seeds = pd.concat([pd.read_csv(f"{out}/dev-{name}-{k}/seeds.csv") for k in range(3)])
     moves = (pd.concat([pd.read_csv(f"{out}/dev-{name}-{k}/moves.csv") for k in range(3)])
-             .groupby("slice", sort=False).mean() if name not in ("demo", "drop-critics")
-             else None)
+             .groupby("slice", sort=False).mean()
+             if Path(f"{out}/dev-{name}-0/moves.csv").exists() else None)
     for column, label in (("embb", "eMBB"), ("urllc", "URLLC"), ("mmtc", "mMTC")):
         changed = (["", "", ""] if moves is None else
                    [f"{moves.loc[label, key]:.3f}" for key in ("fewer", "more", "mean_change")])
