@@ -38,8 +38,7 @@ UPDATES=2000
 # shellcheck source=scripts/probe_runs.sh
 source "$(dirname "$0")/probe_runs.sh"
 demo_inputs
-need "$START" "$TUNED" "$FIT" "$DEMO/data-ns3" "$DEMO/train-ue-value/own" \
-    "$DEMO/data-ns3-ue-value" "$DEMO/data-twin"
+need "$DEMO/data-twin"
 mkdir -p "$OUT"
 DATA=$NS3_DATA
 DEMO_SETTINGS=(--replace-demonstrations --demo-policy ue-value --agent-param critic_targets=per-ue

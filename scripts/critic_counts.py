@@ -85,15 +85,17 @@ class CriticCounts:
         association = np.argmax(action[:u * r].reshape(u, r), 1)
         chosen = rbg_counts(association, claims(action[u * r:u * r + u]), r, self.usable)
         obs = torch.as_tensor(self.agent._inputs(observation.reshape(1, -1)))
-        counts = (self._knapsack if self.search == "knapsack" else self._moves)(
-            obs, action, association, chosen.copy(), observation)
+        if self.search == "knapsack":
+            counts = self._knapsack(obs, action, association, chosen.copy(), observation)
+        else:
+            counts = self._moves(obs, action, association, chosen.copy())
         self.changes.append(counts - chosen)
         out = action.copy()
         out[u * r:u * r + u] = share_of_rbgs(counts, self.usable)
         return out
 
     def _moves(self, obs: torch.Tensor, action: np.ndarray, association: np.ndarray,
-               counts: np.ndarray, observation: np.ndarray) -> np.ndarray:
+               counts: np.ndarray) -> np.ndarray:
         u, r = self.layout.n_ues, self.layout.n_rus
         pairs = [(i, j) for i in range(u) for j in range(u)
                  if i != j and association[i] == association[j]]

@@ -26,7 +26,6 @@ AGENTS=(${CC_AGENTS:-})
 # shellcheck source=scripts/probe_runs.sh
 source "$(dirname "$0")/probe_runs.sh"
 demo_inputs
-need "$TUNED" "$FIT"
 demo_agent
 
 stage "the demo's agent, ue-value and qos-greedy on seeds 1-8"

@@ -30,7 +30,6 @@ FRESH=${NS3FT_FRESH:-5000}
 # shellcheck source=scripts/probe_runs.sh
 source "$(dirname "$0")/probe_runs.sh"
 demo_inputs
-need "$TUNED" "$FIT"
 demo_agent
 
 stage "the demo's agent, ue-value and qos-greedy on both seed sets"
@@ -78,12 +77,8 @@ demo_seeds() {  # NAME: OUT/NAME/diffusion-ql.pt on seeds 100-102, as `make demo
       --checkpoint "diffusion-ql=$OUT/$1/diffusion-ql.pt" --seeds 100,101,102 --steps 50 \
       --param maxSteps=50 --overwrite --out "$OUT/demo-seeds-$1" > "$OUT/demo-seeds-$1.log" 2>&1
 }
-all=(demo "${names[@]}")
-for (( i = 0; i < ${#all[@]}; i += 2 )); do
-  demo_seeds "${all[i]}" &
-  [ -z "${all[i + 1]:-}" ] || demo_seeds "${all[i + 1]}"
-  wait
-done
+run() { demo_seeds "$1"; }
+run_in_pairs demo "${names[@]}"
 
 .venv/bin/python scripts/decision_seed_table.py "$OUT" demo "${names[@]}" \
     --agents qos-greedy,ue-value --paired ue-value,qos-greedy

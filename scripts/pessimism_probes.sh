@@ -33,8 +33,6 @@ UPDATES=2000
 # shellcheck source=scripts/probe_runs.sh
 source "$(dirname "$0")/probe_runs.sh"
 demo_inputs
-need "$START" "$TUNED" "$FIT" "$DEMO/data-ns3" "$DEMO/train-ue-value/own" \
-    "$DEMO/data-ns3-ue-value"
 mkdir -p "$OUT"
 RUNS=(pessimism-0.5 pessimism-0.5-q0.1 drop-pessimism-0.5 drop-pessimism-2-q0.05)
 

@@ -20,11 +20,14 @@ need() {  # PATH...: each there, or the script stops naming it
 
 demo_inputs() {  # from DEMO (a finished `make demo`): START, its twin pre-trained agent;
   # TUNED, the same after its ns-3 updates; FIT, ue-value's final table; NS3_DATA, the
-  # ns-3 collections its ns-3 updates learn from
+  # ns-3 collections its ns-3 updates learn from; each checked to be there (need)
+  local data
   START="$DEMO/twin-diffusion-ql/diffusion-ql.pt"
   TUNED="$DEMO/ns3-diffusion-ql/diffusion-ql.pt"
   FIT="$DEMO/train-ue-value/ue-value.json"
   NS3_DATA="$DEMO/data-ns3,$DEMO/train-ue-value/own,$DEMO/data-ns3-ue-value"
+  IFS=, read -ra data <<< "$NS3_DATA"
+  need "$START" "$TUNED" "$FIT" "${data[@]}"
 }
 
 demo_agent() {  # OUT/demo: the demo's agent after its ns-3 updates (TUNED), a run like `run`'s
