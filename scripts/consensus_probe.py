@@ -3,7 +3,7 @@ choice? (docs/slicing-agents.md, "The most typical sample instead of the critics
 choice").
 
     scripts/consensus_probe.py --checkpoint DQL.pt --seeds 1,2,...,8 --agent-seeds 0,1,2 \
-        --samples 10,30 --out DIR
+        --samples 10,30 [--ddim] --out DIR
 
 The agent clones ue-value's ns-3 play but misses ue-value's RBG count for about a fifth
 of its URLLC and mMTC UEs (docs/slicing-agents.md, "Where the clone loses to ue-value").
@@ -15,7 +15,10 @@ sample whose allocation (``bridge.slicing.shares.decode``) is nearest, in the su
 UEs of |RBG count − the UE's median count over the samples| plus one per UE on another
 O-RU than the UEs' most chosen, to every sample's. The agent as it acts (best of its
 ``candidates`` samples by its critics) plays the same episodes beside it (50 steps, one
-per seed, decision seed each of ``--agent-seeds``).
+per seed, decision seed each of ``--agent-seeds``). With ``--ddim``, also the agent
+deciding by DDIM over all T steps (deterministic given the first noise, no Q-gradient
+guidance; ``decision_sampler=ddim``): one sample, and the best of its candidates by its
+critics.
 
 DIR gets ``seeds.csv`` (every rule, decision seed and ns-3 seed, as ``ran-gym evaluate``
 writes them) and ``summary.md``.
@@ -74,6 +77,9 @@ def main() -> None:
     parser.add_argument("--seeds", required=True, help="ns-3 seeds to play")
     parser.add_argument("--agent-seeds", default="0", help="decision seeds")
     parser.add_argument("--samples", default="10", help="samples per decision, one rule each")
+    parser.add_argument("--ddim", action="store_true",
+                        help="also DDIM decisions: one sample, and best of the agent's "
+                             "candidates by its critics")
     parser.add_argument("--steps", type=int, default=50)
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
@@ -99,6 +105,15 @@ def main() -> None:
                 assert isinstance(sampler, DiffusionQL)
                 sampler.retune(candidates=1)
                 rules.append((f"medoid of {n} samples", MedoidPlayer(sampler, cfg, n)))
+            if args.ddim:
+                for candidates in (1, acting.config.candidates):
+                    ddim = make_agent("diffusion-ql", env, seed=agent_seed,
+                                      checkpoint=str(args.checkpoint))
+                    assert isinstance(ddim, DiffusionQL)
+                    ddim.retune(decision_sampler="ddim", candidates=candidates,
+                                ddim_steps=ddim.config.diffusion.steps)
+                    rules.append(("DDIM, one sample" if candidates == 1 else
+                                  f"DDIM, best of {candidates} by its critics", ddim))
             for name, player in rules:
                 if isinstance(player, DiffusionQL):
                     player.reseed(agent_seed)
