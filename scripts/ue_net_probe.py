@@ -55,7 +55,7 @@ from agents.registry import make_agent
 from agents.ue_value.agent import MIN_ROWS, UeValueTable, best_counts
 from bridge.slicing import greedy, shares
 from bridge.slicing.config import SlicingConfig
-from bridge.slicing.layout import gains_from_observation, observation_slices
+from bridge.slicing.layout import gains_from_observation, observation_size, observation_slices
 from ran_gym.commands.evaluate import parse_seeds, summarise
 from ran_gym.dataset.collect import load
 from ran_gym.evaluation import make_env, play_episode
@@ -263,6 +263,10 @@ def main() -> None:
         parts = [t.append_column("key", pa.array(np.asarray(t["episode"]) + d * 10**6))
                  for d, t in enumerate(parts)]
         data = pa.concat_tables(parts).to_pydict()
+        if len(data["obs"][0]) != observation_size(cfg):
+            raise ValueError(f"--dataset {args.dataset}: collected on another network than "
+                             f"the default slicing scenario's ({cfg.n_ues} UEs, "
+                             f"{cfg.n_rus} O-RUs)")
         rows = rows_of(cfg, data, args.features)
         k = shares.usable_rbgs(cfg) + 1
         seen = np.zeros((3, k), dtype=np.int64)
