@@ -79,10 +79,10 @@ def ue_features(cfg: SlicingConfig, obs: np.ndarray, kind: str,
                                                    + gain.sum(axis=1) - gain.max(axis=1)))
     ue_slice = np.asarray(cfg.ue_slice)
     onehot = np.eye(3)[ue_slice]
-    load = np.stack([(strongest[None, :] == strongest[:, None])
-                     & (ue_slice[None, :] == s) for s in range(3)], 2).sum(axis=1) / 10.0
+    sharing = np.stack([(strongest[None, :] == strongest[:, None])
+                        & (ue_slice[None, :] == s) for s in range(3)], 2).sum(axis=1) / 10.0
     columns = [onehot, greedy.rate_per_rbg(cfg, gain_db)[:, None] / 2.4,
-               sinr_db[:, None] / 30.0, load]
+               sinr_db[:, None] / 30.0, sharing]
     if kind in ("state", "history"):
         f = observation_slices(cfg)
         queues = np.asarray(obs[f["slice_queue_bytes"]], dtype=np.float64)[ue_slice]
@@ -152,7 +152,8 @@ def rows_of(cfg: SlicingConfig, table: dict[str, Any], kind: str) -> dict[str, n
 def fit_network(rows: dict[str, np.ndarray], k: int, epochs: int, seed: int,
                 table_pred: np.ndarray) -> tuple[CountValues, pd.DataFrame]:
     """Train on 90 % of the episodes; the other 10 % give the held-out error beside the
-    table's (``table_pred``, per row) on them. Then one more pass on every row."""
+    table's (``table_pred``, per row) on them. The table was fitted on every row, those
+    included, so its error there is in-sample: the comparison favours it."""
     rng = np.random.default_rng(seed)
     episodes = np.unique(rows["episode"])
     held = np.isin(rows["episode"], rng.choice(episodes, max(1, len(episodes) // 10),
@@ -271,6 +272,10 @@ def main() -> None:
         k = shares.usable_rbgs(cfg) + 1
         seen = np.zeros((3, k), dtype=np.int64)
         np.add.at(seen, (rows["slice"], rows["count"]), 1)
+        if not (seen >= MIN_ROWS).any(axis=1).all():
+            raise ValueError(f"--dataset {args.dataset}: a slice has no RBG count with "
+                             f"{MIN_ROWS} rows; collect more, with a policy that serves "
+                             "every slice")
         reached = np.array([np.flatnonzero(seen[s] >= MIN_ROWS).max() for s in range(3)])
         print(f"{len(rows['y'])} per-UE rows of {len(data['obs'])} transitions; counts "
               f"reached (30+ rows) per slice: {reached.tolist()}")
