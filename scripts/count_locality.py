@@ -35,7 +35,7 @@ import pandas as pd
 
 from agents.baselines.slicing import slicing_config
 from agents.registry import make_agent
-from agents.ue_value.agent import UeValueTable
+from agents.ue_value.agent import UeValueTable, rbgs_held
 from bridge.slicing import greedy, shares
 from bridge.slicing.layout import gains_from_observation, observation_size
 from ran_gym.commands.evaluate import parse_seeds, summarise
@@ -87,14 +87,12 @@ def main() -> None:
     if len(data["obs"][0]) != observation_size(cfg):
         raise ValueError(f"--dataset {args.dataset}: collected on another network than the "
                          f"default slicing scenario's ({cfg.n_ues} UEs, {cfg.n_rus} O-RUs)")
-    usable = shares.usable_rbgs(cfg)
+    held_all = rbgs_held(cfg, np.asarray(data["association"])[picked],
+                         np.asarray(data["prb_owner"])[picked])
     rows = []
-    for i in picked:
+    for i, held in zip(picked, held_all, strict=True):
         gain_db = gains_from_observation(np.asarray(data["obs"][i], np.float64), cfg)
         association = np.asarray(data["association"][i], dtype=np.int64)
-        owner = np.asarray(data["prb_owner"][i], dtype=np.int64).reshape(
-            cfg.n_rus, cfg.n_rbgs)[:, :usable]
-        held = (owner[association] == np.arange(cfg.n_ues)[:, None]).sum(axis=1)
         rate_bin = table.rate_bin(greedy.rate_per_rbg(cfg, gain_db))
         at_ru = np.bincount(association, minlength=cfg.n_rus)[association]
         rows += [(cfg.ue_slice[u], rate_bin[u], at_ru[u], held[u]) for u in range(cfg.n_ues)]

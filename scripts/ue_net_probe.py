@@ -46,13 +46,13 @@ import pandas as pd
 import pyarrow as pa
 import torch
 import torch.nn.functional as F
-from scipy import stats
 from torch import nn
 
 from agents.baselines.slicing import slicing_config
 from agents.common.nn import mlp
 from agents.registry import make_agent
-from agents.ue_value.agent import MIN_ROWS, UeValueTable, best_counts
+from agents.ue_value.agent import MIN_ROWS, UeValueTable, best_counts, rbgs_held
+from analysis.compare import mean_ci
 from bridge.slicing import greedy, shares
 from bridge.slicing.config import SlicingConfig
 from bridge.slicing.layout import gains_from_observation, observation_size, observation_slices
@@ -119,26 +119,20 @@ def rows_of(cfg: SlicingConfig, table: dict[str, Any], kind: str) -> dict[str, n
     """Per-UE rows of collected transitions where the UE sat on its strongest O-RU:
     features, RBGs held, outcome (U · θ_rate · throughput + θ_const · QoS flag) and the
     transition's episode ``key``."""
-    usable = shares.usable_rbgs(cfg)
     fields = observation_slices(cfg)
     feats, counts, outcome, episode, slices = [], [], [], [], []
     ue_slice = np.asarray(cfg.ue_slice)
-    held_at: dict[tuple[int, int], np.ndarray] = {}
-    for i in range(len(table["obs"])):
-        association = np.asarray(table["association"][i], dtype=np.int64)
-        owner = np.asarray(table["prb_owner"][i], dtype=np.int64).reshape(
-            cfg.n_rus, cfg.n_rbgs)[:, :usable]
-        held_at[table["key"][i], table["step"][i]] = (
-            owner[association] == np.arange(cfg.n_ues)[:, None]).sum(axis=1)
+    held = rbgs_held(cfg, np.asarray(table["association"]), np.asarray(table["prb_owner"]))
+    held_at = {(key, step): held[i]
+               for i, (key, step) in enumerate(zip(table["key"], table["step"], strict=True))}
     for i, obs in enumerate(table["obs"]):
         obs = np.asarray(obs, dtype=np.float64)
         nxt = np.asarray(table["next_obs"][i], dtype=np.float64)
         association = np.asarray(table["association"][i], dtype=np.int64)
-        held = held_at[table["key"][i], table["step"][i]]
         last = held_at.get((table["key"][i], table["step"][i] - 1))
         keep = association == gains_from_observation(obs, cfg).argmax(axis=1)
         feats.append(ue_features(cfg, obs, kind, last)[keep])
-        counts.append(held[keep])
+        counts.append(held[i][keep])
         value = (cfg.n_ues * cfg.theta_rate * nxt[fields["throughput_mbps"]]
                  + cfg.theta_const * (nxt[fields["qos_ok"]] > 0.5))
         outcome.append(value[keep])
@@ -231,8 +225,8 @@ class UeNetPlayer:
 
 def paired(diff: pd.Series) -> str:
     """Mean ± the 95 % Student-t half-width, and how many are above 0."""
-    half = float(stats.t.ppf(0.975, len(diff) - 1) * diff.std(ddof=1) / np.sqrt(len(diff)))
-    return f"{diff.mean():+.4f} ± {half:.4f}, {int((diff > 0).sum())} of {len(diff)} above"
+    mean, half = mean_ci(diff.to_numpy())
+    return f"{mean:+.4f} ± {half:.4f}, {int((diff > 0).sum())} of {len(diff)} above"
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ from agents.ue_value import (
     best_counts,
     fit,
     rate_bin,
+    rbgs_held,
     ue_outcomes,
 )
 from bridge.slicing import greedy
@@ -49,6 +50,19 @@ def test_best_counts_is_the_exact_optimum_within_the_budget():
     step = np.array([[0, 0, 0, 1.0, 1.0], [0, 0, 0, 1.0, 1.0], [0, 0.3, 0.3, 0.3, 0.3]])
     assert best_counts(step, 4).tolist() in ([3, 0, 1], [0, 3, 1])
     assert best_counts(np.zeros((3, 4)), 5).tolist() == [0, 0, 0]  # nothing worth an RBG
+
+
+def test_rbgs_held_counts_each_ues_usable_rbgs_at_its_own_o_ru():
+    g = CFG.n_rbgs  # 17 at 10 MHz, the last not usable
+    owner = np.full((2, CFG.n_rus, g), -1)
+    owner[0, 0, :3] = 0          # UE 0: 3 RBGs at O-RU 0
+    owner[0, 0, 3:5] = 2         # UE 2: 2 at O-RU 0 ...
+    owner[0, 1, :4] = 2          # ... and 4 at O-RU 1, where it is not associated
+    owner[0, 0, g - 1] = 0       # the unusable last RBG does not count
+    owner[1, 1, 5:16] = 4        # transition 2: UE 4 holds 11 at O-RU 1
+    association = np.array([[0, 1, 0, 1, 1], [0, 1, 0, 1, 1]])
+    held = rbgs_held(CFG, association, owner.reshape(2, -1))
+    assert held.tolist() == [[3, 0, 2, 0, 0], [0, 0, 0, 0, 11]]
 
 
 def _transition(gains, qos, throughput, owner, association=None):

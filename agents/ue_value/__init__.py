@@ -9,8 +9,9 @@ from agents.ue_value.agent import (
     best_counts,
     fit,
     rate_bin,
+    rbgs_held,
     ue_outcomes,
 )
 
 __all__ = ["MIN_ROWS", "RATE_EDGES", "UeValueAgent", "UeValueTable", "best_counts", "fit",
-           "rate_bin", "ue_outcomes"]
+           "rate_bin", "rbgs_held", "ue_outcomes"]

@@ -142,25 +142,33 @@ def rate_bin(edges: tuple[float, ...], rate_mbps: np.ndarray) -> np.ndarray:
     return np.searchsorted(np.asarray(edges), rate_mbps, side="right")
 
 
+def rbgs_held(cfg: SlicingConfig, association: np.ndarray, prb_owner: np.ndarray
+              ) -> np.ndarray:
+    """[N, U]: the usable RBGs each UE held at its O-RU in each of N transitions
+    (``association`` [N, U], ``prb_owner`` [N, R·G], RU-major, as collections store it)."""
+    association = np.asarray(association, dtype=np.int64)
+    n, u = association.shape
+    owner = np.asarray(prb_owner, dtype=np.int64).reshape(
+        n, cfg.n_rus, cfg.n_rbgs)[:, :, :shares.usable_rbgs(cfg)]
+    at_own = owner[np.arange(n)[:, None], association]  # [N, U, usable]: the UE's O-RU's map
+    return (at_own == np.arange(u)[None, :, None]).sum(axis=2)
+
+
 def ue_outcomes(cfg: SlicingConfig, obs: np.ndarray, next_obs: np.ndarray,
                 association: np.ndarray, prb_owner: np.ndarray) -> dict[str, np.ndarray]:
     """Per UE of each transition (flattened, rows where the UE sat on its strongest
     O-RU): its slice, rate on one RBG (link fit), RBGs held among the usable ones, and
     its throughput and QoS flag over the step. Arrays of N transitions:
     ``association`` [N, U], ``prb_owner`` [N, R·G] (RU-major, as collections store it)."""
-    n, u, r = len(obs), cfg.n_ues, cfg.n_rus
-    usable = shares.usable_rbgs(cfg)
+    n, u = len(obs), cfg.n_ues
     fields = observation_slices(cfg)
-    owner = np.asarray(prb_owner, dtype=np.int64).reshape(n, r, cfg.n_rbgs)[:, :, :usable]
     association = np.asarray(association, dtype=np.int64).reshape(n, u)
     rate = np.empty((n, u))
     strongest = np.empty((n, u), dtype=np.int64)
     for i in range(n):
         gains = gains_from_observation(obs[i], cfg)
         rate[i], strongest[i] = greedy.rate_per_rbg(cfg, gains), gains.argmax(axis=1)
-    ues = np.arange(u)
-    at_own = owner[np.arange(n)[:, None], association]  # [N, U, usable]: the UE's O-RU's map
-    counts = (at_own == ues[None, :, None]).sum(axis=2)
+    counts = rbgs_held(cfg, association, prb_owner)
     keep = association == strongest
     nxt = np.asarray(next_obs, dtype=np.float64)
     return {"slice": np.broadcast_to(np.asarray(cfg.ue_slice), (n, u))[keep],
