@@ -63,6 +63,9 @@ class MedoidPlayer:
     def __init__(self, agent: DiffusionQL, cfg: SlicingConfig, samples: int):
         self.agent, self.cfg, self.samples = agent, cfg, samples
 
+    def reseed(self, seed: int) -> None:
+        self.agent.reseed(seed)
+
     def predict(self, observation: Any, state: Any = None, episode_start: Any = None,
                 deterministic: bool = True) -> tuple[np.ndarray, None]:
         obs = np.asarray(observation, dtype=np.float32).reshape(1, -1)
@@ -92,33 +95,28 @@ def main() -> None:
     rows: list[dict[str, Any]] = []
     try:
         cfg = slicing_config(env)
+
+        def agent(**changes: Any) -> DiffusionQL:
+            """The checkpoint's agent, its decision settings changed."""
+            loaded = make_agent("diffusion-ql", env, checkpoint=str(args.checkpoint))
+            assert isinstance(loaded, DiffusionQL)
+            loaded.retune(**changes)
+            return loaded
+
         for agent_seed in agent_seeds:
-            rules: list[tuple[str, Any]] = []
-            acting = make_agent("diffusion-ql", env, seed=agent_seed,
-                                checkpoint=str(args.checkpoint))
-            assert isinstance(acting, DiffusionQL)
-            rules.append((f"as it acts (best of {acting.config.candidates} by its critics)",
-                          acting))
-            for n in samples:
-                sampler = make_agent("diffusion-ql", env, seed=agent_seed,
-                                     checkpoint=str(args.checkpoint))
-                assert isinstance(sampler, DiffusionQL)
-                sampler.retune(candidates=1)
-                rules.append((f"medoid of {n} samples", MedoidPlayer(sampler, cfg, n)))
+            acting = agent()
+            n_best = acting.config.candidates
+            rules: list[tuple[str, Any]] = [
+                (f"as it acts (best of {n_best} by its critics)", acting),
+                *[(f"medoid of {n} samples", MedoidPlayer(agent(candidates=1), cfg, n))
+                  for n in samples]]
             if args.ddim:
-                for candidates in (1, acting.config.candidates):
-                    ddim = make_agent("diffusion-ql", env, seed=agent_seed,
-                                      checkpoint=str(args.checkpoint))
-                    assert isinstance(ddim, DiffusionQL)
-                    ddim.retune(decision_sampler="ddim", candidates=candidates,
-                                ddim_steps=ddim.config.diffusion.steps)
-                    rules.append(("DDIM, one sample" if candidates == 1 else
-                                  f"DDIM, best of {candidates} by its critics", ddim))
+                steps = acting.config.diffusion.steps
+                rules += [(name, agent(decision_sampler="ddim", candidates=c, ddim_steps=steps))
+                          for name, c in (("DDIM, one sample", 1),
+                                          (f"DDIM, best of {n_best} by its critics", n_best))]
             for name, player in rules:
-                if isinstance(player, DiffusionQL):
-                    player.reseed(agent_seed)
-                else:
-                    player.agent.reseed(agent_seed)
+                player.reseed(agent_seed)
                 played = []
                 for k, seed in enumerate(seeds):
                     played += [{"agent": name, "agent_seed": agent_seed, "episode": k,
