@@ -1,10 +1,10 @@
 """DAgger for the demo's Diffusion-QL agent: ue-value's actions as labels on states of
-other play, added to its demonstrations (docs/slicing-agents.md, "Where the clone loses
-to ue-value"; run by scripts/dagger_probe.sh).
+other play, added to its demonstrations (docs/slicing-agents.md, "DAgger: ue-value's
+labels on the agent's own states"; run by scripts/dagger_probe.sh).
 
     scripts/dagger_probe.py update --checkpoint DQL.pt --fit UE_VALUE.json \
         [--label DIR,...] --updates N --out OUT
-    scripts/dagger_probe.py shortcut --collection DIR [--out FILE]
+    scripts/dagger_probe.py shortcut --collection DIR [--fit UE_VALUE.json] [--out FILE]
 
 ue-value decides from each UE's gains and slice alone, so any state of any collection can
 be labelled with the action it takes there, without playing it. The states of the
@@ -111,7 +111,7 @@ def main() -> None:
                         help="collections (comma-separated) whose states get ue-value's labels")
     update.add_argument("--updates", type=int, required=True)
     update.add_argument("--out", type=Path, required=True)
-    short = commands.add_parser("shortcut", help="the demonstrator's action after a miss")
+    short = commands.add_parser("shortcut", help="the action after a UE's miss")
     short.add_argument("--collection", required=True)
     short.add_argument("--fit", type=Path, help="also ue-value's counts for the same UEs")
     short.add_argument("--out", type=Path, help="also write the table here")

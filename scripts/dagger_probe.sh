@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# DAgger for `make demo`'s Diffusion-QL agent (docs/slicing-agents.md, "Where the clone
-# loses to ue-value"). In its own ns-3 play the agent matches ue-value's RBG counts less
-# often than in ue-value's states: its mistakes show in the next observation's outcomes,
-# which it reads. DAgger's remedy: ue-value's actions as labels on the states of the
-# agent's own play (scripts/dagger_probe.py). From the demo's agent after its ns-3
-# updates (TUNED): 1000 ns-3 steps of its own play (seed 5000000, the takeover play's
-# drops in scripts/clone_probes.sh), then 1000 updates each, the critics held still:
+# DAgger for `make demo`'s Diffusion-QL agent (docs/slicing-agents.md, "DAgger:
+# ue-value's labels on the agent's own states"). In its own ns-3 play the agent matches
+# ue-value's RBG counts less often than in ue-value's states: its mistakes show in the
+# next observation's outcomes, which it reads. DAgger's remedy: ue-value's actions as
+# labels on the states of the agent's own play (scripts/dagger_probe.py). From the demo's
+# agent after its ns-3 updates (TUNED): 1000 ns-3 steps of its own play (seed 5000000,
+# the takeover play's drops in scripts/clone_probes.sh), then 1000 updates each, the
+# critics held still:
 #   control      no labels
 #   dagger       its own play's 1000 states labelled
 #   dagger-all   those and the demo's other ns-3 collections' states (qos-greedy's,
