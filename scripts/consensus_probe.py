@@ -1,9 +1,9 @@
-"""Does the most typical of a Diffusion-QL agent's samples play better than its critics'
-choice? (docs/slicing-agents.md, "The most typical sample instead of the critics'
-choice").
+"""Does the most typical of a Diffusion-QL agent's samples, or the one ue-value's table
+values most, play better than its critics' choice? (docs/slicing-agents.md, "The most
+typical sample instead of the critics' choice", "ue-value's table as the critic").
 
     scripts/consensus_probe.py --checkpoint DQL.pt --seeds 1,2,...,8 --agent-seeds 0,1,2 \
-        --samples 10,30 [--ddim] --out DIR
+        --samples 10,30 [--rules medoid,table --fit UE_VALUE.json] [--ddim] --out DIR
 
 The agent clones ue-value's ns-3 play but misses ue-value's RBG count for about a fifth
 of its URLLC and mMTC UEs (docs/slicing-agents.md, "Where the clone loses to ue-value").
@@ -20,6 +20,13 @@ deciding by DDIM over all T steps (deterministic given the first noise, no Q-gra
 guidance; ``decision_sampler=ddim``): one sample, and the best of its candidates by its
 critics.
 
+With ``--rules table`` (and ``--fit``, ue-value's table), the N samples are ranked by the
+table instead: the sum over UEs of the table's value of the RBGs the sample gives each
+UE at its strongest O-RU (a UE the sample puts on another O-RU counts 0, as the table
+knows no such rows). That is a critic fitted per UE on ns-3's outcomes, where the
+agent's own critics see one reward per transition; the samples keep the choice within
+what the agent has learnt, where ue-value searches every count.
+
 DIR gets ``seeds.csv`` (every rule, decision seed and ns-3 seed, as ``ran-gym evaluate``
 writes them) and ``summary.md``.
 """
@@ -27,6 +34,8 @@ writes them) and ``summary.md``.
 from __future__ import annotations
 
 import argparse
+import functools
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +46,8 @@ import torch
 from agents.baselines.slicing import slicing_config
 from agents.diffusion_ql.agent import DiffusionQL
 from agents.registry import make_agent
-from bridge.slicing import shares
+from agents.ue_value.agent import UeValueTable, rbgs_held
+from bridge.slicing import greedy, shares
 from bridge.slicing.config import SlicingConfig
 from bridge.slicing.layout import gains_from_observation
 from ran_gym.commands.evaluate import parse_seeds, summarise
@@ -57,11 +67,31 @@ def medoid(cfg: SlicingConfig, actions: np.ndarray, gain_db: np.ndarray) -> int:
     return int(np.argmin(distance))
 
 
-class MedoidPlayer:
-    """The agent's N samples per decision, the medoid played."""
+def table_choice(cfg: SlicingConfig, table: UeValueTable) -> Callable[[np.ndarray, np.ndarray],
+                                                                      int]:
+    """The rule that picks, of actions [N, d], the one of highest table sum (module text)."""
+    values, slices = table.values(cfg), np.asarray(cfg.ue_slice)
 
-    def __init__(self, agent: DiffusionQL, cfg: SlicingConfig, samples: int):
-        self.agent, self.cfg, self.samples = agent, cfg, samples
+    def choose(actions: np.ndarray, gain_db: np.ndarray) -> int:
+        bins = table.rate_bin(greedy.rate_per_rbg(cfg, gain_db))
+        strongest = np.argmax(gain_db, axis=1)
+        allocations = [shares.decode(cfg, a, gain_db) for a in actions]
+        association = np.stack([a.association for a in allocations])
+        held = rbgs_held(cfg, association, np.stack([a.prb_owner.reshape(-1)
+                                                     for a in allocations]))
+        worth = np.where(association == strongest, values[slices, bins, held], 0.0)
+        return int(np.argmax(worth.sum(axis=1)))
+
+    return choose
+
+
+class SamplePlayer:
+    """The agent's N samples per decision, the one ``choose(actions, gain_db)`` picks
+    played."""
+
+    def __init__(self, agent: DiffusionQL, cfg: SlicingConfig, samples: int,
+                 choose: Callable[[np.ndarray, np.ndarray], int]):
+        self.agent, self.cfg, self.samples, self.choose = agent, cfg, samples, choose
 
     def reseed(self, seed: int) -> None:
         self.agent.reseed(seed)
@@ -71,7 +101,7 @@ class MedoidPlayer:
         obs = np.asarray(observation, dtype=np.float32).reshape(1, -1)
         actions = self.agent.act(np.repeat(obs, self.samples, 0), deterministic=True)
         gain_db = gains_from_observation(obs[0].astype(np.float64), self.cfg)
-        return actions[medoid(self.cfg, actions, gain_db)], None
+        return actions[self.choose(actions, gain_db)], None
 
 
 def main() -> None:
@@ -80,6 +110,9 @@ def main() -> None:
     parser.add_argument("--seeds", required=True, help="ns-3 seeds to play")
     parser.add_argument("--agent-seeds", default="0", help="decision seeds")
     parser.add_argument("--samples", default="10", help="samples per decision, one rule each")
+    parser.add_argument("--rules", default="medoid",
+                        help="how the N samples are chosen from: medoid, table (comma-separated)")
+    parser.add_argument("--fit", type=Path, help="ue-value's table (for --rules table)")
     parser.add_argument("--ddim", action="store_true",
                         help="also DDIM decisions: one sample, and best of the agent's "
                              "candidates by its critics")
@@ -89,7 +122,13 @@ def main() -> None:
     seeds, agent_seeds = parse_seeds(args.seeds), parse_seeds(args.agent_seeds)
     samples = parse_seeds(args.samples)
     if min(samples) < 2:
-        parser.error(f"--samples {args.samples}: a medoid needs at least 2 samples each")
+        parser.error(f"--samples {args.samples}: a choice needs at least 2 samples each")
+    choices = args.rules.split(",")
+    if not set(choices) <= {"medoid", "table"}:
+        parser.error(f"--rules {args.rules}: each one of medoid, table")
+    if "table" in choices and args.fit is None:
+        parser.error("--rules table needs --fit, ue-value's table")
+    table = UeValueTable.load(args.fit) if "table" in choices else None
     torch.set_num_threads(1)
     env = make_env("oran-slicing", "diffusion-ql", {"maxSteps": str(args.steps)})
     rows: list[dict[str, Any]] = []
@@ -108,8 +147,12 @@ def main() -> None:
             n_best = acting.config.candidates
             rules: list[tuple[str, Any]] = [
                 (f"as it acts (best of {n_best} by its critics)", acting),
-                *[(f"medoid of {n} samples", MedoidPlayer(agent(candidates=1), cfg, n))
-                  for n in samples]]
+                *[(f"medoid of {n} samples", SamplePlayer(
+                    agent(candidates=1), cfg, n, functools.partial(medoid, cfg)))
+                  for n in samples if "medoid" in choices],
+                *[(f"best of {n} samples by ue-value's table", SamplePlayer(
+                    agent(candidates=1), cfg, n, table_choice(cfg, table)))
+                  for n in samples if table is not None]]
             if args.ddim:
                 steps = acting.config.diffusion.steps
                 rules += [(name, agent(decision_sampler="ddim", candidates=c, ddim_steps=steps))
