@@ -67,8 +67,11 @@ def medoid(cfg: SlicingConfig, actions: np.ndarray, gain_db: np.ndarray) -> int:
     return int(np.argmin(distance))
 
 
-def table_choice(cfg: SlicingConfig, table: UeValueTable) -> Callable[[np.ndarray, np.ndarray],
-                                                                      int]:
+Choice = Callable[[np.ndarray, np.ndarray], int]
+"""A rule that picks one of actions [N, d], given the gains [U, R]: its index."""
+
+
+def table_choice(cfg: SlicingConfig, table: UeValueTable) -> Choice:
     """The rule that picks, of actions [N, d], the one of highest table sum (module text)."""
     values, slices = table.values(cfg), np.asarray(cfg.ue_slice)
 
@@ -90,7 +93,7 @@ class SamplePlayer:
     played."""
 
     def __init__(self, agent: DiffusionQL, cfg: SlicingConfig, samples: int,
-                 choose: Callable[[np.ndarray, np.ndarray], int]):
+                 choose: Choice):
         self.agent, self.cfg, self.samples, self.choose = agent, cfg, samples, choose
 
     def reseed(self, seed: int) -> None:
