@@ -2,8 +2,8 @@
 other play, added to its demonstrations (docs/slicing-agents.md, "DAgger: ue-value's
 labels on the agent's own states"; run by scripts/dagger_probe.sh).
 
-    scripts/dagger_probe.py update --checkpoint DQL.pt --fit UE_VALUE.json \
-        [--label DIR,...] --updates N --out OUT
+    scripts/dagger_probe.py update --checkpoint DQL.pt [--label DIR,... --fit UE_VALUE.json] \
+        --updates N --out OUT
     scripts/dagger_probe.py shortcut --collection DIR [--fit UE_VALUE.json] [--out FILE]
 
 ue-value decides from each UE's gains and slice alone, so any state of any collection can
@@ -106,7 +106,7 @@ def main() -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     update = commands.add_parser("update", help="labelled demonstrations, then N updates")
     update.add_argument("--checkpoint", type=Path, required=True)
-    update.add_argument("--fit", type=Path, required=True, help="ue-value's table")
+    update.add_argument("--fit", type=Path, help="ue-value's table (for --label)")
     update.add_argument("--label", default="",
                         help="collections (comma-separated) whose states get ue-value's labels")
     update.add_argument("--updates", type=int, required=True)
@@ -118,6 +118,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.command == "update" and args.updates < 1:
         parser.error(f"--updates {args.updates}: must be >= 1")
+    if args.command == "update" and args.label and args.fit is None:
+        parser.error("--label needs --fit, ue-value's table, whose actions label the states")
     torch.set_num_threads(1)
     env = make_env("oran-slicing", "diffusion-ql", {"maxSteps": "20"})
     try:
