@@ -158,9 +158,17 @@ def test_a_large_packet_trace_is_streamed_to_the_same_throughput(runs, tmp_path,
     a = whole.tables["slice_throughput"].set_index(["step", "slice"])["throughput_mbps"]
     b = streamed.tables["slice_throughput"].set_index(["step", "slice"])["throughput_mbps"]
     assert b.to_dict() == pytest.approx(a[a > 0].to_dict())
+    # The streamed percentile is the upper edge of the histogram bin that holds the
+    # packet at the percentile's rank (the inverted CDF): within one bin above it. (The
+    # whole table's interpolated percentile can lie further off where the tail is sparse.)
+    from analysis.stream import DELAY_BIN_MS
+    delays = whole.tables["delays"]
     p90 = streamed.tables["delay_percentiles"].set_index("slice")["p90_ms"]
-    exact = whole.tables["delay_percentiles"].set_index("slice")["p90_ms"]
-    assert (abs(p90 - exact.reindex(p90.index)) < 0.2).all()
+    assert len(p90) >= 2
+    for name, edge in p90.items():
+        at_rank = np.percentile(delays.loc[delays["slice"] == name, "delay_ms"], 90,
+                                method="inverted_cdf")
+        assert at_rank - 1e-9 <= edge <= at_rank + DELAY_BIN_MS + 1e-9
 
 
 def test_allocation_map_without_a_traced_allocation_draws_a_notice(tmp_path):
