@@ -114,6 +114,19 @@ def play_episode(env: gym.Env, agent: Any, seed: int | None, steps: int | None
     return rows
 
 
+def check_checkpoint(scenario: str, name: str, params: dict[str, Any], checkpoint: str,
+                     **bridge: Any) -> None:
+    """Agent ``name`` built from ``checkpoint`` in its env, then dropped: a checkpoint that
+    does not load raises here, before any agent has spent its episodes."""
+    from agents.registry import make_agent
+
+    env = make_env(scenario, name, params, **bridge)
+    try:
+        make_agent(name, env, seed=0, checkpoint=checkpoint)
+    finally:
+        env.close()
+
+
 def run_agent(scenario: str, name: str, params: dict[str, Any], episodes: list[
         tuple[int, int | None]], steps: int | None, agent_seed: int,
         checkpoint: str | None = None, first_episode: int = 0, reseed: bool = False,

@@ -128,3 +128,17 @@ def test_the_cli_prints_one_line_and_exits_2(capsys, tmp_path):
     assert status == 2
     assert err == ("ran-gym: error: /etc/passwd: not a Diffusion-QL checkpoint (not a file "
                    "torch.load reads; IndexError: list index out of range)\n")
+
+
+def test_evaluate_loads_every_checkpoint_before_any_agent_plays(capsys, tmp_path):
+    """A bad checkpoint for the last agent stops the run before the first one's episodes
+    (which, in ns-3, would be minutes lost)."""
+    status = main(["evaluate", "--scenario", "oran-slicing-twin",
+                   "--agents", "qos-greedy,diffusion-ql", "--checkpoint",
+                   "diffusion-ql=/etc/passwd", "--seeds", "0,1", "--steps", "2",
+                   "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert "/etc/passwd: not a Diffusion-QL checkpoint" in err
+    assert "episode" not in err  # qos-greedy played none
+    assert not (tmp_path / "out" / "steps.parquet").exists()

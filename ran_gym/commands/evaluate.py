@@ -155,19 +155,22 @@ def play_agents(args: argparse.Namespace, agents: list[str], params: dict[str, s
     """Every agent over the same ``episodes`` (ran_gym.evaluation.run_agent), each in
     the env it needs; files numbered across agents, in run order. Returns the step rows
     and every simulator command line."""
-    from ran_gym.evaluation import run_agent
+    from ran_gym.evaluation import check_checkpoint, run_agent
     from ran_gym.run import TRACE_FLAG
 
     trace = TRACE_FLAG.get(args.scenario)
+    bridge = {"endpoint": args.endpoint, "timeout_s": args.timeout, "runtime": args.runtime}
+    for name in agents:  # a checkpoint that does not load stops the run before any episode
+        if name in checkpoints:
+            check_checkpoint(args.scenario, name, params, checkpoints[name], **bridge)
     rows: list[dict[str, Any]] = []
     commands: list[str] = []
     for i, name in enumerate(agents):
         agent_rows, agent_commands = run_agent(
             args.scenario, name, params, list(episodes), args.steps, agent_seed=agent_seed,
             checkpoint=checkpoints.get(name), first_episode=i * len(episodes),
-            reseed=args.agent_seed is not None,
-            endpoint=args.endpoint, timeout_s=args.timeout, run_dir=out,
-            extra_args=[trace] if trace else [], runtime=args.runtime)
+            reseed=args.agent_seed is not None, run_dir=out,
+            extra_args=[trace] if trace else [], **bridge)
         rows += agent_rows
         commands += agent_commands
     return pd.DataFrame(rows), commands
