@@ -107,10 +107,11 @@ def test_same_seed_same_trajectory_and_packets_flow():
 def test_every_ue_attaches_to_the_o_ru_the_observation_says_is_strongest(speed):
     """At reset each UE is served by the O-RU of highest gain in the observation. ns-3.37's
     3GPP loss model redraws a link's shadowing at its second evaluation, so an attach
-    ranked on the first draws put 2-6 of 25 UEs a drop on an O-RU the observation said
-    was stronger by up to 22 dB. Static UEs must match exactly; moving ones have drifted
-    for the 100 ms warm-up, so a UE that close to a boundary may sit on an O-RU weaker
-    by a fraction of a dB (the shadowing's own drift over 0.3 m), never by more than 2."""
+    ranked on the first draws put 2-6 of 25 UEs a drop on an O-RU up to 22 dB weaker
+    than the one the observation showed strongest. Static UEs must match exactly; moving
+    ones have drifted for the 100 ms warm-up, so a UE that close to a boundary may sit on
+    an O-RU weaker by a fraction of a dB (the shadowing's own drift over 0.3 m), never by
+    more than 2."""
     env = gym.make("RanGym/OranSlicing-v0", params={"maxSteps": 1, "ueSpeed": speed})
     try:
         gaps = []
