@@ -17,7 +17,6 @@ each, and how many UEs per state were off their strongest O-RU.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -27,28 +26,15 @@ from agents.baselines.slicing import slicing_config
 from bridge.slicing import greedy, shares
 from bridge.slicing.config import SlicingConfig
 from bridge.slicing.layout import gains_from_observation
-from bridge.slicing.twin import spectral_efficiency
 from ran_gym.commands.evaluate import parse_seeds
 from ran_gym.evaluation import make_env
 
 STEPS = 50
 
 
-def rate_at(cfg: SlicingConfig, gain_db: np.ndarray, ru: np.ndarray) -> np.ndarray:
-    """Each UE's rate on one RBG at O-RU ``ru[u]`` under the LTE link fit, every other
-    O-RU interfering at nominal power (Mbit/s, [U]); at the strongest O-RU this is
-    :func:`bridge.slicing.greedy.rate_per_rbg`."""
-    lte = dataclasses.replace(cfg, link_model="tr36942")
-    gain = np.power(10.0, np.asarray(gain_db, dtype=np.float64) / 10.0)
-    signal = gain[np.arange(len(ru)), ru] * lte.prb_power_w
-    interference = gain.sum(axis=1) * lte.prb_power_w - signal
-    sinr = signal / (lte.prb_noise_w + interference)
-    return lte.rbg_size * lte.prb_bandwidth_hz * spectral_efficiency(lte, sinr) / 1e6
-
-
 def allocation(cfg: SlicingConfig, gain_db: np.ndarray, ru: np.ndarray) -> dict:
     """qos-greedy's RBG counts and blocks with every UE at O-RU ``ru[u]``."""
-    counts = greedy.rbg_counts(cfg, ru, rate_at(cfg, gain_db, ru),
+    counts = greedy.rbg_counts(cfg, ru, greedy.rate_per_rbg(cfg, gain_db, ru),
                                np.asarray(greedy.PLAN_MBPS)[cfg.ue_slice],
                                np.asarray(greedy.OFFERED_MBPS)[cfg.ue_slice],
                                shares.usable_rbgs(cfg))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -72,6 +73,18 @@ def test_the_greedy_serves_the_cheapest_qos_first_then_the_best_rate():
         left -= extra
     assert counts.tolist() == expected
     assert expected[0] > plan[0] and np.sum(owner < 0) == left > 0
+
+
+def test_the_rate_at_another_o_ru_counts_the_strongest_as_interference():
+    cfg = SlicingConfig(n_rus=2, n_ues=2)
+    gain_db = np.array([[-100.0, -110.0], [-120.0, -105.0]])
+    strongest = greedy.rate_per_rbg(cfg, gain_db)
+    assert np.array_equal(greedy.rate_per_rbg(cfg, gain_db, np.array([0, 1])), strongest)
+    # swapped: each UE at its weaker O-RU, its strongest now interfering (SINR < 0 dB)
+    swapped = greedy.rate_per_rbg(cfg, gain_db, np.array([1, 0]))
+    assert np.all(swapped < strongest)
+    alone = dataclasses.replace(cfg, n_rus=1)
+    assert swapped[0] < greedy.rate_per_rbg(alone, gain_db[:, 1:])[0]
 
 
 def test_a_plan_that_does_not_fit_gets_nothing_and_bad_plans_are_refused():

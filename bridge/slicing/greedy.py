@@ -42,12 +42,14 @@ USABLE_RBGS = 16
 """RBGs the ns-3 program schedules at 10 MHz (RBG 16 of 2 PRBs is never used)."""
 
 
-def rate_per_rbg(cfg: SlicingConfig, gain_db: np.ndarray) -> np.ndarray:
-    """Each UE's rate on one full RBG at its strongest O-RU, every O-RU at nominal
-    power on the same RBG (Mbit/s, [U])."""
+def rate_per_rbg(cfg: SlicingConfig, gain_db: np.ndarray, ru: np.ndarray | None = None
+                 ) -> np.ndarray:
+    """Each UE's rate on one full RBG at O-RU ``ru[u]`` (its strongest where ``ru`` is
+    None), every O-RU at nominal power on the same RBG (Mbit/s, [U])."""
     cfg = dataclasses.replace(cfg, link_model="tr36942")
     gain = np.power(10.0, np.asarray(gain_db, dtype=np.float64) / 10.0)
-    signal = gain.max(axis=1) * cfg.prb_power_w
+    own = gain.max(axis=1) if ru is None else gain[np.arange(len(gain)), np.asarray(ru)]
+    signal = own * cfg.prb_power_w
     interference = gain.sum(axis=1) * cfg.prb_power_w - signal
     sinr = signal / (cfg.prb_noise_w + interference)
     return cfg.rbg_size * cfg.prb_bandwidth_hz * spectral_efficiency(cfg, sinr) / 1e6
