@@ -46,7 +46,7 @@ import torch
 from agents.baselines.slicing import slicing_config
 from agents.diffusion_ql.agent import DiffusionQL
 from agents.registry import make_agent
-from agents.ue_value.agent import UeValueTable, rbgs_held
+from agents.ue_value.agent import UeValueTable, allocation_rbgs
 from bridge.slicing import greedy, shares
 from bridge.slicing.config import SlicingConfig
 from bridge.slicing.layout import gains_from_observation
@@ -80,8 +80,7 @@ def table_choice(cfg: SlicingConfig, table: UeValueTable) -> Choice:
         strongest = np.argmax(gain_db, axis=1)
         allocations = [shares.decode(cfg, a, gain_db) for a in actions]
         association = np.stack([a.association for a in allocations])
-        held = rbgs_held(cfg, association, np.stack([a.prb_owner.reshape(-1)
-                                                     for a in allocations]))
+        held = allocation_rbgs(cfg, allocations)
         worth = np.where(association == strongest, values[slices, bins, held], 0.0)
         return int(np.argmax(worth.sum(axis=1)))
 

@@ -41,7 +41,7 @@ import torch
 from agents.baselines.slicing import slicing_config
 from agents.diffusion_ql.agent import LOSSES, DiffusionQL
 from agents.registry import make_agent
-from agents.ue_value.agent import UeValueAgent, rbgs_held
+from agents.ue_value.agent import UeValueAgent, allocation_rbgs, rbgs_held
 from bridge.slicing import shares
 from bridge.slicing.allocation import Allocation
 from bridge.slicing.layout import gains_from_observation, observation_size, observation_slices
@@ -83,9 +83,7 @@ def shortcut(env: Any, collection: str, fit: Path | None) -> str:
                                   np.asarray(table["prb_owner"]))}
     if fit is not None:
         allocations = expert_allocations(env, fit, obs)
-        counts["ue-value's"] = rbgs_held(
-            cfg, np.stack([a.association for a in allocations]),
-            np.stack([a.prb_owner.reshape(-1) for a in allocations]))
+        counts["ue-value's"] = allocation_rbgs(cfg, allocations)
     met = obs[:, observation_slices(cfg)["qos_ok"]] > 0.5  # over the step before
     later = np.asarray(table["step"]) >= 2
     head = " | ".join(f"{name}: no RBG | {name}: mean RBGs" for name in counts)

@@ -15,6 +15,7 @@ from agents.ue_value import (
     RATE_EDGES,
     UeValueAgent,
     UeValueTable,
+    allocation_rbgs,
     best_counts,
     fit,
     rate_bin,
@@ -64,6 +65,13 @@ def test_rbgs_held_counts_each_ues_usable_rbgs_at_its_own_o_ru():
     association = np.array([[0, 1, 0, 1, 1], [0, 1, 0, 1, 1]])
     held = rbgs_held(CFG, association, owner.reshape(2, -1))
     assert held.tolist() == [[3, 0, 2, 0, 0], [0, 0, 0, 0, 11]]
+
+
+def test_allocation_rbgs_gives_back_the_counts_of_block_allocations():
+    association = np.array([0, 1, 0, 1, 1])
+    counts = [np.array([3, 5, 13, 0, 11]), np.array([16, 0, 0, 16, 0])]
+    allocations = [greedy.block_allocation(CFG, association, c) for c in counts]
+    assert allocation_rbgs(CFG, allocations).tolist() == [c.tolist() for c in counts]
 
 
 def _transition(gains, qos, throughput, owner, association=None):

@@ -6,6 +6,7 @@ from agents.ue_value.agent import (
     RATE_EDGES,
     UeValueAgent,
     UeValueTable,
+    allocation_rbgs,
     best_counts,
     fit,
     rate_bin,
@@ -13,5 +14,5 @@ from agents.ue_value.agent import (
     ue_outcomes,
 )
 
-__all__ = ["MIN_ROWS", "RATE_EDGES", "UeValueAgent", "UeValueTable", "best_counts", "fit",
-           "rate_bin", "rbgs_held", "ue_outcomes"]
+__all__ = ["MIN_ROWS", "RATE_EDGES", "UeValueAgent", "UeValueTable", "allocation_rbgs",
+           "best_counts", "fit", "rate_bin", "rbgs_held", "ue_outcomes"]

@@ -154,6 +154,12 @@ def rbgs_held(cfg: SlicingConfig, association: np.ndarray, prb_owner: np.ndarray
     return (at_own == np.arange(u)[None, :, None]).sum(axis=2)
 
 
+def allocation_rbgs(cfg: SlicingConfig, allocations: list[Allocation]) -> np.ndarray:
+    """[N, U]: :func:`rbgs_held` of N allocations."""
+    return rbgs_held(cfg, np.stack([a.association for a in allocations]),
+                     np.stack([a.prb_owner.reshape(-1) for a in allocations]))
+
+
 def ue_outcomes(cfg: SlicingConfig, obs: np.ndarray, next_obs: np.ndarray,
                 association: np.ndarray, prb_owner: np.ndarray) -> dict[str, np.ndarray]:
     """Per UE of each transition (flattened, rows where the UE sat on its strongest
