@@ -338,10 +338,24 @@ def _stopped(pid: int) -> Iterator[None]:
     after it if it still exists."""
     os.kill(pid, signal.SIGSTOP)
     try:
+        deadline = time.monotonic() + 5  # the kernel stops it on its next way out
+        while _state(pid) != "T":
+            assert time.monotonic() < deadline, f"process {pid} did not stop: {_state(pid)}"
+            time.sleep(0.01)
         yield
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGCONT)
+
+
+def _state(pid: int) -> str:
+    """The process's state letter (/proc/PID/stat): T stopped, S sleeping, R running...;
+    "gone" once it no longer exists."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return "gone"
 
 
 def test_actors_that_cannot_build_their_env_are_named_and_leave_nothing_open(cluster):
@@ -486,7 +500,11 @@ def test_a_hung_simulator_and_a_hung_actor_end_only_their_own_episodes(cluster):
                 start = time.monotonic()
                 _, _, _, truncated, infos = envs.step(action)
                 waited = time.monotonic() - start
-            assert truncated.tolist() == [False, True] and not infos["_simulator_failure"][0]
+                state = _state(actor_1)
+            # an answer while it is stopped would be a wrong one; if something continued
+            # it meanwhile, the state says so
+            assert truncated.tolist() == [False, True] and not infos["_simulator_failure"][0], (
+                f"after {waited:.2f} s, the actor in state {state}: {infos}")
             assert infos["simulator_failure"][1] == "ActorTimeout"
             assert 6.0 <= waited < 60.0
             assert envs.restarts == [1, 1] and envs.actor_failures == 1
