@@ -3,7 +3,8 @@ reward per training episode in ns-3 or, for an agent trained offline, its diffus
 per offline update, (b) aggregate throughput against U, (c) against the O-RU
 power, (d) per-slice throughput against the O-RU power, (e) against the slice power cap,
 (f) against the external interference power. Every curve: mean over the seeds with a 95 % t interval
-(:func:`analysis.sweep.curves`).
+(:func:`analysis.sweep.curves`). ``paired.csv``: Diffusion-QL less every other agent,
+seed by seed (:func:`paired_differences`).
 
 The table is the sweeps' ``results.parquet`` files stacked, with a ``sweep`` column
 naming the sweep directory: ``3b-*`` for panel b, ``3cd-*`` for c and d, ``3e-*`` for e,
@@ -54,6 +55,44 @@ def panel(table: pd.DataFrame, prefix: str, x: str, metric: str,
         return pd.DataFrame(columns=["agent", *series, x, "metric", "seeds", "mean",
                                      "ci_half_width"])
     return curves(rows.dropna(subset=[metric]), x, metric, series)
+
+
+PAIRED = (("b", "3b", "nUes", ()), ("c", "3cd", "ruPowerDbm", ()),
+          ("e", "3e", "embbMaxPaDb", ()), ("f", "3f", "extInterfDbm", ("ruPowerDbm",)))
+"""The panels whose cells :func:`paired_differences` compares: name, sweep prefix, x and
+the series beside x."""
+
+
+def paired_differences(table: pd.DataFrame, prefix: str, x: str, metric: str,
+                       series: tuple[str, ...] = (), reference: str = "diffusion-ql"
+                       ) -> pd.DataFrame:
+    """``reference`` less every other agent, seed by seed (the agents of one seed play
+    the same drop, shadowing and traffic): per point and agent, the seeds both played,
+    the mean, least and greatest difference and on how many seeds ``reference`` is
+    above. Empty where ``reference`` played none of the sweeps."""
+    columns = [*series, x, "agent", "metric", "seeds", "mean_difference",
+               "min_difference", "max_difference", "reference_above"]
+    rows = table[table["sweep"].str.startswith(prefix)]
+    if rows.empty or metric not in rows.columns:
+        return pd.DataFrame(columns=columns)
+    keys = [*series, x, "seed"]
+    rows = rows.dropna(subset=[metric])
+    if rows.duplicated([*keys, "agent"]).any():
+        raise ValueError(f"paired_differences: sweeps {prefix}* hold more than one cell of "
+                         f"an agent at one point and seed")
+    ours = rows[rows["agent"] == reference].set_index(keys)[metric]
+    out = []
+    for agent, theirs in rows[rows["agent"] != reference].groupby("agent"):
+        both = pd.concat([ours.rename("ours"), theirs.set_index(keys)[metric].rename("theirs")],
+                         axis=1, join="inner")
+        difference = (both["ours"] - both["theirs"]).rename("d").reset_index()
+        for point, d in difference.groupby([*series, x]):
+            values = point if isinstance(point, tuple) else (point,)
+            out.append({**dict(zip([*series, x], values, strict=True)), "agent": agent,
+                        "metric": metric, "seeds": len(d), "mean_difference": d["d"].mean(),
+                        "min_difference": d["d"].min(), "max_difference": d["d"].max(),
+                        "reference_above": int((d["d"] > 0).sum())})
+    return pd.DataFrame(out, columns=columns)
 
 
 def _draw(ax: plt.Axes, data: pd.DataFrame, x: str, series: str | None = None,
@@ -160,6 +199,9 @@ def fig3_figures(table: pd.DataFrame, progress: Mapping[int, pd.DataFrame],
     for name, data in (("b", b), ("c", c), ("d", d), ("e", e), ("f", f)):
         data.insert(0, "panel", name)
     pd.concat([b, c, d, e, f], ignore_index=True).to_csv(out / "curves.csv", index=False)
+    paired = [paired_differences(table, prefix, x, metric, series).assign(panel=name)
+              for name, prefix, x, series in PAIRED for metric in (THROUGHPUT, "mean_reward")]
+    pd.concat(paired, ignore_index=True).to_csv(out / "paired.csv", index=False)
     return paths
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.fig3 import episode_rewards, fig3_figures, panel
+from analysis.fig3 import episode_rewards, fig3_figures, paired_differences, panel
 
 
 def test_episode_rewards_groups_whole_episodes_only():
@@ -68,3 +68,45 @@ def test_panel_a_falls_back_to_the_offline_updates(tmp_path: Path):
     assert paths[0].name == "fig3a.png" and paths[0].stat().st_size > 0
     assert [p.name for p in fig3_figures(_table(), {}, 20, tmp_path / "none")][0] == "fig3b.png"
 
+
+
+def test_paired_differences_are_taken_seed_by_seed(tmp_path: Path):
+    """Diffusion-QL less PF on the same seed: at U = 5, +3 and -1 (mean 1, above on one
+    seed); at U = 10, +2 and +4. PF's seed 2 has no Diffusion-QL cell and is left out;
+    the 3f rows pair within their own O-RU power."""
+    rows = []
+    for seed, ours, theirs in ((0, 13.0, 10.0), (1, 9.0, 10.0)):
+        rows += [{"sweep": "3b-learned-u5", "agent": "diffusion-ql", "seed": seed, "nUes": 5,
+                  "mean_reward_rate_mbps": ours, "mean_reward": 1.0},
+                 {"sweep": "3b-baselines", "agent": "ns3-pf", "seed": seed, "nUes": 5,
+                  "mean_reward_rate_mbps": theirs, "mean_reward": 0.5}]
+    for seed, d in ((0, 2.0), (1, 4.0)):
+        rows += [{"sweep": "3b-learned-u10", "agent": "diffusion-ql", "seed": seed,
+                  "nUes": 10, "mean_reward_rate_mbps": 20.0 + d},
+                 {"sweep": "3b-baselines", "agent": "ns3-pf", "seed": seed, "nUes": 10,
+                  "mean_reward_rate_mbps": 20.0}]
+    rows.append({"sweep": "3b-baselines", "agent": "ns3-pf", "seed": 2, "nUes": 5,
+                 "mean_reward_rate_mbps": 99.0})
+    for dbm, ours in ((30.0, 5.0), (46.0, 7.0)):
+        rows += [{"sweep": "3f-interference-u20", "agent": agent, "seed": 0, "nUes": 20,
+                  "ruPowerDbm": dbm, "extInterfDbm": 10.0, "mean_reward_rate_mbps": value}
+                 for agent, value in (("diffusion-ql", ours), ("max-sinr", 4.0))]
+    table = pd.DataFrame(rows)
+    b = paired_differences(table, "3b", "nUes", "mean_reward_rate_mbps").set_index("nUes")
+    assert b["seeds"].tolist() == [2, 2]
+    assert b["mean_difference"].tolist() == pytest.approx([1.0, 3.0])
+    assert b["min_difference"].tolist() == pytest.approx([-1.0, 2.0])
+    assert b["max_difference"].tolist() == pytest.approx([3.0, 4.0])
+    assert b["reference_above"].tolist() == [1, 2]
+    f = paired_differences(table, "3f", "extInterfDbm", "mean_reward_rate_mbps",
+                           ("ruPowerDbm",))
+    assert f["ruPowerDbm"].tolist() == [30.0, 46.0]
+    assert f["mean_difference"].tolist() == pytest.approx([1.0, 3.0])
+    assert paired_differences(table, "3e", "embbMaxPaDb", "mean_reward_rate_mbps").empty
+    with pytest.raises(ValueError, match="more than one cell"):
+        paired_differences(pd.concat([table, table.iloc[:1]]), "3b", "nUes",
+                           "mean_reward_rate_mbps")
+    fig3_figures(table, {}, 20, tmp_path)
+    written = pd.read_csv(tmp_path / "paired.csv")
+    reward = written[(written["panel"] == "b") & (written["metric"] == "mean_reward")]
+    assert reward["mean_difference"].tolist() == pytest.approx([0.5])
