@@ -201,7 +201,11 @@ def fig3_figures(table: pd.DataFrame, progress: Mapping[int, pd.DataFrame],
     pd.concat([b, c, d, e, f], ignore_index=True).to_csv(out / "curves.csv", index=False)
     paired = [paired_differences(table, prefix, x, metric, series).assign(panel=name)
               for name, prefix, x, series in PAIRED for metric in (THROUGHPUT, "mean_reward")]
-    pd.concat(paired, ignore_index=True).to_csv(out / "paired.csv", index=False)
+    differences = pd.concat(paired, ignore_index=True)
+    first = ["panel", "metric", "agent", *dict.fromkeys(
+        name for _, _, x, series in PAIRED for name in (*series, x))]
+    differences[first + [c for c in differences.columns if c not in first]].to_csv(
+        out / "paired.csv", index=False)
     return paths
 
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fig. 3 of papers/oran-slicing-diffusion-ql.txt in ns-3: short trainings, the sweeps,
 # the figures. Output: runs/fig3/ (checkpoints, sweep directories), the figures and
-# tables in docs/results/fig3/. Usage: scripts/fig3.sh [train|sweep|plot|all]
+# tables in docs/results/fig3/. Usage: scripts/fig3.sh [train|committed|sweep|plot|all]
+# (committed: the committed checkpoints where a training would put its own).
 # Each stage resumes: a trained checkpoint is kept, finished sweep cells are skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -63,14 +64,32 @@ stage_sweep() {  # every grid, even after one with failed cells; fails if any ha
   return $status
 }
 
-# The figures and tables, the training curves, and the trained checkpoints behind them
-# (Diffusion-QL's without its replay and demonstrations; DQN's without its replay, with a
-# manifest of its own under the new name) for evaluation on other seeds.
-stage_plot() {
-  local out=docs/results/fig3
-  nice -n 5 .venv/bin/python -m analysis.fig3 --runs "$RUNS" --out "$out"
-  mkdir -p "$out/training" "$out/checkpoints"
+# The committed checkpoints (docs/results/fig3/checkpoints/) where the grids read the
+# trained ones, to sweep them again without training (`committed`, then `sweep`); DQN's
+# under its new name with a manifest of its own. Refuses a U trained here.
+stage_committed() {
+  local from=docs/results/fig3/checkpoints u
   for u in $UES; do
+    if [[ -e "$RUNS/train/u$u" ]]; then
+      echo "$RUNS/train/u$u holds a training of U = $u; sweep it, or move it first" >&2
+      return 1
+    fi
+    mkdir -p "$RUNS/train/diffusion-ql-u$u" "$RUNS/train/dqn-u$u"
+    cp "$from/diffusion-ql-u$u.pt" "$RUNS/train/diffusion-ql-u$u/diffusion-ql.pt"
+    .venv/bin/python -c 'import sys; from agents.dqn.agent import DqnAgent
+DqnAgent.publish(sys.argv[1], sys.argv[2])' "$from/dqn-u$u.zip" "$RUNS/train/dqn-u$u/dqn.zip"
+  done
+}
+# The figures and tables (into $FIG3_OUT, docs/results/fig3 by default), and for each U
+# trained here its training curves and the checkpoints behind them (Diffusion-QL's
+# without its replay and demonstrations; DQN's without its replay, with a manifest of its
+# own under the new name) for evaluation on other seeds.
+stage_plot() {
+  local out=${FIG3_OUT:-docs/results/fig3}
+  nice -n 5 .venv/bin/python -m analysis.fig3 --runs "$RUNS" --out "$out"
+  for u in $UES; do
+    [[ -d "$RUNS/train/u$u" ]] || continue  # swept from the committed checkpoints
+    mkdir -p "$out/training" "$out/checkpoints"
     cp "$RUNS/train/u$u/twin-diffusion-ql/pretrain.csv" "$out/training/diffusion-ql-u$u-pretrain.csv"
     cp "$RUNS/train/u$u/train-dqn/progress.csv" "$out/training/dqn-u$u-ns3-progress.csv"
     .venv/bin/python -c 'import sys; from agents.diffusion_ql import DiffusionQL
@@ -84,8 +103,9 @@ DqnAgent.publish(sys.argv[1], sys.argv[2])' "$RUNS/train/u$u/train-dqn/dqn.zip" 
 
 case "${1:-all}" in
   train) stage_train ;;
+  committed) stage_committed ;;
   sweep) stage_sweep ;;
   plot) stage_plot ;;
   all) stage_train; stage_sweep; stage_plot ;;
-  *) echo "usage: $0 [train|sweep|plot|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [train|committed|sweep|plot|all]" >&2; exit 2 ;;
 esac
