@@ -4,14 +4,16 @@ O-RAN slicing, default scenario (3 O-RUs, 25 UEs), ns-3 itself as the judge. Two
 
 ``search``: per drop (one ``reset(seed)``), coordinate ascent in ns-3 on one static
 share-form allocation (:mod:`bridge.slicing.shares`), starting from qos-greedy's
-allocation of the first state. Each candidate is scored by the mean reward of a whole
-ns-3 episode from ``reset(seed)`` over its first ``--fit-steps`` steps; the rest of the
-episode (up to ``--steps``) is held out: the search never sees it, so its reward there
-says whether what the search found is the drop's and not that episode's traffic. Moves
-per UE: one RBG more and one fewer, and its power level one or two below and one above.
-Beside it, on the same episode: qos-greedy recomputed at every step (the baseline of
-every table) and its first allocation held (where the search starts). The ns-3 steps
-the search spends per drop are counted.
+allocation of the first state (``--start ue-value --fit TABLE``: ue-value's). Each
+candidate is scored by the mean reward of a whole ns-3 episode from ``reset(seed)`` over
+its first ``--fit-steps`` steps; the rest of the episode (up to ``--steps``) is held
+out: the search never sees it, so its reward there says whether what the search found is
+the drop's and not that episode's traffic. Moves per UE: one RBG more and one fewer, and
+its power level one or two below and one above.
+Beside it, on the same episode: the start policy recomputed at every step (qos-greedy:
+the baseline of every table) and its first allocation held (where the search starts);
+the records keep them under ``greedy`` and ``greedy_first`` whichever the start, and name
+it in ``start``. The ns-3 steps the search spends per drop are counted.
 
 ``shifts``: whether the moves the search keeps (most lower one UE's power level) stand
 for a rule that holds on every drop: qos-greedy recomputed at every step with every
@@ -29,6 +31,8 @@ Use training seeds (no evaluation table uses 1-99); ``search`` runs its seeds
 ``--workers`` at a time, one simulator each, and skips a seed whose JSON is there.
 
     .venv/bin/python scripts/ns3_headroom.py search --seeds 1,2,3,4 --out DIR
+    .venv/bin/python scripts/ns3_headroom.py search --seeds 1,2,3,4 --start ue-value \
+        --fit docs/results/slicing/after-attach-fix/checkpoints/ue-value.json --out DIR
     .venv/bin/python scripts/ns3_headroom.py shifts --seeds 1,2,3,4,5,6,7,8 --out DIR
     .venv/bin/python scripts/ns3_headroom.py candidates --seeds 1,2,3,4 \\
         --checkpoint docs/results/slicing/checkpoints/diffusion-ql.pt --out DIR
@@ -47,7 +51,8 @@ from typing import Any
 import numpy as np
 
 from agents.baselines.slicing import QosGreedyAgent, slicing_config
-from bridge.slicing import greedy, shares
+from agents.ue_value import UeValueAgent
+from bridge.slicing import shares
 from bridge.slicing.allocation import Allocation, repair_power
 from bridge.slicing.config import SlicingConfig
 from bridge.slicing.layout import gains_from_observation
@@ -91,11 +96,15 @@ def episode(env: Any, seed: int, steps: int, agent: Any) -> np.ndarray:
     return rewards
 
 
-def search_seed(seed: int, fit_steps: int, steps: int, sweeps: int, out: Path) -> dict[str, Any]:
-    """The search on drop ``seed``; writes and returns its record."""
+def search_seed(seed: int, fit_steps: int, steps: int, sweeps: int, out: Path,
+                start: str = "qos-greedy", fit: str | None = None) -> dict[str, Any]:
+    """The search on drop ``seed`` from ``start``'s allocation (ue-value: the table
+    ``fit``); writes and returns its record."""
     env = make_env("oran-slicing", "qos-greedy", {"maxSteps": steps})
     try:
         cfg = slicing_config(env)
+        policy = (UeValueAgent(env, checkpoint=fit) if start == "ue-value"
+                  else QosGreedyAgent(env))
         u, r, n_levels = cfg.n_ues, cfg.n_rus, cfg.n_levels
         usable, centres = shares.usable_rbgs(cfg), shares.level_centres(n_levels)
         started, spent = time.time(), 0
@@ -105,9 +114,9 @@ def search_seed(seed: int, fit_steps: int, steps: int, sweeps: int, out: Path) -
             spent += n
             return episode(env, seed, n, Held(cfg, x))
 
-        recomputed = episode(env, seed, steps, QosGreedyAgent(env))
+        recomputed = episode(env, seed, steps, policy)
         first, _ = env.reset(seed=seed)
-        x = shares.encode(cfg, greedy.allocate(cfg, gains_from_observation(first, cfg)))
+        x = shares.encode(cfg, policy.allocate(gains_from_observation(first, cfg)))
         static = held(x, steps)
         best, moves = float(static[:fit_steps].mean()), []
         for sweep in range(sweeps):
@@ -128,7 +137,8 @@ def search_seed(seed: int, fit_steps: int, steps: int, sweeps: int, out: Path) -
                                       "what": what, "change": change, "fit_reward": score})
         found = held(x, steps)
         record = {
-            "seed": seed, "fit_steps": fit_steps, "steps": steps, "sweeps": sweeps,
+            "seed": seed, "start": start, "fit_steps": fit_steps, "steps": steps,
+            "sweeps": sweeps,
             "ns3_steps_spent": spent, "wall_s": round(time.time() - started, 1),
             **{f"{name}_{part}": float(rewards[window].mean())
                for name, rewards in (("greedy", recomputed), ("greedy_first", static),
@@ -145,30 +155,38 @@ def search_seed(seed: int, fit_steps: int, steps: int, sweeps: int, out: Path) -
     return record
 
 
-def _search_job(job: tuple[int, int, int, int, str]) -> dict[str, Any]:
-    seed, fit_steps, steps, sweeps, out = job
+def _search_job(job: tuple[int, int, int, int, str, str, str | None]) -> dict[str, Any]:
+    seed, fit_steps, steps, sweeps, out, start, fit = job
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    return search_seed(seed, fit_steps, steps, sweeps, Path(out))
+    return search_seed(seed, fit_steps, steps, sweeps, Path(out), start, fit)
 
 
 def run_search(args: argparse.Namespace) -> None:
     if not 0 < args.fit_steps < args.steps:
         raise SystemExit(f"--fit-steps {args.fit_steps} must be in 1 .. --steps - 1 "
                          f"({args.steps - 1}): the rest of the episode is the held-out part")
+    if (args.start == "ue-value") != (args.fit is not None):
+        raise SystemExit("--fit TABLE (ue-value.json) goes with --start ue-value, and only "
+                         "with it")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    todo = [(s, args.fit_steps, args.steps, args.sweeps, str(out)) for s in args.seeds
-            if not (out / f"search-seed{s}.json").exists()]
+    for done in sorted(out.glob("search-seed*.json")):  # records without a start: qos-greedy
+        other = json.loads(done.read_text()).get("start", "qos-greedy")
+        if other != args.start:
+            raise SystemExit(f"{done} is a search from {other}'s allocation; give --out a "
+                             f"directory of searches from {args.start}'s")
+    todo = [(s, args.fit_steps, args.steps, args.sweeps, str(out), args.start, args.fit)
+            for s in args.seeds if not (out / f"search-seed{s}.json").exists()]
     workers = max(1, min(args.workers, len(todo)))
     with multiprocessing.get_context("spawn").Pool(workers) as pool:
         for record in pool.imap_unordered(_search_job, todo):
-            print(f"seed {record['seed']}: greedy {record['greedy_held_out']:.3f}, "
+            print(f"seed {record['seed']}: {args.start} {record['greedy_held_out']:.3f}, "
                   f"its first allocation held {record['greedy_first_held_out']:.3f}, "
                   f"search {record['search_held_out']:.3f} on the held-out steps "
                   f"({record['ns3_steps_spent']} ns-3 steps, {record['wall_s']:.0f} s)", flush=True)
     records = [json.loads((out / f"search-seed{s}.json").read_text()) for s in args.seeds]
-    names = (("greedy", "qos-greedy, recomputed every step"),
-             ("greedy_first", "qos-greedy's first allocation, held"),
+    names = (("greedy", f"{args.start}, recomputed every step"),
+             ("greedy_first", f"{args.start}'s first allocation, held"),
              ("search", "the search's allocation, held"))
     lines = ["| allocation | " + " | ".join(
                  f"seed {r['seed']} fit / held-out" for r in records) + " | mean held-out |",
@@ -284,6 +302,9 @@ def main() -> None:
     search.add_argument("--fit-steps", type=int, default=25)
     search.add_argument("--steps", type=int, default=50)
     search.add_argument("--sweeps", type=int, default=2)
+    search.add_argument("--start", choices=("qos-greedy", "ue-value"), default="qos-greedy")
+    search.add_argument("--fit", help="ue-value's table (its ue-value.json), with --start "
+                        "ue-value")
     search.add_argument("--workers", type=int, default=2)
     search.add_argument("--out", required=True)
     shift = sub.add_parser("shifts", help="qos-greedy with its power levels shifted per slice")
