@@ -1,6 +1,6 @@
 """How much reward lies above the demonstrator in ns-3, and does Diffusion-QL's critic find it?
 
-O-RAN slicing, default scenario (3 O-RUs, 25 UEs), ns-3 itself as the judge. Two questions:
+O-RAN slicing, default scenario (3 O-RUs, 25 UEs), ns-3 itself as the judge:
 
 ``search``: per drop (one ``reset(seed)``), coordinate ascent in ns-3 on one static
 share-form allocation (:mod:`bridge.slicing.shares`), starting from qos-greedy's
@@ -20,6 +20,20 @@ for a rule that holds on every drop: qos-greedy recomputed at every step with ev
 served UE's power level shifted by a fixed number of levels per slice (eMBB, URLLC,
 mMTC; clipped to the levels there are), each shift played on the same drops.
 
+``centre``: whether the moves the search keeps from ue-value's allocation (most lower
+the power of a UE far stronger at its O-RU than at any other) stand for a rule of the
+state: a policy (ue-value or qos-greedy) with every cell-centre UE's power lowered, a
+cell-centre UE being one whose strongest O-RU's gain is at least M dB above its
+second-strongest's, by k levels (``--rules M:k ...``), each rule played on the same drops
+beside the policy as it is. Near its O-RU such a UE's link is at LTE's highest MCS with
+power to spare, and what it radiates only interferes with the other O-RUs' UEs on the
+same RBGs.
+
+``lowered``: who the search's kept power moves lowered (``--search DIR`` of its records):
+per slice, the mean margin of the UE's strongest O-RU over its second-strongest and its
+rate on one RBG under the link fit, in each drop's first state, for the UEs lowered and
+for the others.
+
 ``candidates``: a Diffusion-QL checkpoint played in ns-3 with ``--candidates`` N
 (best of N samples by min(Q1, Q2), the agent's decision rule), on the same seeds and
 with the same decision seed for every N. If the critics rank one state's actions the way
@@ -34,6 +48,9 @@ Use training seeds (no evaluation table uses 1-99); ``search`` runs its seeds
     .venv/bin/python scripts/ns3_headroom.py search --seeds 1,2,3,4 --start ue-value \
         --fit docs/results/slicing/after-attach-fix/checkpoints/ue-value.json --out DIR
     .venv/bin/python scripts/ns3_headroom.py shifts --seeds 1,2,3,4,5,6,7,8 --out DIR
+    .venv/bin/python scripts/ns3_headroom.py centre --seeds 1,2,3,4,5,6,7,8 \\
+        --policy ue-value --fit TABLE --rules 25:1 25:2 30:2 30:3 --out DIR
+    .venv/bin/python scripts/ns3_headroom.py lowered --search DIR
     .venv/bin/python scripts/ns3_headroom.py candidates --seeds 1,2,3,4 \\
         --checkpoint docs/results/slicing/checkpoints/diffusion-ql.pt --out DIR
 """
@@ -52,7 +69,7 @@ import numpy as np
 
 from agents.baselines.slicing import QosGreedyAgent, slicing_config
 from agents.ue_value import UeValueAgent
-from bridge.slicing import shares
+from bridge.slicing import greedy, shares
 from bridge.slicing.allocation import Allocation, repair_power
 from bridge.slicing.config import SlicingConfig
 from bridge.slicing.layout import gains_from_observation
@@ -84,6 +101,30 @@ class Shifted(QosGreedyAgent):
         moved = np.clip(a.power_level + self.shift[self.cfg.ue_slice], 0, self.cfg.n_levels - 1)
         return Allocation(a.association, a.prb_owner,
                           repair_power(self.cfg, a.association, a.prb_owner, moved))
+
+
+class CentrePower:
+    """``policy``'s allocation with its cell-centre UEs' power lowered: each UE whose
+    strongest O-RU's gain is at least ``margin_db`` above its second-strongest's steps
+    ``levels`` power levels down (to the lowest at most), then the levels are lowered
+    where an O-RU's budget needs it (``repair_power``). ``levels`` 0: ``policy`` as it is."""
+
+    def __init__(self, policy: Any, margin_db: float, levels: int):
+        self.policy, self.cfg = policy, policy.cfg
+        self.margin_db, self.levels = margin_db, levels
+
+    def predict(self, obs: Any, **_: Any) -> tuple[dict[str, np.ndarray], None]:
+        return self.allocate(gains_from_observation(obs, self.cfg)).to_native(), None
+
+    def allocate(self, gain_db: np.ndarray) -> Allocation:
+        a = self.policy.allocate(gain_db)
+        if self.levels == 0 or self.cfg.n_rus < 2:
+            return a
+        top_two = np.sort(gain_db, axis=1)[:, -2:]
+        centre = top_two[:, 1] - top_two[:, 0] >= self.margin_db
+        lowered = np.where(centre, np.maximum(a.power_level - self.levels, 0), a.power_level)
+        return Allocation(a.association, a.prb_owner,
+                          repair_power(self.cfg, a.association, a.prb_owner, lowered))
 
 
 def episode(env: Any, seed: int, steps: int, agent: Any) -> np.ndarray:
@@ -283,6 +324,98 @@ def run_shifts(args: argparse.Namespace) -> None:
     print("\n".join(lines))
 
 
+def _centre_job(job: tuple[str, str | None, tuple[float, int], list[int], int]
+                ) -> dict[str, Any]:
+    policy, fit, (margin_db, levels), seeds, steps = job
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    env = make_env("oran-slicing", "qos-greedy", {"maxSteps": steps})
+    try:
+        base = UeValueAgent(env, checkpoint=fit) if policy == "ue-value" else QosGreedyAgent(env)
+        agent = CentrePower(base, margin_db, levels)
+        rewards = [float(episode(env, seed, steps, agent).mean()) for seed in seeds]
+    finally:
+        env.close()
+    return {"margin_db": margin_db, "levels": levels, "seeds": seeds, "mean_reward": rewards}
+
+
+def run_centre(args: argparse.Namespace) -> None:
+    if (args.policy == "ue-value") != (args.fit is not None):
+        raise SystemExit("--fit TABLE (ue-value.json) goes with --policy ue-value, and only "
+                         "with it")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    rules = [(0.0, 0), *[r for r in args.rules if r[1] != 0]]
+    jobs = [(args.policy, args.fit, rule, args.seeds, args.steps) for rule in rules]
+    with multiprocessing.get_context("spawn").Pool(max(1, min(args.workers, len(jobs)))) as pool:
+        rows = pool.map(_centre_job, jobs)
+    base = np.asarray(rows[0]["mean_reward"])
+    lines = [f"| {args.policy}: cell-centre UEs' power | " + " | ".join(
+                 f"seed {s}" for s in args.seeds) + f" | mean | − {args.policy} | seeds above |",
+             "|---|" + "---:|" * (len(args.seeds) + 3)]
+    for row in rows:
+        mine = np.asarray(row["mean_reward"])
+        label = ("as it is" if row is rows[0] else
+                 f"{row['levels']} level{'s' * (row['levels'] > 1)} lower where "
+                 f"≥ {row['margin_db']:g} dB above the second-strongest O-RU")
+        lines.append(f"| {label} | " + " | ".join(f"{v:.3f}" for v in mine)
+                     + f" | {mine.mean():.3f} | {mine.mean() - base.mean():+.3f} | "
+                     + f"{int((mine > base + 1e-9).sum())} of {len(mine)} |")
+    tmp = out / ".centre.json.tmp"
+    tmp.write_text(json.dumps({"policy": args.policy, "fit": args.fit, "steps": args.steps,
+                               "rows": rows}, indent=1))
+    tmp.replace(out / "centre.json")
+    (out / "centre.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+def run_lowered(args: argparse.Namespace) -> None:
+    search = Path(args.search)
+    records = [json.loads(path.read_text()) for path in sorted(search.glob("search-seed*.json"))]
+    if not records:
+        raise SystemExit(f"no search-seed*.json in {search}: run `search --out {search}` first")
+    env = make_env("oran-slicing", "qos-greedy", {"maxSteps": 5})
+    rows = []
+    try:
+        cfg = slicing_config(env)
+        for record in records:
+            obs, _ = env.reset(seed=record["seed"])
+            gains = gains_from_observation(obs, cfg)
+            top_two = np.sort(gains, axis=1)[:, -2:]
+            rate = greedy.rate_per_rbg(cfg, gains)
+            down = {m["ue"] for m in record["moves"] if m["what"] == "level" and m["change"] < 0}
+            rows += [(int(cfg.ue_slice[ue]), ue in down, float(top_two[ue, 1] - top_two[ue, 0]),
+                      float(rate[ue])) for ue in range(cfg.n_ues)]
+    finally:
+        env.close()
+    table = np.array(rows)
+    lines = ["| slice | UEs lowered: count, margin (dB), rate (Mbit/s a RBG) | the others |",
+             "|---|---|---|"]
+    for index, name in enumerate(("eMBB", "URLLC", "mMTC")):
+        cells = []
+        for lowered in (True, False):
+            part = table[(table[:, 0] == index) & (table[:, 1] == lowered)]
+            cells.append(f"{len(part)}, {part[:, 2].mean():.1f}, {part[:, 3].mean():.2f}"
+                         if len(part) else "0")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    seeds = ", ".join(str(r["seed"]) for r in records)
+    lines.append(f"\nSeeds {seeds}: each drop's first state; a UE counts as lowered when a "
+                 "kept move lowered its power level.")
+    (search / "lowered.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+def _rule(text: str) -> tuple[float, int]:
+    try:
+        margin, levels = text.split(":")
+        rule = float(margin), int(levels)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"a rule is MARGIN_DB:LEVELS (e.g. 30:3), got {text!r}") from None
+    if rule[1] < 0:
+        raise argparse.ArgumentTypeError(f"LEVELS is how many levels lower, >= 0: {text!r}")
+    return rule
+
+
 def _shift(text: str) -> tuple[int, int, int]:
     values = tuple(int(v) for v in text.split(","))
     if len(values) != 3:
@@ -316,6 +449,18 @@ def main() -> None:
     shift.add_argument("--steps", type=int, default=50)
     shift.add_argument("--workers", type=int, default=2)
     shift.add_argument("--out", required=True)
+    centre = sub.add_parser("centre", help="a policy with its cell-centre UEs' power lowered")
+    centre.add_argument("--seeds", type=_ints, default=[1, 2, 3, 4, 5, 6, 7, 8])
+    centre.add_argument("--policy", choices=("qos-greedy", "ue-value"), default="ue-value")
+    centre.add_argument("--fit", help="ue-value's table (its ue-value.json), with --policy "
+                        "ue-value")
+    centre.add_argument("--rules", type=_rule, nargs="+", required=True,
+                        help="each MARGIN_DB:LEVELS (the policy as it is is always played)")
+    centre.add_argument("--steps", type=int, default=50)
+    centre.add_argument("--workers", type=int, default=2)
+    centre.add_argument("--out", required=True)
+    low = sub.add_parser("lowered", help="who the search's kept power moves lowered")
+    low.add_argument("--search", required=True, help="a `search --out` directory")
     cand = sub.add_parser("candidates", help="Diffusion-QL with best of N by its critics")
     cand.add_argument("--checkpoint", required=True)
     cand.add_argument("--seeds", type=_ints, default=[1, 2, 3, 4])
@@ -324,7 +469,8 @@ def main() -> None:
     cand.add_argument("--decision-seed", type=int, default=0)
     cand.add_argument("--out", required=True)
     args = parser.parse_args()
-    {"search": run_search, "shifts": run_shifts, "candidates": run_candidates}[args.command](args)
+    {"search": run_search, "shifts": run_shifts, "centre": run_centre,
+     "lowered": run_lowered, "candidates": run_candidates}[args.command](args)
 
 
 if __name__ == "__main__":
