@@ -9,11 +9,11 @@ candidate is scored by the mean reward of a whole ns-3 episode from ``reset(seed
 its first ``--fit-steps`` steps; the rest of the episode (up to ``--steps``) is held
 out: the search never sees it, so its reward there says whether what the search found is
 the drop's and not that episode's traffic. Moves per UE: one RBG more and one fewer, and
-its power level one or two below and one above.
-Beside it, on the same episode: the start policy recomputed at every step (qos-greedy:
-the baseline of every table) and its first allocation held (where the search starts);
-the records keep them under ``greedy`` and ``greedy_first`` whichever the start, and name
-it in ``start``. The ns-3 steps the search spends per drop are counted.
+its power level one or two below and one above. Beside it, on the same episode: the
+start policy recomputed at every step (qos-greedy: the baseline of every table) and its
+first allocation held (where the search starts); the records keep them under ``greedy``
+and ``greedy_first`` whichever the start, and name it in ``start``. The ns-3 steps the
+search spends per drop are counted.
 
 ``shifts``: whether the moves the search keeps (most lower one UE's power level) stand
 for a rule that holds on every drop: qos-greedy recomputed at every step with every
@@ -45,7 +45,7 @@ Use training seeds (no evaluation table uses 1-99); ``search`` runs its seeds
 ``--workers`` at a time, one simulator each, and skips a seed whose JSON is there.
 
     .venv/bin/python scripts/ns3_headroom.py search --seeds 1,2,3,4 --out DIR
-    .venv/bin/python scripts/ns3_headroom.py search --seeds 1,2,3,4 --start ue-value \
+    .venv/bin/python scripts/ns3_headroom.py search --seeds 1,2,3,4 --start ue-value \\
         --fit docs/results/slicing/after-attach-fix/checkpoints/ue-value.json --out DIR
     .venv/bin/python scripts/ns3_headroom.py shifts --seeds 1,2,3,4,5,6,7,8 --out DIR
     .venv/bin/python scripts/ns3_headroom.py centre --seeds 1,2,3,4,5,6,7,8 \\
