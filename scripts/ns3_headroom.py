@@ -25,9 +25,9 @@ the power of a UE far stronger at its O-RU than at any other) stand for a rule o
 state: a policy (ue-value or qos-greedy) with every cell-centre UE's power lowered, a
 cell-centre UE being one whose strongest O-RU's gain is at least M dB above its
 second-strongest's, by k levels (``--rules M:k ...``), each rule played on the same drops
-beside the policy as it is. Near its O-RU such a UE's link is at LTE's highest MCS with
-power to spare, and what it radiates only interferes with the other O-RUs' UEs on the
-same RBGs.
+beside the policy as it is. Near its O-RU such a UE's link is near LTE's highest MCS,
+where more power buys it little, while what it radiates interferes with the other
+O-RUs' UEs on the same RBGs.
 
 ``lowered``: who the search's kept power moves lowered (``--search DIR`` of its records):
 per slice, the mean margin of the UE's strongest O-RU over its second-strongest and its
