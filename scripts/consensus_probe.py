@@ -27,6 +27,13 @@ knows no such rows). That is a critic fitted per UE on ns-3's outcomes, where th
 agent's own critics see one reward per transition; the samples keep the choice within
 what the agent has learnt, where ue-value searches every count.
 
+With ``--rules power`` (``--power M:k``, 30:3 by default), the agent's own action (as it
+acts) is played with every cell-centre UE's power entry k P_A levels lower (a UE whose
+strongest O-RU's gain is at least M dB above its second-strongest's: the rule of
+``scripts/ns3_headroom.py centre``), and, beside it, the lowered action only where the
+agent's critics (min(Q1, Q2), as its decision ranks) value it above its own: whether they
+see what the rule is worth. How often they do is in ``summary.md``.
+
 DIR gets ``seeds.csv`` (every rule, decision seed and ns-3 seed, as ``ran-gym evaluate``
 writes them) and ``summary.md``.
 """
@@ -106,6 +113,46 @@ class SamplePlayer:
         return actions[self.choose(actions, gain_db)], None
 
 
+class PowerPlayer:
+    """The agent's own action with its cell-centre UEs' power entries ``levels`` P_A levels
+    lower (module text); with ``gated``, only where its critics value that above its own.
+    ``preferred`` / ``asked`` count the critics' answers."""
+
+    def __init__(self, agent: DiffusionQL, cfg: SlicingConfig, margin_db: float,
+                 levels: int, gated: bool):
+        self.agent, self.cfg, self.gated = agent, cfg, gated
+        self.margin_db, self.levels = margin_db, levels
+        self.preferred = self.asked = 0
+
+    def reseed(self, seed: int) -> None:
+        self.agent.reseed(seed)
+
+    def predict(self, observation: Any, state: Any = None, episode_start: Any = None,
+                deterministic: bool = True) -> tuple[np.ndarray, None]:
+        agent, cfg = self.agent, self.cfg
+        obs = np.asarray(observation, dtype=np.float32).reshape(1, -1)
+        own, _ = agent.predict(obs[0])
+        gain_db = gains_from_observation(obs[0].astype(np.float64), cfg)
+        top_two = np.sort(gain_db, axis=1)[:, -2:]
+        centre = np.flatnonzero(top_two[:, 1] - top_two[:, 0] >= self.margin_db)
+        if centre.size == 0:
+            return own, None
+        x = agent._from_env(own)  # noqa: SLF001 - the agent's own units, [-1, 1]
+        power = cfg.n_ues * cfg.n_rus + cfg.n_ues + centre
+        level = np.minimum(((x[power] + 1) / 2 * cfg.n_levels).astype(int), cfg.n_levels - 1)
+        lowered = x.copy()
+        lowered[power] = shares.level_centres(cfg.n_levels)[np.maximum(level - self.levels, 0)]
+        if self.gated:
+            with torch.no_grad():
+                s = torch.as_tensor(agent._inputs(obs)).repeat(2, 1)  # noqa: SLF001
+                q = agent.critic_target.q_min(s, torch.as_tensor(np.stack([x, lowered])))
+            self.asked += 1
+            if not q[1] > q[0]:
+                return own, None
+            self.preferred += 1
+        return agent._to_env(lowered), None  # noqa: SLF001
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--checkpoint", type=Path, required=True)
@@ -115,6 +162,8 @@ def main() -> None:
     parser.add_argument("--rules", default="medoid",
                         help="how the N samples are chosen from: medoid, table (comma-separated)")
     parser.add_argument("--fit", type=Path, help="ue-value's table (for --rules table)")
+    parser.add_argument("--power", default="30:3",
+                        help="MARGIN_DB:LEVELS of --rules power (cell-centre UEs, levels lower)")
     parser.add_argument("--ddim", action="store_true",
                         help="also DDIM decisions: one sample, and best of the agent's "
                              "candidates by its critics")
@@ -126,14 +175,19 @@ def main() -> None:
     if min(samples) < 2:
         parser.error(f"--samples {args.samples}: a choice needs at least 2 samples each")
     choices = args.rules.split(",")
-    if not set(choices) <= {"medoid", "table"}:
-        parser.error(f"--rules {args.rules}: each one of medoid, table")
+    if not set(choices) <= {"medoid", "table", "power"}:
+        parser.error(f"--rules {args.rules}: each one of medoid, table, power")
+    try:
+        margin_db, levels = float(args.power.split(":")[0]), int(args.power.split(":")[1])
+    except (IndexError, ValueError):
+        parser.error(f"--power {args.power}: MARGIN_DB:LEVELS, e.g. 30:3")
     if "table" in choices and args.fit is None:
         parser.error("--rules table needs --fit, ue-value's table")
     table = UeValueTable.load(args.fit) if "table" in choices else None
     torch.set_num_threads(1)
     env = make_env("oran-slicing", "diffusion-ql", {"maxSteps": str(args.steps)})
     rows: list[dict[str, Any]] = []
+    asked: list[tuple[int, int, int]] = []  # decision seed, critics' yes, decisions asked
     try:
         cfg = slicing_config(env)
 
@@ -155,6 +209,13 @@ def main() -> None:
                 *[(f"best of {n} samples by ue-value's table", SamplePlayer(
                     agent(candidates=1), cfg, n, table_choice(cfg, table)))
                   for n in samples if table is not None]]
+            gated = None
+            if "power" in choices:
+                gated = PowerPlayer(agent(), cfg, margin_db, levels, gated=True)
+                rules += [(f"as it acts, cell-centre power {levels} levels lower "
+                           f"(≥ {margin_db:g} dB)", PowerPlayer(agent(), cfg, margin_db,
+                                                               levels, gated=False)),
+                          ("the same where its critics value it above its own", gated)]
             if args.ddim:
                 steps = acting.config.diffusion.steps
                 rules += [(name, agent(decision_sampler="ddim", candidates=c, ddim_steps=steps))
@@ -170,6 +231,8 @@ def main() -> None:
                 rows += played
                 print(f"decision seed {agent_seed}, {name}: "
                       f"{np.mean([row['reward'] for row in played]):.4f}", flush=True)
+            if gated is not None:
+                asked.append((agent_seed, gated.preferred, gated.asked))
     finally:
         env.close()
     per_seed = summarise("oran-slicing", pd.DataFrame(rows), by=("agent", "agent_seed", "seed"))
@@ -188,6 +251,9 @@ def main() -> None:
                      f"–{part['mean_reward'].max():.4f}) | {mean['throughput_mbps']:.1f} | "
                      f"{mean['embb_qos_share']:.3f} / {mean['urllc_qos_share']:.3f} / "
                      f"{mean['mmtc_qos_share']:.3f} |")
+    lines += [f"\nDecision seed {seed}: the critics valued the lowered action above the "
+              f"agent's own in {yes} of {n} decisions with a cell-centre UE."
+              for seed, yes, n in asked]
     (args.out / "summary.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
