@@ -3,7 +3,7 @@ values most, play better than its critics' choice? (docs/slicing-agents.md, "The
 typical sample instead of the critics' choice", "ue-value's table as the critic").
 
     scripts/consensus_probe.py --checkpoint DQL.pt --seeds 1,2,...,8 --agent-seeds 0,1,2 \
-        --samples 10,30 [--rules medoid,table --fit UE_VALUE.json] [--ddim] --out DIR
+        --samples 10,30 [--rules medoid,table,power --fit UE_VALUE.json] [--ddim] --out DIR
 
 The agent clones ue-value's ns-3 play but misses ue-value's RBG count for about a fifth
 of its URLLC and mMTC UEs (docs/slicing-agents.md, "Where the clone loses to ue-value").
@@ -160,7 +160,8 @@ def main() -> None:
     parser.add_argument("--agent-seeds", default="0", help="decision seeds")
     parser.add_argument("--samples", default="10", help="samples per decision, one rule each")
     parser.add_argument("--rules", default="medoid",
-                        help="how the N samples are chosen from: medoid, table (comma-separated)")
+                        help="how the N samples are chosen from: medoid, table; or power, "
+                             "the agent's own action with the power rule (comma-separated)")
     parser.add_argument("--fit", type=Path, help="ue-value's table (for --rules table)")
     parser.add_argument("--power", default="30:3",
                         help="MARGIN_DB:LEVELS of --rules power (cell-centre UEs, levels lower)")
