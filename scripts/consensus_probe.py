@@ -57,6 +57,7 @@ from agents.ue_value.agent import UeValueTable, allocation_rbgs
 from bridge.slicing import greedy, shares
 from bridge.slicing.config import SlicingConfig
 from bridge.slicing.layout import gains_from_observation
+from bridge.slicing.solution import strongest_margin_db
 from ran_gym.commands.evaluate import parse_seeds, summarise
 from ran_gym.evaluation import make_env, play_episode
 
@@ -133,13 +134,12 @@ class PowerPlayer:
         obs = np.asarray(observation, dtype=np.float32).reshape(1, -1)
         own, _ = agent.predict(obs[0])
         gain_db = gains_from_observation(obs[0].astype(np.float64), cfg)
-        top_two = np.sort(gain_db, axis=1)[:, -2:]
-        centre = np.flatnonzero(top_two[:, 1] - top_two[:, 0] >= self.margin_db)
+        centre = np.flatnonzero(strongest_margin_db(gain_db) >= self.margin_db)
         if centre.size == 0:
             return own, None
         x = agent._from_env(own)  # noqa: SLF001 - the agent's own units, [-1, 1]
         power = cfg.n_ues * cfg.n_rus + cfg.n_ues + centre
-        level = np.minimum(((x[power] + 1) / 2 * cfg.n_levels).astype(int), cfg.n_levels - 1)
+        level = shares.power_levels(x[power], cfg.n_levels)
         lowered = x.copy()
         lowered[power] = shares.level_centres(cfg.n_levels)[np.maximum(level - self.levels, 0)]
         if self.gated:

@@ -73,6 +73,7 @@ from bridge.slicing import greedy, shares
 from bridge.slicing.allocation import Allocation, repair_power
 from bridge.slicing.config import SlicingConfig
 from bridge.slicing.layout import gains_from_observation
+from bridge.slicing.solution import strongest_margin_db
 from ran_gym.evaluation import make_env, play_episode
 
 
@@ -118,10 +119,9 @@ class CentrePower:
 
     def allocate(self, gain_db: np.ndarray) -> Allocation:
         a = self.policy.allocate(gain_db)
-        if self.levels == 0 or self.cfg.n_rus < 2:
+        if self.levels == 0 or self.cfg.n_rus < 2:  # no other O-RU to spare
             return a
-        top_two = np.sort(gain_db, axis=1)[:, -2:]
-        centre = top_two[:, 1] - top_two[:, 0] >= self.margin_db
+        centre = strongest_margin_db(gain_db) >= self.margin_db
         lowered = np.where(centre, np.maximum(a.power_level - self.levels, 0), a.power_level)
         return Allocation(a.association, a.prb_owner,
                           repair_power(self.cfg, a.association, a.prb_owner, lowered))
@@ -163,7 +163,7 @@ def search_seed(seed: int, fit_steps: int, steps: int, sweeps: int, out: Path,
         for sweep in range(sweeps):
             for ue in range(u):
                 rbgs = shares.claims(x[u * r + ue]) * usable
-                level = min(int((x[u * r + u + ue] + 1) / 2 * n_levels), n_levels - 1)
+                level = int(shares.power_levels(x[u * r + u + ue], n_levels))
                 tries = [("rbgs", u * r + ue, d, shares.share_of_rbgs(rbgs + d, usable))
                          for d in (-1, 1) if rbgs + d >= 0]
                 tries += [("level", u * r + u + ue, d, centres[level + d])
@@ -380,11 +380,10 @@ def run_lowered(args: argparse.Namespace) -> None:
         for record in records:
             obs, _ = env.reset(seed=record["seed"])
             gains = gains_from_observation(obs, cfg)
-            top_two = np.sort(gains, axis=1)[:, -2:]
-            rate = greedy.rate_per_rbg(cfg, gains)
+            margin, rate = strongest_margin_db(gains), greedy.rate_per_rbg(cfg, gains)
             down = {m["ue"] for m in record["moves"] if m["what"] == "level" and m["change"] < 0}
-            rows += [(int(cfg.ue_slice[ue]), ue in down, float(top_two[ue, 1] - top_two[ue, 0]),
-                      float(rate[ue])) for ue in range(cfg.n_ues)]
+            rows += [(int(cfg.ue_slice[ue]), ue in down, float(margin[ue]), float(rate[ue]))
+                     for ue in range(cfg.n_ues)]
     finally:
         env.close()
     table = np.array(rows)

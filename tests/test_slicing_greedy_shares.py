@@ -12,6 +12,7 @@ from bridge.slicing import greedy, shares
 from bridge.slicing.allocation import violations
 from bridge.slicing.config import SlicingConfig
 from bridge.slicing.drop import draw
+from bridge.slicing.solution import strongest_margin_db
 
 
 def test_share_counts_split_the_usable_rbgs_by_largest_remainder():
@@ -100,3 +101,19 @@ def test_a_plan_that_does_not_fit_gets_nothing_and_bad_plans_are_refused():
     assert np.sum(owner == 1) >= urllc_plan and np.sum(owner == 2) == mmtc_plan
     with pytest.raises(ValueError, match="must be > 0"):
         greedy.allocate(cfg, gain_db, plan_mbps=(10.0, 0.0, 0.2))
+
+
+def test_power_levels_invert_the_level_centres_and_bound_the_ends():
+    centres = shares.level_centres(8)
+    assert shares.power_levels(centres, 8).tolist() == list(range(8))
+    assert shares.power_levels(np.array([-1.0, 1.0, -0.76, -0.74]), 8).tolist() == [0, 7, 0, 1]
+    cfg = SlicingConfig(n_ues=4, n_rus=2)
+    x = np.zeros(shares.share_size(cfg))
+    x[-4:] = centres[[0, 3, 1, 2]]  # all at or below 0 dB: no budget repair
+    assert shares.decode(cfg, x).power_level.tolist() == [0, 3, 1, 2]
+
+
+def test_the_strongest_margin_is_the_gap_to_the_second_strongest_o_ru():
+    gains = np.array([[-80.0, -110.0, -95.0], [-90.0, -90.0, -120.0], [-130.0, -70.0, -71.5]])
+    assert strongest_margin_db(gains).tolist() == pytest.approx([15.0, 0.0, 1.5])
+    assert np.isinf(strongest_margin_db(gains[:, :1])).all()

@@ -62,6 +62,13 @@ def level_centres(n_levels: int) -> np.ndarray:
     return -1.0 + (2.0 * np.arange(n_levels) + 1.0) / n_levels
 
 
+def power_levels(entries: np.ndarray, n_levels: int) -> np.ndarray:
+    """The P_A level index of each power entry in [-1, 1]: its bin of ``n_levels`` equal
+    bins (the inverse of :func:`level_centres`)."""
+    levels = np.floor((np.asarray(entries, dtype=np.float64) + 1.0) / 2.0 * n_levels)
+    return np.clip(levels, 0, n_levels - 1).astype(np.int64)
+
+
 def decode(cfg: SlicingConfig, action: np.ndarray, gain_db: np.ndarray | None = None
            ) -> Allocation:
     """A feasible :class:`Allocation` from any vector of length d (``gain_db`` [U, R]
@@ -82,9 +89,7 @@ def decode(cfg: SlicingConfig, action: np.ndarray, gain_db: np.ndarray | None = 
     for ru in range(r):
         ues = np.flatnonzero((association == ru) & (counts > 0))
         owner[ru, :counts[ues].sum()] = np.repeat(ues, counts[ues])
-    levels = np.floor((flat[u * r + u:] + 1.0) / 2.0 * cfg.n_levels).astype(np.int64)
-    levels = np.clip(levels, 0, cfg.n_levels - 1)
-    levels = repair_power(cfg, association, owner, levels)
+    levels = repair_power(cfg, association, owner, power_levels(flat[u * r + u:], cfg.n_levels))
     return Allocation(association.astype(np.int64), owner, levels)
 
 

@@ -42,6 +42,16 @@ def strongest_ru(gain_db: np.ndarray) -> np.ndarray:
     return np.argmax(np.asarray(gain_db, dtype=np.float64), axis=1)
 
 
+def strongest_margin_db(gain_db: np.ndarray) -> np.ndarray:
+    """[U]: how many dB each UE's strongest RU is above its second-strongest (large: a
+    cell-centre UE); 0 where the two tie, inf with a single RU."""
+    gains = np.asarray(gain_db, dtype=np.float64)
+    if gains.shape[1] < 2:
+        return np.full(gains.shape[0], np.inf)
+    top_two = np.sort(gains, axis=1)[:, -2:]
+    return top_two[:, 1] - top_two[:, 0]
+
+
 def canonical(cfg: SlicingConfig, gain_db: np.ndarray, alloc: Allocation) -> Allocation:
     """``alloc`` with every UE that owns no RBG on its strongest RU at the canonical level."""
     served = np.zeros(cfg.n_ues, dtype=bool)
