@@ -60,10 +60,30 @@ def test_the_rows_hold_what_the_env_did(tmp_path):
     assert decoded.prb_owner.shape == (3, 17)
 
 
+def test_power_noise_varies_the_power_levels_alone(tmp_path):
+    assert main([*TWIN, "--param", "maxSteps=4", "--policy", "qos-greedy:power-noise=0.5",
+                 "--steps", "4", "--out", str(tmp_path)]) == 0
+    rows = load(tmp_path).to_pylist()
+    cfg = OranSlicingTwinEnv({"maxSteps": 4}).cfg
+    from bridge.slicing.greedy import allocate
+
+    changed = 0
+    for row in rows:  # the demonstrator's association and RBGs, other power levels
+        alloc = allocate(cfg, gains_from_observation(np.asarray(row["obs"]), cfg))
+        assert row["association"] == alloc.association.tolist()
+        assert row["prb_owner"] == alloc.prb_owner.reshape(-1).tolist()
+        changed += int(np.sum(np.asarray(row["power_level"]) != alloc.power_level))
+    assert changed > len(rows) * cfg.n_ues // 4
+
+
 def test_bad_collections_are_refused_by_name(tmp_path, capsys):
     assert main([*TWIN, "--policy", "qos-greedy:noise=-1", "--steps", "3",
                  "--out", str(tmp_path / "x")]) == 2
-    assert "NAME:noise=S with S >= 0" in capsys.readouterr().err
+    assert "NAME:power-noise=S with S >= 0" in capsys.readouterr().err
+    assert main([*TWIN, "--policy", "qos-greedy:power=0.3", "--steps", "3",
+                 "--out", str(tmp_path / "x")]) == 2
+    assert "expected NAME, NAME:noise=S or NAME:power-noise=S" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
     assert main(["collect", "--scenario", "reference", "--policy", "random", "--steps", "3",
                  "--out", str(tmp_path / "y")]) == 2
     assert "known: oran-slicing, oran-slicing-twin" in capsys.readouterr().err

@@ -16,7 +16,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_scenario_arguments(parser)
     parser.add_argument("--policy", required=True,
                         help="agents, comma-separated, each optionally NAME:noise=S (e.g. "
-                             "qos-greedy,qos-greedy:noise=0.3,random); episodes alternate "
+                             "qos-greedy,qos-greedy:noise=0.3,random), or "
+                             "NAME:power-noise=S (the noise on the power entries "
+                             "alone); episodes alternate "
                              "between them; A+B alternates A and B step by step within an "
                              "episode (e.g. diffusion-ql+ue-value)")
     parser.add_argument("--checkpoint", action="append", default=[], metavar="AGENT=PATH",

@@ -5,7 +5,11 @@ A policy is an agent name (``qos-greedy``, ``max-sinr``,
 ``random``, ...), optionally with Gaussian noise on its share-form action
 (``qos-greedy:noise=0.2``: the allocation encoded as per-UE claims and power,
 bridge.slicing.shares, each value plus N(0, 0.2²), decoded again): near-demonstrator
-actions that differ from it, which a critic needs to rank actions. ``--policy A,B``
+actions that differ from it, which a critic needs to rank actions. ``:power-noise=S``
+adds the noise to the power entries alone, so that the policy's association and RBGs
+stay as they are and only the UEs' power levels vary (the budget repaired as
+:func:`bridge.slicing.shares.decode` repairs it): what one UE's power does to the
+others, apart from what its RBGs do. ``--policy A,B``
 alternates the policies episode by episode; ``A+B`` alternates them step by step within
 an episode (A at steps 1, 3, ..., B at 2, 4, ...; each row names the one that acted), so
 that B acts in the states A's play leads to (B the demonstrator, A the agent that learns
@@ -39,7 +43,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import gymnasium as gym
 import numpy as np
@@ -72,19 +76,29 @@ def steps_of(spec: str) -> list[str]:
     return [part.strip() for part in spec.split("+")]
 
 
-def parse_policy(spec: str) -> tuple[str, float]:
-    """``"name"`` or ``"name:noise=S"`` -> (name, S)."""
+class PolicySpec(NamedTuple):
+    name: str
+    noise: float
+    """The standard deviation of the share-space noise (0: none)."""
+    power_only: bool
+    """The noise on the power entries alone (``:power-noise=S``)."""
+
+
+def parse_policy(spec: str) -> PolicySpec:
+    """``"name"``, ``"name:noise=S"`` or ``"name:power-noise=S"`` -> its
+    :class:`PolicySpec`."""
     name, _, option = spec.partition(":")
     if not option:
-        return name, 0.0
+        return PolicySpec(name, 0.0, False)
     key, _, value = option.partition("=")
     try:
         noise = float(value)
     except ValueError:
         noise = -1.0
-    if key != "noise" or not noise >= 0:
-        raise ValueError(f"--policy {spec!r}: expected NAME or NAME:noise=S with S >= 0")
-    return name, noise
+    if key not in ("noise", "power-noise") or not noise >= 0:
+        raise ValueError(f"--policy {spec!r}: expected NAME, NAME:noise=S or "
+                         f"NAME:power-noise=S with S >= 0")
+    return PolicySpec(name, noise, key == "power-noise")
 
 
 class Behaviour:
@@ -95,7 +109,7 @@ class Behaviour:
         from ran_gym.evaluation import ACTION_FORMS, action_wrapper
 
         self.spec = spec
-        name, self.noise = parse_policy(spec)
+        name, self.noise, self.power_only = parse_policy(spec)
         self.cfg = env.cfg  # type: ignore[attr-defined]
         form = ACTION_FORMS.get(name, "native")
         # An agent of another action form acts on a wrapper of the native env, which
@@ -117,7 +131,10 @@ class Behaviour:
         from bridge.slicing.layout import gains_from_observation
 
         x = shares.encode(self.cfg, Allocation.from_native(action))
-        x = x + self.rng.normal(0.0, self.noise, x.shape)
+        noise = self.rng.normal(0.0, self.noise, x.shape)
+        if self.power_only:
+            noise[:len(x) - self.cfg.n_ues] = 0.0  # the power entries are the last U
+        x = x + noise
         return shares.decode(self.cfg, x, gains_from_observation(obs, self.cfg)).to_native()
 
 
@@ -133,7 +150,7 @@ def collect_command(args: argparse.Namespace) -> Path:
     from agents.registry import AGENTS
 
     for spec in (step for episode in policies for step in steps_of(episode)):
-        name, _ = parse_policy(spec)
+        name = parse_policy(spec).name
         if name not in AGENTS:
             raise ValueError(f"--policy {spec!r}: unknown agent {name!r}; known: "
                              f"{', '.join(sorted(AGENTS))}")
@@ -173,7 +190,7 @@ def collect_command(args: argparse.Namespace) -> Path:
 def parse_checkpoints(pairs: list[str], policies: list[str]) -> dict[str, dict[str, str]]:
     """``--checkpoint NAME=PATH`` pairs -> {NAME: {"path", "sha256"}}; NAME must be one of
     the policies' agents and PATH a file."""
-    names = {parse_policy(step)[0] for spec in policies for step in steps_of(spec)}
+    names = {parse_policy(step).name for spec in policies for step in steps_of(spec)}
     found: dict[str, dict[str, str]] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
@@ -299,7 +316,7 @@ def _remote_episodes(ray: Any, actors: list[Any], episodes: range, policies: lis
 
 def _episode(env: gym.Env, episode: int, policies: list[str], seed: int,
              checkpoints: dict[str, str]) -> list[dict[str, Any]]:
-    turns = [Behaviour(spec, env, seed + episode, checkpoints.get(parse_policy(spec)[0]))
+    turns = [Behaviour(spec, env, seed + episode, checkpoints.get(parse_policy(spec).name))
              for spec in steps_of(policies[episode % len(policies)])]
     obs, _ = env.reset(seed=seed + episode)
     rows: list[dict[str, Any]] = []
