@@ -3,7 +3,8 @@ values most, play better than its critics' choice? (docs/slicing-agents.md, "The
 typical sample instead of the critics' choice", "ue-value's table as the critic").
 
     scripts/consensus_probe.py --checkpoint DQL.pt --seeds 1,2,...,8 --agent-seeds 0,1,2 \
-        --samples 10,30 [--rules medoid,table,power --fit UE_VALUE.json] [--ddim] --out DIR
+        --samples 10,30 [--rules medoid,table,power --fit UE_VALUE.json] [--ddim] \
+        [--power-steps K] --out DIR
 
 The agent clones ue-value's ns-3 play but misses ue-value's RBG count for about a fifth
 of its URLLC and mMTC UEs (docs/slicing-agents.md, "Where the clone loses to ue-value").
@@ -32,7 +33,10 @@ acts) is played with every cell-centre UE's power entry k P_A levels lower (a UE
 strongest O-RU's gain is at least M dB above its second-strongest's: the rule of
 ``scripts/ns3_headroom.py centre``), and, beside it, the lowered action only where the
 agent's critics (min(Q1, Q2), as its decision ranks) value it above its own: whether they
-see what the rule is worth. How often they do is in ``summary.md``.
+see what the rule is worth. How often they do is in ``summary.md``. With
+``--power-steps K`` the agent also plays with its critics' own power steps in place of
+the rule (``DiffusionQLConfig.power_steps``: each UE's power entry up to K levels lower
+where they value it so, whichever UEs those are).
 
 DIR gets ``seeds.csv`` (every rule, decision seed and ns-3 seed, as ``ran-gym evaluate``
 writes them) and ``summary.md``.
@@ -165,6 +169,9 @@ def main() -> None:
     parser.add_argument("--fit", type=Path, help="ue-value's table (for --rules table)")
     parser.add_argument("--power", default="30:3",
                         help="MARGIN_DB:LEVELS of --rules power (cell-centre UEs, levels lower)")
+    parser.add_argument("--power-steps", type=int, default=0,
+                        help="with --rules power, also the agent with its critics' own "
+                             "power steps (DiffusionQLConfig.power_steps; 0: not played)")
     parser.add_argument("--ddim", action="store_true",
                         help="also DDIM decisions: one sample, and best of the agent's "
                              "candidates by its critics")
@@ -217,6 +224,10 @@ def main() -> None:
                            f"(≥ {margin_db:g} dB)", PowerPlayer(agent(), cfg, margin_db,
                                                                levels, gated=False)),
                           ("the same where its critics value it above its own", gated)]
+                if args.power_steps:
+                    rules.append((f"its critics' power steps (up to {args.power_steps} "
+                                  f"levels lower, margin {acting.config.power_margin:g})",
+                                  agent(power_steps=args.power_steps)))
             if args.ddim:
                 steps = acting.config.diffusion.steps
                 rules += [(name, agent(decision_sampler="ddim", candidates=c, ddim_steps=steps))

@@ -258,3 +258,113 @@ def test_networks_that_see_only_the_drop_ignore_the_last_steps_outcomes():
             DiffusionQLConfig(**{name: "drop"})
         with pytest.raises(ValueError, match=name):
             dataclasses.replace(PER_UE, **{name: "gains"})
+
+
+def test_the_action_sinr_is_the_allocations_and_one_ues_power_reaches_the_other_cells():
+    """Of a demonstrator's encoded allocation, :func:`action_sinr_db` is each UE's SINR
+    with every other O-RU's power spread over its RBGs, computed here from the decoded
+    allocation; lowering one UE's power entry lowers its own SINR alone at its O-RU and
+    raises the other O-RU's UEs' (a sign error, a leak of the own O-RU into the
+    interference or the levels read in the wrong order fails it)."""
+    from agents.diffusion_ql.per_ue import action_sinr_db
+    from bridge.slicing import greedy, shares
+    from bridge.slicing.layout import gains_from_observation
+    from bridge.slicing.twin_env import OranSlicingTwinEnv
+
+    env = OranSlicingTwinEnv({"maxSteps": 2})
+    cfg, layout = env.cfg, UeLayout.of(env.cfg)
+    obs, _ = env.reset(seed=3)
+    gain_db = gains_from_observation(obs, cfg)
+    alloc = greedy.allocate(cfg, gain_db)
+    x = torch.as_tensor(shares.encode(cfg, alloc))[None]
+    sinr = action_sinr_db(layout, torch.as_tensor(gain_db, dtype=torch.float32)[None], x)[0]
+    gain, factor = 10 ** (gain_db / 10), cfg.level_factors
+    served = alloc.prb_owner >= 0
+    ru_power = np.array([factor[alloc.power_level[alloc.prb_owner[r][served[r]]]].sum()
+                         / shares.usable_rbgs(cfg) for r in range(cfg.n_rus)])
+    assert served.sum(1).tolist() == [shares.usable_rbgs(cfg)] * cfg.n_rus
+    owning = np.bincount(alloc.prb_owner[served], minlength=cfg.n_ues) > 0
+    for u in np.flatnonzero(owning):
+        r = alloc.association[u]
+        interference = sum(gain[u, k] * ru_power[k] for k in range(cfg.n_rus) if k != r)
+        expected = 10 * np.log10(gain[u, r] * factor[alloc.power_level[u]]
+                                 / (10 ** (layout.noise_db / 10) + interference))
+        assert float(sinr[u]) == pytest.approx(expected, abs=1e-3)
+    u = int(np.flatnonzero(owning)[np.argmax(alloc.power_level[owning])])
+    assert alloc.power_level[u] >= 3
+    lowered = x.clone()
+    lowered[0, cfg.n_ues * cfg.n_rus + cfg.n_ues + u] = float(shares.level_centres(
+        cfg.n_levels)[alloc.power_level[u] - 3])
+    change = (action_sinr_db(layout, torch.as_tensor(gain_db, dtype=torch.float32)[None],
+                             lowered)[0] - sinr).numpy()
+    level_db = np.asarray(cfg.power_levels_db)
+    assert change[u] == pytest.approx(level_db[alloc.power_level[u] - 3]
+                                      - level_db[alloc.power_level[u]], abs=1e-3)
+    same_ru = alloc.association == alloc.association[u]
+    np.testing.assert_allclose(change[same_ru & (np.arange(cfg.n_ues) != u)], 0, atol=1e-4)
+    assert (change[~same_ru & owning] > 0).all()
+
+
+def test_critics_that_see_the_sinr_checkpoint_with_it_and_need_the_per_ue_networks(tmp_path):
+    """The SINR column is one more input of each critic's φ; a checkpoint built with it
+    loads with it, and its critics' values move when another O-RU's UE lowers its power,
+    where those of critics built without it need not."""
+    a = agent(dataclasses.replace(PER_UE, critic_sinr=True), seed=1)
+    plain = agent(seed=1)
+    first = a.critic.q1.phi[0][0]
+    assert first.in_features == plain.critic.q1.phi[0][0].in_features + 1
+    again = DiffusionQL.load(a.save(tmp_path / "a.pt"), observation_space(CFG),
+                             share_space(CFG), device="cpu")
+    assert again.config.critic_sinr and again.critic.sinr
+    obs = torch.rand((3, LAYOUT.obs_dim), generator=torch.Generator().manual_seed(0))
+    x = torch.rand((3, LAYOUT.action_dim), generator=torch.Generator().manual_seed(1)) * 2 - 1
+    torch.testing.assert_close(again.critic.q_min(obs, x), a.critic.q_min(obs, x))
+    with pytest.raises(ValueError, match="critic_sinr = True needs network = 'per-ue'"):
+        DiffusionQLConfig(critic_sinr=True)
+    with pytest.raises(ValueError, match="critic_sinr cannot change"):
+        a.retune(critic_sinr=False)
+
+
+def test_power_steps_lower_the_power_the_critics_value_lower_and_nothing_else():
+    """The chosen action's power entries after ``power_steps``, against the rule done
+    one try at a time: each UE's entry 1 … k levels lower alone, valued by the critics;
+    the UEs whose best try beats the chosen action by ``power_margin`` lowered so; the
+    whole kept only where the critics value it above the chosen one."""
+    from bridge.slicing import shares
+
+    a = agent(dataclasses.replace(PER_UE, critic_sinr=True, power_steps=2, power_margin=0.0),
+              seed=2)
+    gen = torch.Generator().manual_seed(4)
+    obs = torch.rand((4, LAYOUT.obs_dim), generator=gen)
+    x = torch.rand((4, LAYOUT.action_dim), generator=gen) * 2 - 1
+    with torch.no_grad():
+        got = a._lower_power(obs, x)
+        q = a.critic_target.q_min
+        start, n_levels = LAYOUT.action_dim - CFG.n_ues, CFG.n_levels
+        lowered_any = 0
+        for row in range(len(x)):
+            base = float(q(obs[row:row + 1], x[row:row + 1])[0])
+            want = x[row].clone()
+            levels = shares.power_levels(x[row, start:].numpy(), n_levels)
+            for ue in range(CFG.n_ues):
+                best, best_q = None, base
+                for k in (1, 2):
+                    if levels[ue] - k < 0:
+                        continue
+                    trial = x[row].clone()
+                    trial[start + ue] = float(shares.level_centres(n_levels)[levels[ue] - k])
+                    value = float(q(obs[row:row + 1], trial[None])[0])
+                    if value > best_q:
+                        best, best_q = trial[start + ue], value
+                if best is not None:
+                    want[start + ue] = best
+            if float(q(obs[row:row + 1], want[None])[0]) > base:
+                lowered_any += int((want != x[row]).sum())
+            else:
+                want = x[row]
+            torch.testing.assert_close(got[row], want)
+    assert lowered_any > 0  # the rule did something on these random critics
+    torch.testing.assert_close(got[:, :start], x[:, :start])
+    assert (got[:, start:] <= x[:, start:] + 1e-6).all()
+    with pytest.raises(ValueError, match="power_steps = 2 needs network = 'per-ue'"):
+        DiffusionQLConfig(power_steps=2)

@@ -34,10 +34,11 @@ EXPORTED = ("config", "seed", "layout", "ema_actor", "critic_target", "generator
             "num_timesteps", "num_updates")
 """What :meth:`DiffusionQL.export` keeps of a checkpoint: what deciding needs."""
 RETUNABLE = ("gamma", "tau", "lr_actor", "lr_critic", "q_weight", "critic_pessimism",
-             "q_action", "critic_targets", "critic_share", "critic_inputs", "demo_fraction",
+             "q_action", "critic_targets", "critic_share", "critic_inputs",
+             "critic_power_entry", "demo_fraction",
              "batch_size", "learning_starts", "updates_per_step", "grad_norm", "ema_decay",
              "ema_start", "ema_every", "guidance", "decision_sampler", "ddim_steps", "candidates",
-             "fast_decisions")
+             "power_steps", "power_margin", "fast_decisions")
 """The :class:`DiffusionQLConfig` fields :meth:`DiffusionQL.retune` may change: none of
 them shapes the networks or the buffers, and none changes what the networks see of a
 demonstrator's actions (``critic_share``: claims and RBG fractions agree on them)."""
@@ -113,9 +114,12 @@ class DiffusionQL:
         critic_hidden = c.critic_hidden or c.hidden
         if c.network == "per-ue":
             assert layout is not None
-            return (PerUeDenoiser(layout, alphas_bar, c.hidden, c.layers, inputs=c.policy_inputs),
-                    PerUeCritic(layout, critic_hidden, c.layers, c.critic_share,
-                                c.critic_inputs))
+            denoiser = PerUeDenoiser(layout, alphas_bar, c.hidden, c.layers,
+                                     inputs=c.policy_inputs)  # first: the seeded weights
+            critic = PerUeCritic(layout, critic_hidden, c.layers, c.critic_share,
+                                 c.critic_inputs, c.critic_sinr, c.symlog_observations)
+            critic.power_entry = c.critic_power_entry
+            return denoiser, critic
         actor: nn.Module = (
             X0Denoiser(self.obs_dim, self.action_dim, alphas_bar, c.hidden, c.layers)
             if c.denoiser == "x0"
@@ -165,7 +169,37 @@ class DiffusionQL:
             else:
                 choice = torch.multinomial(torch.softmax(q, 1), 1, generator=self.generator)[:, 0]
             x = x.reshape(len(obs), n, -1)[torch.arange(len(obs)), choice]
+        if c.power_steps:
+            with torch.no_grad():
+                x = self._lower_power(torch.as_tensor(obs, device=self.device), x)
         return x.cpu().numpy()
+
+    def _lower_power(self, obs: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """``x`` [B, d] with the power entries its critics would lower
+        (``config.power_steps``)."""
+        c, layout = self.config, self.layout
+        assert layout is not None
+        b, u, k = len(x), layout.n_ues, c.power_steps
+        n_levels = len(layout.levels_db)
+        start = self.action_dim - u  # the power entries are the action's last U
+        level = ((x[:, start:] + 1.0) / 2.0 * n_levels).floor().clamp(0, n_levels - 1)
+        lower = level[:, :, None] - torch.arange(1, k + 1, device=x.device)  # [B, U, k]
+        entry = -1.0 + (2.0 * lower.clamp(min=0) + 1.0) / n_levels
+        tries = x[:, None, None].repeat(1, u, k, 1)  # [B, U, k, d]: one UE lowered each
+        ues = torch.arange(u, device=x.device)
+        tries[:, ues, :, start + ues] = entry.permute(1, 0, 2)
+        q_min = self.critic_target.q_min
+        q = q_min(torch.cat([obs, obs.repeat_interleave(u * k, 0)]),
+                  torch.cat([x, tries.reshape(b * u * k, -1)]))
+        base, tried = q[:b], q[b:].reshape(b, u, k)
+        tried = torch.where(lower >= 0, tried, -torch.inf)  # no level below the lowest
+        best, steps = tried.max(2)
+        chosen = best > base[:, None] + c.power_margin
+        lowered = x.clone()
+        lowered[:, start:] = torch.where(chosen, entry.gather(2, steps[..., None])[..., 0],
+                                         x[:, start:])
+        keep = q_min(obs, lowered) > base
+        return torch.where(keep[:, None], lowered, x)
 
     def _decide_torch(self, cond: torch.Tensor, noise: torch.Tensor
                       ) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -418,6 +452,7 @@ class DiffusionQL:
             self.critic.share = self.critic_target.share = c.critic_share
             for critic in (self.critic, self.critic_target):
                 critic.see(c.critic_inputs)
+                critic.power_entry = c.critic_power_entry
         for optimizer, lr in ((self.actor_optimizer, c.lr_actor),
                               (self.critic_optimizer, c.lr_critic)):
             for group in optimizer.param_groups:

@@ -67,6 +67,20 @@ class DiffusionQLConfig:
     so that the Q term's gradient on one UE's claim accounts for its neighbours' loss.
     The two agree on actions that claim all of each O-RU's RBGs (a demonstrator's), so a
     checkpoint's critics may carry over from one to the other."""
+    critic_sinr: bool = False
+    """Per-UE critics only: each UE also sees its SINR as the action sets it
+    (``per_ue.action_sinr_db``: its O-RU's gain at its power level over the noise and the
+    other O-RUs' power at its gains to them). Without it, what one UE's power does to
+    the other O-RUs' UEs reaches their values only through the O-RU pools, and the
+    demo's critics valued a cell-centre UE's lower power below its own in every decision
+    (docs/slicing-agents.md, "What one UE's power costs the others"). It shapes the
+    networks: a checkpoint keeps what it was built with."""
+    critic_power_entry: bool = True
+    """Per-UE critics: whether they see each UE's power entry. False (with
+    ``critic_sinr``): power reaches them only through the SINR, where its effect on the
+    UE and on the others lies; the power entry alone is what the demonstrations tie to
+    the rest of the allocation (the budget sets it from how many UEs share the O-RU).
+    Retunable: a checkpoint's critics then learn again on what they see."""
     policy_inputs: str = "all"
     """What the per-UE denoiser sees of each UE's observation: ``all`` its fields; ``drop``
     only its gains and slice (the drop), the rest zero. In a demonstrator's episodes the
@@ -123,6 +137,16 @@ class DiffusionQLConfig:
     """k, DDIM steps for decisions when ``decision_sampler`` is ddim."""
     candidates: int = 10
     """Actions sampled per decision; the deterministic choice is the one of highest Q."""
+    power_steps: int = 0
+    """Per-UE networks: after the choice, try each UE's power entry 1 … ``power_steps`` P_A
+    levels lower, one UE at a time; every UE whose best such try the critics value at
+    least ``power_margin`` above the chosen action is lowered so, and the action with all
+    of them lowered is played where the critics value it above the chosen one (a step of
+    policy improvement on power, which the clone copies from its demonstrator; with
+    ``critic_sinr`` the critics price what one UE's power costs the others:
+    docs/slicing-agents.md, "What one UE's power costs the others"). 0: off."""
+    power_margin: float = 0.003
+    """How far above the chosen action's Q a UE's lowered power must be valued."""
     symlog_observations: bool = True
     """Feed the networks sign(x) log(1 + |x|) of each observation entry (stored so in the
     replay buffer too): the slicing observation mixes shares in [0, 1] with queue bytes
@@ -145,7 +169,8 @@ class DiffusionQLConfig:
             "batch_size": COUNT,
             "learning_starts": WHOLE, "updates_per_step": WHOLE, "grad_norm": NON_NEGATIVE,
             "ema_decay": Bounds(0, 1), "ema_start": WHOLE, "ema_every": COUNT,
-            "guidance": NON_NEGATIVE, "candidates": COUNT,
+            "guidance": NON_NEGATIVE, "candidates": COUNT, "power_steps": NON_NEGATIVE,
+            "power_margin": NON_NEGATIVE,
             "ddim_steps": Bounds(1, self.diffusion.steps, integer=True),
         })
         check_choice(self, "decision_sampler", ("ddpm", "ddim"))
@@ -160,10 +185,17 @@ class DiffusionQLConfig:
         check_choice(self, "policy_inputs", UE_INPUTS)
         check_choice(self, "critic_inputs", UE_INPUTS)
         for name, plain in (("critic_targets", "joint"), ("critic_share", "claim"),
-                            ("policy_inputs", "all"), ("critic_inputs", "all")):
+                            ("policy_inputs", "all"), ("critic_inputs", "all"),
+                            ("critic_sinr", False)):
             if getattr(self, name) != plain and self.network != "per-ue":
                 raise ValueError(f"DiffusionQLConfig.{name} = {getattr(self, name)!r} needs "
                                  f"network = 'per-ue', got {self.network!r}")
+        if self.power_steps and self.network != "per-ue":
+            raise ValueError(f"DiffusionQLConfig.power_steps = {self.power_steps} needs "
+                             f"network = 'per-ue', got {self.network!r}")
+        if not self.critic_power_entry and not self.critic_sinr:
+            raise ValueError("DiffusionQLConfig.critic_power_entry = False needs critic_sinr "
+                             "(the critics would not see power at all)")
         check_fields(self, {"demo_fraction": Bounds(0, 1)})
         if self.gamma == 1:  # no discounting: the critic's targets would not converge
             raise ValueError("DiffusionQLConfig.gamma = 1 must be [0, 1)")

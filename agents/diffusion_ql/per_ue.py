@@ -19,6 +19,7 @@ the layout (:class:`UeLayout`) says where each UE's fields lie in both.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -27,8 +28,8 @@ from torch import nn
 
 from agents.common.nn import Mish, SinusoidalEmbedding, mlp
 from agents.diffusion_ql.networks import NoiseFromClean
-from bridge.slicing.config import SlicingConfig
-from bridge.slicing.layout import observation_slices
+from bridge.slicing.config import LTE_PA_DB, SlicingConfig
+from bridge.slicing.layout import GAIN_OFFSET_DB, GAIN_SCALE_DB, observation_slices
 from bridge.slicing.shares import share_size
 
 SLICES = 3
@@ -60,6 +61,11 @@ class UeLayout:
     """The reward's weights of each UE's throughput (Mbit/s) and of the share of UEs whose
     QoS holds (bridge.slicing.config; checkpoints from before they were kept used the
     defaults)."""
+    noise_db: float = -141.45
+    """A PRB's noise power over its nominal transmit power (dB; the defaults'), for the
+    critics' SINR input (:func:`action_sinr_db`)."""
+    levels_db: tuple[float, ...] = LTE_PA_DB
+    """The P_A power levels (dB), lowest first."""
 
     @classmethod
     def of(cls, cfg: SlicingConfig) -> UeLayout:
@@ -68,11 +74,14 @@ class UeLayout:
                    f["qos_ok"].start, f["gain_db_norm"].start, f["throughput_mbps"].start,
                    f["delay_ms"].start, f["slice_queue_bytes"].start,
                    f["slice_queue_bytes"].stop, share_size(cfg), cfg.theta_rate,
-                   cfg.theta_const)
+                   cfg.theta_const, 10.0 * math.log10(cfg.prb_noise_w / cfg.prb_power_w),
+                   tuple(float(v) for v in cfg.power_levels_db))
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> UeLayout:
-        return cls(**{**values, "ue_slice": tuple(values["ue_slice"])})
+        tuples: dict[str, tuple[Any, ...]] = {
+            k: tuple(values[k]) for k in ("ue_slice", "levels_db") if k in values}
+        return cls(**{**values, **tuples})
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -205,42 +214,102 @@ def rbg_fractions(layout: UeLayout, action: torch.Tensor) -> torch.Tensor:
                       action[:, u * r + u:]], 1)
 
 
+SINR_SCALE_DB = 20.0
+"""The critics see each UE's SINR in dB over this."""
+SINR_SHARPNESS = 16.0
+"""The SINR's soft O-RU: softmax of this × the association scores."""
+
+
+def action_sinr_db(layout: UeLayout, gain_db: torch.Tensor, action: torch.Tensor
+                   ) -> torch.Tensor:
+    """[B, U]: each UE's SINR (dB) on its RBGs as the share action [B, d] sets it, from the
+    gains [B, U, R] (dB): its O-RU's gain times its power level's factor, over the noise
+    and each other O-RU's gain times that O-RU's mean power per RBG (its UEs' level
+    factors weighted by the parts of its RBGs they win). Smooth in the whole action: the
+    O-RU is soft by the association scores (softmax of 4 × score, as the critic pools),
+    the parts are :func:`rbg_fractions`'s, and the level is the power entry's position
+    among the level bins, its dB interpolated between the levels'. Where RBGs overlap
+    is left out (each O-RU's power is spread over the carrier), as is the budget's
+    repair. So lowering one UE's power lowers its own SINR and raises that of the other
+    O-RUs' UEs, most where their gain to its O-RU is strongest."""
+    u, r, b = layout.n_ues, layout.n_rus, len(action)
+    fraction = rbg_fractions(layout, action)[:, u * r:u * r + u]
+    fraction = ((fraction + 1.0) / 2.0) ** 2
+    # Sharper than the pools' softmax: at 4 × score a UE would leak 7e-4 of its own O-RU's
+    # gain into its interference, capping a cell-centre UE's SINR near 32 dB.
+    membership = torch.softmax(SINR_SHARPNESS * action[:, :u * r].reshape(b, u, r), 2)
+    levels = torch.as_tensor(layout.levels_db, dtype=action.dtype, device=action.device)
+    n = len(levels)
+    position = ((action[:, u * r + u:] + 1.0) / 2.0 * n - 0.5).clamp(0.0, n - 1.0)
+    low = position.floor().clamp(max=n - 2 if n > 1 else 0).long()
+    high = (low + 1).clamp(max=n - 1)
+    level_db = levels[low] + (position - low) * (levels[high] - levels[low])
+    factor = torch.pow(10.0, level_db / 10.0)
+    gain = torch.pow(10.0, gain_db / 10.0)
+    ru_power = torch.einsum("bur,bu->br", membership, fraction * factor)
+    signal = (membership * gain).sum(2) * factor
+    interference = torch.einsum("bur,br->bu", (1.0 - membership) * gain, ru_power)
+    noise = 10.0 ** (layout.noise_db / 10.0)
+    return 10.0 * torch.log10(signal / (noise + interference))
+
+
 class PerUeCritic(nn.Module):
     """Two per-UE Q networks (clipped double Q-learning): φ of each UE's features and
     its action; each O-RU pools its UEs softly by the action's association scores
     (softmax of 4 × score over the O-RUs, near one-hot where one score leads); Q is the
     mean over the UEs of ρ. ``share``: what the networks see of the share entries, the
     claims as they are (``claim``) or the parts of each O-RU's RBGs they win
-    (``fraction``, :func:`rbg_fractions`)."""
+    (``fraction``, :func:`rbg_fractions`). ``sinr``: each UE also sees its SINR as the
+    action sets it (:func:`action_sinr_db`), read from the gains of ``obs`` (symlog'd
+    where ``symlog``), so that what one UE's power does to the other O-RUs' UEs reaches
+    their values."""
 
     seen: torch.Tensor
 
     def __init__(self, layout: UeLayout, hidden: int = 128, layers: int = 3,
-                 share: str = "claim", inputs: str = "all"):
+                 share: str = "claim", inputs: str = "all", sinr: bool = False,
+                 symlog: bool = True):
         super().__init__()
-        self.q1 = PerUeNet(layout, layout.ue_action, hidden, layers, 1)
-        self.q2 = PerUeNet(layout, layout.ue_action, hidden, layers, 1)
-        self.share = share
+        extra = layout.ue_action + int(sinr)
+        self.q1 = PerUeNet(layout, extra, hidden, layers, 1)
+        self.q2 = PerUeNet(layout, extra, hidden, layers, 1)
+        self.share, self.sinr, self.symlog = share, sinr, symlog
+        self.power_entry = True
+        """False: each UE's power entry is hidden (0), so that with ``sinr`` power reaches
+        the values only through the SINR (``DiffusionQLConfig.critic_power_entry``)."""
         self.register_buffer("seen", seen_features(layout, inputs), persistent=False)
 
     def see(self, inputs: str) -> None:
         """Which UE features the critics see from now on (:func:`seen_features`)."""
         self.seen.copy_(seen_features(self.q1.layout, inputs))
 
-    def _values(self, net: PerUeNet, obs: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
-        """[B, U]: each UE's value."""
+    def _inputs(self, obs: torch.Tensor, action: torch.Tensor
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+        """What both networks read: [B, U, inputs] per UE (its features, its SINR with
+        ``sinr``, its part of the action as the critics see it) and [B, U, R] its soft
+        O-RU membership."""
+        lay = self.q1.layout
+        features, gains = self.q1.features(obs)
+        inputs = [features * self.seen]
+        if self.sinr:
+            if self.symlog:  # the gains as the observation holds them, then in dB
+                gains = torch.sign(gains) * torch.expm1(gains.abs())
+            sinr = action_sinr_db(lay, gains * GAIN_SCALE_DB - GAIN_OFFSET_DB, action)
+            inputs.append((sinr / SINR_SCALE_DB)[..., None])
         if self.share == "fraction":
-            action = rbg_fractions(net.layout, action)
-        features, _ = net.features(obs)
-        features = features * self.seen
-        per_ue = net.per_ue_action(action)
-        membership = torch.softmax(4.0 * per_ue[..., :net.layout.n_rus], 2)
-        return net.read(torch.cat([features, per_ue], 2), membership)[..., 0]
+            action = rbg_fractions(lay, action)
+        per_ue = self.q1.per_ue_action(action)
+        membership = torch.softmax(4.0 * per_ue[..., :lay.n_rus], 2)
+        if not self.power_entry:
+            per_ue = torch.cat([per_ue[..., :-1], torch.zeros_like(per_ue[..., -1:])], 2)
+        return torch.cat([*inputs, per_ue], 2), membership
 
     def per_ue(self, obs: torch.Tensor, action: torch.Tensor
                ) -> tuple[torch.Tensor, torch.Tensor]:
         """Each critic's values per UE, [B, U] each (Q is their mean)."""
-        return self._values(self.q1, obs, action), self._values(self.q2, obs, action)
+        inputs, membership = self._inputs(obs, action)
+        return (self.q1.read(inputs, membership)[..., 0],
+                self.q2.read(inputs, membership)[..., 0])
 
     def forward(self, obs: torch.Tensor, action: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         v1, v2 = self.per_ue(obs, action)
