@@ -19,14 +19,17 @@
 # DEMO_UE_VALUE_PLAY [1000] ns-3 transitions of ue-value's final table, from 2
 # simulators: Diffusion-QL's demonstrations in ns-3;
 # DEMO_PRETRAIN [3000] Diffusion-QL's offline updates on both collections
-# (the per-ue preset: per-UE denoiser and critics; η = 0: the BC term on the
-# demonstrations, the critic on everything, Q at decision time: best of 10 candidates,
-# Q-gradient guidance); DEMO_NS3_UPDATES [2000] its offline updates on the ns-3
-# collections alone, cloning ue-value's play (its own play's and its final table's, in
-# place of the twin's demonstrations), with per-UE credit and RBG fractions in its
-# critics and the Q term on (η = 0.02, γ = 0; docs/slicing-agents.md, "Per-UE credit and
-# RBG fractions" and "ue-value's play as Diffusion-QL's demonstrations"); DEMO_NS3_STEPS
-# [200] its ns-3 fine-tuning steps.
+# (the per-ue preset: per-UE denoiser and critics, the critics seeing each UE's SINR as
+# the action sets it; η = 0: the BC term on the demonstrations, the critic on
+# everything, Q at decision time: best of 10 candidates, Q-gradient guidance);
+# DEMO_NS3_UPDATES [2000] its offline updates on the ns-3 collections alone, cloning
+# ue-value's play (its own play's and its final table's, in place of the twin's
+# demonstrations), with per-UE credit and RBG fractions in its critics, power reaching
+# them through the SINR alone, and the Q term on (η = 0.02, γ = 0); from then on it
+# decides with its critics' power steps (each UE up to 3 P_A levels lower where they
+# value it so; docs/slicing-agents.md, "Per-UE credit and RBG fractions", "ue-value's
+# play as Diffusion-QL's demonstrations" and "What one UE's power costs the others");
+# DEMO_NS3_STEPS [200] its ns-3 fine-tuning steps.
 # DQN: DEMO_DQN_TWIN_STEPS [8000] twin steps (its twin reward peaked near 3000 and fell
 # after), then as many ns-3 steps as the ns-3 transitions Diffusion-QL learns from
 # (DEMO_NS3_DEMO + DEMO_UE_VALUE_OWN + DEMO_UE_VALUE_PLAY + DEMO_NS3_STEPS), on the
@@ -96,7 +99,8 @@ trap 'pkill -TERM -P "$dqn" 2>/dev/null; kill "$dqn" 2>/dev/null; true' EXIT
 stage "Diffusion-QL + demonstrations: $PRETRAIN offline updates on both collections"
 OMP_NUM_THREADS=1 "$RAN_GYM" train --scenario oran-slicing-twin --agent diffusion-ql \
     "${PARAMS[@]}" --param maxSteps=10 --dataset "$OUT/data-twin,$OUT/data-ns3" \
-    --pretrain-updates "$PRETRAIN" --preset per-ue --agent-param q_weight=0 --iterations 1 \
+    --pretrain-updates "$PRETRAIN" --preset per-ue --agent-param q_weight=0 \
+    --agent-param critic_sinr=true --iterations 1 \
     --out "$OUT/twin-diffusion-ql"
 
 stage "Diffusion-QL: $NS3_UPDATES offline updates on the ns-3 collections, cloning ue-value's play, Q term on"
@@ -105,7 +109,8 @@ stage "Diffusion-QL: $NS3_UPDATES offline updates on the ns-3 collections, cloni
     --demo-policy ue-value --pretrain-updates "$NS3_UPDATES" \
     --dataset "$OUT/data-ns3,$OUT/train-ue-value/own,$OUT/data-ns3-ue-value" \
     --agent-param gamma=0 --agent-param q_weight=0.02 --agent-param critic_targets=per-ue \
-    --agent-param critic_share=fraction --iterations 1 --out "$OUT/ns3-diffusion-ql"
+    --agent-param critic_share=fraction --agent-param critic_power_entry=false \
+    --agent-param power_steps=3 --iterations 1 --out "$OUT/ns3-diffusion-ql"
 
 stage "Diffusion-QL: $NS3_STEPS fine-tuning steps in ns-3"
 "$RAN_GYM" train --scenario oran-slicing --agent diffusion-ql "${PARAMS[@]}" \
