@@ -226,7 +226,7 @@ def action_sinr_db(layout: UeLayout, gain_db: torch.Tensor, action: torch.Tensor
     gains [B, U, R] (dB): its O-RU's gain times its power level's factor, over the noise
     and each other O-RU's gain times that O-RU's mean power per RBG (its UEs' level
     factors weighted by the parts of its RBGs they win). Smooth in the whole action: the
-    O-RU is soft by the association scores (softmax of 4 × score, as the critic pools),
+    O-RU is soft by the association scores (softmax of :data:`SINR_SHARPNESS` × score),
     the parts are :func:`rbg_fractions`'s, and the level is the power entry's position
     among the level bins, its dB interpolated between the levels'. Where RBGs overlap
     is left out (each O-RU's power is spread over the carrier), as is the budget's
