@@ -220,8 +220,8 @@ SINR_SHARPNESS = 16.0
 """The SINR's soft O-RU: softmax of this × the association scores."""
 
 
-def action_sinr_db(layout: UeLayout, gain_db: torch.Tensor, action: torch.Tensor,
-                   fractions: torch.Tensor | None = None) -> torch.Tensor:
+def action_sinr_db(layout: UeLayout, gain_db: torch.Tensor, action: torch.Tensor
+                   ) -> torch.Tensor:
     """[B, U]: each UE's SINR (dB) on its RBGs as the share action [B, d] sets it, from the
     gains [B, U, R] (dB): its O-RU's gain times its power level's factor, over the noise
     and each other O-RU's gain times that O-RU's mean power per RBG (its UEs' level
@@ -231,12 +231,9 @@ def action_sinr_db(layout: UeLayout, gain_db: torch.Tensor, action: torch.Tensor
     among the level bins, its dB interpolated between the levels'. Where RBGs overlap
     is left out (each O-RU's power is spread over the carrier), as is the budget's
     repair. So lowering one UE's power lowers its own SINR and raises that of the other
-    O-RUs' UEs, most where their gain to its O-RU is strongest. ``fractions``:
-    :func:`rbg_fractions` of ``action``, where the caller has it already."""
+    O-RUs' UEs, most where their gain to its O-RU is strongest."""
     u, r, b = layout.n_ues, layout.n_rus, len(action)
-    if fractions is None:
-        fractions = rbg_fractions(layout, action)
-    fraction = fractions[:, u * r:u * r + u]
+    fraction = rbg_fractions(layout, action)[:, u * r:u * r + u]
     fraction = ((fraction + 1.0) / 2.0) ** 2
     # Sharper than the pools' softmax: at 4 × score a UE would leak 7e-4 of its own O-RU's
     # gain into its interference, capping a cell-centre UE's SINR near 32 dB.
@@ -294,17 +291,13 @@ class PerUeCritic(nn.Module):
         lay = self.q1.layout
         features, gains = self.q1.features(obs)
         inputs = [features * self.seen]
-        fractions = (rbg_fractions(lay, action)
-                     if self.sinr or self.share == "fraction" else None)
         if self.sinr:
             if self.symlog:  # the gains as the observation holds them, then in dB
                 gains = torch.sign(gains) * torch.expm1(gains.abs())
-            sinr = action_sinr_db(lay, gains * GAIN_SCALE_DB - GAIN_OFFSET_DB, action,
-                                  fractions)
+            sinr = action_sinr_db(lay, gains * GAIN_SCALE_DB - GAIN_OFFSET_DB, action)
             inputs.append((sinr / SINR_SCALE_DB)[..., None])
         if self.share == "fraction":
-            assert fractions is not None
-            action = fractions
+            action = rbg_fractions(lay, action)
         per_ue = self.q1.per_ue_action(action)
         membership = torch.softmax(4.0 * per_ue[..., :lay.n_rus], 2)
         if not self.power_entry:
