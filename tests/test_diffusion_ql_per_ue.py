@@ -368,3 +368,64 @@ def test_power_steps_lower_the_power_the_critics_value_lower_and_nothing_else():
     assert (got[:, start:] <= x[:, start:] + 1e-6).all()
     with pytest.raises(ValueError, match="power_steps = 2 needs network = 'per-ue'"):
         DiffusionQLConfig(power_steps=2)
+
+
+def test_a_value_per_count_rises_by_its_steps_and_lies_between_them_in_between():
+    """At a whole count the value is the base plus the first steps, softplus(out − offset)
+    each; between two counts it is linear; past the last count, and below 0, it stays."""
+    from agents.diffusion_ql.per_ue import COUNT_STEP_OFFSET, value_at_count
+
+    out = torch.randn((2, 3, 5), generator=torch.Generator().manual_seed(0))
+    steps = torch.nn.functional.softplus(out[..., 1:] - COUNT_STEP_OFFSET)
+    whole = [value_at_count(out, torch.full((2, 3), float(c))) for c in range(5)]
+    for c in range(5):
+        torch.testing.assert_close(whole[c], out[..., 0] + steps[..., :c].sum(-1))
+    torch.testing.assert_close(value_at_count(out, torch.full((2, 3), 2.25)),
+                               0.75 * whole[2] + 0.25 * whole[3])
+    torch.testing.assert_close(value_at_count(out, torch.full((2, 3), 7.0)), whole[4])
+    torch.testing.assert_close(value_at_count(out, torch.full((2, 3), -1.0)), whole[0])
+    rising = zip(whole[:-1], whole[1:], strict=True)
+    assert all((later > earlier).all() for earlier, later in rising)
+
+
+def test_critics_with_a_value_per_count_read_it_at_each_ues_rbgs(tmp_path):
+    """An RBG moved between two UEs of one O-RU (same power) leaves every UE's ρ outputs
+    as they were, the share entries being hidden and the SINRs unchanged, and moves the
+    two UEs' values by exactly that count's step, down for the one and up for the other;
+    each value is its ρ outputs read at the UE's RBGs. The critics checkpoint with their
+    count outputs; the setting shapes them and needs the per-UE networks."""
+    from agents.diffusion_ql.per_ue import value_at_count
+
+    config = dataclasses.replace(PER_UE, critic_counts=True, critic_sinr=True)
+    a = agent(config, seed=3)
+    critic = a.critic
+    assert critic.q1.rho[-1][-1].out_features == 1 + LAYOUT.rbgs == 17
+    ru_of = np.array([0, 0, 0, 1, 1, 1])
+    rbgs = np.array([8, 5, 3, 10, 4, 2])
+    moved = rbgs + np.array([-1, 1, 0, 0, 0, 0])
+    x, y = (hard_action(r / LAYOUT.rbgs, ru_of) for r in (rbgs, moved))
+    obs = torch.rand((1, LAYOUT.obs_dim), generator=torch.Generator().manual_seed(2))
+    with torch.no_grad():
+        inputs_x, membership, count_x = critic._inputs(obs, x)
+        inputs_y, _, count_y = critic._inputs(obs, y)
+        np.testing.assert_allclose(count_x[0].numpy(), rbgs, atol=1e-3)
+        np.testing.assert_allclose(count_y[0].numpy(), moved, atol=1e-3)
+        torch.testing.assert_close(inputs_x, inputs_y)
+        out = critic.q1.read(inputs_x, membership)
+        v_x, v_y = critic.per_ue(obs, x)[0], critic.per_ue(obs, y)[0]
+        torch.testing.assert_close(v_x, value_at_count(out, count_x))
+    change = (v_y - v_x)[0].numpy()
+    assert change[0] < 0 < change[1]
+    np.testing.assert_allclose(change[2:], 0, atol=1e-6)
+
+    obs_np, actions, rewards, nxt = twin_transitions(64)
+    a.add_transitions(obs_np, actions, rewards, nxt, np.zeros(len(obs_np), bool))
+    a.pretrain(2)
+    again = DiffusionQL.load(a.save(tmp_path / "a.pt"), observation_space(CFG),
+                             share_space(CFG), device="cpu")
+    assert again.critic.counts
+    torch.testing.assert_close(again.critic.q_min(obs, x), a.critic.q_min(obs, x))
+    with pytest.raises(ValueError, match="critic_counts = True needs network = 'per-ue'"):
+        DiffusionQLConfig(critic_counts=True)
+    with pytest.raises(ValueError, match="critic_counts cannot change"):
+        a.retune(critic_counts=False)

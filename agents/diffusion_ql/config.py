@@ -81,6 +81,14 @@ class DiffusionQLConfig:
     UE and on the others lies; the power entry alone is what the demonstrations tie to
     the rest of the allocation (the budget sets it from how many UEs share the O-RU).
     Retunable: a checkpoint's critics then learn again on what they see."""
+    critic_counts: bool = False
+    """Per-UE critics: each UE's value is read at its RBG count, ρ giving one value per
+    count (a base and one non-negative step per RBG, so more RBGs are never worth less to
+    the UE), linearly between two counts; the count is its part of its O-RU's RBGs
+    (``per_ue.rbg_fractions``) times the usable RBGs, and the share entry is hidden from
+    the networks. A count is then an index of the values, not one smooth input among many
+    (docs/slicing-agents.md, "Critics with a value per RBG count"). It shapes the
+    networks: a checkpoint keeps what it was built with."""
     policy_inputs: str = "all"
     """What the per-UE denoiser sees of each UE's observation: ``all`` its fields; ``drop``
     only its gains and slice (the drop), the rest zero. In a demonstrator's episodes the
@@ -186,7 +194,7 @@ class DiffusionQLConfig:
         check_choice(self, "critic_inputs", UE_INPUTS)
         for name, plain in (("critic_targets", "joint"), ("critic_share", "claim"),
                             ("policy_inputs", "all"), ("critic_inputs", "all"),
-                            ("critic_sinr", False)):
+                            ("critic_sinr", False), ("critic_counts", False)):
             if getattr(self, name) != plain and self.network != "per-ue":
                 raise ValueError(f"DiffusionQLConfig.{name} = {getattr(self, name)!r} needs "
                                  f"network = 'per-ue', got {self.network!r}")

@@ -29,8 +29,9 @@ from torch import nn
 from agents.common.nn import Mish, SinusoidalEmbedding, mlp
 from agents.diffusion_ql.networks import NoiseFromClean
 from bridge.slicing.config import LTE_PA_DB, SlicingConfig
+from bridge.slicing.greedy import USABLE_RBGS
 from bridge.slicing.layout import GAIN_OFFSET_DB, GAIN_SCALE_DB, observation_slices
-from bridge.slicing.shares import share_size
+from bridge.slicing.shares import share_size, usable_rbgs
 
 SLICES = 3
 """eMBB, URLLC, mMTC: the slice queues' and the one-hot slice's size."""
@@ -66,6 +67,9 @@ class UeLayout:
     critics' SINR input (:func:`action_sinr_db`)."""
     levels_db: tuple[float, ...] = LTE_PA_DB
     """The P_A power levels (dB), lowest first."""
+    rbgs: int = USABLE_RBGS
+    """The RBGs an O-RU splits among its UEs (``shares.usable_rbgs``), for the critics'
+    values per RBG count."""
 
     @classmethod
     def of(cls, cfg: SlicingConfig) -> UeLayout:
@@ -75,7 +79,7 @@ class UeLayout:
                    f["delay_ms"].start, f["slice_queue_bytes"].start,
                    f["slice_queue_bytes"].stop, share_size(cfg), cfg.theta_rate,
                    cfg.theta_const, 10.0 * math.log10(cfg.prb_noise_w / cfg.prb_power_w),
-                   tuple(float(v) for v in cfg.power_levels_db))
+                   tuple(float(v) for v in cfg.power_levels_db), usable_rbgs(cfg))
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> UeLayout:
@@ -253,6 +257,23 @@ def action_sinr_db(layout: UeLayout, gain_db: torch.Tensor, action: torch.Tensor
     return 10.0 * torch.log10(signal / (noise + interference))
 
 
+COUNT_STEP_OFFSET = 3.0
+"""A count's step is softplus(ρ's output − this): about 0.05 of value per RBG at the
+start, where the plain softplus of a fresh layer's outputs would be 0.7, above what a
+UE's whole part of the reward is."""
+
+
+def value_at_count(out: torch.Tensor, count: torch.Tensor) -> torch.Tensor:
+    """[B, U]: each UE's value at its (fractional) RBG ``count`` [B, U], from ``out``
+    [B, U, 1 + n]: a base value and n steps, softplus(out − :data:`COUNT_STEP_OFFSET`),
+    one per RBG. The value rises by step k as the count goes from k − 1 to k, linearly in
+    between, so it is monotone and piecewise linear in the count; counts beyond n add
+    nothing."""
+    steps = nn.functional.softplus(out[..., 1:] - COUNT_STEP_OFFSET)
+    k = torch.arange(steps.shape[-1], dtype=count.dtype, device=count.device)
+    return out[..., 0] + (steps * (count[..., None] - k).clamp(0.0, 1.0)).sum(-1)
+
+
 class PerUeCritic(nn.Module):
     """Two per-UE Q networks (clipped double Q-learning): φ of each UE's features and
     its action; each O-RU pools its UEs softly by the action's association scores
@@ -262,18 +283,21 @@ class PerUeCritic(nn.Module):
     (``fraction``, :func:`rbg_fractions`). ``sinr``: each UE also sees its SINR as the
     action sets it (:func:`action_sinr_db`), read from the gains of ``obs`` (symlog'd
     where ``symlog``), so that what one UE's power does to the other O-RUs' UEs reaches
-    their values."""
+    their values. ``counts``: ρ gives a value per RBG count (:func:`value_at_count`), read
+    at the UE's part of its O-RU's RBGs times ``layout.rbgs``; the share entry is then
+    hidden from φ."""
 
     seen: torch.Tensor
 
     def __init__(self, layout: UeLayout, hidden: int = 128, layers: int = 3,
                  share: str = "claim", inputs: str = "all", sinr: bool = False,
-                 symlog: bool = True):
+                 symlog: bool = True, counts: bool = False):
         super().__init__()
         extra = layout.ue_action + int(sinr)
-        self.q1 = PerUeNet(layout, extra, hidden, layers, 1)
-        self.q2 = PerUeNet(layout, extra, hidden, layers, 1)
-        self.share, self.sinr, self.symlog = share, sinr, symlog
+        out = 1 + layout.rbgs if counts else 1
+        self.q1 = PerUeNet(layout, extra, hidden, layers, out)
+        self.q2 = PerUeNet(layout, extra, hidden, layers, out)
+        self.share, self.sinr, self.symlog, self.counts = share, sinr, symlog, counts
         self.power_entry = True
         """False: each UE's power entry is hidden (0), so that with ``sinr`` power reaches
         the values only through the SINR (``DiffusionQLConfig.critic_power_entry``)."""
@@ -284,10 +308,10 @@ class PerUeCritic(nn.Module):
         self.seen.copy_(seen_features(self.q1.layout, inputs))
 
     def _inputs(self, obs: torch.Tensor, action: torch.Tensor
-                ) -> tuple[torch.Tensor, torch.Tensor]:
+                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
         """What both networks read: [B, U, inputs] per UE (its features, its SINR with
         ``sinr``, its part of the action as the critics see it) and [B, U, R] its soft
-        O-RU membership."""
+        O-RU membership; with ``counts``, [B, U] each UE's RBG count (None without)."""
         lay = self.q1.layout
         features, gains = self.q1.features(obs)
         inputs = [features * self.seen]
@@ -296,20 +320,31 @@ class PerUeCritic(nn.Module):
                 gains = torch.sign(gains) * torch.expm1(gains.abs())
             sinr = action_sinr_db(lay, gains * GAIN_SCALE_DB - GAIN_OFFSET_DB, action)
             inputs.append((sinr / SINR_SCALE_DB)[..., None])
-        if self.share == "fraction":
+        count = None
+        if self.counts:
+            u, r = lay.n_ues, lay.n_rus
+            fraction = rbg_fractions(lay, action)[:, u * r:u * r + u]
+            count = ((fraction + 1.0) / 2.0) ** 2 * lay.rbgs
+        elif self.share == "fraction":
             action = rbg_fractions(lay, action)
         per_ue = self.q1.per_ue_action(action)
         membership = torch.softmax(4.0 * per_ue[..., :lay.n_rus], 2)
         if not self.power_entry:
             per_ue = torch.cat([per_ue[..., :-1], torch.zeros_like(per_ue[..., -1:])], 2)
-        return torch.cat([*inputs, per_ue], 2), membership
+        if self.counts:  # the count is read from ρ's values, not seen
+            r = lay.n_rus
+            per_ue = torch.cat([per_ue[..., :r], torch.zeros_like(per_ue[..., r:r + 1]),
+                                per_ue[..., r + 1:]], 2)
+        return torch.cat([*inputs, per_ue], 2), membership, count
 
     def per_ue(self, obs: torch.Tensor, action: torch.Tensor
                ) -> tuple[torch.Tensor, torch.Tensor]:
         """Each critic's values per UE, [B, U] each (Q is their mean)."""
-        inputs, membership = self._inputs(obs, action)
-        return (self.q1.read(inputs, membership)[..., 0],
-                self.q2.read(inputs, membership)[..., 0])
+        inputs, membership, count = self._inputs(obs, action)
+        out1, out2 = self.q1.read(inputs, membership), self.q2.read(inputs, membership)
+        if count is None:
+            return out1[..., 0], out2[..., 0]
+        return value_at_count(out1, count), value_at_count(out2, count)
 
     def forward(self, obs: torch.Tensor, action: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         v1, v2 = self.per_ue(obs, action)
