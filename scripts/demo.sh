@@ -20,15 +20,17 @@
 # simulators: Diffusion-QL's demonstrations in ns-3;
 # DEMO_PRETRAIN [3000] Diffusion-QL's offline updates on both collections
 # (the per-ue preset: per-UE denoiser and critics, the critics seeing each UE's SINR as
-# the action sets it; η = 0: the BC term on the demonstrations, the critic on
-# everything, Q at decision time: best of 10 candidates, Q-gradient guidance);
+# the action sets it and giving a value per RBG count; η = 0: the BC term on the
+# demonstrations, the critic on everything, Q at decision time: best of 10 candidates,
+# Q-gradient guidance);
 # DEMO_NS3_UPDATES [2000] its offline updates on the ns-3 collections alone, cloning
 # ue-value's play (its own play's and its final table's, in place of the twin's
 # demonstrations), with per-UE credit and RBG fractions in its critics, power reaching
 # them through the SINR alone, and the Q term on (η = 0.02, γ = 0); from then on it
 # decides with its critics' power steps (each UE up to 3 P_A levels lower where they
 # value it so; docs/slicing-agents.md, "Per-UE credit and RBG fractions", "ue-value's
-# play as Diffusion-QL's demonstrations" and "What one UE's power costs the others");
+# play as Diffusion-QL's demonstrations", "What one UE's power costs the others" and
+# "Critics with a value per RBG count");
 # DEMO_NS3_STEPS [200] its ns-3 fine-tuning steps.
 # DQN: DEMO_DQN_TWIN_STEPS [8000] twin steps (its twin reward peaked near 3000 and fell
 # after), then as many ns-3 steps as the ns-3 transitions Diffusion-QL learns from
@@ -100,7 +102,7 @@ stage "Diffusion-QL + demonstrations: $PRETRAIN offline updates on both collecti
 OMP_NUM_THREADS=1 "$RAN_GYM" train --scenario oran-slicing-twin --agent diffusion-ql \
     "${PARAMS[@]}" --param maxSteps=10 --dataset "$OUT/data-twin,$OUT/data-ns3" \
     --pretrain-updates "$PRETRAIN" --preset per-ue --agent-param q_weight=0 \
-    --agent-param critic_sinr=true --iterations 1 \
+    --agent-param critic_sinr=true --agent-param critic_counts=true --iterations 1 \
     --out "$OUT/twin-diffusion-ql"
 
 stage "Diffusion-QL: $NS3_UPDATES offline updates on the ns-3 collections, cloning ue-value's play, Q term on"

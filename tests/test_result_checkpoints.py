@@ -187,3 +187,25 @@ def test_the_power_critic_agent_prices_a_cell_centre_ues_lower_power():
     assert asked >= 6
     assert preferred >= 0.8 * asked
     assert lowered >= 0.5 * asked
+
+
+def test_the_count_critic_agent_plays_a_held_out_drop_above_the_agent_before_it(tmp_path):
+    """docs/results/slicing/count-critic: make demo's agent with critics that give a value
+    per RBG count is built so (and keeps the SINR critics' settings), and on a held-out
+    seed it plays above the demo's agent before it, as on the ten held-out seeds
+    (+0.026 ± 0.021 paired; on seed 300 over 50 steps 1.315 against 1.265)."""
+    import torch
+
+    path = RESULTS / "count-critic" / "checkpoints" / "diffusion-ql.pt"
+    config = torch.load(path, map_location="cpu", weights_only=True)["config"]
+    assert config["critic_counts"] and config["critic_sinr"]
+    assert (config["critic_power_entry"], config["power_steps"]) == (False, 3)
+    before = RESULTS / "power-critic" / "checkpoints" / "diffusion-ql.pt"
+    rewards = {}
+    for name, checkpoint in (("counts", path), ("before", before)):
+        out = tmp_path / name
+        assert main(["evaluate", "--scenario", "oran-slicing", "--agents", "diffusion-ql",
+                     "--seeds", "300", "--steps", "20", "--param", "maxSteps=20",
+                     "--checkpoint", f"diffusion-ql={checkpoint}", "--out", str(out)]) == 0
+        rewards[name] = float(pd.read_csv(out / "table.csv").mean_reward.iloc[0])
+    assert rewards["counts"] > rewards["before"] + 0.02  # 1.266 against 1.219
