@@ -8,7 +8,9 @@ seeds (a seed's decision seeds averaged first), its 95 % Student-t interval over
 seeds and on how many seeds the run is above. Written to OUT/table.md and printed.
 
     decision_seed_table.py OUT [--columns A,B,...] [--agents X,Y] [--paired X,Y]
-        RUN[:A:B:...] ...
+        [--held-seeds LABEL] RUN[:A:B:...] ...
+
+``--held-seeds`` names the held-out seeds in the headers (default 300-309).
 """
 
 from __future__ import annotations
@@ -58,12 +60,15 @@ def main() -> None:
     parser.add_argument("--agents", default="qos-greedy", help="agents played once per set")
     parser.add_argument("--paired", default="",
                         help="agents to pair each run with on the held-out seeds")
+    parser.add_argument("--held-seeds", default="300-309",
+                        help="the held-out seeds, as the headers name them")
     args = parser.parse_args()
     columns = [c for c in args.columns.split(",") if c]
     pairs = [a for a in args.paired.split(",") if a]
     blank = ["" for _ in columns]
-    lines = ["| " + " | ".join(["run", *columns, "seeds 1-8", "seeds 300-309",
-                                *(f"300-309 − {a} (paired, 95 %)" for a in pairs)]) + " |",
+    held = args.held_seeds
+    lines = ["| " + " | ".join(["run", *columns, "seeds 1-8", f"seeds {held}",
+                                *(f"{held} − {a} (paired, 95 %)" for a in pairs)]) + " |",
              "|" + "---|" * (1 + len(columns)) + "---:|---:|" + "---:|" * len(pairs)]
     for run in args.runs:
         name, *values = run.split(":")
