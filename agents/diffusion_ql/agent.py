@@ -116,9 +116,8 @@ class DiffusionQL:
             assert layout is not None
             denoiser = PerUeDenoiser(layout, alphas_bar, c.hidden, c.layers,
                                      inputs=c.policy_inputs)  # first: the seeded weights
-            critic = PerUeCritic(layout, critic_hidden, c.layers, c.critic_share,
-                                 c.critic_inputs, c.critic_sinr, c.symlog_observations,
-                                 c.critic_counts)
+            critic = PerUeCritic(layout, critic_hidden, c.layers, c.critic_share, c.critic_inputs,
+                                 c.critic_sinr, c.symlog_observations, c.critic_counts)
             critic.power_entry = c.critic_power_entry
             return denoiser, critic
         actor: nn.Module = (
