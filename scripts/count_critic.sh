@@ -24,13 +24,11 @@ DEMO=${1:?usage: scripts/count_critic.sh DEMO_DIR OUT}
 OUT=${2:?usage: scripts/count_critic.sh DEMO_DIR OUT}
 RAN_GYM=${RAN_GYM:-.venv/bin/ran-gym}
 PY=${PY:-.venv/bin/python}
-for need in data-twin data-ns3 train-ue-value/own data-ns3-ue-value train-ue-value/ue-value.json; do
-  [ -e "$DEMO/$need" ] || { echo "$DEMO/$need: not there (make demo's output?)" >&2; exit 2; }
-done
+# shellcheck source=scripts/probe_runs.sh
+source "$(dirname "$0")/probe_runs.sh"  # stage, need, play, DEV, HELD_SEEDS
+need "$DEMO"/{data-twin,data-ns3,train-ue-value/own,data-ns3-ue-value,train-ue-value/ue-value.json}
 mkdir -p "$OUT"
 export OMP_NUM_THREADS=1
-started=$(date +%s)
-stage() { echo "== $1 ($(( $(date +%s) - started )) s)"; }
 
 twin() {  # NAME [AGENT-PARAM...]: the demo's twin stage, 3000 offline updates
   local name=$1; shift
@@ -64,20 +62,18 @@ evaluate() {  # DIR SEEDS AGENT [ARG...]
       --seeds "$seeds" --steps 50 --param maxSteps=50 "$@" --overwrite --out "$dir" \
       > "$dir.log" 2>&1
 }
-play() {  # KIND SEEDS NAME DECISION_SEED
-  evaluate "$OUT/$1-$3-$4" "$2" diffusion-ql \
-      --checkpoint "diffusion-ql=$OUT/$3/diffusion-ql.pt" --agent-seed "$4"
+play_run() {  # KIND SEEDS NAME DECISION_SEED: OUT/NAME's agent into OUT/KIND-NAME-K
+  play diffusion-ql "$OUT/$3/diffusion-ql.pt" "$2" "$4" "$OUT/$1-$3-$4"
 }
-DEV=1,2,3,4,5,6,7,8
-HELD=300,301,302,303,304,305,306,307,308,309
+HELD=$HELD_SEEDS
 TABLE="ue-value=$DEMO/train-ue-value/ue-value.json"
 stage "each played, two at a time"
-play dev $DEV sinr 0 & play dev $DEV counts 0 & wait
-play dev $DEV sinr 1 & play dev $DEV counts 1 & wait
+play_run dev $DEV sinr 0 & play_run dev $DEV counts 0 & wait
+play_run dev $DEV sinr 1 & play_run dev $DEV counts 1 & wait
 for name in counts-q0 counts-q0.05 counts-q0.1; do
-  play dev $DEV $name 0 & play dev $DEV $name 1 & wait
+  play_run dev $DEV $name 0 & play_run dev $DEV $name 1 & wait
 done
-play held $HELD sinr 0 & play held $HELD counts 0 & wait
+play_run held $HELD sinr 0 & play_run held $HELD counts 0 & wait
 evaluate "$OUT/dev-ue-value" $DEV ue-value --checkpoint "$TABLE" &
 evaluate "$OUT/dev-qos-greedy" $DEV qos-greedy & wait
 evaluate "$OUT/held-ue-value" $HELD ue-value --checkpoint "$TABLE" &
