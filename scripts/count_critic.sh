@@ -12,12 +12,14 @@
 #   counts: the same with critic_counts=true from the twin stage on (one value per RBG
 #           count, read at the UE's RBGs), as `make demo` does since;
 # and the counts' ns-3 stage with the Q term at eta = 0, 0.05 and 0.1 in place of the
-# demo's 0.02 (`counts-q0`, ...). Each plays the development seeds 1-8 with decision
+# demo's 0.02 (`counts-q0`, ...), with critics that see only each UE's gains and slice
+# (`counts-drop`, critic_inputs=drop) and with the critics' learning rate 1e-3 in place
+# of 3e-4 (`counts-lr1e-3`). Each plays the development seeds 1-8 with decision
 # seeds 0 and 1, and sinr and counts
 # the held-out seeds 300-309 with decision seed 0 (`ran-gym evaluate`, 50 steps;
 # OUT/dev-NAME-K, OUT/held-NAME-K), beside ue-value's final table and qos-greedy
 # (OUT/dev-AGENT, OUT/held-AGENT); OUT/table.md compares them
-# (scripts/decision_seed_table.py). About 30 minutes on two cores.
+# (scripts/decision_seed_table.py). About 35 minutes on two cores.
 set -euo pipefail
 
 DEMO=${1:?usage: scripts/count_critic.sh DEMO_DIR OUT}
@@ -41,20 +43,23 @@ twin() {  # NAME [AGENT-PARAM...]: the demo's twin stage, 3000 offline updates
 stage "the twin stage, one value per UE and one per RBG count"
 twin twin-sinr & twin twin-counts --agent-param critic_counts=true & wait
 
-ns3() {  # NAME TWIN Q_WEIGHT: the demo's ns-3 stage, 2000 offline updates
-  [ -f "$OUT/$1/diffusion-ql.pt" ] || "$RAN_GYM" train --scenario oran-slicing \
-      --agent diffusion-ql --init "$OUT/$2/diffusion-ql.pt" \
+ns3() {  # NAME TWIN Q_WEIGHT [AGENT-PARAM...]: the demo's ns-3 stage, 2000 offline updates
+  local name=$1 twin=$2 eta=$3; shift 3
+  [ -f "$OUT/$name/diffusion-ql.pt" ] || "$RAN_GYM" train --scenario oran-slicing \
+      --agent diffusion-ql --init "$OUT/$twin/diffusion-ql.pt" \
       --replace-demonstrations --demo-policy ue-value --pretrain-updates 2000 \
       --dataset "$DEMO/data-ns3,$DEMO/train-ue-value/own,$DEMO/data-ns3-ue-value" \
-      --agent-param gamma=0 --agent-param q_weight="$3" --agent-param critic_targets=per-ue \
+      --agent-param gamma=0 --agent-param q_weight="$eta" --agent-param critic_targets=per-ue \
       --agent-param critic_share=fraction --agent-param critic_power_entry=false \
-      --agent-param power_steps=3 --iterations 1 --overwrite \
-      --out "$OUT/$1" > "$OUT/$1.log" 2>&1
+      --agent-param power_steps=3 "$@" --iterations 1 --overwrite \
+      --out "$OUT/$name" > "$OUT/$name.log" 2>&1
 }
 stage "the ns-3 stage: sinr and counts at eta = 0.02 (the demo's), counts at 0, 0.05, 0.1"
 ns3 sinr twin-sinr 0.02 & ns3 counts twin-counts 0.02 & wait
 ns3 counts-q0 twin-counts 0 & ns3 counts-q0.05 twin-counts 0.05 & wait
-ns3 counts-q0.1 twin-counts 0.1
+ns3 counts-q0.1 twin-counts 0.1 &
+ns3 counts-drop twin-counts 0.02 --agent-param critic_inputs=drop & wait
+ns3 counts-lr1e-3 twin-counts 0.02 --agent-param lr_critic=0.001
 
 evaluate() {  # DIR SEEDS AGENT [ARG...]
   local dir=$1 seeds=$2 agent=$3; shift 3
@@ -70,7 +75,7 @@ TABLE="ue-value=$DEMO/train-ue-value/ue-value.json"
 stage "each played, two at a time"
 play_run dev $DEV sinr 0 & play_run dev $DEV counts 0 & wait
 play_run dev $DEV sinr 1 & play_run dev $DEV counts 1 & wait
-for name in counts-q0 counts-q0.05 counts-q0.1; do
+for name in counts-q0 counts-q0.05 counts-q0.1 counts-drop counts-lr1e-3; do
   play_run dev $DEV $name 0 & play_run dev $DEV $name 1 & wait
 done
 play_run held $HELD sinr 0 & play_run held $HELD counts 0 & wait
@@ -79,5 +84,6 @@ evaluate "$OUT/dev-qos-greedy" $DEV qos-greedy & wait
 evaluate "$OUT/held-ue-value" $HELD ue-value --checkpoint "$TABLE" &
 evaluate "$OUT/held-qos-greedy" $HELD qos-greedy & wait
 "$PY" scripts/decision_seed_table.py "$OUT" --agents ue-value,qos-greedy \
-    --paired ue-value,qos-greedy sinr counts counts-q0 counts-q0.05 counts-q0.1
+    --paired ue-value,qos-greedy sinr counts counts-q0 counts-q0.05 counts-q0.1 counts-drop \
+    counts-lr1e-3
 stage "done: $OUT/table.md"
