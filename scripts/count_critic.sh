@@ -13,13 +13,14 @@
 #           count, read at the UE's RBGs), as `make demo` does since;
 # and the counts' ns-3 stage with the Q term at eta = 0, 0.05 and 0.1 in place of the
 # demo's 0.02 (`counts-q0`, ...), with critics that see only each UE's gains and slice
-# (`counts-drop`, critic_inputs=drop) and with the critics' learning rate 1e-3 in place
-# of 3e-4 (`counts-lr1e-3`). Each plays the development seeds 1-8 with decision
+# (`counts-drop`, critic_inputs=drop), with the critics' learning rate 1e-3 in place of
+# 3e-4 (`counts-lr1e-3`) and with 3000 and 4000 updates in place of 2000
+# (`counts-u3000`, `counts-u4000`). Each plays the development seeds 1-8 with decision
 # seeds 0 and 1, and sinr and counts
 # the held-out seeds 300-309 with decision seed 0 (`ran-gym evaluate`, 50 steps;
 # OUT/dev-NAME-K, OUT/held-NAME-K), beside ue-value's final table and qos-greedy
 # (OUT/dev-AGENT, OUT/held-AGENT); OUT/table.md compares them
-# (scripts/decision_seed_table.py). About 35 minutes on two cores.
+# (scripts/decision_seed_table.py). About 40 minutes on two cores.
 set -euo pipefail
 
 DEMO=${1:?usage: scripts/count_critic.sh DEMO_DIR OUT}
@@ -60,6 +61,8 @@ ns3 counts-q0 twin-counts 0 & ns3 counts-q0.05 twin-counts 0.05 & wait
 ns3 counts-q0.1 twin-counts 0.1 &
 ns3 counts-drop twin-counts 0.02 --agent-param critic_inputs=drop & wait
 ns3 counts-lr1e-3 twin-counts 0.02 --agent-param lr_critic=0.001
+ns3 counts-u3000 twin-counts 0.02 --pretrain-updates 3000 &
+ns3 counts-u4000 twin-counts 0.02 --pretrain-updates 4000 & wait
 
 evaluate() {  # DIR SEEDS AGENT [ARG...]
   local dir=$1 seeds=$2 agent=$3; shift 3
@@ -75,7 +78,8 @@ TABLE="ue-value=$DEMO/train-ue-value/ue-value.json"
 stage "each played, two at a time"
 play_run dev $DEV sinr 0 & play_run dev $DEV counts 0 & wait
 play_run dev $DEV sinr 1 & play_run dev $DEV counts 1 & wait
-for name in counts-q0 counts-q0.05 counts-q0.1 counts-drop counts-lr1e-3; do
+for name in counts-q0 counts-q0.05 counts-q0.1 counts-drop counts-lr1e-3 counts-u3000 \
+    counts-u4000; do
   play_run dev $DEV $name 0 & play_run dev $DEV $name 1 & wait
 done
 play_run held $HELD sinr 0 & play_run held $HELD counts 0 & wait
@@ -85,5 +89,5 @@ evaluate "$OUT/held-ue-value" $HELD ue-value --checkpoint "$TABLE" &
 evaluate "$OUT/held-qos-greedy" $HELD qos-greedy & wait
 "$PY" scripts/decision_seed_table.py "$OUT" --agents ue-value,qos-greedy \
     --paired ue-value,qos-greedy sinr counts counts-q0 counts-q0.05 counts-q0.1 counts-drop \
-    counts-lr1e-3
+    counts-lr1e-3 counts-u3000 counts-u4000
 stage "done: $OUT/table.md"
