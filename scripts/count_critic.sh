@@ -16,8 +16,8 @@
 # (`counts-drop`, critic_inputs=drop), with the critics' learning rate 1e-3 in place of
 # 3e-4 (`counts-lr1e-3`) and with 3000 and 4000 updates in place of 2000
 # (`counts-u3000`, `counts-u4000`). Each plays the development seeds 1-8 with decision
-# seeds 0 and 1, and sinr and counts
-# the held-out seeds 300-309 with decision seed 0 (`ran-gym evaluate`, 50 steps;
+# seeds 0 and 1, and sinr and counts the held-out seeds 300-309 with decision seed 0
+# (`ran-gym evaluate`, 50 steps;
 # OUT/dev-NAME-K, OUT/held-NAME-K), beside ue-value's final table and qos-greedy
 # (OUT/dev-AGENT, OUT/held-AGENT); OUT/table.md compares them
 # (scripts/decision_seed_table.py). About 40 minutes on two cores.
@@ -55,14 +55,14 @@ ns3() {  # NAME TWIN Q_WEIGHT [AGENT-PARAM...]: the demo's ns-3 stage, 2000 offl
       --agent-param power_steps=3 "$@" --iterations 1 --overwrite \
       --out "$OUT/$name" > "$OUT/$name.log" 2>&1
 }
-stage "the ns-3 stage: sinr and counts at eta = 0.02 (the demo's), counts at 0, 0.05, 0.1"
+stage "the ns-3 stage: sinr and counts as the demo's, counts with other settings"
 ns3 sinr twin-sinr 0.02 & ns3 counts twin-counts 0.02 & wait
 ns3 counts-q0 twin-counts 0 & ns3 counts-q0.05 twin-counts 0.05 & wait
 ns3 counts-q0.1 twin-counts 0.1 &
 ns3 counts-drop twin-counts 0.02 --agent-param critic_inputs=drop & wait
-ns3 counts-lr1e-3 twin-counts 0.02 --agent-param lr_critic=0.001
-ns3 counts-u3000 twin-counts 0.02 --pretrain-updates 3000 &
-ns3 counts-u4000 twin-counts 0.02 --pretrain-updates 4000 & wait
+ns3 counts-lr1e-3 twin-counts 0.02 --agent-param lr_critic=0.001 &
+ns3 counts-u3000 twin-counts 0.02 --pretrain-updates 3000 & wait
+ns3 counts-u4000 twin-counts 0.02 --pretrain-updates 4000
 
 evaluate() {  # DIR SEEDS AGENT [ARG...]
   local dir=$1 seeds=$2 agent=$3; shift 3
@@ -73,7 +73,6 @@ evaluate() {  # DIR SEEDS AGENT [ARG...]
 play_run() {  # KIND SEEDS NAME DECISION_SEED: OUT/NAME's agent into OUT/KIND-NAME-K
   play diffusion-ql "$OUT/$3/diffusion-ql.pt" "$2" "$4" "$OUT/$1-$3-$4"
 }
-HELD=$HELD_SEEDS
 TABLE="ue-value=$DEMO/train-ue-value/ue-value.json"
 stage "each played, two at a time"
 play_run dev $DEV sinr 0 & play_run dev $DEV counts 0 & wait
@@ -82,11 +81,11 @@ for name in counts-q0 counts-q0.05 counts-q0.1 counts-drop counts-lr1e-3 counts-
     counts-u4000; do
   play_run dev $DEV $name 0 & play_run dev $DEV $name 1 & wait
 done
-play_run held $HELD sinr 0 & play_run held $HELD counts 0 & wait
+play_run held $HELD_SEEDS sinr 0 & play_run held $HELD_SEEDS counts 0 & wait
 evaluate "$OUT/dev-ue-value" $DEV ue-value --checkpoint "$TABLE" &
 evaluate "$OUT/dev-qos-greedy" $DEV qos-greedy & wait
-evaluate "$OUT/held-ue-value" $HELD ue-value --checkpoint "$TABLE" &
-evaluate "$OUT/held-qos-greedy" $HELD qos-greedy & wait
+evaluate "$OUT/held-ue-value" $HELD_SEEDS ue-value --checkpoint "$TABLE" &
+evaluate "$OUT/held-qos-greedy" $HELD_SEEDS qos-greedy & wait
 "$PY" scripts/decision_seed_table.py "$OUT" --agents ue-value,qos-greedy \
     --paired ue-value,qos-greedy sinr counts counts-q0 counts-q0.05 counts-q0.1 counts-drop \
     counts-lr1e-3 counts-u3000 counts-u4000
