@@ -218,6 +218,13 @@ def rbg_fractions(layout: UeLayout, action: torch.Tensor) -> torch.Tensor:
                       action[:, u * r + u:]], 1)
 
 
+def rbg_parts(layout: UeLayout, action: torch.Tensor) -> torch.Tensor:
+    """[B, U]: the part of its O-RU's RBGs each UE's claim wins, :func:`rbg_fractions`'s,
+    read back from its share-entry form."""
+    u, r = layout.n_ues, layout.n_rus
+    return ((rbg_fractions(layout, action)[:, u * r:u * r + u] + 1.0) / 2.0) ** 2
+
+
 SINR_SCALE_DB = 20.0
 """The critics see each UE's SINR in dB over this."""
 SINR_SHARPNESS = 16.0
@@ -237,8 +244,7 @@ def action_sinr_db(layout: UeLayout, gain_db: torch.Tensor, action: torch.Tensor
     repair. So lowering one UE's power lowers its own SINR and raises that of the other
     O-RUs' UEs, most where their gain to its O-RU is strongest."""
     u, r, b = layout.n_ues, layout.n_rus, len(action)
-    fraction = rbg_fractions(layout, action)[:, u * r:u * r + u]
-    fraction = ((fraction + 1.0) / 2.0) ** 2
+    fraction = rbg_parts(layout, action)
     # Sharper than the pools' softmax: at 4 × score a UE would leak 7e-4 of its own O-RU's
     # gain into its interference, capping a cell-centre UE's SINR near 32 dB.
     membership = torch.softmax(SINR_SHARPNESS * action[:, :u * r].reshape(b, u, r), 2)
@@ -322,9 +328,7 @@ class PerUeCritic(nn.Module):
             inputs.append((sinr / SINR_SCALE_DB)[..., None])
         count = None
         if self.counts:
-            u, r = lay.n_ues, lay.n_rus
-            fraction = rbg_fractions(lay, action)[:, u * r:u * r + u]
-            count = ((fraction + 1.0) / 2.0) ** 2 * lay.rbgs
+            count = rbg_parts(lay, action) * lay.rbgs
         elif self.share == "fraction":
             action = rbg_fractions(lay, action)
         per_ue = self.q1.per_ue_action(action)
