@@ -21,7 +21,8 @@ from torch import nn
 from agents.common.checkpoint import load_torch, restoring, save_torch
 from agents.common.diffusion import Diffusion
 from agents.common.nn import EMA, resolve_device, soft_update
-from agents.common.replay import Batch, ReplayBuffer
+from agents.common.replay import Batch
+from agents.diffusion_ql.buffers import new_buffer, refill, store, targets_dim, ue_parts
 from agents.diffusion_ql.config import DiffusionQLConfig
 from agents.diffusion_ql.fast import FastDecider
 from agents.diffusion_ql.graphs import GraphedUpdate, set_capturable
@@ -34,7 +35,7 @@ EXPORTED = ("config", "seed", "layout", "ema_actor", "critic_target", "generator
             "num_timesteps", "num_updates")
 """What :meth:`DiffusionQL.export` keeps of a checkpoint: what deciding needs."""
 RETUNABLE = ("gamma", "tau", "lr_actor", "lr_critic", "q_weight", "critic_pessimism",
-             "q_action", "critic_targets", "critic_share", "critic_inputs",
+             "q_action", "critic_targets", "critic_horizon", "critic_share", "critic_inputs",
              "critic_power_entry", "demo_fraction",
              "batch_size", "learning_starts", "updates_per_step", "grad_norm", "ema_decay",
              "ema_start", "ema_every", "guidance", "decision_sampler", "ddim_steps", "candidates",
@@ -97,8 +98,7 @@ class DiffusionQL:
         self.ema = EMA(c.ema_decay)
         self.generator = torch.Generator(device=self.device).manual_seed(seed)
         self.rng = np.random.default_rng(seed)
-        self.replay = ReplayBuffer(c.buffer_size, self.obs_dim, self.action_dim)
-        self.demos = ReplayBuffer(c.buffer_size, self.obs_dim, self.action_dim)
+        self.replay, self.demos = new_buffer(self, c.buffer_size), new_buffer(self, c.buffer_size)
         self.num_timesteps = 0
         self.num_updates = 0
         self.evaluation_only = False
@@ -356,11 +356,9 @@ class DiffusionQL:
         per_ue = critic if isinstance(critic, PerUeCritic) and c.critic_targets == "per-ue" \
             else None
         target = batch.rewards
-        if per_ue is not None:
-            raw = batch.next_observations
-            if c.symlog_observations:  # stored as sign(x) log(1 + |x|)
-                raw = torch.sign(raw) * torch.expm1(raw.abs())
-            target = per_ue.ue_rewards(raw, batch.rewards)
+        if per_ue is not None:  # stored with the transitions, or read from the next obs
+            target = batch.targets if batch.targets.shape[1] else ue_parts(
+                self, batch.next_observations, batch.rewards)
         if c.gamma == 0:  # a bandit: no next action to sample
             return target
         next_a = self.diffusion.sample_ddpm(self.ema_actor, batch.next_observations, shape,
@@ -381,8 +379,7 @@ class DiffusionQL:
     def observe(self, obs: Any, action: Any, reward: float, next_obs: Any, terminated: bool
                 ) -> dict[str, float]:
         """Store a transition and, once learning has started, update."""
-        self.replay.add(self._inputs(np.asarray(obs, np.float32)), self._from_env(action), reward,
-                        self._inputs(np.asarray(next_obs, np.float32)), terminated)
+        store(self, self.replay, ([obs], [action], [reward], [next_obs], [terminated]))
         self.num_timesteps += 1
         losses: dict[str, float] = {}
         if self.replay.size + self.demos.size > self.config.learning_starts:
@@ -391,33 +388,24 @@ class DiffusionQL:
         return losses
 
     def add_demonstrations(self, observations: Any, actions: Any, rewards: Any,
-                           next_observations: Any, terminated: Any) -> int:
+                           next_observations: Any, terminated: Any, episodes: Any = None) -> int:
         """Store transitions of a demonstrator (rows, env units) apart from the agent's own;
-        each mini-batch then draws ``config.demo_fraction`` of its rows from them."""
-        return self._store(self.demos, observations, actions, rewards, next_observations,
-                           terminated)
+        each mini-batch then draws ``config.demo_fraction`` of its rows from them.
+        ``episodes``: each row's episode key, rows in step order (``critic_horizon``)."""
+        return store(self, self.demos, (observations, actions, rewards, next_observations,
+                                        terminated), episodes)
 
     def add_transitions(self, observations: Any, actions: Any, rewards: Any,
-                        next_observations: Any, terminated: Any) -> int:
+                        next_observations: Any, terminated: Any, episodes: Any = None) -> int:
         """Store transitions of other behaviour policies (rows, env units) in the replay,
-        without counting them as the agent's own steps."""
-        return self._store(self.replay, observations, actions, rewards, next_observations,
-                           terminated)
-
-    def _store(self, buffer: ReplayBuffer, *columns: Any) -> int:
-        """Rows of (obs, action, reward, next obs, terminated) into ``buffer``, as the
-        networks see them (``_inputs``, actions scaled to [-1, 1]); returns the count."""
-        count = 0
-        for o, a, r, n, d in zip(*columns, strict=True):
-            buffer.add(self._inputs(np.asarray(o, np.float32)), self._from_env(a), float(r),
-                       self._inputs(np.asarray(n, np.float32)), bool(d))
-            count += 1
-        return count
+        without counting them as the agent's own steps; ``episodes`` as above."""
+        return store(self, self.replay, (observations, actions, rewards, next_observations,
+                                         terminated), episodes)
 
     def start_again(self, seed: int) -> None:
         """Keep what was learnt (networks, optimisers, demonstrations) and start a new
         training: empty replay, step counter at 0, generators from ``seed``."""
-        self.replay = ReplayBuffer(self.config.buffer_size, self.obs_dim, self.action_dim)
+        self.replay = new_buffer(self, self.config.buffer_size)
         self.num_timesteps = 0
         self.seed = seed
         self.reseed(seed)
@@ -425,7 +413,7 @@ class DiffusionQL:
     def drop_demonstrations(self) -> None:
         """Forget the demonstrations (e.g. a twin's, before learning from another
         collection's); the networks keep what they learnt from them."""
-        self.demos = ReplayBuffer(self.demos.capacity, self.obs_dim, self.action_dim)
+        self.demos = new_buffer(self, self.demos.capacity)
 
     def reseed(self, seed: int) -> None:
         """Draw what follows (decision samples, training's draws) from ``seed``; a loaded
@@ -448,6 +436,8 @@ class DiffusionQL:
                              f"what can: {', '.join(RETUNABLE)}")
         self.config = dataclasses.replace(self.config, **changes)  # validates the values
         c = self.config
+        if targets_dim(self) != self.replay.targets_dim:  # critic_horizon: stored targets
+            self.replay, self.demos = refill(self, self.replay), refill(self, self.demos)
         if isinstance(self.critic, PerUeCritic) and isinstance(self.critic_target, PerUeCritic):
             self.critic.share = self.critic_target.share = c.critic_share
             for critic in (self.critic, self.critic_target):

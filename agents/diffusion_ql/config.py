@@ -61,6 +61,15 @@ class DiffusionQLConfig:
     the reward, read from the next observation (``PerUeCritic.ue_rewards``), + γ its next
     value; 25 outcomes per transition instead of one (docs/slicing-agents.md, "Per-UE
     credit and RBG fractions")."""
+    critic_horizon: int = 1
+    """With per-UE critic targets and γ = 0: H > 1 fits each UE's value to the mean of its
+    parts of the reward over the transition's step and the next H − 1 steps of its
+    episode in the collection it came from (fewer where the episode ends first), stored
+    with the transition (agents.diffusion_ql.buffers): the action's value when the
+    collection's own play follows it, nothing bootstrapped. The agent's own steps keep
+    their step's part. 1: the step's part alone. H = 3–10 cost the demo's agent 0.02
+    (docs/slicing-agents.md, "Critics of more than one step, and the URLLC UEs left
+    behind")."""
     critic_share: str = "claim"
     """What the per-UE critics see of each UE's share entry: ``claim``, the entry itself;
     ``fraction``, the part of its O-RU's RBGs the claim wins (``per_ue.rbg_fractions``),
@@ -178,7 +187,7 @@ class DiffusionQLConfig:
             "learning_starts": WHOLE, "updates_per_step": WHOLE, "grad_norm": NON_NEGATIVE,
             "ema_decay": Bounds(0, 1), "ema_start": WHOLE, "ema_every": COUNT,
             "guidance": NON_NEGATIVE, "candidates": COUNT, "power_steps": NON_NEGATIVE,
-            "power_margin": NON_NEGATIVE,
+            "power_margin": NON_NEGATIVE, "critic_horizon": COUNT,
             "ddim_steps": Bounds(1, self.diffusion.steps, integer=True),
         })
         check_choice(self, "decision_sampler", ("ddpm", "ddim"))
@@ -205,6 +214,10 @@ class DiffusionQLConfig:
             raise ValueError("DiffusionQLConfig.critic_power_entry = False needs critic_sinr "
                              "(the critics would not see power at all)")
         check_fields(self, {"demo_fraction": Bounds(0, 1)})
+        if self.critic_horizon > 1 and (self.critic_targets != "per-ue" or self.gamma):
+            raise ValueError(f"DiffusionQLConfig.critic_horizon = {self.critic_horizon} needs "
+                             f"critic_targets = 'per-ue' and gamma = 0, got "
+                             f"{self.critic_targets!r} and {self.gamma}")
         if self.gamma == 1:  # no discounting: the critic's targets would not converge
             raise ValueError("DiffusionQLConfig.gamma = 1 must be [0, 1)")
 

@@ -243,7 +243,9 @@ def agent_params(pairs: list[str]) -> dict[str, Any]:
 def load_transitions(path: str, env: gym.Env | VectorEnv, demo_policy: str
                      ) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
     """A collection's transitions in the agent's action form, as (obs, actions, rewards,
-    next obs, terminated) columns: those of ``demo_policy``, and the others."""
+    next obs, terminated, episode) columns: those of ``demo_policy``, and the others. The
+    episode column keys each row's episode, unique over the collections of ``path``
+    (rows of an episode together, in step order: ``critic_horizon``'s targets)."""
     import numpy as np
     import pyarrow as pa
 
@@ -251,7 +253,10 @@ def load_transitions(path: str, env: gym.Env | VectorEnv, demo_policy: str
     from bridge.slicing.shares import encode
     from ran_gym.dataset.collect import load
 
-    table = pa.concat_tables([load(p.strip()) for p in path.split(",")]).to_pydict()
+    tables = [load(p.strip()) for p in path.split(",")]
+    episodes = np.concatenate([np.asarray(t["episode"], np.int64) + (i << 40)
+                               for i, t in enumerate(tables)])
+    table = pa.concat_tables(tables).to_pydict()
     cfg = _slicing_config(env)
     n_rbgs = cfg.n_rbgs
     actions = [encode(cfg, Allocation(np.asarray(a), np.asarray(o).reshape(-1, n_rbgs),
@@ -264,7 +269,8 @@ def load_transitions(path: str, env: gym.Env | VectorEnv, demo_policy: str
                          f"(policies there: {', '.join(sorted(set(table['policy'])))})")
     columns = (np.asarray(table["obs"], np.float32), np.asarray(actions, np.float32),
                np.asarray(table["reward"], np.float32),
-               np.asarray(table["next_obs"], np.float32), np.asarray(table["terminated"]))
+               np.asarray(table["next_obs"], np.float32), np.asarray(table["terminated"]),
+               episodes)
     return (tuple(c[demo] for c in columns), tuple(c[~demo] for c in columns))
 
 
