@@ -1,5 +1,5 @@
 """How two agents serve their URLLC UEs, step by step, on the same ns-3 episodes
-(docs/slicing-agents.md, "Discounted per-UE critics, and the URLLC UEs left behind").
+(docs/slicing-agents.md, "Critics of more than one step, and the URLLC UEs left behind").
 
     scripts/urllc_service.py A_DIR B_DIR [--out FILE.md]
 
