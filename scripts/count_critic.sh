@@ -28,7 +28,7 @@ OUT=${2:?usage: scripts/count_critic.sh DEMO_DIR OUT}
 RAN_GYM=${RAN_GYM:-.venv/bin/ran-gym}
 PY=${PY:-.venv/bin/python}
 # shellcheck source=scripts/probe_runs.sh
-source "$(dirname "$0")/probe_runs.sh"  # stage, need, play, DEV, HELD_SEEDS
+source "$(dirname "$0")/probe_runs.sh"  # stage, need, play, play_run, evaluate, DEV, HELD_SEEDS
 need "$DEMO"/{data-twin,data-ns3,train-ue-value/own,data-ns3-ue-value,train-ue-value/ue-value.json}
 mkdir -p "$OUT"
 export OMP_NUM_THREADS=1
@@ -64,15 +64,6 @@ ns3 counts-lr1e-3 twin-counts 0.02 --agent-param lr_critic=0.001 &
 ns3 counts-u3000 twin-counts 0.02 --pretrain-updates 3000 & wait
 ns3 counts-u4000 twin-counts 0.02 --pretrain-updates 4000
 
-evaluate() {  # DIR SEEDS AGENT [ARG...]
-  local dir=$1 seeds=$2 agent=$3; shift 3
-  [ -f "$dir/seeds.csv" ] || "$RAN_GYM" evaluate --scenario oran-slicing --agents "$agent" \
-      --seeds "$seeds" --steps 50 --param maxSteps=50 "$@" --overwrite --out "$dir" \
-      > "$dir.log" 2>&1
-}
-play_run() {  # KIND SEEDS NAME DECISION_SEED: OUT/NAME's agent into OUT/KIND-NAME-K
-  play diffusion-ql "$OUT/$3/diffusion-ql.pt" "$2" "$4" "$OUT/$1-$3-$4"
-}
 TABLE="ue-value=$DEMO/train-ue-value/ue-value.json"
 stage "each played, two at a time"
 play_run dev $DEV sinr 0 & play_run dev $DEV counts 0 & wait

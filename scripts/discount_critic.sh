@@ -26,7 +26,8 @@ OUT=${2:?usage: scripts/discount_critic.sh DEMO_DIR OUT}
 RAN_GYM=${RAN_GYM:-.venv/bin/ran-gym}
 PY=${PY:-.venv/bin/python}
 # shellcheck source=scripts/probe_runs.sh
-source "$(dirname "$0")/probe_runs.sh"  # stage, need, play, demo_inputs, DEV, HELD_SEEDS
+source "$(dirname "$0")/probe_runs.sh"  # stage, need, play_run, evaluate, demo_inputs, DEV,
+# HELD_SEEDS
 demo_inputs  # START, TUNED, FIT, NS3_DATA
 mkdir -p "$OUT/g0"
 cp -n "$TUNED" "$OUT/g0/diffusion-ql.pt"
@@ -48,15 +49,6 @@ ns3 g0.3 0.3 1 & ns3 g0.5 0.5 1 & wait
 ns3 g0.7 0.7 1 & ns3 h3 0 3 & wait
 ns3 h5 0 5 & ns3 h10 0 10 & wait
 
-evaluate() {  # DIR SEEDS AGENT [ARG...]
-  local dir=$1 seeds=$2 agent=$3; shift 3
-  [ -f "$dir/seeds.csv" ] || "$RAN_GYM" evaluate --scenario oran-slicing --agents "$agent" \
-      --seeds "$seeds" --steps 50 --param maxSteps=50 "$@" --overwrite --out "$dir" \
-      > "$dir.log" 2>&1
-}
-play_run() {  # KIND SEEDS NAME DECISION_SEED: OUT/NAME's agent into OUT/KIND-NAME-K
-  play diffusion-ql "$OUT/$3/diffusion-ql.pt" "$2" "$4" "$OUT/$1-$3-$4"
-}
 stage "each on the development seeds, two at a time"
 for name in g0 g0.3 g0.5 g0.7 h3 h5 h10; do
   play_run dev $DEV $name 0 & play_run dev $DEV $name 1 & wait

@@ -58,6 +58,17 @@ play() {  # agent, checkpoint (or ""), seeds, decision seed, out
       --agent-seed "$4" --overwrite --out "$5" > "$5.log" 2>&1
 }
 
+evaluate() {  # DIR SEEDS AGENT [ARG...]: AGENT on SEEDS into DIR, 50 steps each
+  local dir=$1 seeds=$2 agent=$3; shift 3
+  [ -f "$dir/seeds.csv" ] || "$RAN_GYM" evaluate --scenario oran-slicing --agents "$agent" \
+      --seeds "$seeds" --steps 50 --param maxSteps=50 "$@" --overwrite --out "$dir" \
+      > "$dir.log" 2>&1
+}
+
+play_run() {  # KIND SEEDS NAME DECISION_SEED: OUT/NAME's agent into OUT/KIND-NAME-K
+  play diffusion-ql "$OUT/$3/diffusion-ql.pt" "$2" "$4" "$OUT/$1-$3-$4"
+}
+
 play_dev() {  # NAME: OUT/NAME/diffusion-ql.pt on the development seeds, decision seeds 0-2
   local s
   for s in 0 1 2; do play diffusion-ql "$OUT/$1/diffusion-ql.pt" "$DEV" "$s" "$OUT/dev-$1-$s"; done
