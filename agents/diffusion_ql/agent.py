@@ -41,8 +41,9 @@ RETUNABLE = ("gamma", "tau", "lr_actor", "lr_critic", "q_weight", "critic_pessim
              "ema_start", "ema_every", "guidance", "decision_sampler", "ddim_steps", "candidates",
              "power_steps", "power_margin", "fast_decisions")
 """The :class:`DiffusionQLConfig` fields :meth:`DiffusionQL.retune` may change: none of
-them shapes the networks or the buffers, and none changes what the networks see of a
-demonstrator's actions (``critic_share``: claims and RBG fractions agree on them)."""
+them shapes the networks (``critic_horizon`` refills the buffers with or without their
+stored targets), and none changes what the networks see of a demonstrator's actions
+(``critic_share``: claims and RBG fractions agree on them)."""
 
 
 class UpdateDraws(NamedTuple):
