@@ -1,11 +1,12 @@
 """How two agents serve their URLLC UEs, step by step, on the same ns-3 episodes
 (docs/slicing-agents.md, "Critics of more than one step, and the URLLC UEs left behind").
 
-    scripts/urllc_service.py A_DIR B_DIR [--out FILE.md]
+    scripts/urllc_service.py A_DIR[:AGENT] B_DIR[:AGENT] [--out FILE.md]
 
-A_DIR and B_DIR are `ran-gym evaluate` outputs of one agent each on the same seeds
-(their ``steps.parquet``: every step's ``info["ue"]``). Printed as Markdown (and written
-to ``--out``):
+A_DIR and B_DIR are `ran-gym evaluate` outputs on the same seeds (their
+``steps.parquet``: every step's ``info["ue"]``), each of one agent or naming the agent
+to read (``runs/demo/compare:ue-value``). Printed as Markdown (and written to
+``--out``):
 
 - per slice and agent: the share of UE-steps meeting QoS, the RBG-TTIs that carried a
   UE's data in a step and its P_A level, the mean over the UE-steps;
@@ -30,11 +31,21 @@ FIELDS = ("slice", "qos_ok", "rbg_ttis", "power_level", "throughput_mbps", "dela
           "backlog_bytes")
 
 
-def ue_steps(run: Path) -> pd.DataFrame:
-    """One row per (seed, step, UE) of an evaluation's ``steps.parquet``."""
+def ue_steps(spec: str) -> tuple[str, pd.DataFrame]:
+    """An agent's name and one row per (seed, step, UE) of its steps in an evaluation's
+    ``steps.parquet`` (``DIR`` of one agent, or ``DIR:AGENT``)."""
+    directory, _, agent = spec.partition(":")
+    run = Path(directory)
     if not (run / "steps.parquet").is_file():
         raise ValueError(f"{run}: no steps.parquet (a `ran-gym evaluate` output is needed)")
-    steps = pd.read_parquet(run / "steps.parquet", columns=["seed", "step", "info_ue"])
+    steps = pd.read_parquet(run / "steps.parquet", columns=["agent", "seed", "step", "info_ue"])
+    agents = list(dict.fromkeys(steps["agent"]))
+    if agent and agent not in agents:
+        raise ValueError(f"{run}/steps.parquet: no agent {agent!r} (there: {', '.join(agents)})")
+    if not agent and len(agents) > 1:
+        raise ValueError(f"{run}/steps.parquet holds {', '.join(agents)}: name one, "
+                         f"{run}:AGENT")
+    steps = steps[steps["agent"] == agent] if agent else steps
     if steps.empty:
         raise ValueError(f"{run}/steps.parquet holds no step")
     rows = []
@@ -48,7 +59,7 @@ def ue_steps(run: Path) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=["seed", "step", "ue", *FIELDS])
     frame = frame.sort_values(["seed", "ue", "step"], ignore_index=True)
     frame["before"] = frame.groupby(["seed", "ue"])["qos_ok"].shift(1)
-    return frame
+    return f"{run.name}:{agent}" if agent else run.name, frame
 
 
 def markdown(frame: pd.DataFrame, digits: int = 3) -> str:
@@ -105,8 +116,8 @@ def report(a: pd.DataFrame, b: pd.DataFrame, names: tuple[str, str], gap: float,
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("a", type=Path)
-    parser.add_argument("b", type=Path)
+    parser.add_argument("a", help="an evaluation directory, DIR or DIR:AGENT")
+    parser.add_argument("b", help="another, of the same seeds")
     parser.add_argument("--gap", type=float, default=0.2)
     parser.add_argument("--trace", type=int, default=12)
     parser.add_argument("--ue", action="append", default=[], metavar="SEED:UE",
@@ -120,8 +131,8 @@ def main() -> None:
             parser.error(f"--ue {item!r}: expected SEED:UE, e.g. 3:15")
         traced.append((int(seed), int(ue)))
     try:
-        text = report(ue_steps(args.a), ue_steps(args.b), (args.a.name, args.b.name),
-                      args.gap, args.trace, traced)
+        (name_a, a), (name_b, b) = ue_steps(args.a), ue_steps(args.b)
+        text = report(a, b, (name_a, name_b), args.gap, args.trace, traced)
     except ValueError as error:
         parser.error(str(error))
     print(text)
