@@ -11,9 +11,11 @@ import pytest
 import torch
 
 from agents.common.replay import ReplayBuffer
-from agents.diffusion_ql import DiffusionQLConfig
+from agents.diffusion_ql import DiffusionQL, DiffusionQLConfig
 from agents.diffusion_ql.buffers import horizon_means
-from tests.test_diffusion_ql_per_ue import PER_UE, agent, twin_transitions
+from bridge.slicing.layout import observation_space
+from bridge.slicing.shares import share_space
+from tests.test_diffusion_ql_per_ue import CFG, PER_UE, agent, twin_transitions
 
 HORIZON = dataclasses.replace(PER_UE, critic_targets="per-ue", gamma=0.0, critic_horizon=3)
 
@@ -56,10 +58,11 @@ def test_the_buffer_samples_each_rows_targets_with_it_and_checkpoints_them():
         ReplayBuffer(4, 1, 1, targets_dim=2).load_state_dict(state)
 
 
-def test_a_collections_transitions_keep_each_ues_mean_part_over_the_horizon():
+def test_a_collections_transitions_keep_each_ues_mean_part_over_the_horizon(tmp_path):
     """Stored with their episodes, the rows' targets are the horizon's means of each UE's
-    parts; without them (and in the agent's own steps) each row's own part; and the
-    critics fit the stored targets: a wrong index or a bootstrapped value would not."""
+    parts; without them (and in the agent's own steps) each row's own part; the critics
+    fit the stored targets (a wrong index or a bootstrapped value would not), and a
+    checkpoint keeps them."""
     obs, actions, rewards, nxt = twin_transitions(24)
     episodes = np.repeat([0, 1, 2], 8)
     a = agent(HORIZON)
@@ -77,6 +80,10 @@ def test_a_collections_transitions_keep_each_ues_mean_part_over_the_horizon():
     targets = a._critic_targets(batch, a._draws(len(batch.observations)),
                                 tuple(batch.actions.shape))
     assert torch.equal(targets, batch.targets)
+    loaded = DiffusionQL.load(a.save(tmp_path / "horizon.pt"), observation_space(CFG),
+                              share_space(CFG), device="cpu")
+    assert loaded.config.critic_horizon == 3
+    np.testing.assert_array_equal(loaded.demos.targets[:24], a.demos.targets[:24])
 
 
 def test_the_horizon_retunes_the_buffers_and_needs_per_ue_targets_without_discount():
