@@ -50,19 +50,17 @@ diagnose() {  # NAME CHECKPOINT [EPISODES (10)]: scripts/clone_diagnosis.py on O
       > "$OUT/diagnosis-$1.log" 2>&1
 }
 
-play() {  # agent, checkpoint (or ""), seeds, decision seed, out
-  local checkpoint=()
-  [ -n "$2" ] && checkpoint=(--checkpoint "$1=$2")
-  [ -f "$5/seeds.csv" ] || OMP_NUM_THREADS=1 "$RAN_GYM" evaluate --scenario oran-slicing \
-      --agents "$1" "${checkpoint[@]}" --seeds "$3" --steps 50 --param maxSteps=50 \
-      --agent-seed "$4" --overwrite --out "$5" > "$5.log" 2>&1
-}
-
 evaluate() {  # DIR SEEDS AGENT [ARG...]: AGENT on SEEDS into DIR, 50 steps each
   local dir=$1 seeds=$2 agent=$3; shift 3
   [ -f "$dir/seeds.csv" ] || "$RAN_GYM" evaluate --scenario oran-slicing --agents "$agent" \
       --seeds "$seeds" --steps 50 --param maxSteps=50 "$@" --overwrite --out "$dir" \
       > "$dir.log" 2>&1
+}
+
+play() {  # agent, checkpoint (or ""), seeds, decision seed, out: on one core
+  local checkpoint=()
+  [ -n "$2" ] && checkpoint=(--checkpoint "$1=$2")
+  OMP_NUM_THREADS=1 evaluate "$5" "$3" "$1" "${checkpoint[@]}" --agent-seed "$4"
 }
 
 play_run() {  # KIND SEEDS NAME DECISION_SEED: OUT/NAME's agent into OUT/KIND-NAME-K
